@@ -1,0 +1,3 @@
+from migtest.cli import main
+
+raise SystemExit(main())

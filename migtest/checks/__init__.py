@@ -1,0 +1,52 @@
+"""Checks: each family reads captured states of one scenario and returns CheckResult objects.
+
+A check module exposes `check(context) -> list[CheckResult]`; CHECKS lists them in report order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from migtest.config import ChecksConfig
+from migtest.errors import StepFailed
+from migtest.plan import Scenario
+from migtest.results import SKIPPED, CheckResult
+from migtest.state import State
+
+
+@dataclass
+class CheckContext:
+    scenario: Scenario
+    options: ChecksConfig
+    before: State | None = None
+    after: State | None = None
+    reference: State | None = None
+    reference_error: str | None = None
+    expected_revision: str | None = None
+    migration_error: StepFailed | None = None
+    rerun: State | None = None
+    rerun_error: StepFailed | None = None
+
+    @property
+    def is_downgrade(self) -> bool:
+        return self.scenario.kind == "downgrade"
+
+    def not_run(self, name: str) -> CheckResult | None:
+        """A skipped result when the migration gave nothing to check, else None."""
+        if self.migration_error is not None or self.after is None:
+            return CheckResult(name, SKIPPED, "not run: the migration did not complete")
+        return None
+
+
+Check = Callable[[CheckContext], list[CheckResult]]
+
+
+def all_checks() -> list[Check]:
+    from migtest.checks import assertions, data, idempotent, migration, schema
+
+    return [migration.check, schema.check, data.rows, data.content, idempotent.check, assertions.check]
+
+
+def run_checks(context: CheckContext) -> list[CheckResult]:
+    return [result for check in all_checks() for result in check(context)]

@@ -1,0 +1,112 @@
+"""Command line: parse arguments, call into the package, turn outcomes into exit codes.
+
+Exit codes: 0 every check held, 1 a check failed, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from migtest import __version__
+from migtest.config import DEFAULT_CONFIG, load_config
+from migtest.errors import ConfigError, MigtestError
+from migtest.masking import mask
+from migtest.plan import plan, select
+from migtest.starter import write_starter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 as well; keep our wording
+        self.print_usage(sys.stderr)
+        print(f"migtest: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="migtest", description="Test database migrations with real data, release to release.")
+    parser.add_argument("--version", action="version", version=f"migtest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("-c", "--config", help=f"configuration file (default: {DEFAULT_CONFIG})")
+        sub.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="PATTERN",
+            help="run only scenarios whose id or kind matches (glob; repeatable)",
+        )
+        return sub
+
+    run = with_config(commands.add_parser("run", help="run the scenario matrix and write the reports"))
+    run.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
+    show = with_config(commands.add_parser("plan", help="print the scenarios without running them"))
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
+    init.add_argument("--dir", default=".", help="project folder (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return {"run": _run, "plan": _plan, "init": _init}[args.command](args)
+    except MigtestError as exc:
+        print(mask(f"migtest: error: {exc}"), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("migtest: interrupted; everything it created was removed", file=sys.stderr)
+        return 130
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    """Turn SIGTERM into the same unwinding as Ctrl-C, so every cleanup runs."""
+    raise KeyboardInterrupt
+
+
+def _scenarios(args: argparse.Namespace):
+    config = load_config(args.config)
+    scenarios = select(plan(config.versions, config.matrix), args.only)
+    if not scenarios:
+        raise ConfigError(f"no scenario matches --only {' '.join(args.only)}", file=str(config.path))
+    return config, scenarios
+
+
+def _plan(args: argparse.Namespace) -> int:
+    config, scenarios = _scenarios(args)
+    if args.format == "json":
+        print(json.dumps({"config": str(config.path), "scenarios": [s.to_dict() for s in scenarios]}, indent=2))
+    else:
+        print(f"{len(scenarios)} scenarios from {config.path}:")
+        for scenario in scenarios:
+            print(f"  {scenario.id:<32} {scenario.title}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from migtest.reports import write_reports
+    from migtest.reports.console import Console
+    from migtest.runner import Runner
+
+    config, scenarios = _scenarios(args)
+    result = Runner(config, Console()).run(scenarios)
+    directory = Path(args.report_dir) if args.report_dir else config.report.dir
+    paths = write_reports(result, directory)
+    failed = len(result.failed)
+    print(f"\n{len(scenarios)} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s")
+    print("Reports: " + ", ".join(str(p) for p in paths))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    path = write_starter(Path(args.dir), force=args.force)
+    print(f"wrote {path}; edit its versions, then run: migtest plan -c {path}")
+    return EXIT_OK

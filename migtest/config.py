@@ -1,0 +1,350 @@
+"""Load and validate migtest.yml into typed objects; every error names the key and the file."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migtest.errors import ConfigError
+
+DEFAULT_CONFIG = "migtest.yml"
+MIGRATORS = ("alembic", "sql", "command")
+ENGINES = ("sqlite",)
+PLANNED_ENGINES = ("postgres", "mysql", "mariadb")
+UPGRADE_MODES = ("chain", "all-to-head", "none")
+DOWNGRADE_MODES = ("chain", "none")
+SQL_LAYOUTS = ("flyway", "golang-migrate")
+
+
+@dataclass(frozen=True)
+class MigrationsConfig:
+    tool: str
+    config: Path | None = None
+    dir: Path | None = None
+    layout: str | None = None
+    prefix: str = "V"
+    undo_prefix: str = "U"
+    table: str = "migtest_schema_history"
+    upgrade: str | None = None
+    downgrade: str | None = None
+    current: str | None = None
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    engine: str = "sqlite"
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    revision: str = "head"
+    ref: str | None = None
+    setup: str | None = None
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    fresh: bool = True
+    upgrade: str = "chain"
+    skip: tuple[tuple[str, str], ...] = ()
+    downgrade: str = "chain"
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    sql: str | None = None
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class SqlAssertion:
+    name: str
+    query: str
+    expect: tuple[tuple[Any, ...], ...]
+    versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    schema: bool = True
+    data: bool = True
+    idempotent: bool = True
+    allow_changes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    allow_lost_rows: tuple[str, ...] = ()
+    ignore_tables: tuple[str, ...] = ()
+    float_tolerance: float = 0.0
+    sql: tuple[SqlAssertion, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    dir: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    migrations: MigrationsConfig
+    database: DatabaseConfig
+    versions: tuple[Version, ...]
+    matrix: MatrixConfig
+    seed: SeedConfig
+    checks: ChecksConfig
+    report: ReportConfig
+
+    def version(self, name: str) -> Version:
+        return next(v for v in self.versions if v.name == name)
+
+
+class _Section:
+    """A mapping being read: typed getters, and an error for every key nobody read."""
+
+    def __init__(self, data: Any, key: str, file: str) -> None:
+        self.key = key
+        self.file = file
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise self.error(f"must be a mapping, got {_kind(data)}")
+        self.data = data
+        self.read: set[str] = set()
+
+    def error(self, message: str, key: str | None = None) -> ConfigError:
+        return ConfigError(message, file=self.file, key=self._path(key) if key else self.key or None)
+
+    def _path(self, key: str) -> str:
+        return f"{self.key}.{key}" if self.key else key
+
+    def raw(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return self.data.get(key, default)
+
+    def section(self, key: str) -> _Section:
+        return _Section(self.raw(key), self._path(key), self.file)
+
+    def text(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str | None:
+        value = self.raw(key, default)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"must be a non-empty string, got {_kind(value)}", key)
+        if choices and value not in choices:
+            raise self.error(f"must be one of {', '.join(choices)}; got '{value}'", key)
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise self.error(f"must be true or false, got {_kind(value)}", key)
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise self.error(f"must be a number >= 0, got {_kind(value)}", key)
+        return float(value)
+
+    def items(self, key: str) -> list[Any]:
+        value = self.raw(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(f"must be a list, got {_kind(value)}", key)
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        items = self.items(key)
+        for index, item in enumerate(items):
+            if not isinstance(item, str):
+                raise self.error(f"must be a string, got {_kind(item)}", f"{key}[{index}]")
+        return tuple(items)
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.read, key=str)
+        if unknown:
+            name = str(unknown[0])
+            close = difflib.get_close_matches(name, sorted(self.read), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(self.read))})"
+            raise self.error(f"unknown key{hint}", name)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: f"'{value}'", bool: str(value).lower()}.get(
+        type(value), repr(value)
+    )
+
+
+def find_config(path: str | None) -> Path:
+    candidate = Path(path or DEFAULT_CONFIG)
+    if not candidate.is_file():
+        hint = "" if path else " (run 'migtest init' to write one, or pass -c PATH)"
+        raise ConfigError(f"configuration file not found{hint}", file=str(candidate))
+    return candidate.resolve()
+
+
+def load_config(path: str | None = None) -> Config:
+    file = find_config(path)
+    try:
+        data = yaml.safe_load(file.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(file)) from exc
+    return parse_config(data, file)
+
+
+def parse_config(data: Any, file: Path) -> Config:
+    top = _Section(data, "", str(file))
+    root = file.parent
+    migrations = _migrations(top.section("migrations"), root)
+    database = _database(top.section("database"))
+    versions = _versions(top)
+    matrix = _matrix(top.section("matrix"), versions)
+    seed = _seed(top.section("seed"), root, versions)
+    checks = _checks(top.section("checks"), versions)
+    report = top.section("report")
+    report_dir = root / report.text("dir", "migtest-results")
+    report.finish()
+    top.finish()
+    return Config(file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir))
+
+
+def _existing(section: _Section, key: str, root: Path, *, directory: bool) -> Path | None:
+    value = section.text(key)
+    if value is None:
+        return None
+    path = root / value
+    if not (path.is_dir() if directory else path.is_file()):
+        raise section.error(f"{'directory' if directory else 'file'} not found: {path}", key)
+    return path
+
+
+def _migrations(section: _Section, root: Path) -> MigrationsConfig:
+    tool = section.text("tool", choices=MIGRATORS)
+    if tool is None:
+        raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
+    result = MigrationsConfig(
+        tool=tool,
+        config=_existing(section, "config", root, directory=False),
+        dir=_existing(section, "dir", root, directory=True),
+        layout=section.text("layout", choices=SQL_LAYOUTS),
+        prefix=section.text("prefix", "V"),
+        undo_prefix=section.text("undo_prefix", "U"),
+        table=section.text("table", "migtest_schema_history"),
+        upgrade=section.text("upgrade"),
+        downgrade=section.text("downgrade"),
+        current=section.text("current"),
+    )
+    section.finish()
+    required = {"alembic": "config", "sql": "dir", "command": "upgrade"}[tool]
+    if getattr(result, required) is None:
+        raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
+    return result
+
+
+def _database(section: _Section) -> DatabaseConfig:
+    engine = section.text("engine", "sqlite", choices=ENGINES + PLANNED_ENGINES)
+    if engine in PLANNED_ENGINES:
+        raise section.error(f"engine '{engine}' is not supported yet; this release runs on sqlite", "engine")
+    section.finish()
+    return DatabaseConfig(engine=engine)
+
+
+def _versions(top: _Section) -> tuple[Version, ...]:
+    items = top.items("versions")
+    if not items:
+        raise top.error("must list at least one version, oldest first", "versions")
+    versions = []
+    for index, item in enumerate(items):
+        section = _Section(item, f"versions[{index}]", top.file)
+        name = section.text("name")
+        if name is None:
+            raise section.error("missing key 'name'")
+        version = Version(
+            name=name,
+            revision=section.text("revision", "head"),
+            ref=section.text("ref"),
+            setup=section.text("setup"),
+        )
+        section.finish()
+        if any(v.name == name for v in versions):
+            raise section.error(f"version name '{name}' is used twice", "name")
+        versions.append(version)
+    return tuple(versions)
+
+
+def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
+    names = [v.name for v in versions]
+    skips = []
+    for index, pair in enumerate(section.items("skip")):
+        key = f"skip[{index}]"
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise section.error(f"must be a pair [from, to], got {_kind(pair)}", key)
+        for name in pair:
+            if str(name) not in names:
+                raise section.error(f"unknown version '{name}' (versions: {', '.join(names)})", key)
+        older, newer = (str(p) for p in pair)
+        if names.index(older) >= names.index(newer):
+            raise section.error(f"'{older}' must be older than '{newer}'", key)
+        skips.append((older, newer))
+    result = MatrixConfig(
+        fresh=section.flag("fresh", True),
+        upgrade=section.text("upgrade", "chain", choices=UPGRADE_MODES),
+        skip=tuple(skips),
+        downgrade=section.text("downgrade", "chain", choices=DOWNGRADE_MODES),
+    )
+    section.finish()
+    return result
+
+
+def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedConfig:
+    result = SeedConfig(sql=section.text("sql"), command=section.text("command"))
+    section.finish()
+    if result.sql:
+        for version in versions:
+            path = root / result.sql.replace("{version}", version.name)
+            if not path.is_file():
+                raise section.error(f"seed file for version '{version.name}' not found: {path}", "sql")
+    return result
+
+
+def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
+    allow = section.section("allow_changes")
+    allow_changes = {str(table): allow.texts(table) for table in list(allow.data)}
+    allow.finish()
+    names = {v.name for v in versions}
+    assertions = []
+    for index, item in enumerate(section.items("sql")):
+        entry = _Section(item, f"checks.sql[{index}]", section.file)
+        name, query = entry.text("name"), entry.text("query")
+        if name is None or query is None:
+            raise entry.error("needs keys 'name' and 'query'")
+        expect = entry.raw("expect")
+        if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
+            raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
+        only = entry.texts("versions")
+        for version in only:
+            if version not in names:
+                raise entry.error(f"unknown version '{version}'", "versions")
+        entry.finish()
+        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), only))
+    result = ChecksConfig(
+        schema=section.flag("schema", True),
+        data=section.flag("data", True),
+        idempotent=section.flag("idempotent", True),
+        allow_changes=allow_changes,
+        allow_lost_rows=section.texts("allow_lost_rows"),
+        ignore_tables=section.texts("ignore_tables"),
+        float_tolerance=section.number("float_tolerance", 0.0),
+        sql=tuple(assertions),
+    )
+    section.finish()
+    return result

@@ -1,0 +1,56 @@
+"""Database engines: each provisions, clones and drops the databases one run uses.
+
+An engine module exposes a class implementing `DatabaseServer`; `open_server` picks it by
+`database.engine`, so adding an engine means adding one module here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy
+
+from migtest.config import DatabaseConfig
+
+
+@dataclass(frozen=True)
+class Database:
+    name: str
+    url: str
+    server: DatabaseServer = field(compare=False, repr=False)
+
+    def connect(self) -> sqlalchemy.Engine:
+        """An engine set up the way its server needs (dispose of it when done)."""
+        return self.server.connect(self)
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlalchemy.Connection]:
+        engine = self.connect()
+        try:
+            with engine.connect() as connection:
+                yield connection
+        finally:
+            engine.dispose()
+
+
+class DatabaseServer(Protocol):
+    def create(self, name: str) -> Database: ...
+
+    def clone(self, template: Database, name: str) -> Database: ...
+
+    def drop(self, database: Database) -> None: ...
+
+    def connect(self, database: Database) -> sqlalchemy.Engine: ...
+
+    def close(self) -> None: ...
+
+
+def open_server(config: DatabaseConfig, workdir: Path) -> DatabaseServer:
+    from migtest.databases.sqlite import SqliteServer
+
+    servers = {"sqlite": SqliteServer}
+    return servers[config.engine](workdir)

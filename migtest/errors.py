@@ -1,0 +1,23 @@
+"""Exceptions that carry a message a user can act on; the CLI maps them to exit codes."""
+
+
+class MigtestError(Exception):
+    """Base of every error migtest reports to the user."""
+
+
+class ConfigError(MigtestError):
+    """Bad input: the configuration, a missing file, an unreachable dependency (exit code 2)."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+        self.file = file
+        self.key = key
+        where = ", ".join(part for part in (file, f"key '{key}'" if key else None) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class StepFailed(MigtestError):
+    """A phase of a scenario failed; `output` holds the evidence (log tail, error)."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        self.output = output
+        super().__init__(message)

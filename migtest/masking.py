@@ -1,0 +1,21 @@
+"""Keep secrets out of every line migtest prints or writes."""
+
+from __future__ import annotations
+
+import re
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?=@)", re.I)
+_secrets: set[str] = set()
+
+
+def register_secret(secret: str) -> None:
+    if secret:
+        _secrets.add(secret)
+
+
+def mask(text: str) -> str:
+    """Replace registered secrets and any password written inside a URL with ***."""
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

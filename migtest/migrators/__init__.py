@@ -1,0 +1,44 @@
+"""Migrators: how a version brings a database to a target revision, and which one it is at.
+
+Each module implements `Migrator`; `make_migrator` picks it by `migrations.tool`, so adding a
+migration tool means adding one module here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from migtest.config import MigrationsConfig
+from migtest.databases import Database
+from migtest.sources import Workspace
+
+UPGRADE, DOWNGRADE = "upgrade", "downgrade"
+
+
+@dataclass(frozen=True)
+class MigrationRun:
+    output: str
+    resolved: str | None = None
+
+
+class Migrator(Protocol):
+    bookkeeping_tables: tuple[str, ...]
+
+    def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
+        """Bring the database to `target`; raise StepFailed with the tool's output if it fails."""
+
+    def current(self, workspace: Workspace, database: Database) -> str | None:
+        """The revision the database says it is at (None: the migrator cannot tell)."""
+
+    def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
+        """Why this migrator cannot downgrade from `source` to `target`, or None if it can."""
+
+
+def make_migrator(config: MigrationsConfig) -> Migrator:
+    from migtest.migrators.alembic import AlembicMigrator
+    from migtest.migrators.command import CommandMigrator
+    from migtest.migrators.sql import SqlMigrator
+
+    migrators = {"alembic": AlembicMigrator, "sql": SqlMigrator, "command": CommandMigrator}
+    return migrators[config.tool](config)

@@ -1,0 +1,38 @@
+"""The user's own upgrade/downgrade commands, run as argument lists in the version's tree."""
+
+from __future__ import annotations
+
+from migtest.config import MigrationsConfig
+from migtest.databases import Database
+from migtest.migrators import UPGRADE, MigrationRun
+from migtest.process import run, split_command
+from migtest.sources import Workspace
+
+
+class CommandMigrator:
+    bookkeeping_tables: tuple[str, ...] = ()
+
+    def __init__(self, config: MigrationsConfig) -> None:
+        self.config = config
+
+    def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
+        argv = split_command(command, workspace.placeholders(database.url, target))
+        return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+
+    def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
+        command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
+        assert command is not None
+        output = self._run(command, workspace, database, target, f"{direction} command")
+        return MigrationRun(output)
+
+    def current(self, workspace: Workspace, database: Database) -> str | None:
+        if not self.config.current:
+            return None
+        output = self._run(self.config.current, workspace, database, "", "migrations.current command")
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        return lines[-1] if lines else "base"
+
+    def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
+        if not self.config.downgrade:
+            return "migrations.downgrade is not set, so this project cannot be rolled back by migtest"
+        return None

@@ -1,0 +1,204 @@
+"""Versioned SQL files (Flyway or golang-migrate layout), applied by migtest with its own history.
+
+Each file runs in one transaction where the engine allows DDL inside transactions, so a file
+that fails halfway leaves nothing of itself behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy
+import sqlparse
+
+from migtest.config import MigrationsConfig
+from migtest.databases import Database
+from migtest.errors import ConfigError, StepFailed
+from migtest.migrators import UPGRADE, MigrationRun
+from migtest.sources import Workspace
+
+GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
+LATEST = ("head", "latest")
+
+
+@dataclass
+class SqlMigration:
+    version: tuple[int, ...]
+    description: str
+    up: Path
+    down: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return ".".join(map(str, self.version))
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    parts = re.split(r"[._]", text)
+    if not all(part.isdigit() for part in parts):
+        raise ValueError(text)
+    return tuple(int(part) for part in parts)
+
+
+def _flyway_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(prefix)}(?P<version>\d+(?:[._]\d+)*)__(?P<description>.+)\.sql$")
+
+
+def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
+    """The migrations of a directory, oldest first; a .sql file that fits no pattern is an error."""
+    files = sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+    layout = config.layout or ("golang-migrate" if any(GOLANG.match(p.name) for p in files) else "flyway")
+    ups: dict[tuple[int, ...], Path] = {}
+    downs: dict[tuple[int, ...], Path] = {}
+    descriptions: dict[tuple[int, ...], str] = {}
+    for path in files:
+        version, description, is_down = _parse_name(path.name, layout, config, directory)
+        bucket = downs if is_down else ups
+        if version in bucket:
+            raise ConfigError(
+                f"two files for version {version}: {bucket[version].name}, {path.name}", file=str(directory)
+            )
+        bucket[version] = path
+        descriptions.setdefault(version, description)
+    orphans = sorted(set(downs) - set(ups))
+    if orphans:
+        raise ConfigError(f"undo file without a migration: {downs[orphans[0]].name}", file=str(directory))
+    return [SqlMigration(v, descriptions[v], ups[v], downs.get(v)) for v in sorted(ups)]
+
+
+def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Path) -> tuple[tuple[int, ...], str, bool]:
+    if layout == "golang-migrate":
+        match = GOLANG.match(name)
+        is_down = bool(match) and match["direction"] == "down"
+        expected = "<n>_<description>.up.sql or .down.sql"
+    else:
+        down = _flyway_pattern(config.undo_prefix).match(name)
+        match = down or _flyway_pattern(config.prefix).match(name)
+        is_down = bool(down)
+        expected = f"{config.prefix}<version>__<description>.sql or {config.undo_prefix}<version>__<description>.sql"
+    if not match:
+        raise ConfigError(f"'{name}' does not follow the {layout} layout ({expected})", file=str(directory))
+    return parse_version(match["version"]), match["description"], is_down
+
+
+def statements(path: Path) -> list[str]:
+    """The file's statements, split by sqlparse, comments-only fragments dropped."""
+    parts = sqlparse.split(path.read_text())
+    return [p for p in parts if sqlparse.format(p, strip_comments=True).strip().strip(";").strip()]
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class SqlMigrator:
+    def __init__(self, config: MigrationsConfig) -> None:
+        assert config.dir is not None
+        self.config = config
+        self.bookkeeping_tables = (config.table,)
+
+    def _migrations(self, workspace: Workspace) -> list[SqlMigration]:
+        directory = workspace.relocate(self.config.dir)
+        if not directory.is_dir():
+            raise StepFailed(f"version {workspace.version.name} has no migrations directory {directory}")
+        return discover(directory, self.config)
+
+    def _resolve(self, migrations: list[SqlMigration], target: str) -> tuple[int, ...]:
+        if target in LATEST:
+            return migrations[-1].version if migrations else ()
+        if target in ("base", "0"):
+            return ()
+        try:
+            version = parse_version(target)
+        except ValueError as exc:
+            raise StepFailed(f"'{target}' is not a migration version (like 3 or 1.2) nor head") from exc
+        if version not in {m.version for m in migrations}:
+            raise StepFailed(f"no migration has version {target}")
+        return version
+
+    def _ensure_history(self, connection: sqlalchemy.Connection) -> None:
+        table = self.config.table
+        connection.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {table} (version VARCHAR(50) PRIMARY KEY, "
+            "description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at VARCHAR(40) NOT NULL)"
+        )
+
+    def _applied(self, connection: sqlalchemy.Connection) -> list[tuple[int, ...]]:
+        rows = connection.exec_driver_sql(f"SELECT version FROM {self.config.table}").scalars()
+        return sorted(parse_version(v) for v in rows)
+
+    def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
+        migrations = self._migrations(workspace)
+        goal = self._resolve(migrations, target)
+        engine = database.connect()
+        log: list[str] = []
+        try:
+            with engine.begin() as connection:
+                self._ensure_history(connection)
+                applied = set(self._applied(connection))
+            if direction == UPGRADE:
+                steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
+            else:
+                steps = [(m, m.down) for m in reversed(migrations) if m.version > goal and m.version in applied]
+            for migration, path in steps:
+                if path is None:
+                    raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log))
+                log.append(f"{direction} {migration.label}: {path.name}")
+                self._apply(engine, migration, path, direction, log)
+        finally:
+            engine.dispose()
+        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base")
+
+    def _apply(
+        self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]
+    ) -> None:
+        table = self.config.table
+        try:
+            with engine.begin() as connection:
+                for number, statement in enumerate(statements(path), 1):
+                    try:
+                        connection.exec_driver_sql(statement)
+                    except sqlalchemy.exc.DBAPIError as exc:
+                        raise StepFailed(
+                            f"{path.name}: statement {number} failed: {exc.orig}",
+                            "\n".join([*log, statement.strip()]),
+                        ) from exc
+                if direction == UPGRADE:
+                    connection.execute(
+                        sqlalchemy.text(
+                            f"INSERT INTO {table} (version, description, checksum, applied_at) "
+                            "VALUES (:version, :description, :checksum, :applied_at)"
+                        ),
+                        {
+                            "version": migration.label,
+                            "description": migration.description,
+                            "checksum": checksum(path),
+                            "applied_at": datetime.now(UTC).isoformat(),
+                        },
+                    )
+                else:
+                    connection.execute(
+                        sqlalchemy.text(f"DELETE FROM {table} WHERE version = :version"), {"version": migration.label}
+                    )
+        except sqlalchemy.exc.DBAPIError as exc:
+            raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log)) from exc
+
+    def current(self, workspace: Workspace, database: Database) -> str | None:
+        with database.connection() as connection:
+            if not sqlalchemy.inspect(connection).has_table(self.config.table):
+                return "base"
+            applied = self._applied(connection)
+        return ".".join(map(str, applied[-1])) if applied else "base"
+
+    def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
+        migrations = self._migrations(workspace)
+        low, high = self._resolve(migrations, target), self._resolve(migrations, source)
+        missing = [m for m in migrations if low < m.version <= high and m.down is None]
+        if missing:
+            kind = "down file" if (self.config.layout or "") == "golang-migrate" else "undo file"
+            return f"no {kind} for version {', '.join(m.label for m in missing)}"
+        return None

@@ -1,0 +1,47 @@
+"""Progress on the terminal: one line per phase as it ends, a verdict per scenario.
+
+Inside GitHub Actions each scenario is folded into a ::group::.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from migtest.masking import mask
+from migtest.plan import Scenario
+from migtest.results import FAILED, Phase, ScenarioResult
+
+EVIDENCE_LINES = 12
+
+
+class Console:
+    def __init__(self, stream: TextIO | None = None, *, github: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.github = os.environ.get("GITHUB_ACTIONS") == "true" if github is None else github
+
+    def _print(self, text: str) -> None:
+        print(mask(text), file=self.stream, flush=True)
+
+    def scenario_started(self, scenario: Scenario, index: int, total: int) -> None:
+        title = f"[{index}/{total}] {scenario.title}"
+        self._print(f"::group::{title}" if self.github else title)
+
+    def phase_finished(self, phase: Phase) -> None:
+        mark = "FAILED " if phase.status == FAILED else ""
+        detail = f"  {phase.detail}" if phase.detail else ""
+        self._print(f"  {phase.name:<40} {phase.seconds:7.2f}s  {mark}{detail}".rstrip())
+
+    def scenario_finished(self, result: ScenarioResult) -> None:
+        for check in result.checks:
+            self._print(f"  {check.status.upper():<8} {check.name}: {check.summary}")
+            if check.failed:
+                lines = "\n".join(check.evidence).strip().splitlines()
+                for line in lines[:EVIDENCE_LINES]:
+                    self._print(f"           {line}")
+                if len(lines) > EVIDENCE_LINES:
+                    self._print(f"           ... {len(lines) - EVIDENCE_LINES} more lines in the reports")
+        if self.github:
+            self._print("::endgroup::")
+        self._print(f"{result.status.upper()}: {result.scenario.title} ({result.seconds:.1f}s)")

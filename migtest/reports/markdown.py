@@ -1,0 +1,72 @@
+"""summary.md: a from-by-to matrix with a mark and duration per cell, then every failure.
+
+Also appended to $GITHUB_STEP_SUMMARY when that is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from migtest.masking import mask
+from migtest.results import FAILED, PASSED, SKIPPED, RunResult, ScenarioResult
+
+MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
+EVIDENCE_LINES = 30
+
+
+def render(result: RunResult) -> str:
+    failed = result.failed
+    verdict = "❌ migrations broke" if failed else "✅ every migration held"
+    totals = ", ".join(f"{result.count(status)} {status}" for status in (PASSED, FAILED, SKIPPED))
+    lines = [f"## migtest: {verdict}", "", f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s.", ""]
+    lines += _matrix(result)
+    if failed:
+        lines += ["", "### Failures", ""]
+        for scenario in failed:
+            lines += _failure(scenario)
+    return mask("\n".join(lines)) + "\n"
+
+
+def _matrix(result: RunResult) -> list[str]:
+    cells: dict[tuple[str, str], ScenarioResult] = {}
+    for scenario in result.scenarios:
+        cells[(scenario.scenario.source or scenario.scenario.target, scenario.scenario.target)] = scenario
+    versions = result.versions
+    lines = ["| from \\ to | " + " | ".join(f"**{v}**" for v in versions) + " |", "|---" * (len(versions) + 1) + "|"]
+    for source in versions:
+        row = [_cell(cells.get((source, target))) for target in versions]
+        lines.append(f"| **{source}** | " + " | ".join(row) + " |")
+    lines += ["", "Diagonal: fresh install. Above it: upgrades (and skips). Below it: downgrades."]
+    return lines
+
+
+def _cell(scenario: ScenarioResult | None) -> str:
+    if scenario is None:
+        return "·"
+    return f"{MARKS[scenario.status]} {scenario.seconds:.1f}s"
+
+
+def _failure(scenario: ScenarioResult) -> list[str]:
+    lines = [f"#### {scenario.scenario.title}", ""]
+    for check in scenario.checks:
+        if not check.failed:
+            continue
+        lines.append(f"- **{check.name}**: {check.summary}")
+        evidence = "\n".join(check.evidence).strip().splitlines()
+        if evidence:
+            cut = len(evidence) - EVIDENCE_LINES
+            shown = evidence[:EVIDENCE_LINES] + ([f"... {cut} more lines in results.json"] if cut > 0 else [])
+            lines += ["", "  ```text", *(f"  {line}" for line in shown), "  ```"]
+    return [*lines, ""]
+
+
+def write(result: RunResult, directory: Path) -> Path:
+    text = render(result)
+    path = directory / "summary.md"
+    path.write_text(text)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    return path

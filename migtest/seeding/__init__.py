@@ -1,0 +1,30 @@
+"""Seeders put a version's data into its freshly installed database before it is migrated.
+
+Each module exposes a class with `seed(workspace, database)` that raises StepFailed with the
+evidence; `make_seeders` builds the ones `seed:` asks for, applied in order.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from migtest.config import Config
+from migtest.databases import Database
+from migtest.sources import Workspace
+
+
+class Seeder(Protocol):
+    def seed(self, workspace: Workspace, database: Database) -> str:
+        """Seed and return a one-line description of what was done."""
+
+
+def make_seeders(config: Config) -> list[Seeder]:
+    from migtest.seeding.command import CommandSeeder
+    from migtest.seeding.sql_files import SqlFileSeeder
+
+    seeders: list[Seeder] = []
+    if config.seed.sql:
+        seeders.append(SqlFileSeeder(config.root, config.seed.sql))
+    if config.seed.command:
+        seeders.append(CommandSeeder(config.seed.command))
+    return seeders

@@ -1,0 +1,17 @@
+"""`seed.command`: the user's own program writes data through the version's own code."""
+
+from __future__ import annotations
+
+from migtest.databases import Database
+from migtest.process import run, split_command
+from migtest.sources import Workspace
+
+
+class CommandSeeder:
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def seed(self, workspace: Workspace, database: Database) -> str:
+        argv = split_command(self.command, workspace.placeholders(database.url, workspace.version.revision))
+        run(argv, cwd=workspace.root, env=workspace.environment(database.url), what="seed command")
+        return f"seed command {argv[0]}"

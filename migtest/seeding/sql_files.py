@@ -1,0 +1,33 @@
+"""`seed.sql`: a SQL file per version (from the project at hand), applied in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy
+
+from migtest.databases import Database
+from migtest.errors import StepFailed
+from migtest.migrators.sql import statements
+from migtest.sources import Workspace
+
+
+class SqlFileSeeder:
+    def __init__(self, root: Path, pattern: str) -> None:
+        self.root = root
+        self.pattern = pattern
+
+    def seed(self, workspace: Workspace, database: Database) -> str:
+        path = self.root / self.pattern.replace("{version}", workspace.version.name)
+        parts = statements(path)
+        engine = database.connect()
+        try:
+            with engine.begin() as connection:
+                for number, statement in enumerate(parts, 1):
+                    try:
+                        connection.exec_driver_sql(statement)
+                    except sqlalchemy.exc.DBAPIError as exc:
+                        raise StepFailed(f"seed {path.name}: statement {number} failed: {exc.orig}", statement) from exc
+        finally:
+            engine.dispose()
+        return f"{path.name}: {len(parts)} statement(s)"

@@ -1,0 +1,66 @@
+"""Where a version's code comes from, and the environment its commands run in.
+
+A version's tree is the project at hand (`revision:`) or the project as it was at a git ref
+(`ref:`); a `setup:` command prepares a cached environment its commands then run in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from migtest.config import Config, Version
+from migtest.sources import git_ref, setup
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A version made runnable: its project tree, and its prepared environment if any."""
+
+    version: Version
+    root: Path
+    project: Path
+    env_dir: Path | None = None
+
+    def relocate(self, path: Path) -> Path:
+        """The same project file (a path in the project at hand) as it is in this version's tree."""
+        return self.root / path.relative_to(self.project)
+
+    def environment(self, database_url: str) -> dict[str, str]:
+        env = {"DATABASE_URL": database_url, "MIGTEST_VERSION": self.version.name}
+        if self.env_dir is not None:
+            env["MIGTEST_ENV"] = str(self.env_dir)
+            bins = [str(self.env_dir / sub) for sub in ("bin", ".venv/bin") if (self.env_dir / sub).is_dir()]
+            env["PATH"] = os.pathsep.join([*bins, os.environ.get("PATH", "")])
+            if bins:
+                env["VIRTUAL_ENV"] = str(Path(bins[0]).parent)
+        return env
+
+    def placeholders(self, database_url: str, target: str) -> dict[str, str]:
+        return {
+            "database_url": database_url,
+            "version": self.version.name,
+            "target": target,
+            "env": str(self.env_dir or ""),
+        }
+
+
+class Workspaces:
+    """Prepares each version once per run and hands out the same workspace afterwards."""
+
+    def __init__(self, config: Config, workdir: Path, cache_dir: Path) -> None:
+        self.config = config
+        self.workdir = workdir
+        self.cache_dir = cache_dir
+        self._prepared: dict[str, Workspace] = {}
+
+    def get(self, name: str) -> Workspace:
+        if name not in self._prepared:
+            version = self.config.version(name)
+            root = self.config.root
+            if version.ref:
+                root = git_ref.checkout(self.config.root, version.ref, self.workdir / "refs")
+            env_dir = setup.prepare(version, root, self.cache_dir) if version.setup else None
+            self._prepared[name] = Workspace(version, root, self.config.root, env_dir)
+        return self._prepared[name]
