@@ -95,7 +95,7 @@ class Runner:
         if name in self.references:
             return self.references[name]
         version = self.config.version(name)
-        database = self.server.create(f"fresh-{safe_name(name)}")
+        database = self.server.create(f"template-{safe_name(name)}")
         try:
             with self._phase(result, f"install {name} (fresh, reused for the run)") as phase:
                 run = self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, version.revision)
