@@ -142,8 +142,8 @@ def _changed_values(old: TableData, new: TableData, columns: list[str], toleranc
     return [f"row {dict(zip(columns, values))} no longer present as it was" for values in missing.elements()]
 
 
-def _project(row: Row, columns: list[str]) -> tuple[str, ...]:
-    return tuple(repr(row.get(c)) for c in columns)
+def _project(row: Row, columns: list[str]) -> tuple[Any, ...]:
+    return tuple(row.get(c) for c in columns)
 
 
 def same_value(old: Any, new: Any, tolerance: float) -> bool:

@@ -1,0 +1,105 @@
+"""Shared test helpers: run the real CLI in-process and read what it reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migtest.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    output: str
+    results: dict[str, Any] | None
+    report_dir: Path
+
+    def scenario(self, scenario_id: str) -> dict[str, Any]:
+        assert self.results is not None, self.output
+        for scenario in self.results["scenarios"]:
+            if scenario["id"] == scenario_id:
+                return scenario
+        raise AssertionError(f"no scenario {scenario_id} in {[s['id'] for s in self.results['scenarios']]}")
+
+    def check(self, scenario_id: str, name: str) -> dict[str, Any]:
+        for check in self.scenario(scenario_id)["checks"]:
+            if check["name"] == name:
+                return check
+        raise AssertionError(f"no check {name} in {self.scenario(scenario_id)['checks']}")
+
+    def failed_checks(self, scenario_id: str) -> set[str]:
+        return {c["name"] for c in self.scenario(scenario_id)["checks"] if c["status"] in ("failed", "error")}
+
+
+@pytest.fixture
+def run_migtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
+    """Run `migtest <command> -c CONFIG [args]` in-process, reports in a temporary folder."""
+
+    def run(config: Path, *args: str, command: str = "run") -> Outcome:
+        report_dir = tmp_path / "report"
+        extra = ["--report-dir", str(report_dir)] if command == "run" else []
+        code = main([command, "-c", str(config), *extra, *args])
+        captured = capsys.readouterr()
+        results_file = report_dir / "results.json"
+        results = json.loads(results_file.read_text()) if command == "run" and results_file.exists() else None
+        return Outcome(code, captured.out + captured.err, results, report_dir)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a fixture (tests/fixtures/NAME) or example (examples/NAME) project to a temporary folder."""
+
+    def copy(name: str) -> Path:
+        source = FIXTURES / name if (FIXTURES / name).is_dir() else EXAMPLES / name
+        target = tmp_path / "project" / name
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("migtest-results", ".migtest-cache", "*.db"))
+        return target
+
+    return copy
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=migtest", "-c", "user.email=migtest@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def git_history(tmp_path: Path) -> Callable[[list[tuple[str, Path]]], Path]:
+    """Build a git repository whose commits are the given folders in order, each tagged.
+
+    The working tree ends as the last folder; returns the repository path.
+    """
+
+    def build(snapshots: list[tuple[str, Path]]) -> Path:
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        for tag, folder in snapshots:
+            for child in repo.iterdir():
+                if child.name != ".git":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            shutil.copytree(folder, repo, dirs_exist_ok=True)
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", f"release {tag}")
+            git(repo, "tag", tag)
+        return repo
+
+    return build

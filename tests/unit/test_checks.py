@@ -1,0 +1,122 @@
+"""Checks on hand-made captures: pure logic, so every rule is pinned down precisely."""
+
+from migtest.checks import CheckContext, run_checks
+from migtest.config import ChecksConfig
+from migtest.errors import StepFailed
+from migtest.plan import Scenario
+from migtest.state import State, TableData, TableSchema
+
+UPGRADE = Scenario("upgrade", "1", "2")
+DOWNGRADE = Scenario("downgrade", "2", "1")
+
+
+def table(*columns: str, pk: tuple[str, ...] = ("id",), types: dict | None = None) -> TableSchema:
+    types = types or {}
+    specs = {c: {"type": types.get(c, "INTEGER"), "nullable": c not in pk, "default": None} for c in columns}
+    return TableSchema(specs, pk, [], [], [])
+
+
+def state(schema: dict[str, TableSchema], rows: dict[str, list[dict]], revision: str = "2") -> State:
+    data = {}
+    for name, tschema in schema.items():
+        captured = TableData(tschema.primary_key)
+        for row in rows.get(name, []):
+            if tschema.primary_key:
+                captured.rows[tuple(row[c] for c in tschema.primary_key)] = row
+            else:
+                captured.unkeyed.append(row)
+        data[name] = captured
+    return State(revision, schema, data)
+
+
+def results(scenario=UPGRADE, options=None, **context) -> dict:
+    context.setdefault("expected_revision", "2")
+    checked = run_checks(CheckContext(scenario, options or ChecksConfig(idempotent=False), **context))
+    return {c.name: c for c in checked}
+
+
+def test_everything_kept_passes():
+    schema = {"users": table("id", "age")}
+    before = state(schema, {"users": [{"id": 1, "age": 30}]}, revision="1")
+    after = state(schema, {"users": [{"id": 1, "age": 30.0}]})
+    checked = results(before=before, after=after, reference=after)
+    assert {name: c.status for name, c in checked.items()} == dict.fromkeys(
+        ["migration", "schema", "rows", "content"], "passed"
+    )
+
+
+def test_lost_rows_are_listed_by_key():
+    schema = {"users": table("id")}
+    before = state(schema, {"users": [{"id": i} for i in range(1, 6)]})
+    after = state(schema, {"users": [{"id": 1}, {"id": 2}]})
+    check = results(before=before, after=after, reference=after)["rows"]
+    assert check.status == "failed"
+    assert check.evidence == ["table 'users': 3 of 5 row(s) lost: id=3, id=4, id=5"]
+
+
+def test_dropped_table_with_rows_fails_on_upgrade_but_not_on_downgrade():
+    before = state({"users": table("id"), "notes": table("id")}, {"users": [{"id": 1}], "notes": [{"id": 7}]})
+    after = state({"users": table("id")}, {"users": [{"id": 1}]})
+    assert results(before=before, after=after, reference=after)["rows"].evidence == [
+        "table 'notes': dropped with 1 row(s)"
+    ]
+    assert results(DOWNGRADE, before=before, after=after, reference=after, expected_revision=None)["rows"].status == (
+        "passed"
+    )
+
+
+def test_changed_value_and_allowed_change():
+    schema = {"users": table("id", "email")}
+    before = state(schema, {"users": [{"id": 1, "email": "A@X"}]})
+    after = state(schema, {"users": [{"id": 1, "email": "a@x"}]})
+    check = results(before=before, after=after, reference=after)["content"]
+    assert check.status == "failed" and check.evidence == ["table 'users': id=1: email 'A@X' -> 'a@x'"]
+    allowed = ChecksConfig(idempotent=False, allow_changes={"users": ("email",)})
+    assert results(options=allowed, before=before, after=after, reference=after)["content"].status == "passed"
+
+
+def test_float_tolerance():
+    schema = {"prices": table("id", "amount")}
+    before = state(schema, {"prices": [{"id": 1, "amount": 0.1}]})
+    after = state(schema, {"prices": [{"id": 1, "amount": 0.1000001}]})
+    assert results(before=before, after=after, reference=after)["content"].status == "failed"
+    tolerant = ChecksConfig(idempotent=False, float_tolerance=1e-6)
+    assert results(options=tolerant, before=before, after=after, reference=after)["content"].status == "passed"
+
+
+def test_dropped_column_holding_data():
+    before = state({"users": table("id", "phone")}, {"users": [{"id": 1, "phone": "1"}, {"id": 2, "phone": None}]})
+    after = state({"users": table("id")}, {"users": [{"id": 1}, {"id": 2}]})
+    check = results(before=before, after=after, reference=after)["content"]
+    assert check.evidence == ["table 'users': column 'phone' dropped while 1 row(s) held a value in it"]
+
+
+def test_table_without_primary_key_compared_as_multiset():
+    schema = {"log": table("line", pk=())}
+    before = state(schema, {"log": [{"line": "a"}, {"line": "a"}, {"line": "b"}]})
+    after = state(schema, {"log": [{"line": "a"}, {"line": "b"}]})
+    checked = results(before=before, after=after, reference=after)
+    assert checked["rows"].evidence == ["table 'log': 3 row(s) before, 2 after"]
+    assert checked["content"].evidence == ["table 'log': row {'line': 'a'} no longer present as it was"]
+
+
+def test_schema_diff_is_readable():
+    fresh = state({"users": table("id", "name", types={"name": "VARCHAR(80)"})}, {})
+    migrated = state({"users": table("id", "name", "extra", types={"name": "VARCHAR(50)"})}, {})
+    check = results(before=migrated, after=migrated, reference=fresh)["schema"]
+    assert check.status == "failed"
+    assert check.evidence == [
+        "table 'users': column 'extra' present after migrating, not in a fresh install",
+        "table 'users': column 'name' type: 'VARCHAR(50)' after migrating, 'VARCHAR(80)' fresh",
+    ]
+
+
+def test_wrong_revision_and_failed_migration():
+    schema = {"users": table("id")}
+    before, after = state(schema, {}), state(schema, {}, revision="1")
+    assert results(before=before, after=after, reference=after)["migration"].summary == (
+        "ended at revision 1, expected 2"
+    )
+    failed = results(before=before, migration_error=StepFailed("alembic upgrade 2: exited with code 1", "boom"))
+    assert failed["migration"].evidence == ["boom"]
+    assert {failed[name].status for name in ("schema", "rows", "content")} == {"skipped"}

@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from migtest.config import load_config
+from migtest.errors import ConfigError
+
+BASE = {
+    "migrations": {"tool": "sql", "dir": "migrations"},
+    "versions": [{"name": "1.0", "revision": "1"}, {"name": "2.0", "revision": 2}],
+}
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    (tmp_path / "migrations").mkdir(exist_ok=True)
+    path = tmp_path / "migtest.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def error_for(tmp_path: Path, **changes) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(write(tmp_path, {**BASE, **changes})))
+    return str(caught.value)
+
+
+def test_defaults(tmp_path):
+    config = load_config(str(write(tmp_path, BASE)))
+    assert [v.revision for v in config.versions] == ["1", "2"]
+    assert config.matrix.upgrade == "chain" and config.matrix.downgrade == "chain"
+    assert config.report.dir == tmp_path / "migtest-results"
+    assert config.checks.schema and config.checks.data and config.checks.idempotent
+
+
+def test_typo_names_key_file_and_suggestion(tmp_path):
+    message = error_for(tmp_path, checks={"schemma": True})
+    assert "key 'checks.schemma'" in message and "did you mean 'schema'" in message
+    assert str(tmp_path / "migtest.yml") in message
+
+
+def test_wrong_type(tmp_path):
+    assert "key 'checks.data': must be true or false" in error_for(tmp_path, checks={"data": "yes"})
+
+
+def test_unknown_version_in_skip(tmp_path):
+    message = error_for(tmp_path, matrix={"skip": [["1.0", "3.0"]]})
+    assert "key 'matrix.skip[0]': unknown version '3.0'" in message
+
+
+def test_skip_must_go_forward(tmp_path):
+    assert "'2.0' must be older than '1.0'" in error_for(tmp_path, matrix={"skip": [["2.0", "1.0"]]})
+
+
+def test_missing_seed_file_names_version(tmp_path):
+    message = error_for(tmp_path, seed={"sql": "seeds/{version}.sql"})
+    assert "key 'seed.sql': seed file for version '1.0' not found" in message
+
+
+def test_missing_directory(tmp_path):
+    message = error_for(tmp_path, migrations={"tool": "sql", "dir": "nowhere"})
+    assert "key 'migrations.dir': directory not found" in message
+
+
+def test_tool_needs_its_key(tmp_path):
+    assert "needs key 'upgrade'" in error_for(tmp_path, migrations={"tool": "command"})
+
+
+def test_duplicate_version(tmp_path):
+    assert "used twice" in error_for(tmp_path, versions=[{"name": "1"}, {"name": "1"}])
+
+
+def test_server_engines_are_named_as_not_yet_supported(tmp_path):
+    assert "key 'database.engine'" in error_for(tmp_path, database={"engine": "postgres"})
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config("/nonexistent/migtest.yml")
