@@ -75,6 +75,7 @@ class ChecksConfig:
     data: bool = True
     idempotent: bool = True
     allow_changes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)
     allow_lost_rows: tuple[str, ...] = ()
     ignore_tables: tuple[str, ...] = ()
     float_tolerance: float = 0.0
@@ -320,6 +321,13 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     allow = section.section("allow_changes")
     allow_changes = {str(table): allow.texts(table) for table in list(allow.data)}
     allow.finish()
+    renamed = {}
+    renames = section.section("renamed")
+    for table in list(renames.data):
+        columns = renames.section(str(table))
+        renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
+        columns.finish()
+    renames.finish()
     names = {v.name for v in versions}
     assertions = []
     for index, item in enumerate(section.items("sql")):
@@ -341,6 +349,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         data=section.flag("data", True),
         idempotent=section.flag("idempotent", True),
         allow_changes=allow_changes,
+        renamed=renamed,
         allow_lost_rows=section.texts("allow_lost_rows"),
         ignore_tables=section.texts("ignore_tables"),
         float_tolerance=section.number("float_tolerance", 0.0),

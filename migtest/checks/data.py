@@ -8,6 +8,7 @@ columns absent from its fresh install); everything else follows the same rules.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from migtest.checks import CheckContext
@@ -95,8 +96,10 @@ def content(context: CheckContext) -> list[CheckResult]:
         allowed = set(context.options.allow_changes.get(table, ()))
         if "*" in allowed:
             continue
-        evidence += _dropped_columns(context, table, before, after, allowed)
-        common = [c for c in old_columns(before, table) if c in after.schema[table].columns and c not in allowed]
+        renamed = context.options.renamed.get(table, {})
+        kept = _kept_columns(old_columns(before, table), after.schema[table].columns, renamed)
+        evidence += _dropped_columns(context, table, before, set(kept) | allowed)
+        common = {old_name: new_name for old_name, new_name in kept.items() if old_name not in allowed}
         changes = _changed_values(old, new, common, context.options.float_tolerance)
         compared += len(common)
         evidence += [f"table '{table}': {line}" for line in changes]
@@ -109,10 +112,22 @@ def old_columns(state: State, table: str) -> list[str]:
     return list(state.schema[table].columns)
 
 
-def _dropped_columns(context: CheckContext, table: str, before: State, after: State, allowed: set[str]) -> list[str]:
+def _kept_columns(before: list[str], after: Iterable[str], renamed: dict[str, str]) -> dict[str, str]:
+    """Each old column still present, mapped to its name after migrating (a rename, where made)."""
+    present = set(after)
+    kept = {}
+    for column in before:
+        if renamed.get(column) in present:
+            kept[column] = renamed[column]
+        elif column in present:
+            kept[column] = column
+    return kept
+
+
+def _dropped_columns(context: CheckContext, table: str, before: State, kept: set[str]) -> list[str]:
     lines = []
     for column in old_columns(before, table):
-        if column in after.schema[table].columns or column in allowed or _expected_to_go(context, table, column):
+        if column in kept or _expected_to_go(context, table, column):
             continue
         held = sum(1 for row in _all_rows(before.data[table]) if row.get(column) is not None)
         if held:
@@ -124,20 +139,22 @@ def _all_rows(table: TableData) -> list[Row]:
     return [*table.rows.values(), *table.unkeyed]
 
 
-def _changed_values(old: TableData, new: TableData, columns: list[str], tolerance: float) -> list[str]:
+def _changed_values(old: TableData, new: TableData, columns: dict[str, str], tolerance: float) -> list[str]:
+    """Compare each old column with the column it is called after migrating (renames followed)."""
     if old.primary_key and old.primary_key == new.primary_key:
         lines = []
         for key, row in old.rows.items():
             other = new.rows.get(key)
             if other is None:
                 continue
-            for column in columns:
-                if not same_value(row.get(column), other.get(column), tolerance):
+            for column, new_column in columns.items():
+                if not same_value(row.get(column), other.get(new_column), tolerance):
                     label = f"{_pk_label(old.primary_key)}={_key_text(key)}"
-                    lines.append(f"{label}: {column} {row.get(column)!r} -> {other.get(column)!r}")
+                    name = column if column == new_column else f"{column} (now {new_column})"
+                    lines.append(f"{label}: {name} {row.get(column)!r} -> {other.get(new_column)!r}")
         return lines
-    projected_old = Counter(_project(row, columns) for row in _all_rows(old))
-    projected_new = Counter(_project(row, columns) for row in _all_rows(new))
+    projected_old = Counter(_project(row, list(columns)) for row in _all_rows(old))
+    projected_new = Counter(_project(row, list(columns.values())) for row in _all_rows(new))
     missing = projected_old - projected_new
     return [f"row {dict(zip(columns, values))} no longer present as it was" for values in missing.elements()]
 

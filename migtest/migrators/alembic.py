@@ -10,11 +10,11 @@ import sqlalchemy
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.migrators import MigrationRun
-from migtest.migrators.alembic_driver import RESOLVED_PREFIX
 from migtest.process import run
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
+RESOLVED_PREFIX = "MIGTEST-RESOLVED:"
 
 
 class AlembicMigrator:
@@ -28,7 +28,7 @@ class AlembicMigrator:
         ini = workspace.relocate(self.ini)
         python = self._python(workspace)
         output = run(
-            [python, str(DRIVER), str(ini), direction, target, database.url],
+            [python, "-c", DRIVER.read_text(), str(ini), direction, target, database.url, RESOLVED_PREFIX],
             cwd=ini.parent,
             env=workspace.environment(database.url),
             what=f"alembic {direction} {target}",

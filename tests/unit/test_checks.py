@@ -120,3 +120,15 @@ def test_wrong_revision_and_failed_migration():
     failed = results(before=before, migration_error=StepFailed("alembic upgrade 2: exited with code 1", "boom"))
     assert failed["migration"].evidence == ["boom"]
     assert {failed[name].status for name in ("schema", "rows", "content")} == {"skipped"}
+
+
+def test_renamed_column_is_followed():
+    before = state({"users": table("id", "name")}, {"users": [{"id": 1, "name": "Ada"}, {"id": 2, "name": "Bob"}]})
+    after = state(
+        {"users": table("id", "full_name")}, {"users": [{"id": 1, "full_name": "Ada"}, {"id": 2, "full_name": "B"}]}
+    )
+    unfollowed = results(before=before, after=after, reference=after)["content"]
+    assert unfollowed.evidence == ["table 'users': column 'name' dropped while 2 row(s) held a value in it"]
+    options = ChecksConfig(idempotent=False, renamed={"users": {"name": "full_name"}})
+    followed = results(options=options, before=before, after=after, reference=after)["content"]
+    assert followed.evidence == ["table 'users': id=2: name (now full_name) 'Bob' -> 'B'"]
