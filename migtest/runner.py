@@ -71,6 +71,7 @@ class Runner:
                     self.progress.scenario_finished(result)
                     results.append(result)
             finally:
+                self.migrator.close()
                 self.server.close()
         versions = [v.name for v in self.config.versions]
         return RunResult(str(self.config.path), versions, results, time.perf_counter() - started)
@@ -204,6 +205,7 @@ class Runner:
             try:
                 with self._phase(result, "upgrade again"):
                     self.migrator.migrate(workspace, database, direction, goal)
+                with self._phase(result, "capture again"):
                     context.rerun = self._capture(database, target)
             except StepFailed as exc:
                 context.rerun_error = exc

@@ -34,6 +34,9 @@ class Migrator(Protocol):
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         """Why this migrator cannot downgrade from `source` to `target`, or None if it can."""
 
+    def close(self) -> None:
+        """Stop whatever the migrator keeps running between commands."""
+
 
 def make_migrator(config: MigrationsConfig) -> Migrator:
     from migtest.migrators.alembic import AlembicMigrator

@@ -1,20 +1,78 @@
-"""Alembic: upgrade/downgrade through Alembic's own command API, in a fresh interpreter."""
+"""Alembic: upgrade/downgrade through Alembic's own command API, each command in a clean
+interpreter forked from a per-Python worker (see alembic_driver.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import sqlalchemy
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
+from migtest.errors import StepFailed
 from migtest.migrators import MigrationRun
-from migtest.process import run
+from migtest.process import tail
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
 RESOLVED_PREFIX = "MIGTEST-RESOLVED:"
+COMMAND_TIMEOUT = 600.0
+
+
+class _Worker:
+    """One long-lived driver process for one Python interpreter."""
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker; close() closes it
+        self.process = subprocess.Popen(
+            [python, "-c", DRIVER.read_text()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            start_new_session=True,
+        )
+
+    def call(self, request: dict[str, object], what: str) -> int:
+        assert self.process.stdin and self.process.stdout
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            raise self._died(what) from None
+        ready, _, _ = select.select([self.process.stdout], [], [], COMMAND_TIMEOUT)
+        if not ready:
+            self.close()
+            raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT:.0f}s")
+        reply = self.process.stdout.readline()
+        if not reply:
+            raise self._died(what)
+        return json.loads(reply)["code"]
+
+    def _died(self, what: str) -> StepFailed:
+        self.process.wait()
+        self.stderr.seek(0)
+        output = self.stderr.read().decode(errors="replace")
+        return StepFailed(f"{what}: Alembic could not start under {self.python}", tail(output))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream:
+                stream.close()
+        self.stderr.close()
 
 
 class AlembicMigrator:
@@ -23,19 +81,33 @@ class AlembicMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.config is not None
         self.ini = config.config
+        self.workers: dict[str, _Worker] = {}
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         ini = workspace.relocate(self.ini)
         python = self._python(workspace)
-        output = run(
-            [python, "-c", DRIVER.read_text(), str(ini), direction, target, database.url, RESOLVED_PREFIX],
-            cwd=ini.parent,
-            env=workspace.environment(database.url),
-            what=f"alembic {direction} {target}",
-        )
+        if python not in self.workers:
+            self.workers[python] = _Worker(python)
+        worker = self.workers[python]
+        what = f"alembic {direction} {target}"
+        with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log") as log:
+            request = {
+                "ini": str(ini),
+                "direction": direction,
+                "target": target,
+                "url": database.url,
+                "cwd": str(ini.parent),
+                "env": workspace.environment(database.url),
+                "log": log.name,
+                "prefix": RESOLVED_PREFIX,
+            }
+            code = worker.call(request, what)
+            output = Path(log.name).read_text(errors="replace")
+        if code != 0:
+            raise StepFailed(f"{what}: exited with code {code}", tail(output))
         resolved = [line[len(RESOLVED_PREFIX) :] for line in output.splitlines() if line.startswith(RESOLVED_PREFIX)]
-        log = "\n".join(line for line in output.splitlines() if not line.startswith(RESOLVED_PREFIX))
-        return MigrationRun(log, (resolved[-1] or "base") if resolved else None)
+        log_text = "\n".join(line for line in output.splitlines() if not line.startswith(RESOLVED_PREFIX))
+        return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None)
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         with database.connection() as connection:
@@ -46,6 +118,11 @@ class AlembicMigrator:
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         return None
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.close()
+        self.workers.clear()
 
     @staticmethod
     def _python(workspace: Workspace) -> str:

@@ -1,29 +1,67 @@
-"""Runs one Alembic command for migtest in a separate interpreter (the version's own, when it
-has a `setup:` environment), so every version's env.py and models import fresh.
+"""A worker that runs Alembic commands for migtest, in the version's own interpreter.
 
-Usage: python -c "$(cat alembic_driver.py)" ALEMBIC_INI upgrade|downgrade TARGET DATABASE_URL PREFIX
-Run as `-c` text, so this folder (whose alembic.py would shadow Alembic) is not on sys.path.
-Only the standard library and alembic may be imported here. PREFIX marks the line that
-reports which revision(s) the target resolved to.
+Started as `python -c "<this file's text>"`, so that this folder (whose alembic.py would shadow
+Alembic) is not on sys.path. It imports Alembic once, then for each request read from stdin
+forks a child that runs one command: every command starts from the same clean interpreter
+(env.py and the app's models import fresh) without paying Alembic's import time again.
+Only the standard library and alembic may be imported here.
+
+Request (one JSON line): {"ini", "direction", "target", "url", "cwd", "env", "log", "prefix"}.
+Reply (one JSON line): {"code": exit code}; the command's output is in the file "log", and a
+line starting with "prefix" names the revision(s) the target resolved to.
 """
 
+import json
+import os
 import sys
+import traceback
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 
-def main(ini: str, direction: str, target: str, url: str, prefix: str) -> None:
-    config = Config(ini)
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    getattr(command, direction)(config, target)
+def run_command(request: dict) -> None:
+    config = Config(request["ini"])
+    config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
+    getattr(command, request["direction"])(config, request["target"])
     try:
-        revisions = ScriptDirectory.from_config(config).get_revisions(target)
+        revisions = ScriptDirectory.from_config(config).get_revisions(request["target"])
     except Exception:  # relative targets such as "-1" resolve only against a database
         return
-    print(prefix + " ".join(sorted(r.revision for r in revisions if r is not None)), flush=True)
+    resolved = " ".join(sorted(r.revision for r in revisions if r is not None))
+    print(request["prefix"] + resolved, flush=True)
 
 
-if __name__ == "__main__":
-    main(*sys.argv[1:6])
+def child(request: dict) -> None:
+    """In the forked child: redirect output to the log, run, exit with the outcome."""
+    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.chdir(request["cwd"])
+    os.environ.update(request["env"])
+    sys.path.insert(0, "")
+    code = 0
+    try:
+        run_command(request)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def serve() -> None:
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            child(request)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        sys.stdout.write(json.dumps({"code": code}) + "\n")
+        sys.stdout.flush()
+
+
+serve()

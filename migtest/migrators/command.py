@@ -36,3 +36,6 @@ class CommandMigrator:
         if not self.config.downgrade:
             return "migrations.downgrade is not set, so this project cannot be rolled back by migtest"
         return None
+
+    def close(self) -> None:
+        """Nothing runs between commands."""

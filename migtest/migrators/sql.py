@@ -6,6 +6,7 @@ that fails halfway leaves nothing of itself behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -87,8 +88,14 @@ def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Pat
 
 def statements(path: Path) -> list[str]:
     """The file's statements, split by sqlparse, comments-only fragments dropped."""
-    parts = sqlparse.split(path.read_text())
-    return [p for p in parts if sqlparse.format(p, strip_comments=True).strip().strip(";").strip()]
+    return list(_split(path.read_text()))
+
+
+@functools.lru_cache(maxsize=256)
+def _split(text: str) -> tuple[str, ...]:
+    """Parsing is slow and the same seed and migration files are read by many scenarios."""
+    parts = sqlparse.split(text)
+    return tuple(p for p in parts if sqlparse.format(p, strip_comments=True).strip().strip(";").strip())
 
 
 def checksum(path: Path) -> str:
@@ -202,3 +209,6 @@ class SqlMigrator:
             kind = "down file" if (self.config.layout or "") == "golang-migrate" else "undo file"
             return f"no {kind} for version {', '.join(m.label for m in missing)}"
         return None
+
+    def close(self) -> None:
+        """Nothing runs between commands."""

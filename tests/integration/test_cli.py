@@ -60,7 +60,7 @@ def test_run_writes_every_report_and_groups_for_github(tmp_path, capsys, monkeyp
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["totals"] == {"passed": 4, "failed": 0, "skipped": 0}
     upgrade = next(s for s in results["scenarios"] if s["id"] == "upgrade-1-to-2")
-    assert [p["name"] for p in upgrade["phases"]][-3:] == ["capture after", "upgrade again", "check"]
+    assert [p["name"] for p in upgrade["phases"]][-3:] == ["upgrade again", "capture again", "check"]
     assert {c["name"]: c["status"] for c in upgrade["checks"]} == dict.fromkeys(
         ["migration", "schema", "rows", "content", "idempotent"], "passed"
     )
