@@ -195,7 +195,7 @@ class Runner:
             context.before = self._capture(database, source)
         try:
             with self._phase(result, direction):
-                self.migrator.migrate(workspace, database, direction, goal)
+                context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
             with self._phase(result, "capture after"):
                 context.after = self._capture(database, target, queries=True)
             context.expected_revision = reference.state.revision if reference.state else None

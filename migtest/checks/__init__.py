@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
+from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
 from migtest.state import State
@@ -25,6 +26,7 @@ class CheckContext:
     reference_error: str | None = None
     expected_revision: str | None = None
     migration_error: StepFailed | None = None
+    migration_run: MigrationRun | None = None
     rerun: State | None = None
     rerun_error: StepFailed | None = None
 
@@ -43,9 +45,10 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import assertions, data, idempotent, migration, schema
+    from migtest.checks import assertions, data, history, idempotent, migration, schema
 
-    return [migration.check, schema.check, data.rows, data.content, idempotent.check, assertions.check]
+    checks = [migration.check, history.check, schema.check, data.rows, data.content, idempotent.check]
+    return [*checks, assertions.check]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:

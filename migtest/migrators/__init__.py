@@ -20,6 +20,8 @@ UPGRADE, DOWNGRADE = "upgrade", "downgrade"
 class MigrationRun:
     output: str
     resolved: str | None = None
+    # Already-applied migrations whose files differ from what was applied; None: cannot tell.
+    edited: tuple[str, ...] | None = None
 
 
 class Migrator(Protocol):

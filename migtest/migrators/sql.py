@@ -147,6 +147,7 @@ class SqlMigrator:
             with engine.begin() as connection:
                 self._ensure_history(connection)
                 applied = set(self._applied(connection))
+                edited = self._edited(connection, migrations)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
@@ -158,7 +159,17 @@ class SqlMigrator:
                 self._apply(engine, migration, path, direction, log)
         finally:
             engine.dispose()
-        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base")
+        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base", edited)
+
+    def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
+        """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
+        files = {m.label: m.up for m in migrations}
+        rows = connection.exec_driver_sql(f"SELECT version, checksum FROM {self.config.table}")
+        return tuple(
+            f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
+            for version, applied in rows
+            if version in files and checksum(files[version]) != applied
+        )
 
     def _apply(
         self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]

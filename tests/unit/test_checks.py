@@ -132,3 +132,17 @@ def test_renamed_column_is_followed():
     options = ChecksConfig(idempotent=False, renamed={"users": {"name": "full_name"}})
     followed = results(options=options, before=before, after=after, reference=after)["content"]
     assert followed.evidence == ["table 'users': id=2: name (now full_name) 'Bob' -> 'B'"]
+
+
+def test_history_reports_edited_migrations_only_where_the_migrator_can_tell():
+    from migtest.migrators import MigrationRun
+
+    schema = {"users": table("id")}
+    before, after = state(schema, {}), state(schema, {})
+    edited = MigrationRun("", "2", ("V1__init.sql: checksum aaa when applied, bbb now",))
+    check = results(before=before, after=after, reference=after, migration_run=edited)["history"]
+    assert check.status == "failed" and check.evidence == list(edited.edited)
+    assert results(before=before, after=after, reference=after, migration_run=MigrationRun("", "2", ()))[
+        "history"
+    ].status == ("passed")
+    assert "history" not in results(before=before, after=after, reference=after, migration_run=MigrationRun(""))
