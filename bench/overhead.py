@@ -55,7 +55,16 @@ def raw_run(project: Path, workdir: Path) -> float:
 
 def migtest_run(project: Path, report_dir: Path) -> tuple[float, dict]:
     started = time.perf_counter()
-    command = [sys.executable, "-m", "migtest", "run", "-c", str(project / "migtest.yml"), "--report-dir", str(report_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "migtest",
+        "run",
+        "-c",
+        str(project / "migtest.yml"),
+        "--report-dir",
+        str(report_dir),
+    ]
     subprocess.run(command, check=True, capture_output=True)
     elapsed = time.perf_counter() - started
     return elapsed, json.loads((report_dir / "results.json").read_text())
