@@ -62,7 +62,7 @@ def test_run_writes_every_report_and_groups_for_github(tmp_path, capsys, monkeyp
     upgrade = next(s for s in results["scenarios"] if s["id"] == "upgrade-1-to-2")
     assert [p["name"] for p in upgrade["phases"]][-3:] == ["upgrade again", "capture again", "check"]
     assert {c["name"]: c["status"] for c in upgrade["checks"]} == dict.fromkeys(
-        ["migration", "schema", "rows", "content", "idempotent"], "passed"
+        ["migration", "history", "schema", "rows", "content", "idempotent"], "passed"
     )
     junit = (tmp_path / "out" / "junit.xml").read_text()
     assert 'testsuite disabled="0" errors="0" failures="0" name="upgrade 1 -&gt; 2"' in junit
