@@ -16,6 +16,7 @@ from migtest.config import DEFAULT_CONFIG, load_config
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
 from migtest.plan import plan, select
+from migtest.sources import check_refs
 from migtest.starter import write_starter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -74,6 +75,7 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 def _scenarios(args: argparse.Namespace):
     config = load_config(args.config)
+    check_refs(config)
     scenarios = select(plan(config.versions, config.matrix), args.only)
     if not scenarios:
         raise ConfigError(f"no scenario matches --only {' '.join(args.only)}", file=str(config.path))

@@ -18,6 +18,7 @@ PLANNED_ENGINES = ("postgres", "mysql", "mariadb")
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
+TOP_LEVEL_KEYS = ("migrations", "database", "versions", "matrix", "seed", "checks", "report")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,8 @@ def load_config(path: str | None = None) -> Config:
 
 def parse_config(data: Any, file: Path) -> Config:
     top = _Section(data, "", str(file))
+    top.read.update(TOP_LEVEL_KEYS)
+    top.finish()
     root = file.parent
     migrations = _migrations(top.section("migrations"), root)
     database = _database(top.section("database"))

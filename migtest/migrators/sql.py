@@ -217,7 +217,7 @@ class SqlMigrator:
         low, high = self._resolve(migrations, target), self._resolve(migrations, source)
         missing = [m for m in migrations if low < m.version <= high and m.down is None]
         if missing:
-            kind = "down file" if (self.config.layout or "") == "golang-migrate" else "undo file"
+            kind = "down file" if GOLANG.match(missing[0].up.name) else "undo file"
             return f"no {kind} for version {', '.join(m.label for m in missing)}"
         return None
 

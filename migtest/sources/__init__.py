@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.config import Config, Version
+from migtest.errors import ConfigError
 from migtest.sources import git_ref, setup
 
 
@@ -44,6 +45,16 @@ class Workspace:
             "target": target,
             "env": str(self.env_dir or ""),
         }
+
+
+def check_refs(config: Config) -> None:
+    """Resolve every `ref:` before anything runs, so a bad one stops the run at once."""
+    for index, version in enumerate(config.versions):
+        if version.ref:
+            try:
+                git_ref.resolve(config.root, version.ref)
+            except ConfigError as exc:
+                raise ConfigError(str(exc), file=str(config.path), key=f"versions[{index}].ref") from exc
 
 
 class Workspaces:

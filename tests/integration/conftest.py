@@ -1,0 +1,20 @@
+"""Fixtures of the integration tests; the helpers they use live in integration_support.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from integration_support import FixtureProject, copy_fixture
+
+
+@pytest.fixture
+def fixture_project(tmp_path: Path) -> Callable[[str], FixtureProject]:
+    """A fresh copy of tests/fixtures/NAME to change and run."""
+    copies = iter(range(1000))
+
+    def copy(name: str) -> FixtureProject:
+        return copy_fixture(name, tmp_path / "projects" / f"{name}-{next(copies)}")
+
+    return copy

@@ -1,0 +1,92 @@
+"""Fixture projects and assertions shared by the integration tests.
+
+The projects in tests/fixtures are correct; a negative test copies one, adds the one faulty
+migration (and release) it is about, runs it and asserts, with `failed`, exactly which checks
+caught it, so the fault and the evidence expected of migtest sit side by side.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migtest.cli import EXIT_FAILED
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+REVISION = '''"""{message}"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = {revision!r}
+down_revision = {down_revision!r}
+
+
+def upgrade():
+{upgrade}
+
+
+def downgrade():
+{downgrade}
+'''
+
+
+@dataclass
+class FixtureProject:
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "migtest.yml"
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def settings(self) -> dict[str, Any]:
+        return yaml.safe_load(self.config.read_text())
+
+    def configure(self, **sections: Any) -> None:
+        """Replace top-level sections of migtest.yml (`None` removes one)."""
+        data = {**self.settings(), **sections}
+        self.config.write_text(yaml.safe_dump({k: v for k, v in data.items() if v is not None}, sort_keys=False))
+
+    def add_version(self, name: str, revision: str, seed: str = "") -> None:
+        """Release one more version (oldest first), with the seed file migtest requires for it."""
+        self.configure(versions=[*self.settings()["versions"], {"name": name, "revision": revision}])
+        self.write(f"seeds/{name}.sql", seed)
+
+    def revision(self, revision: str, down_revision: str | None, upgrade: str, downgrade: str = "pass") -> Path:
+        """An Alembic revision file whose upgrade()/downgrade() bodies are the given code."""
+        body = {"upgrade": upgrade, "downgrade": downgrade}
+        text = REVISION.format(
+            message=f"revision {revision}",
+            revision=revision,
+            down_revision=down_revision,
+            **{k: textwrap.indent(textwrap.dedent(v).strip(), "    ") for k, v in body.items()},
+        )
+        return self.write(f"migrations/versions/{revision}.py", text)
+
+
+def copy_fixture(name: str, target: Path) -> FixtureProject:
+    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return FixtureProject(target)
+
+
+def failed(outcome: Any, scenario: str, *checks: str) -> dict[str, dict[str, Any]]:
+    """Assert the run exited 1 because exactly these checks of the scenario failed (so another
+    check failing by accident is noticed); return the scenario's checks by name."""
+    assert outcome.exit_code == EXIT_FAILED, outcome.output
+    assert outcome.failed_checks(scenario) == set(checks), outcome.output
+    return {check["name"]: check for check in outcome.scenario(scenario)["checks"]}
+
+
+def statuses(outcome: Any, scenario: str) -> dict[str, str]:
+    return {check["name"]: check["status"] for check in outcome.scenario(scenario)["checks"]}
