@@ -69,6 +69,9 @@ class SqlAssertion:
     expect: tuple[tuple[Any, ...], ...]
     versions: tuple[str, ...] = ()
 
+    def applies_to(self, version: str) -> bool:
+        return not self.versions or version in self.versions
+
 
 @dataclass(frozen=True)
 class ChecksConfig:

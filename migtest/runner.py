@@ -109,8 +109,7 @@ class Runner:
         return reference
 
     def _capture(self, database: Database, version: str, *, with_data: bool = True, queries: bool = False) -> State:
-        assertions = list(self.config.checks.sql) if queries else []
-        assertions = [a for a in assertions if not a.versions or version in a.versions]
+        assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
             return capture(connection, revision, self.ignored, with_data=with_data, assertions=assertions)

@@ -11,7 +11,7 @@ from migtest.results import FAILED, PASSED, CheckResult
 
 def applicable(context: CheckContext) -> list[Any]:
     target = context.scenario.target
-    return [a for a in context.options.sql if not a.versions or target in a.versions]
+    return [a for a in context.options.sql if a.applies_to(target)]
 
 
 def check(context: CheckContext) -> list[CheckResult]:
