@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,13 @@ from typing import Any
 import yaml
 
 from migtest.errors import ConfigError
+from migtest.masking import register_url_password
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command")
-ENGINES = ("sqlite",)
-PLANNED_ENGINES = ("postgres", "mysql", "mariadb")
+SERVER_ENGINES = ("postgres", "mysql", "mariadb")
+ENGINES = ("sqlite", *SERVER_ENGINES)
+URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
@@ -33,11 +37,23 @@ class MigrationsConfig:
     upgrade: str | None = None
     downgrade: str | None = None
     current: str | None = None
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
 class DatabaseConfig:
+    """`url` reaches an existing server, `image` is a server container migtest starts (server engines)."""
+
     engine: str = "sqlite"
+    url: str | None = None
+    image: str | None = None
+    schemas: tuple[str, ...] = ()
+    ready_timeout: float = 120.0
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect family, `{dialect}` in migrations.dir: sqlite, postgres or mysql (also for mariadb)."""
+        return "mysql" if self.engine == "mariadb" else self.engine
 
 
 @dataclass(frozen=True)
@@ -211,8 +227,8 @@ def parse_config(data: Any, file: Path) -> Config:
     top.read.update(TOP_LEVEL_KEYS)
     top.finish()
     root = file.parent
-    migrations = _migrations(top.section("migrations"), root)
     database = _database(top.section("database"))
+    migrations = _migrations(top.section("migrations"), root, database.dialect)
     versions = _versions(top)
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
@@ -224,24 +240,25 @@ def parse_config(data: Any, file: Path) -> Config:
     return Config(file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir))
 
 
-def _existing(section: _Section, key: str, root: Path, *, directory: bool) -> Path | None:
+def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
     value = section.text(key)
     if value is None:
         return None
+    value = value.replace("{dialect}", dialect)
     path = root / value
     if not (path.is_dir() if directory else path.is_file()):
         raise section.error(f"{'directory' if directory else 'file'} not found: {path}", key)
     return path
 
 
-def _migrations(section: _Section, root: Path) -> MigrationsConfig:
+def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig:
     tool = section.text("tool", choices=MIGRATORS)
     if tool is None:
         raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
     result = MigrationsConfig(
         tool=tool,
         config=_existing(section, "config", root, directory=False),
-        dir=_existing(section, "dir", root, directory=True),
+        dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
@@ -249,6 +266,7 @@ def _migrations(section: _Section, root: Path) -> MigrationsConfig:
         upgrade=section.text("upgrade"),
         downgrade=section.text("downgrade"),
         current=section.text("current"),
+        schema=section.text("schema"),
     )
     section.finish()
     required = {"alembic": "config", "sql": "dir", "command": "upgrade"}[tool]
@@ -258,11 +276,47 @@ def _migrations(section: _Section, root: Path) -> MigrationsConfig:
 
 
 def _database(section: _Section) -> DatabaseConfig:
-    engine = section.text("engine", "sqlite", choices=ENGINES + PLANNED_ENGINES)
-    if engine in PLANNED_ENGINES:
-        raise section.error(f"engine '{engine}' is not supported yet; this release runs on sqlite", "engine")
+    engine = section.text("engine", "sqlite", choices=ENGINES)
+    url = _expand_environment(section, "url")
+    result = DatabaseConfig(
+        engine=engine,
+        url=url,
+        image=section.text("image"),
+        schemas=section.texts("schemas"),
+        ready_timeout=section.number("ready_timeout", 120.0),
+    )
     section.finish()
-    return DatabaseConfig(engine=engine)
+    if engine == "sqlite":
+        for key in ("url", "image"):
+            if getattr(result, key):
+                raise section.error("sqlite needs no server; remove it or choose engine postgres|mysql|mariadb", key)
+    elif bool(url) == bool(result.image):
+        raise section.error(f"engine '{engine}' needs exactly one of 'url' (an existing server) or 'image'", "engine")
+    elif url:
+        scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+        if scheme not in URL_SCHEMES[engine]:
+            expected = " or ".join(f"{s}://" for s in URL_SCHEMES[engine])
+            raise section.error(f"a {engine} URL starts with {expected}, got {scheme}://", "url")
+    if result.schemas and engine != "postgres":
+        raise section.error("schemas are a PostgreSQL setting", "schemas")
+    return result
+
+
+def _expand_environment(section: _Section, key: str) -> str | None:
+    """`${NAME}` takes a value from the environment, so CI secrets stay out of migtest.yml."""
+    value = section.text(key)
+    if value is None:
+        return None
+
+    def lookup(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in os.environ:
+            raise section.error(f"environment variable {name} is not set", key)
+        return os.environ[name]
+
+    expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
+    register_url_password(expanded)
+    return expanded
 
 
 def _versions(top: _Section) -> tuple[Version, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?=@)", re.I)
 _secrets: set[str] = set()
@@ -11,6 +12,14 @@ _secrets: set[str] = set()
 def register_secret(secret: str) -> None:
     if secret:
         _secrets.add(secret)
+
+
+def register_url_password(url: str) -> None:
+    """Mask a URL's password on its own too: drivers and servers may echo it outside the URL."""
+    match = _URL_PASSWORD.search(url)
+    if match:
+        register_secret(match["password"])
+        register_secret(urllib.parse.unquote(match["password"]))
 
 
 def mask(text: str) -> str:

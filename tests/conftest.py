@@ -1,21 +1,60 @@
-"""Shared test helpers: run the real CLI in-process and read what it reported."""
+"""Shared test helpers: run the real CLI in-process and read what it reported, on every engine.
+
+A test marked `engines` runs once per engine (SQLite, then PostgreSQL and MariaDB servers started
+on this machine for the session); `run_migtest` points the project's migtest.yml at it.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import machine
 import pytest
+import yaml
 
 from migtest.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
+ENGINES = ("sqlite", "postgres", "mariadb")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("engines") and "database_config" in metafunc.fixturenames:
+        metafunc.parametrize("database_config", ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_host() -> Iterator[machine.HostServer]:
+    with machine.host_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mariadb_host() -> Iterator[machine.HostServer]:
+    with machine.host_mariadb() as server:
+        yield server
+
+
+@pytest.fixture
+def database_config(request: pytest.FixtureRequest) -> dict[str, str] | None:
+    """The `database:` section for the engine under test; None keeps the project's own (SQLite)."""
+    engine = getattr(request, "param", "sqlite")
+    if engine == "sqlite":
+        return None
+    server = request.getfixturevalue(f"{engine}_host")
+    return {"engine": server.engine, "url": server.url}
+
+
+def use_database(config: Path, database: dict[str, str]) -> None:
+    settings = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**settings, "database": database}, sort_keys=False))
 
 
 @dataclass
@@ -43,10 +82,14 @@ class Outcome:
 
 
 @pytest.fixture
-def run_migtest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
+def run_migtest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_config: dict[str, str] | None
+) -> Callable[..., Outcome]:
     """Run `migtest <command> -c CONFIG [args]` in-process, reports in a temporary folder."""
 
     def run(config: Path, *args: str, command: str = "run") -> Outcome:
+        if database_config is not None:
+            use_database(config, database_config)
         report_dir = tmp_path / "report"
         extra = ["--report-dir", str(report_dir)] if command == "run" else []
         code = main([command, "-c", str(config), *extra, *args])

@@ -50,7 +50,17 @@ class DatabaseServer(Protocol):
 
 
 def open_server(config: DatabaseConfig, workdir: Path) -> DatabaseServer:
+    """The engine's server: files for SQLite, a login to a server (`url`) or a server container (`image`)."""
+    from migtest.databases.mysql import MysqlServer
+    from migtest.databases.postgres import PostgresServer
     from migtest.databases.sqlite import SqliteServer
 
-    servers = {"sqlite": SqliteServer}
-    return servers[config.engine](workdir)
+    if config.engine == "sqlite":
+        return SqliteServer(workdir)
+    server_class = PostgresServer if config.engine == "postgres" else MysqlServer
+    if config.image:
+        from migtest.databases.container import start_server
+
+        return start_server(config, server_class)
+    assert config.url is not None
+    return server_class(config.url)

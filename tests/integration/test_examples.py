@@ -1,8 +1,9 @@
-"""The shipped examples really run (real Alembic, real SQLite) and every check holds."""
+"""The shipped examples really run (real Alembic, real SQL files) on every engine and every check holds."""
 
 import pytest
 
 
+@pytest.mark.engines
 @pytest.mark.parametrize("name", ["alembic-shop", "flyway-shop"])
 def test_example_passes_every_check(project, run_migtest, name):
     outcome = run_migtest(project(name) / "migtest.yml")

@@ -1,0 +1,21 @@
+"""PostgreSQL: a database per scenario; a clone is `CREATE DATABASE ... TEMPLATE`, a file-level copy."""
+
+from __future__ import annotations
+
+from migtest.databases.server import ServerDatabases
+
+
+class PostgresServer(ServerDatabases):
+    engine_name = "postgres"
+    driver = "postgresql+psycopg"
+    admin_database = "postgres"
+
+    def connect_args(self) -> dict[str, object]:
+        return {"connect_timeout": 10}
+
+    def copy(self, template: str, name: str) -> None:
+        self.execute(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(template)}")
+
+    def drop_statement(self, name: str) -> str:
+        """FORCE ends sessions a killed migration command left behind."""
+        return f"DROP DATABASE IF EXISTS {self.quote(name)} WITH (FORCE)"

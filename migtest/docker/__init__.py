@@ -1,0 +1,152 @@
+"""The Docker engine as migtest uses it: one network per run, labelled containers, sure cleanup.
+
+Every container, network and volume a run creates carries the label `migtest.run=<run id>`, so
+`remove_run` (and `migtest cleanup` for a run that was killed) finds all of it.
+
+When migtest itself runs in a container (a GitHub Docker action, `docker run` with the socket
+mounted), the containers it starts are siblings: it joins its own container to the run's network
+and reaches them by name. Otherwise it publishes their ports on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from migtest.errors import ConfigError, StepFailed
+
+RUN_LABEL = "migtest.run"
+LOG_TAIL = 40
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Address:
+    host: str
+    port: int
+
+
+class DockerEngine:
+    def __init__(self, run_id: str | None = None) -> None:
+        import docker  # the SDK is only needed by runs that use containers
+
+        self.run_id = run_id or secrets.token_hex(4)
+        self.labels = {RUN_LABEL: self.run_id}
+        try:
+            self.client = docker.from_env()
+            self.client.ping()
+        except docker.errors.DockerException as exc:
+            where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+            raise ConfigError(
+                f"the Docker engine at {where} is not reachable ({exc}); start it or set DOCKER_HOST"
+            ) from exc
+        self._network = None
+        self.own_container = _own_container(self.client)
+
+    @property
+    def network(self):
+        """The run's network, made on first use; migtest's own container joins it."""
+        if self._network is None:
+            self._network = self.client.networks.create(f"migtest-{self.run_id}", labels=self.labels)
+            if self.own_container is not None:
+                self._network.connect(self.own_container)
+        return self._network
+
+    def require_image(self, name: str, key: str) -> None:
+        import docker
+
+        try:
+            self.client.images.get(name)
+        except docker.errors.ImageNotFound:
+            try:
+                self.client.images.pull(name)
+            except docker.errors.DockerException as exc:
+                raise ConfigError(
+                    f"image '{name}' is not on this Docker engine and could not be pulled ({exc})", key=key
+                ) from exc
+
+    def start(self, image: str, role: str, *, environment: dict[str, str], port: int):
+        """Start a container on the run's network; its port is published on 127.0.0.1 when needed."""
+        name = f"migtest-{self.run_id}-{role}"
+        ports = None if self.own_container is not None else {f"{port}/tcp": ("127.0.0.1", None)}
+        return self.client.containers.run(
+            image,
+            name=name,
+            detach=True,
+            environment=environment,
+            labels=self.labels,
+            network=self.network.name,
+            ports=ports,
+        )
+
+    def address(self, container, port: int) -> Address:
+        if self.own_container is not None:
+            return Address(container.name, port)
+        container.reload()
+        binding = container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]
+        return Address("127.0.0.1", int(binding["HostPort"]))
+
+    def wait_until_ready(self, container, ready: Callable[[], bool], *, timeout: float, what: str) -> float:
+        """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds taken."""
+        started = time.monotonic()
+        while True:
+            container.reload()
+            if container.status in ("exited", "dead"):
+                code = container.attrs["State"]["ExitCode"]
+                raise StepFailed(
+                    f"{what}: the container exited with code {code} before it was ready", self.logs(container)
+                )
+            if ready():
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise StepFailed(f"{what}: not ready after {timeout:.0f}s", self.logs(container))
+            time.sleep(POLL_SECONDS)
+
+    @staticmethod
+    def logs(container) -> str:
+        return container.logs(tail=LOG_TAIL).decode(errors="replace")
+
+    def remove_run(self) -> None:
+        remove_labelled(self.client, {RUN_LABEL: self.run_id}, self.own_container)
+
+
+def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[str]:
+    """Remove every container, network and volume carrying these labels; returns what went."""
+    import docker
+
+    selector = {"label": [f"{key}={value}" if value else key for key, value in labels.items()]}
+    removed = []
+    for container in client.containers.list(all=True, filters=selector):
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+            removed.append(f"container {container.name}")
+    for network in client.networks.list(filters=selector):
+        if own_container is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                network.disconnect(own_container, force=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            network.remove()
+            removed.append(f"network {network.name}")
+    for volume in client.volumes.list(filters=selector):
+        with contextlib.suppress(docker.errors.NotFound):
+            volume.remove(force=True)
+            removed.append(f"volume {volume.name}")
+    return removed
+
+
+def _own_container(client):
+    """The container migtest runs in, if any: Docker names a container's hostname after its id."""
+    import docker
+
+    if not Path("/.dockerenv").exists():
+        return None
+    try:
+        return client.containers.get(socket.gethostname())
+    except docker.errors.DockerException:
+        return None

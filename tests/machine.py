@@ -1,0 +1,217 @@
+"""The test machine's real servers: PostgreSQL and MariaDB started on the host for url mode, and
+the Docker engine with the images the tests need, built locally since no registry is reachable.
+
+Everything here waits on real readiness (pg_ctl -w, a login, `docker info`) with a timeout. When
+`CI` is set a missing piece is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+IMAGES = Path(__file__).parent / "images"
+BASE_IMAGE = "migtest-test/debian:bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+INPUTS_LABEL = "migtest.test.inputs"
+PASSWORD = "s3cret-Pw_42"
+READY_TIMEOUT = 120.0
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine that lacks the piece; fail in CI, where nothing may skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(ready, what: str, process: subprocess.Popen | None = None, timeout: float = READY_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} before it was ready")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} not ready after {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def _find(program: str) -> str | None:
+    for directory in ("", "/usr/lib/postgresql/15/bin/", "/usr/sbin/"):
+        found = shutil.which(directory + program) if directory else shutil.which(program)
+        if found:
+            return found
+    return None
+
+
+def _as_unprivileged(argv: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root."""
+    return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
+
+
+@dataclass(frozen=True)
+class HostServer:
+    url: str
+    engine: str
+
+
+@contextlib.contextmanager
+def host_postgres() -> Iterator[HostServer]:
+    initdb, pg_ctl = _find("initdb"), _find("pg_ctl")
+    if not (initdb and pg_ctl):
+        unavailable("PostgreSQL (initdb, pg_ctl) is not installed")
+    with tempfile.TemporaryDirectory(prefix="migtest-pg-") as root:
+        data, pwfile, port = Path(root) / "data", Path(root) / "pw", free_port()
+        pwfile.write_text(PASSWORD)
+        os.chmod(root, 0o777)
+        if os.geteuid() == 0:
+            shutil.chown(root, "nobody")
+            shutil.chown(pwfile, "nobody")
+        quiet = {"check": True, "capture_output": True}
+        subprocess.run(
+            _as_unprivileged([initdb, "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}", "-A", "scram-sha-256"]),
+            **quiet,
+        )
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        start = [pg_ctl, "-D", str(data), "-o", options, "-l", f"{root}/log", "-w", "-t", "60", "start"]
+        subprocess.run(_as_unprivileged(start), **quiet)
+        try:
+            yield HostServer(f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres", "postgres")
+        finally:
+            subprocess.run(_as_unprivileged([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+
+
+@contextlib.contextmanager
+def host_mariadb() -> Iterator[HostServer]:
+    install_db, server = _find("mariadb-install-db"), _find("mariadbd")
+    if not (install_db and server):
+        unavailable("MariaDB (mariadb-install-db, mariadbd) is not installed")
+    with tempfile.TemporaryDirectory(prefix="migtest-mariadb-") as root:
+        data, port, init = Path(root) / "data", free_port(), Path(root) / "init.sql"
+        user = ["--user=root"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [install_db, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal", *user],
+            check=True,
+            capture_output=True,
+        )
+        init.write_text(
+            "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n"
+            f"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}';\n"
+            f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{PASSWORD}';\n"
+            "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n"
+        )
+        argv = [server, "--no-defaults", f"--datadir={data}", f"--socket={root}/sock", f"--port={port}"]
+        argv += ["--bind-address=127.0.0.1", "--skip-name-resolve", f"--init-file={init}", *user]
+        argv += ["--innodb-flush-log-at-trx-commit=0", "--max-connections=300", f"--log-error={root}/log"]
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"mysql://root:{PASSWORD}@127.0.0.1:{port}/"
+        try:
+            wait_for(lambda: _accepts_login(url), "mariadbd", process)
+            yield HostServer(url, "mariadb")
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _accepts_login(url: str) -> bool:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url.replace("mysql://", "mysql+pymysql://"), poolclass=sqlalchemy.NullPool)
+    try:
+        with engine.connect():
+            return True
+    except sqlalchemy.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
+# -- Docker -------------------------------------------------------------------------------------
+
+
+def _engine_answers() -> bool:
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@contextlib.contextmanager
+def docker_engine() -> Iterator[None]:
+    """The engine this machine has, or one started here (as root) for the session and stopped after."""
+    if _engine_answers():
+        yield
+        return
+    dockerd = _find("dockerd")
+    if dockerd is None or os.geteuid() != 0 or shutil.which("docker") is None:
+        unavailable("no Docker engine answers and none can be started here (needs root and docker.io)")
+    with tempfile.NamedTemporaryFile(prefix="migtest-dockerd-", suffix=".log") as log:
+        process = subprocess.Popen([dockerd], stdout=log, stderr=log, start_new_session=True)
+        try:
+            wait_for(_engine_answers, "dockerd", process, timeout=60)
+            yield
+        finally:
+            stop(process)
+
+
+def ensure_base_image() -> None:
+    """A Debian base image made with debootstrap: `docker pull` cannot reach a registry here."""
+    if subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True).returncode == 0:
+        return
+    if shutil.which("debootstrap") is None:
+        unavailable("debootstrap is not installed, so no base image can be made")
+    with tempfile.TemporaryDirectory(prefix="migtest-debian-") as root:
+        subprocess.run(
+            ["debootstrap", "--variant=minbase", "--include=python3", "bookworm", root, DEBIAN_MIRROR],
+            check=True,
+            capture_output=True,
+        )
+        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "import", "-", BASE_IMAGE], stdin=tar.stdout, check=True, capture_output=True)
+        tar.wait()
+
+
+def ensure_image(tag: str, context: Path) -> str:
+    """Build tests/images/<context> once; rebuilt only when its files change."""
+    digest = hashlib.sha256()
+    for path in sorted(context.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(context).as_posix().encode() + path.read_bytes())
+    inputs = digest.hexdigest()[:16]
+    inspect = subprocess.run(
+        ["docker", "image", "inspect", "--format", f'{{{{ index .Config.Labels "{INPUTS_LABEL}" }}}}', tag],
+        capture_output=True,
+        text=True,
+    )
+    if inspect.returncode == 0 and inspect.stdout.strip() == inputs:
+        return tag
+    ensure_base_image()
+    build = subprocess.run(
+        ["docker", "build", "-q", "-t", tag, "--label", f"{INPUTS_LABEL}={inputs}", str(context)],
+        capture_output=True,
+        text=True,
+    )
+    if build.returncode != 0:
+        raise RuntimeError(f"docker build of {tag} failed:\n{build.stdout}\n{build.stderr}")
+    return tag
