@@ -42,6 +42,19 @@ def mariadb_host() -> Iterator[machine.HostServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[None]:
+    with machine.docker_engine():
+        yield
+
+
+@pytest.fixture(scope="session")
+def server_image(docker_engine: None) -> Callable[[str], str]:
+    """The locally built image of a database server (tests/images/<engine>), built once per change."""
+    tags = {"postgres": "migtest-test/postgres:15", "mariadb": "migtest-test/mariadb:10.11"}
+    return lambda engine: machine.ensure_image(tags[engine], machine.IMAGES / engine)
+
+
 @pytest.fixture
 def database_config(request: pytest.FixtureRequest) -> dict[str, str] | None:
     """The `database:` section for the engine under test; None keeps the project's own (SQLite)."""

@@ -47,16 +47,19 @@ def start_server(config: DatabaseConfig, server_class: type[ServerDatabases]) ->
             environment=dict.fromkeys(kind.password_variables, password),
             port=kind.port,
         )
-        address = docker.address(container, kind.port)
-        url = f"{kind.scheme}://{kind.user}:{password}@{address.host}:{address.port}/"
-        probe = sqlalchemy.create_engine(server_class.driver_url(url), poolclass=sqlalchemy.NullPool)
-        try:
-            docker.wait_until_ready(
-                container, lambda: _accepts_login(probe), timeout=config.ready_timeout, what=f"database {config.image}"
-            )
-        finally:
-            probe.dispose()
-        return server_class(url, on_close=docker.remove_run)
+
+        def url() -> str:
+            """Asked only while the container runs: an exited one has no published port."""
+            address = docker.address(container, kind.port)
+            return f"{kind.scheme}://{kind.user}:{password}@{address.host}:{address.port}/"
+
+        docker.wait_until_ready(
+            container,
+            lambda: _accepts_login(server_class.driver_url(url()), server_class, kind),
+            timeout=config.ready_timeout,
+            what=f"database {config.image}",
+        )
+        return server_class(url(), on_close=docker.remove_run)
     except StepFailed as exc:
         docker.remove_run()
         raise ConfigError(f"{exc}\n{exc.output}".rstrip(), key="database.image") from exc
@@ -65,10 +68,20 @@ def start_server(config: DatabaseConfig, server_class: type[ServerDatabases]) ->
         raise
 
 
-def _accepts_login(engine: sqlalchemy.Engine) -> bool:
+def _accepts_login(url: sqlalchemy.URL, server_class: type[ServerDatabases], kind: ServerImage) -> bool:
+    """Not answering yet means wait; a refused login will not get better, so it ends the wait."""
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
         return True
-    except sqlalchemy.exc.DBAPIError:
+    except sqlalchemy.exc.DBAPIError as exc:
+        if server_class.login_refused(exc):
+            expected = " or ".join(kind.password_variables)
+            raise StepFailed(
+                f"the server refused the login of user {kind.user} ({exc.orig}); "
+                f"the image must set that user's password from {expected}, as the official images do"
+            ) from exc
         return False
+    finally:
+        engine.dispose()

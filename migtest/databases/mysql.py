@@ -20,6 +20,10 @@ class MysqlServer(ServerDatabases):
     def connect_args(self) -> dict[str, object]:
         return {"connect_timeout": 10, "charset": "utf8mb4"}
 
+    @classmethod
+    def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:
+        return bool(exc.orig and exc.orig.args) and exc.orig.args[0] in (1044, 1045, 1130)
+
     def copy(self, template: str, name: str) -> None:
         source, target = self.quote(template), self.quote(name)
         with self.admin.connect() as connection:

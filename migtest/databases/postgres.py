@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy
+
 from migtest.databases.server import ServerDatabases
 
 
@@ -12,6 +14,10 @@ class PostgresServer(ServerDatabases):
 
     def connect_args(self) -> dict[str, object]:
         return {"connect_timeout": 10}
+
+    @classmethod
+    def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:
+        return getattr(exc.orig, "sqlstate", None) in ("28P01", "28000")
 
     def copy(self, template: str, name: str) -> None:
         self.execute(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(template)}")

@@ -48,6 +48,11 @@ class ServerDatabases:
     def connect_args(self) -> dict[str, object]:
         return {}
 
+    @classmethod
+    def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:
+        """The server answered and said no, as opposed to not answering (yet)."""
+        raise NotImplementedError
+
     def _probe(self) -> None:
         """Fail before any scenario when the login, the host or the privilege to create databases is missing."""
         try:
@@ -67,6 +72,13 @@ class ServerDatabases:
             full = f"{full[: MAX_NAME - 9]}_{digest}"
         return full
 
+    def _fresh_name(self, name: str) -> str:
+        """The database's name, free again if this run used it before."""
+        database_name = self.database_name(name)
+        if database_name in self.created:
+            self.drop_named(database_name)
+        return database_name
+
     def quote(self, name: str) -> str:
         return self.admin.dialect.identifier_preparer.quote(name)
 
@@ -80,8 +92,7 @@ class ServerDatabases:
         return Database(name, url, self)
 
     def create(self, name: str) -> Database:
-        database_name = self.database_name(name)
-        self.drop_named(database_name)
+        database_name = self._fresh_name(name)
         try:
             self.execute(f"CREATE DATABASE {self.quote(database_name)}")
         except sqlalchemy.exc.DBAPIError as exc:
@@ -94,8 +105,7 @@ class ServerDatabases:
         return self._database(database_name)
 
     def clone(self, template: Database, name: str) -> Database:
-        database_name = self.database_name(name)
-        self.drop_named(database_name)
+        database_name = self._fresh_name(name)
         self.copy(template.name, database_name)
         with self.lock:
             self.created.add(database_name)

@@ -73,17 +73,22 @@ class DockerEngine:
 
     def start(self, image: str, role: str, *, environment: dict[str, str], port: int):
         """Start a container on the run's network; its port is published on 127.0.0.1 when needed."""
+        import docker
+
         name = f"migtest-{self.run_id}-{role}"
         ports = None if self.own_container is not None else {f"{port}/tcp": ("127.0.0.1", None)}
-        return self.client.containers.run(
-            image,
-            name=name,
-            detach=True,
-            environment=environment,
-            labels=self.labels,
-            network=self.network.name,
-            ports=ports,
-        )
+        try:
+            return self.client.containers.run(
+                image,
+                name=name,
+                detach=True,
+                environment=environment,
+                labels=self.labels,
+                network=self.network.name,
+                ports=ports,
+            )
+        except docker.errors.APIError as exc:
+            raise StepFailed(f"cannot start a container of {image}: {exc.explanation or exc}") from exc
 
     def address(self, container, port: int) -> Address:
         if self.own_container is not None:

@@ -6,12 +6,12 @@ mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
 if [ ! -d "$datadir/mysql" ]; then
     mariadb-install-db --user=mysql --datadir="$datadir" --auth-root-authentication-method=normal \
         --skip-test-db >/dev/null
-    mariadbd --user=mysql --datadir="$datadir" --bootstrap <<SQL
-FLUSH PRIVILEGES;
-CREATE USER 'root'@'%' IDENTIFIED BY '$password';
-GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
-ALTER USER 'root'@'localhost' IDENTIFIED BY '$password';
-SQL
 fi
+cat > /run/mysqld/init.sql <<SQL
+CREATE USER IF NOT EXISTS 'root'@'%';
+ALTER USER 'root'@'%' IDENTIFIED BY '$password';
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+SQL
 exec mariadbd --user=mysql --datadir="$datadir" --bind-address=0.0.0.0 --skip-name-resolve \
-    --innodb-flush-log-at-trx-commit=0 --sync-binlog=0
+    --init-file=/run/mysqld/init.sql --innodb-flush-log-at-trx-commit=0 --sync-binlog=0
