@@ -18,6 +18,7 @@ demo: $(STAMP)
 	@echo "Reports of the demo: examples/alembic-shop/migtest-results/{results.json,junit.xml,summary.md}"
 
 test: $(STAMP)
+	scripts/install-test-machine.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the programs the tests drive for real: the Docker engine (dockerd), MariaDB, PostgreSQL
+# and debootstrap (a base image, since no registry is reachable). Does nothing when all are there.
+# The tests start and stop the servers themselves.
+set -euo pipefail
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v initdb >/dev/null || [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "install-test-machine: missing ${missing[*]}; install them (as root, with apt-get) for the server and Docker tests" >&2
+    exit 0
+fi
+echo "install-test-machine: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Packages must not start their services here: the tests start their own servers.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
