@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import machine  # noqa: E402 - the test machine's server starter, reused
+import machine
 
 ROWS = 300
 
@@ -91,7 +91,8 @@ def bench(url: str, workdir: Path) -> None:
     eight = write_project(workdir / "r8", 8, url)
     reuse, replay = timed_run(eight, "--jobs", "1"), timed_run(eight, "--jobs", "1", "--no-reuse")
     print(f"reuse   8 releases, {scenarios(eight)} scenarios, --jobs 1")
-    print(f"        cloned fresh installs {reuse:6.1f}s   replayed migrations {replay:6.1f}s   ratio {reuse / replay:.2f}x")
+    print(f"        cloned fresh installs {reuse:6.1f}s   replayed migrations {replay:6.1f}s", end="")
+    print(f"   ratio {reuse / replay:.2f}x")
     two = timed_run(eight, "--jobs", "2")
     print(f"jobs    --jobs 1 {reuse:6.1f}s   --jobs 2 {two:6.1f}s   ratio {two / reuse:.2f}x")
     print("growth  releases  scenarios  seconds  seconds/scenario")
