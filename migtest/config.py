@@ -122,6 +122,14 @@ class Config:
     def version(self, name: str) -> Version:
         return next(v for v in self.versions if v.name == name)
 
+    @property
+    def schemas(self) -> tuple[str | None, ...]:
+        """The schemas captured (None: the connection's default): `database.schemas` when given, else
+        the default one plus `migrations.schema`. Only PostgreSQL has several per database."""
+        if self.database.engine != "postgres":
+            return (None,)
+        return self.database.schemas or (None, *filter(None, [self.migrations.schema]))
+
 
 class _Section:
     """A mapping being read: typed getters, and an error for every key nobody read."""

@@ -5,19 +5,16 @@ Checks compare these captures; they never touch a database themselves.
 
 from __future__ import annotations
 
-import base64
-import datetime
-import decimal
 import hashlib
 import json
-import re
-import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy
 
 from migtest.config import SqlAssertion
+from migtest.dialects import Dialect, Name, dialect_for, normalize_value
 
 Row = dict[str, Any]
 
@@ -29,6 +26,8 @@ class TableSchema:
     foreign_keys: list[dict[str, Any]]
     unique: list[dict[str, Any]]
     indexes: list[dict[str, Any]]
+    options: dict[str, Any] = field(default_factory=dict)
+    location: Name | None = field(default=None, compare=False)  # where its rows are read; None: by its key
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +36,7 @@ class TableSchema:
             "foreign_keys": self.foreign_keys,
             "unique": self.unique,
             "indexes": self.indexes,
+            "options": self.options,
         }
 
 
@@ -59,12 +59,16 @@ class State:
     schema: dict[str, TableSchema]
     data: dict[str, TableData]
     queries: dict[str, Any] = field(default_factory=dict)
+    enums: dict[str, list[str]] = field(default_factory=dict)  # PostgreSQL enum types: their values in order
+    sequences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """One digest of schema, rows and revision: equal digests mean nothing changed."""
         payload = {
             "revision": self.revision,
             "schema": {name: table.to_dict() for name, table in sorted(self.schema.items())},
+            "enums": self.enums,
+            "sequences": self.sequences,
             "data": {
                 name: [sorted(map(_row_key, table.rows.values())), sorted(map(_row_key, table.unkeyed))]
                 for name, table in sorted(self.data.items())
@@ -77,97 +81,82 @@ def _row_key(row: Row) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
-def normalize_value(value: Any) -> Any:
-    """Plain JSON-able values, so captures compare and serialize the same on every engine."""
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "base64:" + base64.b64encode(bytes(value)).decode()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+def capture_schema(dialect: Dialect, ignore: Collection[str], schemas: list[str | None]) -> dict[str, TableSchema]:
+    """Every table of the schemas (as `Dialect.schemas` gives them), keyed `schema.table` outside the default."""
+    return {
+        table.key: _table_schema(dialect, table)
+        for schema in schemas
+        for table in (Name(schema, name) for name in sorted(dialect.inspector.get_table_names(schema=schema)))
+        if not table.ignored_by(ignore) and not table.name.startswith("sqlite_")
+    }
 
 
-def _normalize_type(column_type: Any) -> str:
-    try:
-        text = str(column_type)
-    except Exception:  # some dialect types cannot compile without a dialect
-        text = repr(column_type)
-    return re.sub(r"\s+", " ", text).strip().upper()
-
-
-def _normalize_default(default: Any) -> str | None:
-    if default is None:
-        return None
-    text = str(default).strip()
-    while len(text) >= 2 and text[0] == "(" and text[-1] == ")":
-        text = text[1:-1].strip()
-    return text
-
-
-def capture_schema(connection: sqlalchemy.Connection, ignore: set[str]) -> dict[str, TableSchema]:
-    inspector = sqlalchemy.inspect(connection)
-    schema: dict[str, TableSchema] = {}
-    for table in sorted(inspector.get_table_names()):
-        if table in ignore or table.startswith("sqlite_"):
-            continue
-        columns = {
-            column["name"]: {
-                "type": _normalize_type(column["type"]),
-                "nullable": bool(column["nullable"]),
-                "default": _normalize_default(column.get("default")),
-            }
-            for column in inspector.get_columns(table)
+def _table_schema(dialect: Dialect, table: Name) -> TableSchema:
+    inspector, schema, name = dialect.inspector, table.schema, table.name
+    columns = {column["name"]: dialect.column(column, table) for column in inspector.get_columns(name, schema=schema)}
+    primary_key = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
+    foreign_keys = _sorted(
+        {
+            "columns": list(fk["constrained_columns"]),
+            "references": _reference(dialect, fk),
+            "on_delete": (fk.get("options") or {}).get("ondelete"),
         }
-        primary_key = tuple(inspector.get_pk_constraint(table).get("constrained_columns") or ())
-        foreign_keys = sorted(
-            (
-                {
-                    "columns": list(fk["constrained_columns"]),
-                    "references": f"{fk['referred_table']}({', '.join(fk['referred_columns'])})",
-                    "on_delete": (fk.get("options") or {}).get("ondelete"),
-                }
-                for fk in inspector.get_foreign_keys(table)
-            ),
-            key=_row_key,
+        for fk in inspector.get_foreign_keys(name, schema=schema)
+    )
+    unique = _sorted(
+        {"name": u.get("name"), "columns": list(u["column_names"])}
+        for u in inspector.get_unique_constraints(name, schema=schema)
+    )
+    indexes = _sorted(
+        dialect.indexes(
+            [
+                {"name": i.get("name"), "columns": _index_columns(i), "unique": bool(i.get("unique"))}
+                for i in inspector.get_indexes(name, schema=schema)
+            ],
+            foreign_keys,
         )
-        unique = sorted(
-            (
-                {"name": u.get("name"), "columns": list(u["column_names"])}
-                for u in inspector.get_unique_constraints(table)
-            ),
-            key=_row_key,
-        )
-        indexes = sorted(
-            (
-                {"name": i.get("name"), "columns": list(i["column_names"]), "unique": bool(i.get("unique"))}
-                for i in inspector.get_indexes(table)
-            ),
-            key=_row_key,
-        )
-        schema[table] = TableSchema(columns, primary_key, foreign_keys, unique, indexes)
-    return schema
+    )
+    return TableSchema(columns, primary_key, foreign_keys, unique, indexes, dialect.table_options(table), table)
 
 
-def capture_data(connection: sqlalchemy.Connection, schema: dict[str, TableSchema]) -> dict[str, TableData]:
-    preparer = connection.dialect.identifier_preparer
+def _reference(dialect: Dialect, fk: dict[str, Any]) -> str:
+    table = dialect.name(fk["referred_schema"], fk["referred_table"])
+    return f"{table.key}({', '.join(fk['referred_columns'])})"
+
+
+def _index_columns(index: dict[str, Any]) -> list[str]:
+    """Columns, or for an expression index (`lower(email)`) its expressions in their place."""
+    return list(index.get("expressions") or index["column_names"])
+
+
+def _sorted(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=_row_key)
+
+
+def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, TableData]:
+    """Every row, each value read the way its column's type says (see `Dialect.converter`)."""
+    preparer = dialect.connection.dialect.identifier_preparer
     data: dict[str, TableData] = {}
-    for name, table in schema.items():
+    for key, table in schema.items():
         columns = list(table.columns)
-        select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), preparer.quote(name))
+        converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
+        select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
         captured = TableData(table.primary_key)
-        for values in connection.exec_driver_sql(select):
-            row = {column: normalize_value(value) for column, value in zip(columns, values)}
+        for values in dialect.connection.exec_driver_sql(select):
+            row = {column: convert(value) for column, convert, value in zip(columns, converters, values)}
             if table.primary_key:
                 captured.rows[tuple(row[c] for c in table.primary_key)] = row
             else:
                 captured.unkeyed.append(row)
-        data[name] = captured
+        data[key] = captured
     return data
+
+
+def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
+    preparer = dialect.connection.dialect.identifier_preparer
+    where = table.location or Name(None, key)
+    quoted = preparer.quote(where.name)
+    return quoted if where.schema is None else f"{preparer.quote_schema(where.schema)}.{quoted}"
 
 
 def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion]) -> dict[str, Any]:
@@ -186,12 +175,16 @@ def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion
 def capture(
     connection: sqlalchemy.Connection,
     revision: str | None,
-    ignore: set[str],
+    ignore: Collection[str],
     *,
+    schemas: Iterable[str | None] = (None,),
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
 ) -> State:
-    schema = capture_schema(connection, ignore)
-    data = capture_data(connection, schema) if with_data else {}
+    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one."""
+    dialect = dialect_for(connection)
+    names = dialect.schemas(schemas)
+    schema = capture_schema(dialect, ignore, names)
+    data = capture_data(dialect, schema) if with_data else {}
     queries = run_queries(connection, assertions or [])
-    return State(revision, schema, data, queries)
+    return State(revision, schema, data, queries, dialect.enums(names), dialect.sequences(names, ignore))

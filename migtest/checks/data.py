@@ -7,6 +7,8 @@ columns absent from its fresh install); everything else follows the same rules.
 
 from __future__ import annotations
 
+import decimal
+import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -164,12 +166,12 @@ def _project(row: Row, columns: list[str]) -> tuple[Any, ...]:
 
 
 def same_value(old: Any, new: Any, tolerance: float) -> bool:
-    numbers = (int, float)
-    if (
-        isinstance(old, numbers)
-        and isinstance(new, numbers)
-        and not isinstance(old, bool)
-        and not isinstance(new, bool)
-    ):
-        return abs(old - new) <= tolerance
+    """Equal; or, given a tolerance and a float on either side, within it relative to the larger value
+    (a REAL widened to DOUBLE reads 0.1 back as 0.10000000149011612). Other numbers compare exactly."""
+    if tolerance and _is_number(old) and _is_number(new) and float in (type(old), type(new)):
+        return math.isclose(float(old), float(new), rel_tol=tolerance)
     return old == new
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool)

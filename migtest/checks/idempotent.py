@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migtest.checks import CheckContext
-from migtest.checks.schema import diff_schemas
+from migtest.checks.schema import diff_states
 from migtest.results import FAILED, PASSED, CheckResult
 
 
@@ -19,7 +19,7 @@ def check(context: CheckContext) -> list[CheckResult]:
     before, after = context.after, context.rerun
     if after is None or before.fingerprint() == after.fingerprint():
         return [CheckResult("idempotent", PASSED, "running the upgrade again changed nothing")]
-    evidence = diff_schemas(before.schema, after.schema)
+    evidence = diff_states(before, after)
     if before.revision != after.revision:
         evidence.append(f"revision moved from {before.revision} to {after.revision}")
     for table in sorted(set(before.data) & set(after.data)):

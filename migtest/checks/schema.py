@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from migtest.checks import CheckContext
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
-from migtest.state import TableSchema
+from migtest.state import State, TableSchema
+
+T = TypeVar("T")
 
 
 def check(context: CheckContext) -> list[CheckResult]:
@@ -19,26 +23,59 @@ def check(context: CheckContext) -> list[CheckResult]:
     if context.reference is None:
         reason = context.reference_error or "unknown error"
         return [CheckResult(name, ERROR, f"no fresh install of {context.scenario.target} to compare with: {reason}")]
-    differences = diff_schemas(context.reference.schema, context.after.schema)
+    differences = diff_states(context.reference, context.after)
     target = context.scenario.target
     if differences:
-        tables = len({line.split("'")[1] for line in differences})
-        summary = f"{len(differences)} difference(s) in {tables} table(s) from a fresh install of {target}"
+        summary = f"{len(differences)} difference(s) in {_objects(differences)} from a fresh install of {target}"
         return [CheckResult(name, FAILED, summary, differences)]
     return [CheckResult(name, PASSED, f"equals a fresh install of {target} ({len(context.after.schema)} tables)")]
 
 
+def _objects(differences: list[str]) -> str:
+    """How many tables (and types, sequences) differ: each line starts with "<kind> '<name>'"."""
+    named = dict.fromkeys((line.split(" '", 1)[0], line.split("'")[1]) for line in differences)
+    kinds = Counter(kind for kind, _ in named)
+    return ", ".join(f"{count} {kind}(s)" for kind, count in kinds.items())
+
+
+def diff_states(fresh: State, migrated: State) -> list[str]:
+    """Tables, then PostgreSQL enum types and sequences: readable lines, empty when all are equal."""
+    lines = diff_schemas(fresh.schema, migrated.schema)
+    lines += _diff_objects("enum", _values(fresh.enums), _values(migrated.enums), _diff_attributes)
+    lines += _diff_objects("sequence", fresh.sequences, migrated.sequences, _diff_attributes)
+    return lines
+
+
+def _values(enums: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    return {name: {"values": values} for name, values in enums.items()}
+
+
+def _diff_objects(
+    kind: str, fresh: dict[str, T], migrated: dict[str, T], diff: Callable[[T, T], list[str]]
+) -> list[str]:
+    """Objects of one kind by name: missing, added, or the lines `diff` gives for the two versions."""
+    lines: list[str] = []
+    for name in sorted(set(fresh) | set(migrated)):
+        if name not in migrated:
+            lines.append(f"{kind} '{name}': in a fresh install, missing after migrating")
+        elif name not in fresh:
+            lines.append(f"{kind} '{name}': present after migrating, not in a fresh install")
+        else:
+            lines += [f"{kind} '{name}': {line}" for line in diff(fresh[name], migrated[name])]
+    return lines
+
+
+def _diff_attributes(fresh: dict[str, Any], migrated: dict[str, Any], label: str = "") -> list[str]:
+    return [
+        f"{label}{attribute}: {migrated.get(attribute)!r} after migrating, {fresh.get(attribute)!r} fresh"
+        for attribute in dict.fromkeys([*fresh, *migrated])
+        if fresh.get(attribute) != migrated.get(attribute)
+    ]
+
+
 def diff_schemas(fresh: dict[str, TableSchema], migrated: dict[str, TableSchema]) -> list[str]:
     """Readable differences, table by table; empty when the schemas are equal."""
-    lines: list[str] = []
-    for table in sorted(set(fresh) | set(migrated)):
-        if table not in migrated:
-            lines.append(f"table '{table}': in a fresh install, missing after migrating")
-        elif table not in fresh:
-            lines.append(f"table '{table}': present after migrating, not in a fresh install")
-        else:
-            lines += [f"table '{table}': {line}" for line in _diff_table(fresh[table], migrated[table])]
-    return lines
+    return _diff_objects("table", fresh, migrated, _diff_table)
 
 
 def _diff_table(fresh: TableSchema, migrated: TableSchema) -> list[str]:
@@ -49,10 +86,8 @@ def _diff_table(fresh: TableSchema, migrated: TableSchema) -> list[str]:
         elif column not in fresh.columns:
             lines.append(f"column '{column}' present after migrating, not in a fresh install")
         else:
-            for attribute, expected in fresh.columns[column].items():
-                actual = migrated.columns[column].get(attribute)
-                if actual != expected:
-                    lines.append(f"column '{column}' {attribute}: {actual!r} after migrating, {expected!r} fresh")
+            lines += _diff_attributes(fresh.columns[column], migrated.columns[column], f"column '{column}' ")
+    lines += _diff_attributes(fresh.options, migrated.options)
     if fresh.primary_key != migrated.primary_key:
         lines.append(f"primary key: {list(migrated.primary_key)} after migrating, {list(fresh.primary_key)} fresh")
     for kind in ("foreign_keys", "unique", "indexes"):

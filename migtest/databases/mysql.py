@@ -75,5 +75,11 @@ class MysqlServer(ServerDatabases):
                 raise next(iter(failures.values()))
             pending = {view: pending[view] for view in failures}
 
-    def _retarget(self, statement: str, template: str, name: str) -> str:
-        return statement.replace(f"{self.quote(template)}.", f"{self.quote(name)}.")
+    @staticmethod
+    def _retarget(statement: str, template: str, name: str) -> str:
+        """SHOW CREATE names the template's objects backquoted, needed or not."""
+        return statement.replace(f"{_backquoted(template)}.", f"{_backquoted(name)}.")
+
+
+def _backquoted(name: str) -> str:
+    return "`{}`".format(name.replace("`", "``"))

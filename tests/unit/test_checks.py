@@ -1,5 +1,7 @@
 """Checks on hand-made captures: pure logic, so every rule is pinned down precisely."""
 
+from dataclasses import replace
+
 from migtest.checks import CheckContext, run_checks
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
@@ -146,3 +148,19 @@ def test_history_reports_edited_migrations_only_where_the_migrator_can_tell():
         "history"
     ].status == ("passed")
     assert "history" not in results(before=before, after=after, reference=after, migration_run=MigrationRun(""))
+
+
+def test_enum_sequence_and_table_option_differences_are_readable():
+    def users(engine: str) -> dict[str, TableSchema]:
+        return {"users": replace(table("id"), options={"engine": engine})}
+
+    fresh = State("2", users("InnoDB"), {}, enums={"mood": ["sad", "ok"]}, sequences={"n": {"increment": 10}})
+    migrated = State("2", users("MyISAM"), {}, enums={"mood": ["sad"], "old": ["a"]}, sequences={"n": {"increment": 1}})
+    check = results(before=migrated, after=migrated, reference=fresh)["schema"]
+    assert check.evidence == [
+        "table 'users': engine: 'MyISAM' after migrating, 'InnoDB' fresh",
+        "enum 'mood': values: ['sad'] after migrating, ['sad', 'ok'] fresh",
+        "enum 'old': present after migrating, not in a fresh install",
+        "sequence 'n': increment: 1 after migrating, 10 fresh",
+    ]
+    assert check.summary == "4 difference(s) in 1 table(s), 2 enum(s), 1 sequence(s) from a fresh install of 2"

@@ -77,3 +77,22 @@ def test_server_engines_are_named_as_not_yet_supported(tmp_path):
 def test_missing_file():
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_config("/nonexistent/migtest.yml")
+
+
+POSTGRES = {"engine": "postgres", "url": "postgresql://migtest@db/postgres"}
+
+
+@pytest.mark.parametrize(
+    ("database", "migrations_schema", "expected"),
+    [
+        ({}, "app", (None,)),
+        (POSTGRES, None, (None,)),
+        (POSTGRES, "app", (None, "app")),
+        ({**POSTGRES, "schemas": ["billing"]}, "app", ("billing",)),
+    ],
+)
+def test_captured_schemas(tmp_path, database, migrations_schema, expected):
+    """database.schemas when given, else the default schema (None) and migrations.schema; PostgreSQL only."""
+    migrations = {**BASE["migrations"], **({"schema": migrations_schema} if migrations_schema else {})}
+    config = load_config(str(write(tmp_path, {**BASE, "migrations": migrations, "database": database})))
+    assert config.schemas == expected

@@ -1,0 +1,356 @@
+"""Per-engine normalization: the same schema and data, reported in one form per engine.
+
+The inspector reports a schema in the engine's own words, and some of them depend on how the
+schema was reached rather than on what it is: a literal default keeps the cast of a column type
+changed since, MySQL keeps the display width or charset spelling the column was declared with and
+names a foreign key's implicit index after the column it had when the index was made. A
+`Dialect` turns those into one form, so a migrated database and a fresh install compare by what
+they store. SQLite is the base; PostgreSQL and MySQL/MariaDB override only what differs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import decimal
+import re
+import struct
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import sqlalchemy
+
+Convert = Callable[[Any], Any]
+
+
+class Name(NamedTuple):
+    """A table, type or sequence; `schema` None is the connection's default schema."""
+
+    schema: str | None
+    name: str
+
+    @property
+    def key(self) -> str:
+        """What captures, reports and the configuration call it: plain in the default schema."""
+        return self.name if self.schema is None else f"{self.schema}.{self.name}"
+
+    def ignored_by(self, ignore: Collection[str]) -> bool:
+        """`schema.table` names one table; a plain name matches it in every captured schema."""
+        return self.key in ignore or self.name in ignore
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+
+def normalize_value(value: Any) -> Any:
+    """Plain JSON-able values, so captures compare and serialize the same on every engine."""
+    if isinstance(value, decimal.Decimal):
+        return _decimal(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")  # the form SQL literals and SQLite's CURRENT_TIMESTAMP use
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "base64:" + base64.b64encode(bytes(value)).decode()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decimal(value: decimal.Decimal) -> Any:
+    """An int or float like SQLite's NUMERIC gives, unless the float would lose digits: then exact."""
+    if value == value.to_integral_value():
+        return int(value)
+    as_float = float(value)
+    return as_float if decimal.Decimal(repr(as_float)) == value else value
+
+
+def boolean(value: Any) -> Any:
+    """0 and 1 in a boolean column (MySQL's TINYINT(1), SQLite's BOOLEAN) are False and True, as on
+    PostgreSQL; any other value stays, since nothing stops such a column holding one."""
+    if isinstance(value, bool) or value not in (0, 1):
+        return value
+    return bool(value)
+
+
+def single_precision(value: Any) -> Any:
+    """The shortest decimal that reads back as the same 4-byte float: 0.1 stored in a REAL column
+    is 0.1, as written and as MySQL prints it, not the 0.10000000149011612 psycopg reads."""
+    if not isinstance(value, float):
+        return value
+    try:
+        stored = struct.pack("<f", value)
+        for digits in range(6, 10):
+            shortest = float(f"{value:.{digits}g}")
+            if struct.pack("<f", shortest) == stored:
+                return shortest
+    except OverflowError:
+        pass
+    return value
+
+
+# -- schema text ----------------------------------------------------------------------------------
+
+_OUTER_PARENS = re.compile(r"^\((.*)\)$", re.S)
+_QUOTED_NUMBER = re.compile(r"^'(-?\d+(?:\.\d+)?)'$")
+_LITERAL_CAST = re.compile(r"^\(*('(?:[^']|'')*')(?=\)|::)[\w .\"\[\](),:]*$")
+_CURRENT_TIMESTAMP = re.compile(r"\b(?:current_timestamp|now)\b(?:\(\s*(\d*)\s*\))?", re.I)
+_DISPLAY_WIDTH = re.compile(r"\b(TINYINT|SMALLINT|MEDIUMINT|INTEGER|INT|BIGINT|YEAR)\((\d+)\)")
+_CHARSET = re.compile(r"\s+(?:CHARACTER SET|COLLATE)\s+\w+")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def without_parens(text: str) -> str:
+    while (match := _OUTER_PARENS.match(text)) is not None:
+        text = match[1].strip()
+    return text
+
+
+def unquoted_number(text: str) -> str:
+    """`'0'` and `0` are one default: the column's type, compared on its own, decides what it stores.
+    MySQL 8 quotes numeric defaults, MariaDB and SQLite keep them as written."""
+    return _QUOTED_NUMBER.sub(r"\1", text)
+
+
+def without_literal_cast(text: str) -> str:
+    """PostgreSQL keeps a literal default's cast from when it was set: `'x'::text` after a TEXT column
+    became VARCHAR, `'x'::character varying` when created as one. The column's type says which."""
+    return _LITERAL_CAST.sub(r"\1", without_parens(text))
+
+
+def current_timestamp(text: str) -> str:
+    """`current_timestamp()` (MariaDB), `CURRENT_TIMESTAMP` (MySQL) and `now()` are the same default."""
+    if text.startswith("'"):  # a string default, even one reading 'now'
+        return text
+    return _CURRENT_TIMESTAMP.sub(lambda m: f"CURRENT_TIMESTAMP({m[1]})" if m[1] else "CURRENT_TIMESTAMP", text)
+
+
+def without_display_width(type_text: str) -> str:
+    """Integer display widths change nothing stored (MySQL 8 stopped showing them), except with
+    ZEROFILL, and in TINYINT(1): MySQL's BOOLEAN, which drivers read as true/false."""
+    if "ZEROFILL" in type_text:
+        return type_text
+
+    def replace(match: re.Match[str]) -> str:
+        return match[0] if (match[1], match[2]) == ("TINYINT", "1") else match[1]
+
+    return _DISPLAY_WIDTH.sub(replace, type_text)
+
+
+def with_charset(type_text: str, charset: tuple[str, str] | None, database_default: tuple[str, str]) -> str:
+    """A string column's effective character set and collation, written only when they differ from
+    the database's. MySQL writes them when they differ from the table's default, so the same column
+    reads differently in a table whose default changed since, or when they were declared explicitly."""
+    text = _CHARSET.sub("", type_text)
+    if charset is None or charset == database_default:
+        return text
+    return f"{text} CHARACTER SET {charset[0]} COLLATE {charset[1]}"
+
+
+def identity_text(identity: dict[str, Any]) -> str:
+    """A PostgreSQL identity as one readable value; its start, like a sequence's current value, is
+    where counting resumed, which a migration adding identity to a filled table sets on purpose."""
+    generated = "always" if identity.get("always") else "by default"
+    cycle = ", cycle" if identity.get("cycle") else ""
+    return (
+        f"{generated}, increment {identity.get('increment')}, "
+        f"min {identity.get('minvalue')}, max {identity.get('maxvalue')}{cycle}"
+    )
+
+
+def fk_index_names_dropped(indexes: list[dict[str, Any]], foreign_keys: Iterable[list[str]]) -> list[dict[str, Any]]:
+    """The index MySQL adds for a foreign key is named after the constraint or the column at the time,
+    and keeps that name when the column is renamed: compare such an index by its columns alone."""
+    fk_columns = [list(columns) for columns in foreign_keys]
+    return [
+        {**index, "name": None} if not index["unique"] and index["columns"] in fk_columns else index
+        for index in indexes
+    ]
+
+
+# -- dialects -------------------------------------------------------------------------------------
+
+
+class Dialect:
+    """SQLite, and what every engine shares: types compiled for the engine, defaults unwrapped."""
+
+    def __init__(self, connection: sqlalchemy.Connection) -> None:
+        self.connection = connection
+        self.inspector = sqlalchemy.inspect(connection)
+
+    def schemas(self, requested: Iterable[str | None]) -> list[str | None]:
+        """The schemas to read, each once; the default one as None, so its tables keep plain names."""
+        default = self.inspector.default_schema_name
+        resolved = [None if schema in (None, default) else schema for schema in requested]
+        return list(dict.fromkeys(resolved))
+
+    def name(self, schema: str | None, name: str) -> Name:
+        return Name(None if schema == self.inspector.default_schema_name else schema, name)
+
+    def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
+        return {
+            "type": self.type_text(info, table),
+            "nullable": bool(info["nullable"]),
+            "default": self.default(info.get("default")),
+        }
+
+    def type_text(self, info: dict[str, Any], table: Name) -> str:
+        try:
+            text = info["type"].compile(dialect=self.connection.dialect)
+        except sqlalchemy.exc.CompileError:  # a type SQLAlchemy did not recognize
+            text = repr(info["type"])
+        return squash(text)
+
+    def default(self, default: Any) -> str | None:
+        if default is None:
+            return None
+        return unquoted_number(self.default_text(squash(str(default))))
+
+    def default_text(self, text: str) -> str:
+        return without_parens(text)
+
+    def indexes(self, indexes: list[dict[str, Any]], foreign_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return indexes
+
+    def table_options(self, table: Name) -> dict[str, Any]:
+        return {}
+
+    def enums(self, schemas: list[str | None]) -> dict[str, list[str]]:
+        return {}
+
+    def sequences(self, schemas: list[str | None], ignore: Collection[str]) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def converter(self, type_text: str) -> Convert:
+        """How a column's values are read into captures, by the column's normalized type."""
+        return _then(boolean) if type_text == "BOOLEAN" else normalize_value
+
+
+def _then(convert: Convert) -> Convert:
+    return lambda value: convert(normalize_value(value))
+
+
+class PostgresDialect(Dialect):
+    """Identity columns, enum types and sequences are schema too; literal defaults lose their casts."""
+
+    def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
+        identity = info.get("identity")
+        return {**super().column(info, table), "identity": identity_text(identity) if identity else None}
+
+    def default_text(self, text: str) -> str:
+        return without_literal_cast(text)
+
+    def enums(self, schemas: list[str | None]) -> dict[str, list[str]]:
+        return {
+            self.name(enum["schema"], enum["name"]).key: list(enum["labels"])
+            for schema in schemas
+            for enum in self.inspector.get_enums(schema=schema or self.inspector.default_schema_name)
+        }
+
+    def sequences(self, schemas: list[str | None], ignore: Collection[str]) -> dict[str, dict[str, Any]]:
+        """Every sequence but an identity's (its column says how it counts) and those owned by an
+        ignored table; what bounds the numbers, not the number reached."""
+        names = [schema or self.inspector.default_schema_name for schema in schemas]
+        rows = self.connection.execute(_PG_SEQUENCES, {"schemas": names}).mappings()
+        captured = {}
+        for row in rows:
+            owner = self.name(row["owner_schema"], row["owner"]) if row["owner"] else None
+            if row["deptype"] == "i" or (owner is not None and owner.ignored_by(ignore)):
+                continue
+            captured[self.name(row["schema"], row["name"]).key] = {
+                "type": row["type"],
+                "increment": row["increment"],
+                "min": row["min"],
+                "max": row["max"],
+                "cycle": row["cycle"],
+            }
+        return captured
+
+    def converter(self, type_text: str) -> Convert:
+        return _then(single_precision) if type_text == "REAL" else super().converter(type_text)
+
+
+_PG_SEQUENCES = sqlalchemy.text(
+    """
+    SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type,
+           s.seqincrement AS increment, s.seqmin AS min, s.seqmax AS max, s.seqcycle AS cycle,
+           d.deptype, owner_namespace.nspname AS owner_schema, owner.relname AS owner
+    FROM pg_sequence s
+    JOIN pg_class c ON c.oid = s.seqrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+         AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    LEFT JOIN pg_class owner ON owner.oid = d.refobjid
+    LEFT JOIN pg_namespace owner_namespace ON owner_namespace.oid = owner.relnamespace
+    WHERE n.nspname = ANY(:schemas)
+    ORDER BY 1, 2
+    """
+)
+
+
+class MysqlDialect(Dialect):
+    """MySQL and MariaDB: display widths, charset spellings, timestamp defaults and implicit
+    foreign key index names vary with how a table was reached; the storage engine is schema."""
+
+    def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
+        auto_increment = "auto_increment" if info.get("autoincrement") is True else None
+        return {**super().column(info, table), "identity": auto_increment}
+
+    def type_text(self, info: dict[str, Any], table: Name) -> str:
+        text = without_display_width(super().type_text(info, table))
+        return with_charset(text, self._charsets.get((table.name, info["name"])), self._database_charset)
+
+    def default_text(self, text: str) -> str:
+        return current_timestamp(without_parens(text))
+
+    def indexes(self, indexes: list[dict[str, Any]], foreign_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return fk_index_names_dropped(indexes, (fk["columns"] for fk in foreign_keys))
+
+    def table_options(self, table: Name) -> dict[str, Any]:
+        """The storage engine only: ROW_FORMAT spelled out or left at its default, the AUTO_INCREMENT
+        counter and the table's default charset (each column's own is compared) are not schema."""
+        return {"engine": self._engines.get(table.name)}
+
+    def converter(self, type_text: str) -> Convert:
+        if type_text == "TINYINT(1)":
+            return _then(boolean)
+        if type_text.startswith("FLOAT"):
+            return _then(single_precision)
+        return normalize_value
+
+    @cached_property
+    def _charsets(self) -> dict[tuple[str, str], tuple[str, str]]:
+        rows = self.connection.exec_driver_sql(
+            "SELECT table_name, column_name, character_set_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND collation_name IS NOT NULL"
+        )
+        return {(table, column): (charset, collation) for table, column, charset, collation in rows}
+
+    @cached_property
+    def _database_charset(self) -> tuple[str, str]:
+        charset, collation = self.connection.exec_driver_sql(
+            "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata "
+            "WHERE schema_name = DATABASE()"
+        ).one()
+        return charset, collation
+
+    @cached_property
+    def _engines(self) -> dict[str, str]:
+        rows = self.connection.exec_driver_sql(
+            "SELECT table_name, engine FROM information_schema.tables WHERE table_schema = DATABASE()"
+        )
+        return {table: engine for table, engine in rows}
+
+
+DIALECTS: dict[str, type[Dialect]] = {"postgresql": PostgresDialect, "mysql": MysqlDialect, "mariadb": MysqlDialect}
+
+
+def dialect_for(connection: sqlalchemy.Connection) -> Dialect:
+    return DIALECTS.get(connection.dialect.name, Dialect)(connection)
