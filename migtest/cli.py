@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -47,12 +48,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = with_config(commands.add_parser("run", help="run the scenario matrix and write the reports"))
     run.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
+    run.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="run up to N scenarios at once (default: the number of CPUs)",
+    )
+    run.add_argument(
+        "--no-reuse",
+        action="store_true",
+        help="install each scenario's from-release by running its migrations instead of copying one fresh install",
+    )
     show = with_config(commands.add_parser("plan", help="print the scenarios without running them"))
     show.add_argument("--format", choices=("text", "json"), default="text")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
     init.add_argument("--dir", default=".", help="project folder (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +115,12 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from migtest.reports import write_reports
     from migtest.reports.console import Console
+    from migtest.reports.ordered import InPlanOrder
     from migtest.runner import Runner
 
     config, scenarios = _scenarios(args)
-    result = Runner(config, Console()).run(scenarios)
+    progress = Console() if args.jobs == 1 else InPlanOrder(Console())
+    result = Runner(config, progress, jobs=args.jobs, reuse=not args.no_reuse).run(scenarios)
     directory = Path(args.report_dir) if args.report_dir else config.report.dir
     paths = write_reports(result, directory)
     failed = len(result.failed)

@@ -1,16 +1,23 @@
 """Run scenarios phase by phase, timing each, and always tear down what was provisioned.
 
 The fresh install of each version is made once per run and cloned for every scenario that starts
-from it; its schema is the reference that upgrades and downgrades are compared with.
+from it (without reuse, the baseline benchmarks compare with, each scenario installs its own); its
+schema is the reference that upgrades and downgrades are compared with.
+
+Scenarios run on up to `jobs` threads (the work is subprocesses and database I/O), each on its own
+databases; results keep the plan's order. The main thread only waits, so Ctrl-C and SIGTERM reach
+it: it stops new scenarios, kills the migrator's running commands and tears everything down.
 """
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -19,17 +26,22 @@ from migtest.config import Config
 from migtest.databases import Database, DatabaseServer, open_server
 from migtest.errors import StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
+from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
 from migtest.seeding import make_seeders
 from migtest.sources import Workspaces
 from migtest.state import State, capture
 
+POLL_SECONDS = 0.2
+
 
 class Progress(Protocol):
+    """Told what happens as it happens; with jobs > 1 from several threads, scenarios interleaved."""
+
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None: ...
 
-    def phase_finished(self, phase: Phase) -> None: ...
+    def phase_finished(self, scenario: Scenario, phase: Phase) -> None: ...
 
     def scenario_finished(self, result: ScenarioResult) -> None: ...
 
@@ -48,133 +60,196 @@ class _Aborted(Exception):
     """A phase failed in a way that leaves nothing to check; its result is already recorded."""
 
 
+class _Stopped(Exception):
+    """The run is being torn down: the scenario starts no further phase."""
+
+
+@dataclass
+class _Attempt:
+    """One scenario being run: what it recorded so far and the databases to drop after it."""
+
+    scenario: Scenario
+    result: ScenarioResult
+    databases: list[Database] = field(default_factory=list)
+
+
 class Runner:
-    def __init__(self, config: Config, progress: Progress, *, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        progress: Progress,
+        *,
+        cache_dir: Path | None = None,
+        jobs: int = 1,
+        reuse: bool = True,
+    ) -> None:
         self.config = config
         self.progress = progress
         self.cache_dir = cache_dir or config.root / ".migtest-cache"
+        self.jobs = jobs
+        self.reuse = reuse
         self.migrator: Migrator = make_migrator(config.migrations)
         self.seeders = make_seeders(config)
         self.ignored = set(self.migrator.bookkeeping_tables) | set(config.checks.ignore_tables)
 
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
-        results = []
         with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
             self.server: DatabaseServer = open_server(self.config.database, Path(workdir))
             self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir)
-            self.references: dict[str, Reference] = {}
+            self.references: Once[str, Reference] = Once()
+            self.stop = threading.Event()
             try:
-                for index, scenario in enumerate(scenarios, 1):
-                    self.progress.scenario_started(scenario, index, len(scenarios))
-                    result = self._run_scenario(scenario)
-                    self.progress.scenario_finished(result)
-                    results.append(result)
+                results = self._run_all(scenarios)
             finally:
                 self.migrator.close()
                 self.server.close()
         versions = [v.name for v in self.config.versions]
         return RunResult(str(self.config.path), versions, results, time.perf_counter() - started)
 
+    def _run_all(self, scenarios: list[Scenario]) -> list[ScenarioResult]:
+        """Leaving the pool waits for its threads, so on an interrupt (or an unexpected error in a
+        scenario) the running scenarios have dropped their databases before the server closes."""
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="migtest") as pool:
+            try:
+                futures = [
+                    pool.submit(self._run_numbered, scenario, index, len(scenarios))
+                    for index, scenario in enumerate(scenarios, 1)
+                ]
+                _wait_all(futures)
+            except BaseException:
+                self.stop.set()
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.migrator.close()
+                raise
+        return [future.result() for future in futures]
+
+    def _run_numbered(self, scenario: Scenario, index: int, total: int) -> ScenarioResult:
+        if self.stop.is_set():
+            raise _Stopped
+        self.progress.scenario_started(scenario, index, total)
+        result = self._run_scenario(scenario)
+        self.progress.scenario_finished(result)
+        return result
+
     # -- phases ---------------------------------------------------------------------------
 
     @contextmanager
-    def _phase(self, result: ScenarioResult, name: str) -> Iterator[Phase]:
+    def _phase(self, attempt: _Attempt, name: str) -> Iterator[Phase]:
+        if self.stop.is_set():
+            raise _Stopped
         phase = Phase(name, 0.0)
         started = time.perf_counter()
         try:
             yield phase
         except StepFailed as exc:
+            if self.stop.is_set():  # the teardown killed its command: not a failure to report
+                raise _Stopped from exc
             phase.status, phase.detail = FAILED, str(exc)
             raise
         finally:
             phase.seconds = time.perf_counter() - started
-            result.phases.append(phase)
-            self.progress.phase_finished(phase)
+            attempt.result.phases.append(phase)
+            if not self.stop.is_set():
+                self.progress.phase_finished(attempt.scenario, phase)
 
-    def _reference(self, result: ScenarioResult, name: str) -> Reference:
-        if name in self.references:
-            return self.references[name]
+    def _reference(self, attempt: _Attempt, name: str) -> Reference:
+        """Built by the first scenario that needs it; the others wait for it."""
+        return self.references.get(name, lambda: self._install_reference(attempt, name))
+
+    def _install_reference(self, attempt: _Attempt, name: str) -> Reference:
         version = self.config.version(name)
         database = self.server.create(f"template-{safe_name(name)}")
         try:
-            with self._phase(result, f"install {name} (fresh, reused for the run)") as phase:
+            with self._phase(attempt, f"install {name} (fresh, reused for the run)") as phase:
                 run = self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, version.revision)
                 state = self._capture(database, name, with_data=False)
                 phase.detail = f"at revision {state.revision}"
-            reference = Reference(database, state, run.resolved, None)
+            return Reference(database, state, run.resolved, None)
         except StepFailed as exc:
-            reference = Reference(None, None, None, exc)
-        self.references[name] = reference
-        return reference
+            return Reference(None, None, None, exc)
 
     def _capture(self, database: Database, version: str, *, with_data: bool = True, queries: bool = False) -> State:
         assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
-            return capture(connection, revision, self.ignored, with_data=with_data, assertions=assertions)
+            return capture(
+                connection,
+                revision,
+                self.ignored,
+                schemas=self.config.schemas,
+                with_data=with_data,
+                assertions=assertions,
+            )
 
-    def _provision(self, result: ScenarioResult, name: str, database_name: str) -> Database:
-        reference = self._reference(result, name)
+    def _provision(self, attempt: _Attempt, name: str, database_name: str) -> Database:
+        reference = self._reference(attempt, name)
         if reference.error is not None:
             error = reference.error
-            result.checks.append(
+            attempt.result.checks.append(
                 CheckResult("install", FAILED, f"fresh install of {name} failed: {error}", [error.output])
             )
             raise _Aborted
-        with self._phase(result, "provision"):
-            database = self.server.clone(reference.database, database_name)
-        self._open.append(database)
+        if self.reuse:
+            with self._phase(attempt, "provision"):
+                database = self.server.clone(reference.database, database_name)
+            attempt.databases.append(database)
+            return database
+        database = self.server.create(database_name)
+        attempt.databases.append(database)
+        with self._phase(attempt, f"install {name}"):
+            self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, self.config.version(name).revision)
         return database
 
-    def _seed(self, result: ScenarioResult, name: str, database: Database) -> None:
+    def _seed(self, attempt: _Attempt, name: str, database: Database) -> None:
         for seeder in self.seeders:
             try:
-                with self._phase(result, "seed") as phase:
+                with self._phase(attempt, "seed") as phase:
                     phase.detail = seeder.seed(self.workspaces.get(name), database)
             except StepFailed as exc:
-                result.checks.append(CheckResult("seed", FAILED, f"seeding {name} failed: {exc}", [exc.output]))
+                attempt.result.checks.append(CheckResult("seed", FAILED, f"seeding {name} failed: {exc}", [exc.output]))
                 raise _Aborted from exc
 
     # -- scenarios ------------------------------------------------------------------------
 
     def _run_scenario(self, scenario: Scenario) -> ScenarioResult:
-        result = ScenarioResult(scenario)
-        self._open: list[Database] = []
+        attempt = _Attempt(scenario, ScenarioResult(scenario))
         try:
             if scenario.kind == "fresh":
-                self._run_fresh(scenario, result)
+                self._run_fresh(attempt)
             else:
-                self._run_migration(scenario, result)
+                self._run_migration(attempt)
         except _Aborted:
             pass
         except StepFailed as exc:
-            result.checks.append(CheckResult("run", ERROR, str(exc), [exc.output] if exc.output else []))
+            attempt.result.checks.append(CheckResult("run", ERROR, str(exc), [exc.output] if exc.output else []))
         finally:
-            for database in self._open:
+            for database in attempt.databases:
                 self.server.drop(database)
-        return result
+        return attempt.result
 
-    def _run_fresh(self, scenario: Scenario, result: ScenarioResult) -> None:
+    def _run_fresh(self, attempt: _Attempt) -> None:
+        scenario, result = attempt.scenario, attempt.result
         target = scenario.target
-        reference = self._reference(result, target)
+        reference = self._reference(attempt, target)
         context = CheckContext(scenario, self.config.checks, migration_error=reference.error)
         if reference.error is None:
-            database = self._provision(result, target, scenario.id)
-            self._seed(result, target, database)
-            with self._phase(result, "capture"):
+            database = self._provision(attempt, target, scenario.id)
+            self._seed(attempt, target, database)
+            with self._phase(attempt, "capture"):
                 context.after = self._capture(database, target, queries=True)
             context.expected_revision = reference.resolved
-        with self._phase(result, "check"):
+        with self._phase(attempt, "check"):
             result.checks += run_checks(context)
 
-    def _run_migration(self, scenario: Scenario, result: ScenarioResult) -> None:
+    def _run_migration(self, attempt: _Attempt) -> None:
+        scenario, result = attempt.scenario, attempt.result
         source, target = scenario.source, scenario.target
         assert source is not None
         direction = DOWNGRADE if scenario.kind == "downgrade" else UPGRADE
         # Upgrades run the newer release's code; a downgrade too (that is how releases roll back).
         workspace = self.workspaces.get(target if direction == UPGRADE else source)
-        reference = self._reference(result, target)
+        reference = self._reference(attempt, target)
         context = CheckContext(scenario, self.config.checks, reference=reference.state)
         if reference.error is not None:
             context.reference_error = str(reference.error)
@@ -188,27 +263,27 @@ class Runner:
             if blocker:
                 result.checks.append(CheckResult("downgrade", SKIPPED, f"cannot downgrade: {blocker}"))
                 return
-        database = self._provision(result, source, scenario.id)
-        self._seed(result, source, database)
-        with self._phase(result, "capture before"):
+        database = self._provision(attempt, source, scenario.id)
+        self._seed(attempt, source, database)
+        with self._phase(attempt, "capture before"):
             context.before = self._capture(database, source)
         try:
-            with self._phase(result, direction):
+            with self._phase(attempt, direction):
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
-            with self._phase(result, "capture after"):
+            with self._phase(attempt, "capture after"):
                 context.after = self._capture(database, target, queries=True)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
         if direction == UPGRADE and context.after is not None and self.config.checks.idempotent:
             try:
-                with self._phase(result, "upgrade again"):
+                with self._phase(attempt, "upgrade again"):
                     self.migrator.migrate(workspace, database, direction, goal)
-                with self._phase(result, "capture again"):
+                with self._phase(attempt, "capture again"):
                     context.rerun = self._capture(database, target)
             except StepFailed as exc:
                 context.rerun_error = exc
-        with self._phase(result, "check"):
+        with self._phase(attempt, "check"):
             result.checks += run_checks(context)
 
     def _goal(self, target: str, direction: str, reference: Reference) -> str:
@@ -217,3 +292,13 @@ class Runner:
         if direction == DOWNGRADE and reference.state is not None and reference.state.revision:
             return reference.state.revision
         return self.config.version(target).revision
+
+
+def _wait_all(futures: list[Future[ScenarioResult]]) -> None:
+    """Wait in short slices, so that the main thread receives KeyboardInterrupt; a scenario's
+    unexpected error is raised at once rather than when its turn in the plan comes."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()

@@ -1,5 +1,9 @@
 """Alembic: upgrade/downgrade through Alembic's own command API, each command in a clean
-interpreter forked from a per-Python worker (see alembic_driver.py)."""
+interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
+
+A worker runs one command at a time, so each interpreter has a pool of idle workers: a command
+takes one (or starts one when none is idle) and gives it back, and scenarios run in parallel.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy
@@ -64,10 +70,18 @@ class _Worker:
         output = self.stderr.read().decode(errors="replace")
         return StepFailed(f"{what}: Alembic could not start under {self.python}", tail(output))
 
-    def close(self) -> None:
-        if self.process.poll() is None:
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """Stop the worker and the command it runs; safe while another thread waits on its reply."""
+        if self.alive:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        self.kill()
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             if stream:
@@ -81,14 +95,12 @@ class AlembicMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.config is not None
         self.ini = config.config
-        self.workers: dict[str, _Worker] = {}
+        self._lock = threading.Lock()
+        self._idle: dict[str, list[_Worker]] = {}
+        self._busy: set[_Worker] = set()
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         ini = workspace.relocate(self.ini)
-        python = self._python(workspace)
-        if python not in self.workers:
-            self.workers[python] = _Worker(python)
-        worker = self.workers[python]
         what = f"alembic {direction} {target}"
         with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log") as log:
             request = {
@@ -101,7 +113,8 @@ class AlembicMigrator:
                 "log": log.name,
                 "prefix": RESOLVED_PREFIX,
             }
-            code = worker.call(request, what)
+            with self._worker(self._python(workspace)) as worker:
+                code = worker.call(request, what)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:
             raise StepFailed(f"{what}: exited with code {code}", tail(output))
@@ -120,9 +133,34 @@ class AlembicMigrator:
         return None
 
     def close(self) -> None:
-        for worker in self.workers.values():
+        """Close the idle workers and kill the busy ones (their callers close them when the
+        command returns), so an interrupted run ends its running commands at once."""
+        with self._lock:
+            idle = [worker for workers in self._idle.values() for worker in workers]
+            busy = list(self._busy)
+            self._idle.clear()
+        for worker in busy:
+            worker.kill()
+        for worker in idle:
             worker.close()
-        self.workers.clear()
+
+    @contextlib.contextmanager
+    def _worker(self, python: str) -> Iterator[_Worker]:
+        """An idle worker of this interpreter, or a new one; given back afterwards if it still runs."""
+        with self._lock:
+            idle = self._idle.get(python)
+            worker = idle.pop() if idle else _Worker(python)
+            self._busy.add(worker)
+        try:
+            yield worker
+        finally:
+            with self._lock:
+                self._busy.discard(worker)
+                kept = worker.alive
+                if kept:
+                    self._idle.setdefault(python, []).append(worker)
+            if not kept:
+                worker.close()
 
     @staticmethod
     def _python(workspace: Workspace) -> str:

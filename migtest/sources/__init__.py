@@ -7,11 +7,13 @@ A version's tree is the project at hand (`revision:`) or the project as it was a
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.config import Config, Version
 from migtest.errors import ConfigError
+from migtest.once import Once
 from migtest.sources import git_ref, setup
 
 
@@ -58,20 +60,23 @@ def check_refs(config: Config) -> None:
 
 
 class Workspaces:
-    """Prepares each version once per run and hands out the same workspace afterwards."""
+    """Prepares each version once per run and hands out the same workspace afterwards; safe to
+    call from several threads (versions naming the same commit share its extracted tree)."""
 
     def __init__(self, config: Config, workdir: Path, cache_dir: Path) -> None:
         self.config = config
         self.workdir = workdir
         self.cache_dir = cache_dir
-        self._prepared: dict[str, Workspace] = {}
+        self._prepared: Once[str, Workspace] = Once()
+        self._checkout = threading.Lock()
 
     def get(self, name: str) -> Workspace:
-        if name not in self._prepared:
-            version = self.config.version(name)
-            root = self.config.root
-            if version.ref:
+        return self._prepared.get(name, lambda: self._prepare(self.config.version(name)))
+
+    def _prepare(self, version: Version) -> Workspace:
+        root = self.config.root
+        if version.ref:
+            with self._checkout:
                 root = git_ref.checkout(self.config.root, version.ref, self.workdir / "refs")
-            env_dir = setup.prepare(version, root, self.cache_dir) if version.setup else None
-            self._prepared[name] = Workspace(version, root, self.config.root, env_dir)
-        return self._prepared[name]
+        env_dir = setup.prepare(version, root, self.cache_dir) if version.setup else None
+        return Workspace(version, root, self.config.root, env_dir)
