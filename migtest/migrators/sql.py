@@ -1,7 +1,12 @@
 """Versioned SQL files (Flyway or golang-migrate layout), applied by migtest with its own history.
 
-Each file runs in one transaction where the engine allows DDL inside transactions, so a file
-that fails halfway leaves nothing of itself behind.
+Each file runs in one transaction, as Flyway runs it. On PostgreSQL and SQLite a file that fails
+halfway therefore leaves nothing of itself behind. MySQL and MariaDB commit DDL implicitly, so
+there a failure can leave the statements before it applied: the error says which, since that is
+the state a production database is left in. A Flyway script config `<file>.sql.conf` with
+`executeInTransaction=false` runs a file statement by statement, each committed on its own, for
+what PostgreSQL refuses inside a transaction. `migrations.schema` (PostgreSQL) is created when
+missing, searched first and holds the history table, like Flyway's default schema.
 """
 
 from __future__ import annotations
@@ -9,12 +14,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
 import sqlparse
+from sqlalchemy import event
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
@@ -24,6 +32,10 @@ from migtest.sources import Workspace
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
+MYSQL_DIALECTS = ("mysql", "mariadb")
+# Statements MySQL and MariaDB commit implicitly, with whatever ran before them (temporary tables aside).
+IMPLICIT_COMMIT = re.compile(r"(ALTER|CREATE|DROP|RENAME|TRUNCATE|GRANT|REVOKE)\s+(?!TEMPORARY\b)", re.IGNORECASE)
+SCRIPT_SETTINGS = ("executeInTransaction",)
 
 
 @dataclass
@@ -102,6 +114,90 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def executes_in_transaction(path: Path) -> bool:
+    """Flyway's per-script config `<file>.sql.conf`; migtest honours `executeInTransaction` and
+    refuses other settings rather than run a file differently from Flyway."""
+    conf = path.with_name(path.name + ".conf")
+    if not conf.is_file():
+        return True
+    settings = _properties(conf)
+    unknown = sorted(set(settings) - set(SCRIPT_SETTINGS))
+    if unknown:
+        raise ConfigError(f"unsupported setting '{unknown[0]}' (migtest reads executeInTransaction)", file=str(conf))
+    value = settings.get("executeInTransaction", "true").lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"executeInTransaction must be true or false, got '{value}'", file=str(conf))
+    return value == "true"
+
+
+def _properties(path: Path) -> dict[str, str]:
+    """`key=value` lines of a Java properties file, comments (# or !) and blank lines skipped."""
+    lines = (line.strip() for line in path.read_text().splitlines())
+    pairs = (line.partition("=") for line in lines if line and not line.startswith(("#", "!")))
+    return {key.strip(): value.strip() for key, _, value in pairs}
+
+
+def commits_implicitly(statement: str) -> bool:
+    return bool(IMPLICIT_COMMIT.match(sqlparse.format(statement, strip_comments=True).strip()))
+
+
+@dataclass(frozen=True)
+class CommitRule:
+    """Which statements of a file commit as they run, and why; without one the file is one transaction."""
+
+    reason: str
+    commits: Callable[[str], bool]
+
+
+def commit_rule(dialect: str, in_transaction: bool) -> CommitRule | None:
+    if not in_transaction:
+        return CommitRule("executeInTransaction=false", lambda _statement: True)
+    if dialect in MYSQL_DIALECTS:
+        return CommitRule("MySQL commits DDL implicitly", commits_implicitly)
+    return None
+
+
+@dataclass
+class Script:
+    """One file being applied: its statements, and how many of them are committed so far."""
+
+    path: Path
+    statements: tuple[str, ...]
+    rule: CommitRule | None
+    committed: int = 0
+
+    def run(self, connection: sqlalchemy.Connection, log: list[str]) -> None:
+        """Commit where the engine would anyway (MySQL: before and after DDL), so that a failure
+        reports exactly what stays in the database."""
+        for number, statement in enumerate(self.statements, 1):
+            commits = self.rule is not None and self.rule.commits(statement)
+            if commits:
+                connection.commit()
+                self.committed = number - 1
+            try:
+                connection.exec_driver_sql(statement)
+            except sqlalchemy.exc.DBAPIError as exc:
+                raise StepFailed(self._failure(number, exc.orig), self._evidence(number, log)) from exc
+            if commits:
+                connection.commit()
+                self.committed = number
+
+    def _failure(self, number: int, error: object) -> str:
+        message = f"{self.path.name}: statement {number} of {len(self.statements)} failed: {error}"
+        if not self.committed:
+            return message
+        assert self.rule is not None
+        done = "statement 1 was" if self.committed == 1 else f"statements 1-{self.committed} were"
+        return f"{message}; {done} already committed ({self.rule.reason}), the database is left half-migrated"
+
+    def _evidence(self, number: int, log: list[str]) -> str:
+        total = len(self.statements)
+        lines = list(log)
+        for index, statement in enumerate(self.statements[: self.committed], 1):
+            lines += [f"-- statement {index} of {total}: committed", statement.strip()]
+        return "\n".join([*lines, f"-- statement {number} of {total}: failed", self.statements[number - 1].strip()])
+
+
 class SqlMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.dir is not None
@@ -127,23 +223,40 @@ class SqlMigrator:
             raise StepFailed(f"no migration has version {target}")
         return version
 
+    @contextmanager
+    def _engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
+        """The database's engine; with `migrations.schema` every connection searches it first."""
+        engine = database.connect()
+        if self.config.schema:
+            event.listen(engine, "connect", functools.partial(_search_first, engine.dialect, self.config.schema))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+    def _history(self, connection: sqlalchemy.Connection) -> str:
+        if not self.config.schema:
+            return self.config.table
+        return f"{connection.dialect.identifier_preparer.quote(self.config.schema)}.{self.config.table}"
+
     def _ensure_history(self, connection: sqlalchemy.Connection) -> None:
-        table = self.config.table
+        if self.config.schema:
+            quoted = connection.dialect.identifier_preparer.quote(self.config.schema)
+            connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
         connection.exec_driver_sql(
-            f"CREATE TABLE IF NOT EXISTS {table} (version VARCHAR(50) PRIMARY KEY, "
+            f"CREATE TABLE IF NOT EXISTS {self._history(connection)} (version VARCHAR(50) PRIMARY KEY, "
             "description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at VARCHAR(40) NOT NULL)"
         )
 
     def _applied(self, connection: sqlalchemy.Connection) -> list[tuple[int, ...]]:
-        rows = connection.exec_driver_sql(f"SELECT version FROM {self.config.table}").scalars()
+        rows = connection.exec_driver_sql(f"SELECT version FROM {self._history(connection)}").scalars()
         return sorted(parse_version(v) for v in rows)
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         migrations = self._migrations(workspace)
         goal = self._resolve(migrations, target)
-        engine = database.connect()
         log: list[str] = []
-        try:
+        with self._engine(database) as engine:
             with engine.begin() as connection:
                 self._ensure_history(connection)
                 applied = set(self._applied(connection))
@@ -157,14 +270,12 @@ class SqlMigrator:
                     raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log))
                 log.append(f"{direction} {migration.label}: {path.name}")
                 self._apply(engine, migration, path, direction, log)
-        finally:
-            engine.dispose()
         return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base", edited)
 
     def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
         """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
         files = {m.label: m.up for m in migrations}
-        rows = connection.exec_driver_sql(f"SELECT version, checksum FROM {self.config.table}")
+        rows = connection.exec_driver_sql(f"SELECT version, checksum FROM {self._history(connection)}")
         return tuple(
             f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
             for version, applied in rows
@@ -174,40 +285,41 @@ class SqlMigrator:
     def _apply(
         self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]
     ) -> None:
-        table = self.config.table
+        in_transaction = executes_in_transaction(path)
         try:
-            with engine.begin() as connection:
-                for number, statement in enumerate(statements(path), 1):
-                    try:
-                        connection.exec_driver_sql(statement)
-                    except sqlalchemy.exc.DBAPIError as exc:
-                        raise StepFailed(
-                            f"{path.name}: statement {number} failed: {exc.orig}",
-                            "\n".join([*log, statement.strip()]),
-                        ) from exc
-                if direction == UPGRADE:
-                    connection.execute(
-                        sqlalchemy.text(
-                            f"INSERT INTO {table} (version, description, checksum, applied_at) "
-                            "VALUES (:version, :description, :checksum, :applied_at)"
-                        ),
-                        {
-                            "version": migration.label,
-                            "description": migration.description,
-                            "checksum": checksum(path),
-                            "applied_at": datetime.now(UTC).isoformat(),
-                        },
-                    )
-                else:
-                    connection.execute(
-                        sqlalchemy.text(f"DELETE FROM {table} WHERE version = :version"), {"version": migration.label}
-                    )
+            with engine.connect() as connection:
+                if not in_transaction:
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                rule = commit_rule(connection.dialect.name, in_transaction)
+                Script(path, statements(path), rule).run(connection, log)
+                self._record(connection, migration, path, direction)
+                connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log)) from exc
 
+    def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, path: Path, direction: str) -> None:
+        table = self._history(connection)
+        if direction == UPGRADE:
+            connection.execute(
+                sqlalchemy.text(
+                    f"INSERT INTO {table} (version, description, checksum, applied_at) "
+                    "VALUES (:version, :description, :checksum, :applied_at)"
+                ),
+                {
+                    "version": migration.label,
+                    "description": migration.description,
+                    "checksum": checksum(path),
+                    "applied_at": datetime.now(UTC).isoformat(),
+                },
+            )
+        else:
+            connection.execute(
+                sqlalchemy.text(f"DELETE FROM {table} WHERE version = :version"), {"version": migration.label}
+            )
+
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        with database.connection() as connection:
-            if not sqlalchemy.inspect(connection).has_table(self.config.table):
+        with self._engine(database) as engine, engine.connect() as connection:
+            if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
                 return "base"
             applied = self._applied(connection)
         return ".".join(map(str, applied[-1])) if applied else "base"
@@ -223,3 +335,14 @@ class SqlMigrator:
 
     def close(self) -> None:
         """Nothing runs between commands."""
+
+
+def _search_first(dialect: sqlalchemy.Dialect, schema: str, dbapi_connection: object, _record: object) -> None:
+    """Like Flyway: the schema first on search_path, then what the login searched already."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(
+        "SELECT set_config('search_path', %s || ', ' || current_setting('search_path'), false)",
+        (dialect.identifier_preparer.quote(schema),),
+    )
+    cursor.close()
+    dbapi_connection.commit()

@@ -88,5 +88,16 @@ def failed(outcome: Any, scenario: str, *checks: str) -> dict[str, dict[str, Any
     return {check["name"]: check for check in outcome.scenario(scenario)["checks"]}
 
 
+def driver_error(evidence: str) -> str:
+    """The traceback line naming the database's error: SQLAlchemy's class is the same on every
+    engine, the driver's message after it is not."""
+    return next(line for line in evidence.splitlines() if line.startswith("sqlalchemy.exc."))
+
+
+def engine_of(database_config: dict[str, str] | None) -> str:
+    """The engine a test marked `engines` runs on (no database config: the project's SQLite)."""
+    return database_config["engine"] if database_config else "sqlite"
+
+
 def statuses(outcome: Any, scenario: str) -> dict[str, str]:
     return {check["name"]: check["status"] for check in outcome.scenario(scenario)["checks"]}

@@ -1,7 +1,9 @@
-"""The `sql` migrator (Flyway and golang-migrate layouts) and `checks.sql` assertions, on SQLite.
+"""The `sql` migrator (Flyway and golang-migrate layouts) and `checks.sql` assertions, on every engine.
 
 Most tests copy tests/fixtures/flyway-base (1.0 = V1 creates `users`, 1.1 = V2 adds
-`users.nickname`, with its undo file U2) and add or edit one file.
+`users.nickname`, with its undo file U2) and add or edit one file; the fixtures' SQL is portable,
+so each check fails the same way on SQLite, PostgreSQL and MariaDB. What a file failing halfway
+leaves behind differs per engine: tests/integration/test_server_engines.py.
 """
 
 from __future__ import annotations
@@ -10,23 +12,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 from integration_support import failed
 
 from migtest.cli import EXIT_OK
-from migtest.config import load_config
-from migtest.databases.sqlite import SqliteServer
-from migtest.errors import StepFailed
-from migtest.migrators import UPGRADE
-from migtest.migrators.sql import SqlMigrator
-from migtest.sources import Workspace
 
-CREATE_TAGS = """
-CREATE TABLE tags (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), label TEXT NOT NULL);
-INSERT INTO tags (user_id, label) SELECT id, nickname FROM users;
-"""
-# 1.1 data with a user who has no nickname: V3's INSERT cannot copy that one into tags.label
-SEED_WITHOUT_NICKNAME = "INSERT INTO users (id, name, nickname) VALUES (1, 'Ada', 'countess'), (3, 'Cyd', NULL);"
+pytestmark = pytest.mark.engines
 
 
 def test_golang_migrate_layout_passes_up_and_down(fixture_project, run_migtest):
@@ -58,43 +48,6 @@ def test_missing_undo_file_skips_that_downgrade(fixture_project, run_migtest):
         }
     ]
     assert outcome.scenario("downgrade-1.1-to-1.0")["status"] == "passed"
-
-
-def test_file_failing_halfway_fails_migration(fixture_project, run_migtest):
-    project = fixture_project("flyway-base")
-    project.write("migrations/V3__create_tags.sql", CREATE_TAGS)
-    project.add_version("2.0", "3")
-    project.write("seeds/1.1.sql", SEED_WITHOUT_NICKNAME)
-    scenario = "upgrade-1.1-to-2.0"
-    outcome = run_migtest(project.config, "--only", scenario)
-
-    checks = failed(outcome, scenario, "migration")
-    migration = checks["migration"]
-    assert migration["summary"] == "V3__create_tags.sql: statement 2 failed: NOT NULL constraint failed: tags.label"
-    assert migration["evidence"] == [
-        "upgrade 3: V3__create_tags.sql\nINSERT INTO tags (user_id, label) SELECT id, nickname FROM users;"
-    ]
-    assert {checks[name]["status"] for name in ("schema", "rows", "content", "idempotent")} == {"skipped"}
-
-
-def test_file_failing_halfway_leaves_no_trace(fixture_project, tmp_path):
-    """Each file runs in one transaction: V3's CREATE TABLE is rolled back with its failed INSERT."""
-    project = fixture_project("flyway-base")
-    project.write("migrations/V3__create_tags.sql", CREATE_TAGS)
-    config = load_config(str(project.config))
-    migrator = SqlMigrator(config.migrations)
-    workspace = Workspace(config.versions[0], project.root, project.root)
-    database = SqliteServer(tmp_path).create("halfway")
-    migrator.migrate(workspace, database, UPGRADE, "2")
-    with database.connection() as connection:
-        connection.exec_driver_sql(SEED_WITHOUT_NICKNAME)
-        connection.commit()
-
-    with pytest.raises(StepFailed, match=r"V3__create_tags\.sql: statement 2 failed"):
-        migrator.migrate(workspace, database, UPGRADE, "head")
-    with database.connection() as connection:
-        assert sqlalchemy.inspect(connection).get_table_names() == ["migtest_schema_history", "users"]
-    assert migrator.current(workspace, database) == "2"
 
 
 RELEASED_V2 = "ALTER TABLE users ADD COLUMN nickname VARCHAR(50);\n"  # as in flyway-base
