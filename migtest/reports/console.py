@@ -1,6 +1,7 @@
 """Progress on the terminal: one line per phase as it ends, a verdict per scenario.
 
-Inside GitHub Actions each scenario is folded into a ::group::.
+Inside GitHub Actions each scenario is folded into a ::group::. When scenarios run in parallel,
+ordered.py hands this the events scenario by scenario, so the lines still read in plan order.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import TextIO
 
 from migtest.masking import mask
 from migtest.plan import Scenario
+from migtest.reports.excerpt import excerpt
 from migtest.results import FAILED, Phase, ScenarioResult
 
-EVIDENCE_LINES = 12
+EVIDENCE_HEAD, EVIDENCE_TAIL = 3, 9
 
 
 class Console:
@@ -28,7 +30,7 @@ class Console:
         title = f"[{index}/{total}] {scenario.title}"
         self._print(f"::group::{title}" if self.github else title)
 
-    def phase_finished(self, phase: Phase) -> None:
+    def phase_finished(self, scenario: Scenario, phase: Phase) -> None:
         mark = "FAILED " if phase.status == FAILED else ""
         detail = f"  {phase.detail}" if phase.detail else ""
         self._print(f"  {phase.name:<40} {phase.seconds:7.2f}s  {mark}{detail}".rstrip())
@@ -37,11 +39,8 @@ class Console:
         for check in result.checks:
             self._print(f"  {check.status.upper():<8} {check.name}: {check.summary}")
             if check.failed:
-                lines = "\n".join(check.evidence).strip().splitlines()
-                for line in lines[:EVIDENCE_LINES]:
+                for line in excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "the reports"):
                     self._print(f"           {line}")
-                if len(lines) > EVIDENCE_LINES:
-                    self._print(f"           ... {len(lines) - EVIDENCE_LINES} more lines in the reports")
         if self.github:
             self._print("::endgroup::")
         self._print(f"{result.status.upper()}: {result.scenario.title} ({result.seconds:.1f}s)")

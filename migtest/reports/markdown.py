@@ -9,10 +9,11 @@ import os
 from pathlib import Path
 
 from migtest.masking import mask
+from migtest.reports.excerpt import excerpt
 from migtest.results import FAILED, PASSED, SKIPPED, RunResult, ScenarioResult
 
 MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
-EVIDENCE_LINES = 30
+EVIDENCE_HEAD, EVIDENCE_TAIL = 10, 20
 
 
 def render(result: RunResult) -> str:
@@ -53,10 +54,8 @@ def _failure(scenario: ScenarioResult) -> list[str]:
         if not check.failed:
             continue
         lines.append(f"- **{check.name}**: {check.summary}")
-        evidence = "\n".join(check.evidence).strip().splitlines()
-        if evidence:
-            cut = len(evidence) - EVIDENCE_LINES
-            shown = evidence[:EVIDENCE_LINES] + ([f"... {cut} more lines in results.json"] if cut > 0 else [])
+        shown = excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "results.json")
+        if shown:
             lines += ["", "  ```text", *(f"  {line}" for line in shown), "  ```"]
     return [*lines, ""]
 
