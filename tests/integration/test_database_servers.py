@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import machine
 import pytest
@@ -50,8 +51,20 @@ def labelled(kind: str) -> list[str]:
     return listing.stdout.split()
 
 
-def leftovers() -> dict[str, list[str]]:
-    return {kind: found for kind in ("container", "network", "volume") if (found := labelled(kind))}
+def labelled_objects() -> dict[str, set[str]]:
+    return {kind: set(labelled(kind)) for kind in ("container", "network", "volume")}
+
+
+@pytest.fixture
+def leftovers(docker_engine) -> Callable[[], dict[str, list[str]]]:
+    """What migtest left on the engine since the test began (a run killed earlier may have left more)."""
+    before = labelled_objects()
+
+    def new() -> dict[str, list[str]]:
+        now = labelled_objects()
+        return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
+
+    return new
 
 
 @pytest.fixture
@@ -178,7 +191,7 @@ def test_missing_environment_variable_names_it(fixture_project, run_migtest, mon
 
 
 @pytest.mark.parametrize("engine", SERVERS)
-def test_server_container_runs_the_matrix_and_is_removed(engine, server_image, fixture_project, run_migtest):
+def test_server_container_runs_the_matrix_and_is_removed(engine, server_image, fixture_project, run_migtest, leftovers):
     project = fixture_project("alembic-base")
     project.configure(database={"engine": engine, "image": server_image(engine)})
 
@@ -189,7 +202,7 @@ def test_server_container_runs_the_matrix_and_is_removed(engine, server_image, f
     assert leftovers() == {}
 
 
-def test_missing_image_is_named(docker_engine, fixture_project, run_migtest):
+def test_missing_image_is_named(fixture_project, run_migtest, leftovers):
     project = fixture_project("alembic-base")
     project.configure(database={"engine": "postgres", "image": "migtest-test/no-such-image:1"})
 
@@ -200,7 +213,7 @@ def test_missing_image_is_named(docker_engine, fixture_project, run_migtest):
     assert leftovers() == {}
 
 
-def test_server_container_that_exits_fails_fast_with_its_log(docker_engine, fixture_project, run_migtest):
+def test_server_container_that_exits_fails_fast_with_its_log(fixture_project, run_migtest, leftovers):
     image = machine.ensure_image("migtest-test/crashing-server:1", machine.IMAGES / "crashing-server")
     project = fixture_project("alembic-base")
     project.configure(database={"engine": "postgres", "image": image, "ready_timeout": 120})
@@ -226,7 +239,7 @@ def test_unreachable_docker_engine_is_a_usage_error(fixture_project, run_migtest
     assert f"the Docker engine at unix://{tmp_path}/no-docker.sock is not reachable" in outcome.output
 
 
-def test_sigterm_mid_run_removes_the_server_container(server_image, project):
+def test_sigterm_mid_run_removes_the_server_container(server_image, project, leftovers):
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
     process = subprocess.Popen(
@@ -241,7 +254,7 @@ def test_sigterm_mid_run_removes_the_server_container(server_image, project):
         seen.append(line)
         if line.startswith("[3/"):
             break
-    assert labelled("container"), "".join(seen)
+    assert leftovers().get("container"), "".join(seen)
     process.send_signal(signal.SIGTERM)
     output = "".join(seen) + process.stdout.read()
     assert process.wait(timeout=60) == 130, output
