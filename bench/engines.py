@@ -1,17 +1,18 @@
-"""State reuse, parallel scenarios and growth with the number of releases, on a real PostgreSQL.
+"""State reuse, parallel scenarios and growth with the number of releases, on a real server.
 
 Generates a Flyway-layout SQL project with N releases (each adds a table, a column to the
 previous one and an index; seeds of a few hundred rows per table), matrix: fresh installs, the
 upgrade chain, every release straight to the newest (skips), and the downgrade chain. Then runs
 `migtest run` on it, one run after another in this process:
 
-  reuse    8 releases, --jobs 1, cloning each fresh install (CREATE DATABASE ... TEMPLATE)
-           against --no-reuse (replaying the migrations for every scenario)
+  reuse    8 releases, --jobs 1, cloning each fresh install (PostgreSQL: CREATE DATABASE ...
+           TEMPLATE, MariaDB: tables re-created and rows copied inside the server) against
+           --no-reuse (replaying the migrations for every scenario)
   jobs     8 releases, --jobs 1 against --jobs 2
   growth   4, 8 and 16 releases, --jobs 1: seconds, scenarios, seconds per scenario
 
-A PostgreSQL server is started on this machine for the run (as tests/machine.py does) unless
---url names one. Usage: python bench/engines.py [--url postgresql://user:pw@host/postgres]
+A server of the engine is started on this machine for the run (as tests/machine.py does) unless
+--url names one. Usage: python bench/engines.py [--engine postgres|mariadb] [--url URL]
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import machine
 
 ROWS = 300
+SERVERS = {"postgres": machine.host_postgres, "mariadb": machine.host_mariadb}
 
 
-def write_project(root: Path, releases: int, url: str) -> Path:
+def write_project(root: Path, releases: int, engine: str, url: str) -> Path:
     migrations = root / "db"
     seeds = root / "seeds"
     migrations.mkdir(parents=True)
@@ -61,7 +63,7 @@ def write_project(root: Path, releases: int, url: str) -> Path:
     names = [f"{number}.0" for number in range(1, releases + 1)]
     config = {
         "migrations": {"tool": "sql", "dir": "db"},
-        "database": {"engine": "postgres", "url": url},
+        "database": {"engine": engine, "url": url},
         "versions": [{"name": name, "revision": name.split(".")[0]} for name in names],
         "matrix": {"upgrade": "chain", "skip": [[name, names[-1]] for name in names[:-2]], "downgrade": "chain"},
         "seed": {"sql": "seeds/{version}.sql"},
@@ -87,17 +89,17 @@ def scenarios(config: Path) -> int:
     return int(listing.stdout.split()[0])
 
 
-def bench(url: str, workdir: Path) -> None:
-    eight = write_project(workdir / "r8", 8, url)
+def bench(engine: str, url: str, workdir: Path) -> None:
+    eight = write_project(workdir / "r8", 8, engine, url)
     reuse, replay = timed_run(eight, "--jobs", "1"), timed_run(eight, "--jobs", "1", "--no-reuse")
-    print(f"reuse   8 releases, {scenarios(eight)} scenarios, --jobs 1")
+    print(f"{engine}: reuse, 8 releases, {scenarios(eight)} scenarios, --jobs 1")
     print(f"        cloned fresh installs {reuse:6.1f}s   replayed migrations {replay:6.1f}s", end="")
     print(f"   ratio {reuse / replay:.2f}x")
     two = timed_run(eight, "--jobs", "2")
     print(f"jobs    --jobs 1 {reuse:6.1f}s   --jobs 2 {two:6.1f}s   ratio {two / reuse:.2f}x")
     print("growth  releases  scenarios  seconds  seconds/scenario")
     for releases in (4, 8, 16):
-        config = eight if releases == 8 else write_project(workdir / f"r{releases}", releases, url)
+        config = eight if releases == 8 else write_project(workdir / f"r{releases}", releases, engine, url)
         seconds = reuse if releases == 8 else timed_run(config, "--jobs", "1")
         count = scenarios(config)
         print(f"        {releases:8d}  {count:9d}  {seconds:7.1f}  {seconds / count:16.2f}")
@@ -105,12 +107,13 @@ def bench(url: str, workdir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="an existing PostgreSQL server (default: start one here)")
+    parser.add_argument("--engine", choices=sorted(SERVERS), default="postgres")
+    parser.add_argument("--url", help="an existing server of that engine (default: start one here)")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(machine.host_postgres()).url
+        url = args.url or stack.enter_context(SERVERS[args.engine]()).url
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="migtest-bench-")))
-        bench(url, workdir)
+        bench(args.engine, url, workdir)
 
 
 if __name__ == "__main__":
