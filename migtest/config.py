@@ -15,14 +15,16 @@ from migtest.errors import ConfigError
 from migtest.masking import register_url_password
 
 DEFAULT_CONFIG = "migtest.yml"
-MIGRATORS = ("alembic", "sql", "command")
+MIGRATORS = ("alembic", "sql", "command", "on-start")
 SERVER_ENGINES = ("postgres", "mysql", "mariadb")
 ENGINES = ("sqlite", *SERVER_ENGINES)
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
-TOP_LEVEL_KEYS = ("migrations", "database", "versions", "matrix", "seed", "checks", "report")
+TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class MigrationsConfig:
     layout: str | None = None
     prefix: str = "V"
     undo_prefix: str = "U"
-    table: str = "migtest_schema_history"
+    table: str | None = "migtest_schema_history"  # on-start: the app's own history table, if named
     upgrade: str | None = None
     downgrade: str | None = None
     current: str | None = None
@@ -57,11 +59,82 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class BuildConfig:
+    """An image built from a Dockerfile in the version's tree (the project, or its `ref:`)."""
+
+    context: str = "."
+    dockerfile: str = "Dockerfile"
+    args: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Version:
     name: str
     revision: str = "head"
     ref: str | None = None
     setup: str | None = None
+    image: str | None = None
+    build: BuildConfig | None = None
+
+    @property
+    def containerized(self) -> bool:
+        """Its code is a container image: its commands and the app run in containers of it."""
+        return self.image is not None or self.build is not None
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """How a version's image runs as the app: `on-start` migrates by starting it, API seeding and
+    verification talk to it. `{database_url}` and `{version}` are filled in `env` values."""
+
+    env: tuple[tuple[str, str], ...] = (("DATABASE_URL", "{database_url}"),)
+    port: int = 8000
+    health: str | None = None
+    health_status: int = 200
+    ready_log: str | None = None
+    ready_timeout: float = 120.0
+    database_path: str = "/data/app.db"
+    previous_release: str = "fail"
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One request of `seed.api`: a status other than `status` stops the scenario."""
+
+    path: str
+    method: str = "POST"
+    json: Any = None
+    status: int = 201
+    versions: tuple[str, ...] = ()
+
+    def applies_to(self, version: str) -> bool:
+        return not self.versions or version in self.versions
+
+
+@dataclass(frozen=True)
+class ApiRead:
+    """One read of `verify.api`: every page of a listing, which must hold the expected objects.
+
+    `items` is the dotted key of the list in a page ("" when the page is the list), `next` the
+    dotted key of the next page's path or URL (absent or null on the last page). `contains` lists
+    objects that must each match one item (every key equal); `seeded` stands for the JSON bodies of
+    the `seed.api` requests sent to the same path."""
+
+    path: str
+    status: int = 200
+    items: str = ""
+    next: str | None = None
+    contains: tuple[Any, ...] = ()
+    seeded: bool = False
+    versions: tuple[str, ...] = ()
+
+    def applies_to(self, version: str) -> bool:
+        return not self.versions or version in self.versions
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    api: tuple[ApiRead, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +149,7 @@ class MatrixConfig:
 class SeedConfig:
     sql: str | None = None
     command: str | None = None
+    api: tuple[ApiRequest, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +192,8 @@ class Config:
     seed: SeedConfig
     checks: ChecksConfig
     report: ReportConfig
+    app: AppConfig | None = None
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
 
     def version(self, name: str) -> Version:
         return next(v for v in self.versions if v.name == name)
@@ -189,6 +265,29 @@ class _Section:
             raise self.error(f"must be a list, got {_kind(value)}", key)
         return value
 
+    def integer(self, key: str, default: int) -> int:
+        value = self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.error(f"must be a whole number >= 1, got {_kind(value)}", key)
+        return value
+
+    def pairs(self, key: str, default: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
+        """A mapping of names to strings (numbers and booleans are written as YAML gives them)."""
+        if key not in self.data:
+            self.read.add(key)
+            return default
+        mapping = self.section(key)
+        result = []
+        for name in list(mapping.data):
+            value = mapping.raw(name)
+            if isinstance(value, bool):
+                value = str(value).lower()
+            if not isinstance(value, (str, int, float)):
+                raise mapping.error(f"must be a string, got {_kind(value)}", str(name))
+            result.append((str(name), str(value)))
+        mapping.finish()
+        return tuple(result)
+
     def texts(self, key: str) -> tuple[str, ...]:
         items = self.items(key)
         for index, item in enumerate(items):
@@ -238,14 +337,47 @@ def parse_config(data: Any, file: Path) -> Config:
     database = _database(top.section("database"))
     migrations = _migrations(top.section("migrations"), root, database.dialect)
     versions = _versions(top)
+    app = _app(top.section("app")) if "app" in top.data else None
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
+    verify = _verify(top.section("verify"), versions)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
     report.finish()
     top.finish()
-    return Config(file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir))
+    _check_containers(top, migrations, versions, app, seed, verify)
+    return Config(
+        file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), app, verify
+    )
+
+
+def _check_containers(
+    top: _Section,
+    migrations: MigrationsConfig,
+    versions: tuple[Version, ...],
+    app: AppConfig | None,
+    seed: SeedConfig,
+    verify: VerifyConfig,
+) -> None:
+    """Images and the app go together: on-start needs an image per version and an `app:` section,
+    API seeding and verification need a running app; mixing images and trees is not supported."""
+    images = [v.containerized for v in versions]
+    if any(images) and not all(images):
+        index = images.index(False)
+        raise top.error("give every version an image or a build, or none of them", f"versions[{index}]")
+    if any(images) and migrations.tool not in ("on-start", "command"):
+        raise top.error(
+            f"versions with images need migrations.tool on-start or command, not '{migrations.tool}'",
+            "migrations.tool",
+        )
+    if migrations.tool == "on-start" and not any(images):
+        raise top.error("on-start needs an image or a build for every version", "versions[0]")
+    needs_app = migrations.tool == "on-start" or seed.api or verify.api
+    if needs_app and app is None:
+        raise top.error("missing section 'app' (how to start a version's image and tell it is ready)", "app")
+    if (seed.api or verify.api) and not any(images):
+        raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 
 
 def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
@@ -270,15 +402,15 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
-        table=section.text("table", "migtest_schema_history"),
+        table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
         upgrade=section.text("upgrade"),
         downgrade=section.text("downgrade"),
         current=section.text("current"),
         schema=section.text("schema"),
     )
     section.finish()
-    required = {"alembic": "config", "sql": "dir", "command": "upgrade"}[tool]
-    if getattr(result, required) is None:
+    required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
+    if required and getattr(result, required) is None:
         raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
 
@@ -337,17 +469,109 @@ def _versions(top: _Section) -> tuple[Version, ...]:
         name = section.text("name")
         if name is None:
             raise section.error("missing key 'name'")
+        build = _build(section.section("build")) if "build" in section.data else None
         version = Version(
             name=name,
             revision=section.text("revision", "head"),
             ref=section.text("ref"),
             setup=section.text("setup"),
+            image=section.text("image"),
+            build=build,
         )
         section.finish()
+        if version.image and (version.build or version.ref):
+            raise section.error("an image is used as it is: remove 'build' and 'ref', or 'image'", "image")
+        if version.containerized and version.setup:
+            raise section.error("a version in an image needs no setup; build it into the image", "setup")
         if any(v.name == name for v in versions):
             raise section.error(f"version name '{name}' is used twice", "name")
         versions.append(version)
     return tuple(versions)
+
+
+def _build(section: _Section) -> BuildConfig:
+    result = BuildConfig(
+        context=section.text("context", "."),
+        dockerfile=section.text("dockerfile", "Dockerfile"),
+        args=section.pairs("args"),
+    )
+    section.finish()
+    return result
+
+
+def _app(section: _Section) -> AppConfig:
+    ready_log = section.text("ready_log")
+    if ready_log is not None:
+        try:
+            re.compile(ready_log)
+        except re.error as exc:
+            raise section.error(f"not a valid regular expression: {exc}", "ready_log") from exc
+    result = AppConfig(
+        env=section.pairs("env", AppConfig.env),
+        port=section.integer("port", 8000),
+        health=section.text("health"),
+        health_status=section.integer("health_status", 200),
+        ready_log=ready_log,
+        ready_timeout=section.number("ready_timeout", 120.0),
+        database_path=section.text("database_path", "/data/app.db"),
+        previous_release=section.text("previous_release", "fail", choices=PREVIOUS_RELEASE_MODES),
+    )
+    section.finish()
+    if result.health is None and result.ready_log is None:
+        raise section.error("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
+    if not result.database_path.startswith("/") or result.database_path.endswith("/"):
+        raise section.error(f"must be an absolute file path, got '{result.database_path}'", "database_path")
+    return result
+
+
+def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple[_Section, str, tuple[str, ...]]]:
+    """Each entry of `<section>.api` with its path and `versions` read and checked."""
+    names = {v.name for v in versions}
+    entries = []
+    for index, item in enumerate(section.items("api")):
+        entry = _Section(item, f"{section.key}.api[{index}]", section.file)
+        path = entry.text("path")
+        if path is None or not path.startswith("/"):
+            raise entry.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+        only = entry.texts("versions")
+        for version in only:
+            if version not in names:
+                raise entry.error(f"unknown version '{version}'", "versions")
+        entries.append((entry, path, only))
+    return entries
+
+
+def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[ApiRequest, ...]:
+    requests = []
+    for entry, path, only in _api_entries(section, versions):
+        method = entry.text("method", "POST", choices=HTTP_METHODS)
+        assert method is not None
+        status = entry.integer("status", 201 if method == "POST" else 200)
+        requests.append(ApiRequest(path, method, entry.raw("json"), status, only))
+        entry.finish()
+    return tuple(requests)
+
+
+def _verify(section: _Section, versions: tuple[Version, ...]) -> VerifyConfig:
+    reads = []
+    for entry, path, only in _api_entries(section, versions):
+        contains = entry.raw("contains", "seeded")
+        if contains != "seeded" and not isinstance(contains, list):
+            raise entry.error(f"must be 'seeded' or a list of objects, got {_kind(contains)}", "contains")
+        reads.append(
+            ApiRead(
+                path=path,
+                status=entry.integer("status", 200),
+                items=entry.text("items") or "",
+                next=entry.text("next"),
+                contains=() if contains == "seeded" else tuple(contains),
+                seeded=contains == "seeded",
+                versions=only,
+            )
+        )
+        entry.finish()
+    section.finish()
+    return VerifyConfig(tuple(reads))
 
 
 def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
@@ -375,7 +599,7 @@ def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
 
 
 def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedConfig:
-    result = SeedConfig(sql=section.text("sql"), command=section.text("command"))
+    result = SeedConfig(sql=section.text("sql"), command=section.text("command"), api=_api_requests(section, versions))
     section.finish()
     if result.sql:
         for version in versions:

@@ -22,10 +22,10 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
 
 def split_command(command: str, placeholders: dict[str, str]) -> list[str]:
     """Split first, then fill placeholders, so a value with spaces stays one argument."""
-    return [_fill(part, placeholders) for part in shlex.split(command)]
+    return [fill(part, placeholders) for part in shlex.split(command)]
 
 
-def _fill(text: str, placeholders: dict[str, str]) -> str:
+def fill(text: str, placeholders: dict[str, str]) -> str:
     for key, value in placeholders.items():
         text = text.replace("{" + key + "}", value)
     return text

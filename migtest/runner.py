@@ -21,15 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from migtest.checks import CheckContext, run_checks
-from migtest.config import Config
+from migtest.checks import ApiReading, AppObservation, CheckContext, run_checks
+from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
+from migtest.docker import DockerEngine
+from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
+from migtest.http_api import read_all, seeded_objects
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
 from migtest.seeding import make_seeders
+from migtest.seeding.api import ApiSeeder
 from migtest.sources import Workspaces
 from migtest.state import State, capture
 
@@ -88,22 +92,31 @@ class Runner:
         self.cache_dir = cache_dir or config.root / ".migtest-cache"
         self.jobs = jobs
         self.reuse = reuse
-        self.migrator: Migrator = make_migrator(config.migrations)
-        self.seeders = make_seeders(config)
-        self.ignored = set(self.migrator.bookkeeping_tables) | set(config.checks.ignore_tables)
 
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
-            self.server: DatabaseServer = open_server(self.config.database, Path(workdir))
-            self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir)
-            self.references: Once[str, Reference] = Once()
-            self.stop = threading.Event()
-            try:
-                results = self._run_all(scenarios)
-            finally:
-                self.migrator.close()
-                self.server.close()
+        containerized = [v for v in self.config.versions if v.containerized]
+        docker = DockerEngine() if containerized else None
+        try:
+            self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
+            self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
+            self.seeders = make_seeders(self.config, self.images)
+            self.ignored = set(self.migrator.bookkeeping_tables) | set(self.config.checks.ignore_tables)
+            with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
+                self.server: DatabaseServer = open_server(self.config.database, Path(workdir))
+                self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker)
+                self.references: Once[str, Reference] = Once()
+                self.stop = threading.Event()
+                try:
+                    for version in containerized:  # a missing image or a failing build stops the run first
+                        self.workspaces.get(version.name)
+                    results = self._run_all(scenarios)
+                finally:
+                    self.migrator.close()
+                    self.server.close()
+        finally:
+            if docker is not None:
+                docker.remove_run()
         versions = [v.name for v in self.config.versions]
         return RunResult(str(self.config.path), versions, results, time.perf_counter() - started)
 
@@ -239,6 +252,7 @@ class Runner:
             with self._phase(attempt, "capture"):
                 context.after = self._capture(database, target, queries=True)
             context.expected_revision = reference.resolved
+            self._verify_app(attempt, context, target, database)
         with self._phase(attempt, "check"):
             result.checks += run_checks(context)
 
@@ -275,6 +289,8 @@ class Runner:
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
+        if context.after is not None:
+            self._verify_app(attempt, context, target, database)
         if direction == UPGRADE and context.after is not None and self.config.checks.idempotent:
             try:
                 with self._phase(attempt, "upgrade again"):
@@ -285,6 +301,35 @@ class Runner:
                 context.rerun_error = exc
         with self._phase(attempt, "check"):
             result.checks += run_checks(context)
+
+    def _verify_app(self, attempt: _Attempt, context: CheckContext, version: str, database: Database) -> None:
+        """Start the version's app on the migrated database and read what `verify.api` lists."""
+        if self.images is None or self.config.app is None:
+            return
+        context.app_checked = True
+        observed = AppObservation(version)
+        reads = [read for read in self.config.verify.api if read.applies_to(version)]
+        sent = [
+            exchange for seeder in self.seeders if isinstance(seeder, ApiSeeder) for exchange in seeder.sent(database)
+        ]
+        try:
+            with (
+                self._phase(attempt, f"verify app {version}") as phase,
+                self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app,
+            ):
+                observed.ready_seconds = app.ready_seconds
+                for read in reads:
+                    expected = seeded_objects(sent, read.path) if read.seeded else list(read.contains)
+                    reading = ApiReading(read.path, expected)
+                    try:
+                        reading.items = read_all(app.base_url, read)
+                    except StepFailed as exc:
+                        reading.error = exc
+                    observed.readings.append(reading)
+                phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
+        except StepFailed as exc:
+            observed.error = exc
+        context.app = observed
 
     def _goal(self, target: str, direction: str, reference: Reference) -> str:
         """Downgrades aim at the revision the older version's fresh install reached, since a

@@ -6,7 +6,8 @@ A check module exposes `check(context) -> list[CheckResult]`; CHECKS lists them 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
@@ -14,6 +15,26 @@ from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
 from migtest.state import State
+
+
+@dataclass
+class ApiReading:
+    """One `verify.api` listing as the app served it: every item read, or why it could not be."""
+
+    path: str
+    expected: list[Any]
+    items: list[Any] | None = None
+    error: StepFailed | None = None
+
+
+@dataclass
+class AppObservation:
+    """The target release's app started on the migrated database (None: it was not started)."""
+
+    version: str
+    ready_seconds: float | None = None
+    error: StepFailed | None = None
+    readings: list[ApiReading] = field(default_factory=list)
 
 
 @dataclass
@@ -29,6 +50,8 @@ class CheckContext:
     migration_run: MigrationRun | None = None
     rerun: State | None = None
     rerun_error: StepFailed | None = None
+    app: AppObservation | None = None
+    app_checked: bool = False  # the run starts the app after migrating (so a missing observation is a skip)
 
     @property
     def is_downgrade(self) -> bool:
@@ -45,10 +68,10 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import assertions, data, history, idempotent, migration, schema
+    from migtest.checks import api, assertions, data, history, idempotent, migration, schema
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, idempotent.check]
-    return [*checks, assertions.check]
+    return [*checks, assertions.check, api.check]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:

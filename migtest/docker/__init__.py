@@ -14,12 +14,14 @@ import contextlib
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.errors import ConfigError, StepFailed
+from migtest.process import tail
 
 RUN_LABEL = "migtest.run"
 LOG_TAIL = 40
@@ -47,15 +49,17 @@ class DockerEngine:
                 f"the Docker engine at {where} is not reachable ({exc}); start it or set DOCKER_HOST"
             ) from exc
         self._network = None
+        self._network_lock = threading.Lock()
         self.own_container = _own_container(self.client)
 
     @property
     def network(self):
         """The run's network, made on first use; migtest's own container joins it."""
-        if self._network is None:
-            self._network = self.client.networks.create(f"migtest-{self.run_id}", labels=self.labels)
-            if self.own_container is not None:
-                self._network.connect(self.own_container)
+        with self._network_lock:  # scenarios in parallel threads ask at once
+            if self._network is None:
+                self._network = self.client.networks.create(f"migtest-{self.run_id}", labels=self.labels)
+                if self.own_container is not None:
+                    self._network.connect(self.own_container)
         return self._network
 
     def require_image(self, name: str, key: str) -> None:
@@ -73,22 +77,69 @@ class DockerEngine:
 
     def start(self, image: str, role: str, *, environment: dict[str, str], port: int):
         """Start a container on the run's network; its port is published on 127.0.0.1 when needed."""
+        container = self.create(image, role, environment=environment, port=port)
+        self.run_container(container, image)
+        return container
+
+    def create(
+        self,
+        image: str,
+        role: str,
+        *,
+        environment: dict[str, str],
+        port: int | None = None,
+        command: list[str] | None = None,
+        volumes: dict[str, str] | None = None,
+    ):
+        """A container on the run's network, not started yet (files can be put in first).
+        `volumes` maps a volume name to the folder it is mounted at."""
         import docker
 
         name = f"migtest-{self.run_id}-{role}"
-        ports = None if self.own_container is not None else {f"{port}/tcp": ("127.0.0.1", None)}
+        ports = None if self.own_container is not None or port is None else {f"{port}/tcp": ("127.0.0.1", None)}
         try:
-            return self.client.containers.run(
+            return self.client.containers.create(
                 image,
+                command=command,
                 name=name,
-                detach=True,
                 environment=environment,
                 labels=self.labels,
                 network=self.network.name,
                 ports=ports,
+                volumes={volume: {"bind": path, "mode": "rw"} for volume, path in (volumes or {}).items()},
             )
         except docker.errors.APIError as exc:
+            raise StepFailed(f"cannot create a container of {image}: {exc.explanation or exc}") from exc
+
+    @staticmethod
+    def run_container(container, image: str) -> None:
+        import docker
+
+        try:
+            container.start()
+        except docker.errors.APIError as exc:
             raise StepFailed(f"cannot start a container of {image}: {exc.explanation or exc}") from exc
+
+    def volume(self, role: str) -> str:
+        """A new named volume of the run (removed with it)."""
+        return self.client.volumes.create(name=f"migtest-{self.run_id}-{role}", labels=self.labels).name
+
+    def build(self, context: Path, dockerfile: str, args: dict[str, str], tag: str, key: str) -> str:
+        """Build an image; a failing build is the user's to fix: exit 2 with the end of its log."""
+        import docker
+
+        if not (context / dockerfile).is_file():
+            raise ConfigError(f"no {dockerfile} in {context}", key=key)
+        try:
+            self.client.images.build(
+                path=str(context), dockerfile=dockerfile, buildargs=args, tag=tag, labels=self.labels, rm=True
+            )
+        except docker.errors.BuildError as exc:
+            log = "".join(str(entry.get("stream") or entry.get("error") or "") for entry in exc.build_log)
+            raise ConfigError(f"building {tag} failed: {exc.msg}\n{tail(log)}", key=key) from exc
+        except docker.errors.APIError as exc:
+            raise ConfigError(f"building {tag} failed: {exc.explanation or exc}", key=key) from exc
+        return tag
 
     def address(self, container, port: int) -> Address:
         if self.own_container is not None:
@@ -122,7 +173,7 @@ class DockerEngine:
 
 
 def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[str]:
-    """Remove every container, network and volume carrying these labels; returns what went."""
+    """Remove every container, network, volume and built image carrying these labels; returns what went."""
     import docker
 
     selector = {"label": [f"{key}={value}" if value else key for key, value in labels.items()]}
@@ -142,6 +193,10 @@ def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[
         with contextlib.suppress(docker.errors.NotFound):
             volume.remove(force=True)
             removed.append(f"volume {volume.name}")
+    for image in client.images.list(filters=selector):
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(image.id, force=True)
+            removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
 
 

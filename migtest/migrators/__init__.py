@@ -7,11 +7,14 @@ migration tool means adding one module here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.sources import Workspace
+
+if TYPE_CHECKING:
+    from migtest.docker.app import ImageRunner
 
 UPGRADE, DOWNGRADE = "upgrade", "downgrade"
 
@@ -40,10 +43,16 @@ class Migrator(Protocol):
         """Stop whatever the migrator keeps running between commands."""
 
 
-def make_migrator(config: MigrationsConfig) -> Migrator:
+def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None) -> Migrator:
+    """`images` runs versions that are container images (command and on-start)."""
     from migtest.migrators.alembic import AlembicMigrator
     from migtest.migrators.command import CommandMigrator
+    from migtest.migrators.on_start import OnStartMigrator
     from migtest.migrators.sql import SqlMigrator
 
-    migrators = {"alembic": AlembicMigrator, "sql": SqlMigrator, "command": CommandMigrator}
-    return migrators[config.tool](config)
+    if config.tool == "on-start":
+        assert images is not None
+        return OnStartMigrator(config, images)
+    if config.tool == "command":
+        return CommandMigrator(config, images)
+    return {"alembic": AlembicMigrator, "sql": SqlMigrator}[config.tool](config)

@@ -1,9 +1,11 @@
-"""The user's own upgrade/downgrade commands, run as argument lists in the version's tree."""
+"""The user's own upgrade/downgrade commands, run as argument lists in the version's tree, or,
+for a version that is an image, in a throw-away container of it (with the database attached)."""
 
 from __future__ import annotations
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
+from migtest.docker.app import ImageRunner
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.process import run, split_command
 from migtest.sources import Workspace
@@ -12,10 +14,16 @@ from migtest.sources import Workspace
 class CommandMigrator:
     bookkeeping_tables: tuple[str, ...] = ()
 
-    def __init__(self, config: MigrationsConfig) -> None:
+    def __init__(self, config: MigrationsConfig, images: ImageRunner | None = None) -> None:
         self.config = config
+        self.images = images
 
     def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
+        if workspace.image is not None:
+            assert self.images is not None
+            url = self.images.database_url(database)
+            argv = split_command(command, workspace.placeholders(url, target))
+            return self.images.command(workspace, database, argv, f"{what} in {workspace.image}")
         argv = split_command(command, workspace.placeholders(database.url, target))
         return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
 

@@ -6,11 +6,14 @@ evidence; `make_seeders` builds the ones `seed:` asks for, applied in order.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from migtest.config import Config
 from migtest.databases import Database
 from migtest.sources import Workspace
+
+if TYPE_CHECKING:
+    from migtest.docker.app import ImageRunner
 
 
 class Seeder(Protocol):
@@ -18,7 +21,9 @@ class Seeder(Protocol):
         """Seed and return a one-line description of what was done."""
 
 
-def make_seeders(config: Config) -> list[Seeder]:
+def make_seeders(config: Config, images: ImageRunner | None = None) -> list[Seeder]:
+    """In order: SQL files, the command, then the API (which `images` starts the app for)."""
+    from migtest.seeding.api import ApiSeeder
     from migtest.seeding.command import CommandSeeder
     from migtest.seeding.sql_files import SqlFileSeeder
 
@@ -27,4 +32,7 @@ def make_seeders(config: Config) -> list[Seeder]:
         seeders.append(SqlFileSeeder(config.root, config.seed.sql))
     if config.seed.command:
         seeders.append(CommandSeeder(config.seed.command))
+    if config.seed.api:
+        assert images is not None
+        seeders.append(ApiSeeder(config.seed.api, images))
     return seeders

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.config import Config, Version
+from migtest.docker import DockerEngine
 from migtest.errors import ConfigError
 from migtest.once import Once
-from migtest.sources import git_ref, setup
+from migtest.sources import git_ref, image, setup
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Workspace:
     root: Path
     project: Path
     env_dir: Path | None = None
+    image: str | None = None  # the version's image, for versions that are one
 
     def relocate(self, path: Path) -> Path:
         """The same project file (a path in the project at hand) as it is in this version's tree."""
@@ -63,10 +65,11 @@ class Workspaces:
     """Prepares each version once per run and hands out the same workspace afterwards; safe to
     call from several threads (versions naming the same commit share its extracted tree)."""
 
-    def __init__(self, config: Config, workdir: Path, cache_dir: Path) -> None:
+    def __init__(self, config: Config, workdir: Path, cache_dir: Path, docker: DockerEngine | None = None) -> None:
         self.config = config
         self.workdir = workdir
         self.cache_dir = cache_dir
+        self.docker = docker
         self._prepared: Once[str, Workspace] = Once()
         self._checkout = threading.Lock()
 
@@ -79,4 +82,8 @@ class Workspaces:
             with self._checkout:
                 root = git_ref.checkout(self.config.root, version.ref, self.workdir / "refs")
         env_dir = setup.prepare(version, root, self.cache_dir) if version.setup else None
-        return Workspace(version, root, self.config.root, env_dir)
+        tag = None
+        if version.containerized:
+            assert self.docker is not None
+            tag = image.prepare(version, self.config.versions.index(version), root, self.docker)
+        return Workspace(version, root, self.config.root, env_dir, tag)

@@ -1,0 +1,170 @@
+"""A version's image run against a scenario's database: as the app (on-start, API seeding and
+verification) or for one command (the user's migration commands inside the image).
+
+SQLite lives on a named volume mounted at the folder of `app.database_path`. The run's copy of
+the file is put into the volume before the container starts and read back after it stopped,
+through the Docker API: no bind mounts, which a sibling container could not see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import posixpath
+import re
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy
+
+from migtest.config import AppConfig
+from migtest.databases import Database
+from migtest.docker import DockerEngine
+from migtest.errors import StepFailed
+from migtest.process import fill, tail
+from migtest.sources import Workspace
+
+STOP_SECONDS = 10
+COMMAND_TIMEOUT = 600
+HEALTH_TIMEOUT = 2
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    base_url: str
+    ready_seconds: float
+    container: Any
+
+    def log(self) -> str:
+        return tail(self.container.logs().decode(errors="replace"))
+
+
+class ImageRunner:
+    def __init__(self, app: AppConfig, docker: DockerEngine) -> None:
+        self.app = app
+        self.docker = docker
+        self._numbers = itertools.count(1)
+
+    def database_url(self, database: Database) -> str:
+        """The database as the container reaches it."""
+        if _sqlite_file(database) is not None:
+            return f"sqlite:///{self.app.database_path}"
+        return database.url
+
+    def environment(self, workspace: Workspace, database: Database) -> dict[str, str]:
+        values = {"database_url": self.database_url(database), "version": workspace.version.name}
+        return {name: fill(value, values) for name, value in self.app.env}
+
+    @contextlib.contextmanager
+    def app_running(self, workspace: Workspace, database: Database, what: str) -> Iterator[RunningApp]:
+        """The version's app, started on the database and ready; stopped (and the database read
+        back) when the block ends."""
+        with self._attached(workspace, database, "app", port=self.app.port) as container:
+            address = self.docker.address(container, self.app.port)
+            base_url = f"http://{address.host}:{address.port}"
+            where = {"host": address.host, "port": str(address.port)}
+            health = fill(self.app.health, where) if self.app.health else None
+            seconds = self.docker.wait_until_ready(
+                container,
+                lambda: self._ready(container, health),
+                timeout=self.app.ready_timeout,
+                what=what,
+            )
+            yield RunningApp(base_url, seconds, container)
+
+    def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
+        """Run one command in a throw-away container of the version's image; its output, or StepFailed."""
+        with self._attached(workspace, database, "command", command=argv) as container:
+            try:
+                code = container.wait(timeout=COMMAND_TIMEOUT)["StatusCode"]
+            except requests.exceptions.RequestException as exc:
+                raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", _logs(container)) from exc
+            output = container.logs().decode(errors="replace")
+        if code != 0:
+            raise StepFailed(f"{what}: exited with code {code}", tail(output))
+        return output
+
+    def _ready(self, container: Any, health: str | None) -> bool:
+        if self.app.ready_log and not re.search(self.app.ready_log, _logs(container, everything=True), re.M):
+            return False
+        if health is None:
+            return True
+        try:
+            return requests.get(health, timeout=HEALTH_TIMEOUT).status_code == self.app.health_status
+        except requests.exceptions.RequestException:
+            return False
+
+    @contextlib.contextmanager
+    def _attached(
+        self, workspace: Workspace, database: Database, role: str, *, port: int | None = None, command=None
+    ) -> Iterator[Any]:
+        assert workspace.image is not None
+        name = f"{database.name}-{role}-{next(self._numbers)}"
+        local = _sqlite_file(database)
+        folder = posixpath.dirname(self.app.database_path)
+        volumes = {self.docker.volume(name): folder} if local is not None else {}
+        container = self.docker.create(
+            workspace.image,
+            name,
+            environment=self.environment(workspace, database),
+            port=port,
+            command=command,
+            volumes=volumes,
+        )
+        try:
+            if local is not None:
+                self._put(container, local)
+            self.docker.run_container(container, workspace.image)
+            yield container
+        finally:
+            with contextlib.suppress(Exception):
+                container.stop(timeout=STOP_SECONDS)
+            try:
+                if local is not None:
+                    self._get(container, local)
+            finally:
+                container.remove(force=True, v=True)
+                for volume in volumes:
+                    self.docker.client.volumes.get(volume).remove(force=True)
+
+    def _put(self, container: Any, local: Path) -> None:
+        if not local.exists():
+            return
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            info = tar.gettarinfo(str(local), arcname=posixpath.basename(self.app.database_path))
+            info.mode = 0o666
+            with local.open("rb") as handle:
+                tar.addfile(info, handle)
+        container.put_archive(posixpath.dirname(self.app.database_path), archive.getvalue())
+
+    def _get(self, container: Any, local: Path) -> None:
+        """Read the database file (and its journal, if the app left one) back into the run's copy."""
+        stream, _ = container.get_archive(posixpath.dirname(self.app.database_path))
+        base = posixpath.basename(self.app.database_path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            members = {posixpath.basename(member.name): member for member in tar.getmembers() if member.isfile()}
+            for suffix in SQLITE_SUFFIXES:
+                target = Path(f"{local}{suffix}")
+                member = members.get(base + suffix)
+                if member is None:
+                    target.unlink(missing_ok=True)
+                    continue
+                extracted = tar.extractfile(member)
+                assert extracted is not None
+                target.write_bytes(extracted.read())
+
+
+def _sqlite_file(database: Database) -> Path | None:
+    url = sqlalchemy.engine.make_url(database.url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def _logs(container: Any, *, everything: bool = False) -> str:
+    return container.logs(**({} if everything else {"tail": 40})).decode(errors="replace")
