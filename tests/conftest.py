@@ -6,6 +6,7 @@ on this machine for the session); `run_migtest` points the project's migtest.yml
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from migtest.cli import main
+from migtest.docker import RUN_LABEL
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -159,3 +161,43 @@ def git_history(tmp_path: Path) -> Callable[[list[tuple[str, Path]]], Path]:
         return repo
 
     return build
+
+
+@pytest.fixture(scope="session")
+def app_image(docker_engine: None) -> Callable[[str], str]:
+    """The image of a release of examples/docker-app ("1".."5", "broken", "crash"), built once per change."""
+    context = EXAMPLES / "docker-app"
+    base = "migtest-test/app-base:1"
+
+    @functools.cache
+    def build(release: str) -> str:
+        machine.ensure_image(base, context / "base", args={"DEBIAN": machine.BASE_IMAGE})
+        return machine.ensure_image(f"migtest-test/app:{release}", context, args={"BASE": base, "RELEASE": release})
+
+    return build
+
+
+def labelled(kind: str) -> list[str]:
+    listing = subprocess.run(
+        ["docker", kind, "ls", *(["-a"] if kind == "container" else []), "-q", "--filter", f"label={RUN_LABEL}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return listing.stdout.split()
+
+
+def labelled_objects() -> dict[str, set[str]]:
+    return {kind: set(labelled(kind)) for kind in ("container", "network", "volume", "image")}
+
+
+@pytest.fixture
+def leftovers(docker_engine: None) -> Callable[[], dict[str, list[str]]]:
+    """What migtest left on the engine since the test began (a run killed earlier may have left more)."""
+    before = labelled_objects()
+
+    def new() -> dict[str, list[str]]:
+        now = labelled_objects()
+        return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
+
+    return new

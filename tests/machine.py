@@ -192,12 +192,16 @@ def ensure_base_image() -> None:
         tar.wait()
 
 
-def ensure_image(tag: str, context: Path) -> str:
-    """Build tests/images/<context> once; rebuilt only when its files change."""
+def ensure_image(tag: str, context: Path, args: dict[str, str] | None = None, dockerfile: str | None = None) -> str:
+    """Build the image in `context` once; rebuilt only when its files (or build args) change."""
     digest = hashlib.sha256()
     for path in sorted(context.rglob("*")):
-        if path.is_file():
+        if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(context).as_posix().encode() + path.read_bytes())
+    options = [f"--build-arg={name}={value}" for name, value in sorted((args or {}).items())]
+    if options or dockerfile:
+        digest.update("\0".join([*options, dockerfile or ""]).encode())
+    options += ["--file", str(context / dockerfile)] if dockerfile else []
     inputs = digest.hexdigest()[:16]
     inspect = subprocess.run(
         ["docker", "image", "inspect", "--format", f'{{{{ index .Config.Labels "{INPUTS_LABEL}" }}}}', tag],
@@ -208,7 +212,7 @@ def ensure_image(tag: str, context: Path) -> str:
         return tag
     ensure_base_image()
     build = subprocess.run(
-        ["docker", "build", "-q", "-t", tag, "--label", f"{INPUTS_LABEL}={inputs}", str(context)],
+        ["docker", "build", "-q", "-t", tag, "--label", f"{INPUTS_LABEL}={inputs}", *options, str(context)],
         capture_output=True,
         text=True,
     )

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import machine
 import pytest
@@ -17,7 +16,6 @@ import sqlalchemy
 from machine import PASSWORD
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
-from migtest.docker import RUN_LABEL
 
 SERVERS = ["postgres", "mariadb"]
 FAILING_REVISION = """
@@ -39,32 +37,6 @@ def databases(url: str) -> set[str]:
         names = set(connection.exec_driver_sql(query).scalars())
     engine.dispose()
     return names
-
-
-def labelled(kind: str) -> list[str]:
-    listing = subprocess.run(
-        ["docker", kind, "ls", *(["-a"] if kind == "container" else []), "-q", "--filter", f"label={RUN_LABEL}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return listing.stdout.split()
-
-
-def labelled_objects() -> dict[str, set[str]]:
-    return {kind: set(labelled(kind)) for kind in ("container", "network", "volume")}
-
-
-@pytest.fixture
-def leftovers(docker_engine) -> Callable[[], dict[str, list[str]]]:
-    """What migtest left on the engine since the test began (a run killed earlier may have left more)."""
-    before = labelled_objects()
-
-    def new() -> dict[str, list[str]]:
-        now = labelled_objects()
-        return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
-
-    return new
 
 
 @pytest.fixture
