@@ -14,6 +14,7 @@ from pathlib import Path
 
 from migtest import __version__
 from migtest.config import DEFAULT_CONFIG, load_config
+from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
 from migtest.plan import plan, select
@@ -60,8 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="install each scenario's from-release by running its migrations instead of copying one fresh install",
     )
+    run.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the run's containers, volumes and network for inspection (then: migtest cleanup)",
+    )
     show = with_config(commands.add_parser("plan", help="print the scenarios without running them"))
     show.add_argument("--format", choices=("text", "json"), default="text")
+    cleanup = commands.add_parser("cleanup", help="remove the containers, networks and volumes runs left")
+    cleanup.add_argument("--run", metavar="ID", help="only those of this run (default: every migtest run's)")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
     init.add_argument("--dir", default=".", help="project folder (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return {"run": _run, "plan": _plan, "init": _init}[args.command](args)
+        return {"run": _run, "plan": _plan, "init": _init, "cleanup": _cleanup}[args.command](args)
     except MigtestError as exc:
         print(mask(f"migtest: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
@@ -120,13 +128,28 @@ def _run(args: argparse.Namespace) -> int:
 
     config, scenarios = _scenarios(args)
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
-    result = Runner(config, progress, jobs=args.jobs, reuse=not args.no_reuse).run(scenarios)
+    runner = Runner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
+    result = runner.run(scenarios)
     directory = Path(args.report_dir) if args.report_dir else config.report.dir
     paths = write_reports(result, directory)
     failed = len(result.failed)
     print(f"\n{len(scenarios)} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s")
     print("Reports: " + ", ".join(str(p) for p in paths))
+    if runner.docker is not None and args.keep:
+        run_id = runner.docker.run_id
+        print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
+        print(f"network ls with the same filter); remove them with: migtest cleanup --run {run_id}")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from migtest.docker import connect, remove_labelled
+
+    removed = remove_labelled(connect(), {RUN_LABEL: args.run})
+    for thing in removed:
+        print(f"removed {thing}")
+    print(f"{len(removed)} object(s) removed" if removed else "nothing to remove")
+    return EXIT_OK
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -346,7 +347,7 @@ def parse_config(data: Any, file: Path) -> Config:
     report_dir = root / report.text("dir", "migtest-results")
     report.finish()
     top.finish()
-    _check_containers(top, migrations, versions, app, seed, verify)
+    _check_containers(top, database, migrations, versions, app, seed, verify)
     return Config(
         file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), app, verify
     )
@@ -354,6 +355,7 @@ def parse_config(data: Any, file: Path) -> Config:
 
 def _check_containers(
     top: _Section,
+    database: DatabaseConfig,
     migrations: MigrationsConfig,
     versions: tuple[Version, ...],
     app: AppConfig | None,
@@ -376,6 +378,14 @@ def _check_containers(
     needs_app = migrations.tool == "on-start" or seed.api or verify.api
     if needs_app and app is None:
         raise top.error("missing section 'app' (how to start a version's image and tell it is ready)", "app")
+    if any(images) and database.url:
+        host = (urlsplit(database.url).hostname or "").lower()
+        if host in ("localhost", "127.0.0.1", "::1"):
+            raise top.error(
+                f"the versions' containers cannot reach a server on {host}: give a host name they resolve "
+                "(e.g. a service container's) or use database.image",
+                "database.url",
+            )
     if (seed.api or verify.api) and not any(images):
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 

@@ -8,6 +8,7 @@ from typing import Any
 from migtest.plan import Scenario
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+WARNED = "warned"  # a check the configuration makes advisory: shown, never failing the run
 
 
 @dataclass
@@ -20,6 +21,11 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         return self.status in (FAILED, ERROR)
+
+    @property
+    def noteworthy(self) -> bool:
+        """Worth its evidence in the console and the summary."""
+        return self.failed or self.status == WARNED
 
 
 @dataclass

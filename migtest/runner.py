@@ -86,24 +86,27 @@ class Runner:
         cache_dir: Path | None = None,
         jobs: int = 1,
         reuse: bool = True,
+        keep: bool = False,
     ) -> None:
         self.config = config
         self.progress = progress
         self.cache_dir = cache_dir or config.root / ".migtest-cache"
         self.jobs = jobs
         self.reuse = reuse
+        self.keep = keep
+        self.docker: DockerEngine | None = None
 
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
         containerized = [v for v in self.config.versions if v.containerized]
-        docker = DockerEngine() if containerized else None
+        docker = self.docker = DockerEngine(keep=self.keep) if containerized else None
         try:
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
             self.seeders = make_seeders(self.config, self.images)
             self.ignored = set(self.migrator.bookkeeping_tables) | set(self.config.checks.ignore_tables)
             with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
-                self.server: DatabaseServer = open_server(self.config.database, Path(workdir))
+                self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
                 self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker)
                 self.references: Once[str, Reference] = Once()
                 self.stop = threading.Event()
@@ -289,8 +292,7 @@ class Runner:
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
-        if context.after is not None:
-            self._verify_app(attempt, context, target, database)
+        self._verify_app(attempt, context, target, database)
         if direction == UPGRADE and context.after is not None and self.config.checks.idempotent:
             try:
                 with self._phase(attempt, "upgrade again"):
@@ -299,14 +301,33 @@ class Runner:
                     context.rerun = self._capture(database, target)
             except StepFailed as exc:
                 context.rerun_error = exc
+        if direction == UPGRADE:
+            self._verify_previous_release(attempt, context, database)
         with self._phase(attempt, "check"):
             result.checks += run_checks(context)
 
     def _verify_app(self, attempt: _Attempt, context: CheckContext, version: str, database: Database) -> None:
-        """Start the version's app on the migrated database and read what `verify.api` lists."""
         if self.images is None or self.config.app is None:
             return
         context.app_checked = True
+        if context.after is not None:  # else the check reports it not run
+            context.app = self._observe_app(attempt, version, database, f"verify app {version}")
+
+    def _verify_previous_release(self, attempt: _Attempt, context: CheckContext, database: Database) -> None:
+        """After an upgrade to the newest release: the release before it, on the new schema."""
+        names = [version.name for version in self.config.versions]
+        app = self.config.app
+        if self.images is None or app is None or app.previous_release == "off" or len(names) < 2:
+            return
+        if context.scenario.target != names[-1] or context.after is None:
+            return
+        previous = names[-2]
+        context.previous = self._observe_app(attempt, previous, database, f"previous release {previous}")
+        context.previous_warns = app.previous_release == "warn"
+
+    def _observe_app(self, attempt: _Attempt, version: str, database: Database, phase_name: str) -> AppObservation:
+        """Start the version's app on the database and read what `verify.api` lists for it."""
+        assert self.images is not None
         observed = AppObservation(version)
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
         sent = [
@@ -314,7 +335,7 @@ class Runner:
         ]
         try:
             with (
-                self._phase(attempt, f"verify app {version}") as phase,
+                self._phase(attempt, phase_name) as phase,
                 self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app,
             ):
                 observed.ready_seconds = app.ready_seconds
@@ -329,7 +350,7 @@ class Runner:
                 phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
         except StepFailed as exc:
             observed.error = exc
-        context.app = observed
+        return observed
 
     def _goal(self, target: str, direction: str, reference: Reference) -> str:
         """Downgrades aim at the revision the older version's fresh install reached, since a

@@ -52,6 +52,8 @@ class CheckContext:
     rerun_error: StepFailed | None = None
     app: AppObservation | None = None
     app_checked: bool = False  # the run starts the app after migrating (so a missing observation is a skip)
+    previous: AppObservation | None = None  # the release before the newest, on the newest's schema
+    previous_warns: bool = False  # app.previous_release: warn
 
     @property
     def is_downgrade(self) -> bool:
@@ -71,7 +73,7 @@ def all_checks() -> list[Check]:
     from migtest.checks import api, assertions, data, history, idempotent, migration, schema
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, idempotent.check]
-    return [*checks, assertions.check, api.check]
+    return [*checks, assertions.check, api.check, api.previous_release]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:

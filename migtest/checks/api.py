@@ -1,13 +1,16 @@
 """The app after migrating: it became ready on the migrated database, and every `verify.api`
-listing, read page by page, still holds the objects expected (by default those seeded)."""
+listing, read page by page, still holds the objects expected (by default those seeded).
+
+`previous-release` asks the same of the release before the newest, started on the newest's
+schema, as during a rolling deploy; `app.previous_release: warn` makes it advisory."""
 
 from __future__ import annotations
 
 import json
 
-from migtest.checks import ApiReading, CheckContext
+from migtest.checks import ApiReading, AppObservation, CheckContext
 from migtest.http_api import unmatched
-from migtest.results import FAILED, PASSED, SKIPPED, CheckResult
+from migtest.results import FAILED, PASSED, SKIPPED, WARNED, CheckResult
 
 
 def check(context: CheckContext) -> list[CheckResult]:
@@ -38,3 +41,24 @@ def _reading(reading: ApiReading) -> CheckResult:
         summary = f"{len(missing)} of {len(reading.expected)} expected object(s) missing {found}"
         return CheckResult(name, FAILED, summary, [json.dumps(item, sort_keys=True) for item in missing])
     return CheckResult(name, PASSED, f"all {len(reading.expected)} expected object(s) found {found}")
+
+
+def previous_release(context: CheckContext) -> list[CheckResult]:
+    observed = context.previous
+    if observed is None:
+        return []
+    problems = _problems(observed)
+    name = "previous-release"
+    if not problems:
+        summary = f"{observed.version} still serves the migrated database ({len(observed.readings)} listing(s) read)"
+        return [CheckResult(name, PASSED, summary)]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    summary = f"{observed.version} against the migrated database: {problems[0].summary}{more}"
+    evidence = [f"{problem.name}: {problem.summary}\n" + "\n".join(problem.evidence) for problem in problems]
+    return [CheckResult(name, WARNED if context.previous_warns else FAILED, summary, evidence)]
+
+
+def _problems(observed: AppObservation) -> list[CheckResult]:
+    if observed.error is not None:
+        return [CheckResult("app", FAILED, f"did not become ready: {observed.error}", [observed.error.output])]
+    return [result for result in map(_reading, observed.readings) if result.failed]

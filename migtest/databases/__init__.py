@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy
 
 from migtest.config import DatabaseConfig
+
+if TYPE_CHECKING:
+    from migtest.docker import DockerEngine
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class DatabaseServer(Protocol):
     def close(self) -> None: ...
 
 
-def open_server(config: DatabaseConfig, workdir: Path) -> DatabaseServer:
+def open_server(config: DatabaseConfig, workdir: Path, docker: DockerEngine | None = None) -> DatabaseServer:
     """The engine's server: files for SQLite, a login to a server (`url`) or a server container (`image`)."""
     from migtest.databases.mysql import MysqlServer
     from migtest.databases.postgres import PostgresServer
@@ -61,6 +64,6 @@ def open_server(config: DatabaseConfig, workdir: Path) -> DatabaseServer:
     if config.image:
         from migtest.databases.container import start_server
 
-        return start_server(config, server_class)
+        return start_server(config, server_class, docker)
     assert config.url is not None
     return server_class(config.url)

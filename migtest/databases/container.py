@@ -33,10 +33,13 @@ IMAGES = {
 }
 
 
-def start_server(config: DatabaseConfig, server_class: type[ServerDatabases]) -> ServerDatabases:
+def start_server(
+    config: DatabaseConfig, server_class: type[ServerDatabases], docker: DockerEngine | None = None
+) -> ServerDatabases:
+    """On the run's engine when it has one (the app's containers then reach the server by name)."""
     assert config.image is not None
     kind = IMAGES[config.engine]
-    docker = DockerEngine()
+    docker = docker or DockerEngine()
     try:
         docker.require_image(config.image, "database.image")
         password = secrets.token_hex(16)
@@ -59,7 +62,7 @@ def start_server(config: DatabaseConfig, server_class: type[ServerDatabases]) ->
             timeout=config.ready_timeout,
             what=f"database {config.image}",
         )
-        return server_class(url(), on_close=docker.remove_run)
+        return server_class(url(), on_close=docker.remove_run, network_address=(container.name, kind.port))
     except StepFailed as exc:
         docker.remove_run()
         raise ConfigError(f"{exc}\n{exc.output}".rstrip(), key="database.image") from exc

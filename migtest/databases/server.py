@@ -25,8 +25,15 @@ class ServerDatabases:
     driver = ""
     admin_database: str | None = None
 
-    def __init__(self, url: str, *, on_close: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        on_close: Callable[[], None] | None = None,
+        network_address: tuple[str, int] | None = None,
+    ) -> None:
         self.url = self.driver_url(url)
+        self.network_address = network_address  # how containers on the run's network reach it
         self.prefix = f"migtest_{secrets.token_hex(3)}_"
         self.created: set[str] = set()
         self.lock = threading.Lock()

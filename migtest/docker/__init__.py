@@ -34,20 +34,29 @@ class Address:
     port: int
 
 
-class DockerEngine:
-    def __init__(self, run_id: str | None = None) -> None:
-        import docker  # the SDK is only needed by runs that use containers
+def connect():
+    """A client of the engine DOCKER_HOST names (default: the local socket), or exit 2 saying so."""
+    import docker  # the SDK is only needed by runs that use containers
 
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as exc:
+        where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        raise ConfigError(
+            f"the Docker engine at {where} is not reachable ({exc}); start it or set DOCKER_HOST"
+        ) from exc
+    return client
+
+
+class DockerEngine:
+    """One run's use of the engine. With `keep`, what the run made stays for inspection."""
+
+    def __init__(self, run_id: str | None = None, *, keep: bool = False) -> None:
         self.run_id = run_id or secrets.token_hex(4)
         self.labels = {RUN_LABEL: self.run_id}
-        try:
-            self.client = docker.from_env()
-            self.client.ping()
-        except docker.errors.DockerException as exc:
-            where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-            raise ConfigError(
-                f"the Docker engine at {where} is not reachable ({exc}); start it or set DOCKER_HOST"
-            ) from exc
+        self.keep = keep
+        self.client = connect()
         self._network = None
         self._network_lock = threading.Lock()
         self.own_container = _own_container(self.client)
@@ -169,7 +178,8 @@ class DockerEngine:
         return container.logs(tail=LOG_TAIL).decode(errors="replace")
 
     def remove_run(self) -> None:
-        remove_labelled(self.client, {RUN_LABEL: self.run_id}, self.own_container)
+        if not self.keep:
+            remove_labelled(self.client, {RUN_LABEL: self.run_id}, self.own_container)
 
 
 def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[str]:

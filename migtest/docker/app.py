@@ -55,7 +55,11 @@ class ImageRunner:
         """The database as the container reaches it."""
         if _sqlite_file(database) is not None:
             return f"sqlite:///{self.app.database_path}"
-        return database.url
+        address = getattr(database.server, "network_address", None)
+        if address is None:  # a server reached by URL: the containers reach it the same way
+            return database.url
+        url = sqlalchemy.engine.make_url(database.url).set(host=address[0], port=address[1])
+        return url.render_as_string(hide_password=False)
 
     def environment(self, workspace: Workspace, database: Database) -> dict[str, str]:
         values = {"database_url": self.database_url(database), "version": workspace.version.name}
@@ -129,9 +133,10 @@ class ImageRunner:
                 if local is not None:
                     self._get(container, local)
             finally:
-                container.remove(force=True, v=True)
-                for volume in volumes:
-                    self.docker.client.volumes.get(volume).remove(force=True)
+                if not self.docker.keep:
+                    container.remove(force=True, v=True)
+                    for volume in volumes:
+                        self.docker.client.volumes.get(volume).remove(force=True)
 
     def _put(self, container: Any, local: Path) -> None:
         if not local.exists():

@@ -38,7 +38,7 @@ class Console:
     def scenario_finished(self, result: ScenarioResult) -> None:
         for check in result.checks:
             self._print(f"  {check.status.upper():<8} {check.name}: {check.summary}")
-            if check.failed:
+            if check.noteworthy:
                 for line in excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "the reports"):
                     self._print(f"           {line}")
         if self.github:

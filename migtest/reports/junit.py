@@ -24,7 +24,7 @@ def write(result: RunResult, directory: Path) -> Path:
             elif check.status == SKIPPED:
                 case.add_skipped_info(message=mask(check.summary))
             else:
-                case.stdout = mask(check.summary)
+                case.stdout = mask(f"{check.status}: {check.summary}\n{evidence}".rstrip())
             cases.append(case)
         phases = {p.name: round(p.seconds, 3) for p in scenario.phases}
         suites.append(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from migtest.masking import mask
 from migtest.reports.excerpt import excerpt
-from migtest.results import FAILED, PASSED, SKIPPED, RunResult, ScenarioResult
+from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, RunResult, ScenarioResult
 
 MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
 EVIDENCE_HEAD, EVIDENCE_TAIL = 10, 20
@@ -25,7 +25,12 @@ def render(result: RunResult) -> str:
     if failed:
         lines += ["", "### Failures", ""]
         for scenario in failed:
-            lines += _failure(scenario)
+            lines += _details(scenario, FAILED, ERROR)
+    warned = [scenario for scenario in result.scenarios if any(c.status == WARNED for c in scenario.checks)]
+    if warned:
+        lines += ["", "### Warnings", ""]
+        for scenario in warned:
+            lines += _details(scenario, WARNED)
     return mask("\n".join(lines)) + "\n"
 
 
@@ -48,10 +53,11 @@ def _cell(scenario: ScenarioResult | None) -> str:
     return f"{MARKS[scenario.status]} {scenario.seconds:.1f}s"
 
 
-def _failure(scenario: ScenarioResult) -> list[str]:
+def _details(scenario: ScenarioResult, *statuses: str) -> list[str]:
+    """The scenario's checks of these statuses, with their evidence."""
     lines = [f"#### {scenario.scenario.title}", ""]
     for check in scenario.checks:
-        if not check.failed:
+        if check.status not in statuses:
             continue
         lines.append(f"- **{check.name}**: {check.summary}")
         shown = excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "results.json")
