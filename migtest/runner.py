@@ -330,9 +330,8 @@ class Runner:
         assert self.images is not None
         observed = AppObservation(version)
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
-        sent = [
-            exchange for seeder in self.seeders if isinstance(seeder, ApiSeeder) for exchange in seeder.sent(database)
-        ]
+        api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
+        sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
         try:
             with (
                 self._phase(attempt, phase_name) as phase,

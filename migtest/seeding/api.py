@@ -19,7 +19,7 @@ class ApiSeeder:
     def __init__(self, requests: tuple[ApiRequest, ...], images: ImageRunner) -> None:
         self.requests = requests
         self.images = images
-        self._sent: dict[str, list[Exchange]] = {}
+        self._sent: dict[str, list[tuple[ApiRequest, Exchange]]] = {}
         self._lock = threading.Lock()
 
     def seed(self, workspace: Workspace, database: Database) -> str:
@@ -30,12 +30,13 @@ class ApiSeeder:
         exchanges = []
         with self.images.app_running(workspace, database, f"start {name} to seed it") as app:
             for request in applicable:
-                exchanges.append(send(app.base_url, request, {"version": name}))
+                exchanges.append((request, send(app.base_url, request, {"version": name})))
         with self._lock:
             self._sent[database.name] = exchanges
         return f"{len(exchanges)} API request(s) to {name}"
 
-    def sent(self, database: Database) -> list[Exchange]:
-        """What seeding this database sent (nothing when it was not seeded through the API)."""
+    def sent(self, database: Database, version: str) -> list[Exchange]:
+        """What seeding this database sent by requests that also apply to `version`, the release
+        verified: an object seeded only where a feature exists is not looked for where it does not."""
         with self._lock:
-            return list(self._sent.get(database.name, []))
+            return [exchange for request, exchange in self._sent.get(database.name, []) if request.applies_to(version)]

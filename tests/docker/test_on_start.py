@@ -254,3 +254,20 @@ def test_on_start_against_a_server_container(engine, tmp_path, app_image, server
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.check("upgrade-1-to-2", "api: GET /items")["status"] == "passed"
     assert leftovers() == {}
+
+
+def test_example_project_passes_as_documented(project, app_image, run_migtest, leftovers):
+    """examples/docker-app/migtest.yml as a user runs it, its base image built as its README says."""
+    app_image("1")
+    subprocess.run(["docker", "tag", "migtest-test/app-base:1", "migtest-example/app-base:1"], check=True)
+    config = project("docker-app") / "migtest.yml"
+
+    outcome = run_migtest(config)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert outcome.results["totals"] == {"passed": 11, "failed": 0, "skipped": 0}
+    assert (
+        outcome.check("skip-1-to-4", "api: GET /items")["summary"] == "all 2 expected object(s) found among 2 item(s)"
+    )
+    assert outcome.check("downgrade-4-to-3", "api: GET /items")["status"] == "passed"
+    assert leftovers() == {}
