@@ -34,6 +34,7 @@ class Phase:
     seconds: float
     status: str = PASSED
     detail: str = ""
+    figures: dict[str, float] = field(default_factory=dict)  # a container's: ready_seconds, peak memory, CPU
 
 
 @dataclass

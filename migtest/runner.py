@@ -285,8 +285,9 @@ class Runner:
         with self._phase(attempt, "capture before"):
             context.before = self._capture(database, source)
         try:
-            with self._phase(attempt, direction):
+            with self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
+                phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
                 context.after = self._capture(database, target, queries=True)
             context.expected_revision = reference.state.revision if reference.state else None
@@ -333,20 +334,19 @@ class Runner:
         api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
         sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
         try:
-            with (
-                self._phase(attempt, phase_name) as phase,
-                self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app,
-            ):
-                observed.ready_seconds = app.ready_seconds
-                for read in reads:
-                    expected = seeded_objects(sent, read.path) if read.seeded else list(read.contains)
-                    reading = ApiReading(read.path, expected)
-                    try:
-                        reading.items = read_all(app.base_url, read)
-                    except StepFailed as exc:
-                        reading.error = exc
-                    observed.readings.append(reading)
+            with self._phase(attempt, phase_name) as phase:
+                with self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app:
+                    observed.ready_seconds = app.ready_seconds
+                    for read in reads:
+                        expected = seeded_objects(sent, read.path) if read.seeded else list(read.contains)
+                        reading = ApiReading(read.path, expected)
+                        try:
+                            reading.items = read_all(app.base_url, read)
+                        except StepFailed as exc:
+                            reading.error = exc
+                        observed.readings.append(reading)
                 phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
+                phase.figures = app.figures
         except StepFailed as exc:
             observed.error = exc
         return observed

@@ -15,7 +15,7 @@ import posixpath
 import re
 import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import sqlalchemy
 from migtest.config import AppConfig
 from migtest.databases import Database
 from migtest.docker import DockerEngine
+from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
 from migtest.process import fill, tail
 from migtest.sources import Workspace
@@ -35,11 +36,12 @@ HEALTH_TIMEOUT = 2
 SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunningApp:
     base_url: str
     ready_seconds: float
     container: Any
+    figures: dict[str, float] = field(default_factory=dict)  # complete once the app has stopped
 
     def log(self) -> str:
         return tail(self.container.logs().decode(errors="replace"))
@@ -74,13 +76,19 @@ class ImageRunner:
             base_url = f"http://{address.host}:{address.port}"
             where = {"host": address.host, "port": str(address.port)}
             health = fill(self.app.health, where) if self.app.health else None
+            sampler = StatsSampler(container).start()
             seconds = self.docker.wait_until_ready(
                 container,
                 lambda: self._ready(container, health),
                 timeout=self.app.ready_timeout,
                 what=what,
             )
-            yield RunningApp(base_url, seconds, container)
+            app = RunningApp(base_url, seconds, container)
+            try:
+                yield app
+            finally:
+                container.stop(timeout=STOP_SECONDS)
+                app.figures = {"ready_seconds": round(seconds, 2), **sampler.figures()}
 
     def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
         """Run one command in a throw-away container of the version's image; its output, or StepFailed."""

@@ -6,7 +6,7 @@ migration tool means adding one module here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from migtest.config import MigrationsConfig
@@ -25,6 +25,7 @@ class MigrationRun:
     resolved: str | None = None
     # Already-applied migrations whose files differ from what was applied; None: cannot tell.
     edited: tuple[str, ...] | None = None
+    figures: dict[str, float] = field(default_factory=dict)  # of the container that migrated, if any
 
 
 class Migrator(Protocol):

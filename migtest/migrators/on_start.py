@@ -25,7 +25,7 @@ class OnStartMigrator:
             what = f"start {workspace.version.name} ({workspace.image})"
             with self.images.app_running(workspace, database, what) as app:
                 log = app.log()
-            return MigrationRun(f"ready after {app.ready_seconds:.1f}s\n{log}")
+            return MigrationRun(f"ready after {app.ready_seconds:.1f}s\n{log}", figures=app.figures)
         assert self.config.downgrade is not None
         placeholders = {"target": target, "version": workspace.version.name}
         placeholders["database_url"] = self.images.database_url(database)

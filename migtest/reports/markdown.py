@@ -22,6 +22,7 @@ def render(result: RunResult) -> str:
     totals = ", ".join(f"{result.count(status)} {status}" for status in (PASSED, FAILED, SKIPPED))
     lines = [f"## migtest: {verdict}", "", f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s.", ""]
     lines += _matrix(result)
+    lines += _figures(result)
     if failed:
         lines += ["", "### Failures", ""]
         for scenario in failed:
@@ -45,6 +46,25 @@ def _matrix(result: RunResult) -> list[str]:
         lines.append(f"| **{source}** | " + " | ".join(row) + " |")
     lines += ["", "Diagonal: fresh install. Above it: upgrades (and skips). Below it: downgrades."]
     return lines
+
+
+def _figures(result: RunResult) -> list[str]:
+    """The app containers' figures (versions that are images), one row per start."""
+    rows = [
+        f"| {scenario.scenario.title} | {phase.name} | {phase.figures['ready_seconds']:.1f}s | "
+        f"{_figure(phase.figures, 'peak_memory_mib', ' MiB')} | {_figure(phase.figures, 'cpu_seconds', 's')} |"
+        for scenario in result.scenarios
+        for phase in scenario.phases
+        if "ready_seconds" in phase.figures
+    ]
+    if not rows:
+        return []
+    header = ["", "| scenario | container | ready in | peak memory | CPU |", "|---|---|---|---|---|"]
+    return [*header, *rows]
+
+
+def _figure(figures: dict[str, float], name: str, unit: str) -> str:
+    return f"{figures[name]}{unit}" if name in figures else "n/a"
 
 
 def _cell(scenario: ScenarioResult | None) -> str:

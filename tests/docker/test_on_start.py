@@ -60,6 +60,10 @@ def test_good_releases_pass_on_a_sqlite_volume_and_leave_nothing(tmp_path, app_i
     assert upgrade["api: GET /items"]["summary"] == "all 4 expected object(s) found among 4 item(s)"
     assert upgrade["migration"]["summary"] == "ended at revision r4_description"
     assert upgrade["previous-release"]["summary"] == "3 still serves the migrated database (1 listing(s) read)"
+    figures = {phase["name"]: phase["figures"] for phase in outcome.scenario("upgrade-3-to-4")["phases"]}
+    assert set(figures["upgrade"]) == {"ready_seconds", "peak_memory_mib", "cpu_seconds"}, figures
+    assert 0 < figures["upgrade"]["ready_seconds"] < 60 and figures["upgrade"]["peak_memory_mib"] > 1
+    assert "| upgrade 3 -> 4 | verify app 4 |" in (outcome.report_dir / "summary.md").read_text()
     downgrade = {check["name"]: check["status"] for check in outcome.scenario("downgrade-2-to-1")["checks"]}
     assert downgrade["downgrade"] == downgrade["api: GET /items"] == "passed"
     assert leftovers() == {}
