@@ -96,3 +96,55 @@ def test_captured_schemas(tmp_path, database, migrations_schema, expected):
     migrations = {**BASE["migrations"], **({"schema": migrations_schema} if migrations_schema else {})}
     config = load_config(str(write(tmp_path, {**BASE, "migrations": migrations, "database": database})))
     assert config.schemas == expected
+
+
+ON_START = {
+    "migrations": {"tool": "on-start"},
+    "app": {"health": "http://{host}:{port}/health"},
+    "versions": [{"name": "1", "image": "app:1"}, {"name": "2", "build": {"context": ".", "args": {"RELEASE": 2}}}],
+}
+
+
+def on_start_error(tmp_path: Path, **changes) -> str:
+    """The error for ON_START with these sections replaced (None: left out)."""
+    data = {key: value for key, value in {**ON_START, **changes}.items() if value is not None}
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(write(tmp_path, data)))
+    return str(caught.value)
+
+
+def test_image_versions_and_app_defaults(tmp_path):
+    config = load_config(str(write(tmp_path, {**ON_START, "seed": {"api": [{"path": "/items", "json": {"a": 1}}]}})))
+    assert config.versions[1].build.args == (("RELEASE", "2"),)
+    assert config.app.env == (("DATABASE_URL", "{database_url}"),) and config.app.database_path == "/data/app.db"
+    assert config.migrations.table is None
+    request = config.seed.api[0]
+    assert (request.method, request.status) == ("POST", 201)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"app": None}, "key 'app': missing section 'app'"),
+        ({"app": {"port": 8000}}, "key 'app': needs 'health'"),
+        ({"app": {"ready_log": "(unclosed"}}, "key 'app.ready_log': not a valid regular expression"),
+        ({"app": {"health": "x", "database_path": "data/app.db"}}, "key 'app.database_path': must be an absolute"),
+        (
+            {"versions": [{"name": "1", "image": "app:1"}, {"name": "2", "revision": "2"}]},
+            "key 'versions[1]': give every version an image or a build, or none of them",
+        ),
+        (
+            {"versions": [{"name": "1", "image": "app:1", "build": {"context": "."}}]},
+            "key 'versions[0].image': an image is used as it is",
+        ),
+        ({"migrations": {"tool": "sql", "dir": "migrations"}}, "versions with images need migrations.tool on-start"),
+        ({"seed": {"api": [{"path": "items"}]}}, "key 'seed.api[0].path': needs a 'path' starting with /"),
+        ({"verify": {"api": [{"path": "/items", "contains": 3}]}}, "key 'verify.api[0].contains': must be 'seeded'"),
+        (
+            {"database": {"engine": "postgres", "url": "postgresql://u:p@localhost/postgres"}},
+            "key 'database.url': the versions' containers cannot reach a server on localhost",
+        ),
+    ],
+)
+def test_image_version_errors_name_the_key(tmp_path, changes, expected):
+    assert expected in on_start_error(tmp_path, **changes)
