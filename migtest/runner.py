@@ -137,6 +137,8 @@ class Runner:
                 self.stop.set()
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.migrator.close()
+                if self.docker is not None:
+                    self.docker.interrupted.set()
                 raise
         return [future.result() for future in futures]
 

@@ -59,6 +59,7 @@ class DockerEngine:
         self.client = connect()
         self._network = None
         self._network_lock = threading.Lock()
+        self.interrupted = threading.Event()  # set when the run is torn down: waits end at once
         self.own_container = _own_container(self.client)
 
     @property
@@ -161,6 +162,8 @@ class DockerEngine:
         """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds taken."""
         started = time.monotonic()
         while True:
+            if self.interrupted.is_set():
+                raise StepFailed(f"{what}: interrupted")
             container.reload()
             if container.status in ("exited", "dead"):
                 code = container.attrs["State"]["ExitCode"]
