@@ -219,3 +219,49 @@ def ensure_image(tag: str, context: Path, args: dict[str, str] | None = None, do
     if build.returncode != 0:
         raise RuntimeError(f"docker build of {tag} failed:\n{build.stdout}\n{build.stderr}")
     return tag
+
+
+# Debian bookworm's python3, on which the test's migtest image runs (tests/images/migtest-base).
+IMAGE_PYTHON = (3, 11)
+
+
+def migtest_image_context(project: Path) -> Path:
+    """A build context for the project's Dockerfile: a copy of it and `wheels/` holding migtest's
+    wheel and its dependencies' (at the versions installed here), built on this machine since the
+    builds cannot reach PyPI. The wheels are cached by a hash of pyproject.toml and migtest/, so
+    the image (ensure_image) is rebuilt only when those or the Dockerfile change."""
+    import importlib.metadata
+    import sys
+
+    if sys.version_info[:2] != IMAGE_PYTHON:  # binary wheels (psycopg-binary...) must match the image's
+        unavailable(f"the migtest image's wheels need Python {'.'.join(map(str, IMAGE_PYTHON))} on the host")
+    versions = {dist.metadata["Name"]: dist.version for dist in importlib.metadata.distributions()}
+    installed = sorted(f"{name}=={version}" for name, version in versions.items() if name and name != "migtest")
+    sources = [project / "pyproject.toml", *sorted((project / "migtest").rglob("*.py"))]
+    digest = hashlib.sha256("\n".join(installed).encode())
+    for path in sources:
+        digest.update(path.relative_to(project).as_posix().encode() + path.read_bytes())
+    context = Path(tempfile.gettempdir()) / "migtest-test-image" / digest.hexdigest()[:16]
+    if not (context / "wheels").is_dir():
+        context.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=context.parent) as work:
+            source, wheels = Path(work) / "source", Path(work) / "wheels"
+            for path in sources:  # build from a copy: no build/ or egg-info left in the project
+                (source / path.relative_to(project)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, source / path.relative_to(project))
+            shutil.copyfile(project / "README.md", source / "README.md")
+            (Path(work) / "constraints.txt").write_text("\n".join(installed) + "\n")
+            pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check"]
+            build = subprocess.run(
+                [*pip, "--wheel-dir", str(wheels), "--constraint", f"{work}/constraints.txt", str(source)],
+                capture_output=True,
+                text=True,
+            )
+            if build.returncode != 0:
+                raise RuntimeError(f"pip wheel of migtest failed:\n{build.stdout}\n{build.stderr}")
+            with contextlib.suppress(OSError):  # another session may have made them meanwhile
+                wheels.rename(context / "wheels")
+    for name in ("Dockerfile", ".dockerignore"):
+        if not (context / name).is_file() or (context / name).read_bytes() != (project / name).read_bytes():
+            shutil.copyfile(project / name, context / name)
+    return context

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import socket
 import threading
@@ -58,6 +59,7 @@ class DockerEngine:
         self.keep = keep
         self.client = connect()
         self._network = None
+        self._joined = False
         self._network_lock = threading.Lock()
         self.interrupted = threading.Event()  # set when the run is torn down: waits end at once
         self.own_container = _own_container(self.client)
@@ -68,8 +70,9 @@ class DockerEngine:
         with self._network_lock:  # scenarios in parallel threads ask at once
             if self._network is None:
                 self._network = self.client.networks.create(f"migtest-{self.run_id}", labels=self.labels)
-                if self.own_container is not None:
-                    self._network.connect(self.own_container)
+            if self.own_container is not None and not self._joined:  # until joined, no caller may use it
+                self._network.connect(self.own_container)
+                self._joined = True
         return self._network
 
     def require_image(self, name: str, key: str) -> None:
@@ -214,12 +217,32 @@ def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[
 
 
 def _own_container(client):
-    """The container migtest runs in, if any: Docker names a container's hostname after its id."""
+    """The container migtest runs in, if any: Docker names a container's hostname after its id,
+    unless one was given (`--hostname`, compose's `hostname:`); its /etc/hostname, mounted from the
+    container's folder on the engine, names the id either way."""
     import docker
 
     if not Path("/.dockerenv").exists():
         return None
-    try:
-        return client.containers.get(socket.gethostname())
-    except docker.errors.DockerException:
-        return None
+    for name in (_mounted_hostname_id(), socket.gethostname()):
+        if name:
+            with contextlib.suppress(docker.errors.DockerException):
+                container = client.containers.get(name)
+                # On the host's network it cannot join the run's network, and needs not: the
+                # ports published on 127.0.0.1 are reachable from it.
+                if container.attrs["HostConfig"]["NetworkMode"] == "host":
+                    return None
+                return container
+    return None
+
+
+def _mounted_hostname_id() -> str | None:
+    """The id in the source of /etc/hostname: .../containers/<id>/hostname in /proc/self/mountinfo."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            fields = line.split()  # id, parent, device, root (source within the mount), mount point, ...
+            if len(fields) > 4 and fields[4] == "/etc/hostname":
+                found = re.search(r"/containers/([0-9a-f]{64})/hostname$", fields[3])
+                if found:
+                    return found.group(1)
+    return None

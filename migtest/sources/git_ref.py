@@ -9,6 +9,10 @@ from pathlib import Path
 
 from migtest.errors import ConfigError
 
+# Refuse links and paths leaving the folder; Python before 3.11.4 (Debian bookworm's 3.11.2) lacks
+# the filter, and `git archive` of a repository writes neither anyway.
+_SAFE_EXTRACTION = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
     try:
@@ -39,6 +43,6 @@ def checkout(project: Path, ref: str, refs_dir: Path) -> Path:
             raise ConfigError(f"git archive of '{ref}' failed: {archive.stderr.decode().strip()}")
         partial = refs_dir / f"{commit}.partial"
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(partial, filter="data")
+            tar.extractall(partial, **_SAFE_EXTRACTION)
         partial.rename(tree)
     return tree / project.resolve().relative_to(top.resolve())

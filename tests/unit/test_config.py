@@ -141,7 +141,7 @@ def test_image_versions_and_app_defaults(tmp_path):
         ({"seed": {"api": [{"path": "items"}]}}, "key 'seed.api[0].path': needs a 'path' starting with /"),
         ({"verify": {"api": [{"path": "/items", "contains": 3}]}}, "key 'verify.api[0].contains': must be 'seeded'"),
         (
-            {"database": {"engine": "postgres", "url": "postgresql://u:p@localhost/postgres"}},
+            {"database": {"engine": "postgres", "url": "postgresql://migtest:not-used@localhost/postgres"}},
             "key 'database.url': the versions' containers cannot reach a server on localhost",
         ),
     ],
