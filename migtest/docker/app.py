@@ -87,8 +87,8 @@ class ImageRunner:
             try:
                 yield app
             finally:
-                container.stop(timeout=STOP_SECONDS)
                 app.figures = {"ready_seconds": round(seconds, 2), **sampler.figures()}
+                container.stop(timeout=STOP_SECONDS)
 
     def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
         """Run one command in a throw-away container of the version's image; its output, or StepFailed."""

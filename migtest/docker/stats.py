@@ -39,7 +39,11 @@ class StatsSampler:
         self.cpu_nanoseconds = max(self.cpu_nanoseconds, cpu)
 
     def figures(self) -> dict[str, float]:
-        """Peak memory (MiB) and CPU seconds as sampled so far; nothing before the first sample."""
+        """Peak memory (MiB) and CPU seconds as sampled so far. Asked while the container still
+        runs: when the stream has not delivered its first sample yet, one is taken now."""
+        if not self.peak_memory:
+            with contextlib.suppress(Exception):  # an engine without one-shot stats: no figures
+                self._record(self.container.stats(stream=False, one_shot=True))
         if not self.peak_memory:
             return {}
         return {
