@@ -14,6 +14,7 @@ import itertools
 import posixpath
 import re
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from migtest.sources import Workspace
 
 STOP_SECONDS = 10
 COMMAND_TIMEOUT = 600
+WAIT_SLICE = 1
 HEALTH_TIMEOUT = 2
 SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
@@ -93,14 +95,22 @@ class ImageRunner:
     def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
         """Run one command in a throw-away container of the version's image; its output, or StepFailed."""
         with self._attached(workspace, database, "command", command=argv) as container:
-            try:
-                code = container.wait(timeout=COMMAND_TIMEOUT)["StatusCode"]
-            except requests.exceptions.RequestException as exc:
-                raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", _logs(container)) from exc
+            code = self._exit_code(container, what)
             output = container.logs().decode(errors="replace")
         if code != 0:
             raise StepFailed(f"{what}: exited with code {code}", tail(output))
         return output
+
+    def _exit_code(self, container: Any, what: str) -> int:
+        """Wait for the command in slices, so that an interrupted run stops it at once."""
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        while not self.docker.interrupted.is_set():
+            try:
+                return container.wait(timeout=WAIT_SLICE)["StatusCode"]
+            except requests.exceptions.RequestException as exc:
+                if time.monotonic() > deadline:
+                    raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", _logs(container)) from exc
+        raise StepFailed(f"{what}: interrupted")
 
     def _ready(self, container: Any, health: str | None) -> bool:
         if self.app.ready_log and not re.search(self.app.ready_log, _logs(container, everything=True), re.M):
