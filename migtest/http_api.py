@@ -17,6 +17,7 @@ import requests
 
 from migtest.config import ApiRead, ApiRequest
 from migtest.errors import StepFailed
+from migtest.process import fill
 
 TIMEOUT = 30  # seconds per request: an app that hangs fails the step instead of the whole run
 MAX_PAGES = 1000  # a listing longer than this is taken for a pagination bug, not data
@@ -154,9 +155,7 @@ def _augment(start: int, candidates: list[list[int]], owner: dict[int, int]) -> 
 def _fill(value: Any, placeholders: dict[str, str]) -> Any:
     """Fill `{name}` in every string, keys included; str.replace leaves other braces alone."""
     if isinstance(value, str):
-        for name, text in placeholders.items():
-            value = value.replace("{" + name + "}", text)
-        return value
+        return fill(value, placeholders)
     if isinstance(value, dict):
         return {_fill(key, placeholders): _fill(item, placeholders) for key, item in value.items()}
     if isinstance(value, list | tuple):

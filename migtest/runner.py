@@ -99,7 +99,8 @@ class Runner:
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
         containerized = [v for v in self.config.versions if v.containerized]
-        docker = self.docker = DockerEngine(keep=self.keep) if containerized else None
+        self.stop = threading.Event()
+        docker = self.docker = DockerEngine(keep=self.keep, interrupted=self.stop) if containerized else None
         try:
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
@@ -109,7 +110,6 @@ class Runner:
                 self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
                 self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker)
                 self.references: Once[str, Reference] = Once()
-                self.stop = threading.Event()
                 try:
                     for version in containerized:  # a missing image or a failing build stops the run first
                         self.workspaces.get(version.name)
@@ -137,8 +137,6 @@ class Runner:
                 self.stop.set()
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.migrator.close()
-                if self.docker is not None:
-                    self.docker.interrupted.set()
                 raise
         return [future.result() for future in futures]
 

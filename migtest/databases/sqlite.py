@@ -10,6 +10,8 @@ from sqlalchemy import event
 
 from migtest.databases import Database
 
+SQLITE_SUFFIXES = ("", "-journal", "-wal", "-shm")  # a database file and what SQLite keeps beside it
+
 
 class SqliteServer:
     def __init__(self, workdir: Path) -> None:
@@ -32,7 +34,7 @@ class SqliteServer:
         return database
 
     def drop(self, database: Database) -> None:
-        for suffix in ("", "-journal", "-wal", "-shm"):
+        for suffix in SQLITE_SUFFIXES:
             Path(f"{self._path(database.name)}{suffix}").unlink(missing_ok=True)
 
     def connect(self, database: Database) -> sqlalchemy.Engine:

@@ -53,7 +53,9 @@ def connect():
 class DockerEngine:
     """One run's use of the engine. With `keep`, what the run made stays for inspection."""
 
-    def __init__(self, run_id: str | None = None, *, keep: bool = False) -> None:
+    def __init__(
+        self, run_id: str | None = None, *, keep: bool = False, interrupted: threading.Event | None = None
+    ) -> None:
         self.run_id = run_id or secrets.token_hex(4)
         self.labels = {RUN_LABEL: self.run_id}
         self.keep = keep
@@ -61,7 +63,7 @@ class DockerEngine:
         self._network = None
         self._joined = False
         self._network_lock = threading.Lock()
-        self.interrupted = threading.Event()  # set when the run is torn down: waits end at once
+        self.interrupted = interrupted or threading.Event()  # set when the run is torn down: waits end at once
         self.own_container = _own_container(self.client)
 
     @property

@@ -25,6 +25,7 @@ import sqlalchemy
 
 from migtest.config import AppConfig
 from migtest.databases import Database
+from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
@@ -35,7 +36,6 @@ STOP_SECONDS = 10
 COMMAND_TIMEOUT = 600
 WAIT_SLICE = 1
 HEALTH_TIMEOUT = 2
-SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
 @dataclass
@@ -88,9 +88,8 @@ class ImageRunner:
             app = RunningApp(base_url, seconds, container)
             try:
                 yield app
-            finally:
+            finally:  # sampled while it still runs: _attached stops it
                 app.figures = {"ready_seconds": round(seconds, 2), **sampler.figures()}
-                container.stop(timeout=STOP_SECONDS)
 
     def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
         """Run one command in a throw-away container of the version's image; its output, or StepFailed."""
@@ -109,12 +108,15 @@ class ImageRunner:
                 return container.wait(timeout=WAIT_SLICE)["StatusCode"]
             except requests.exceptions.RequestException as exc:
                 if time.monotonic() > deadline:
-                    raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", _logs(container)) from exc
+                    log = self.docker.logs(container)
+                    raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", log) from exc
         raise StepFailed(f"{what}: interrupted")
 
     def _ready(self, container: Any, health: str | None) -> bool:
-        if self.app.ready_log and not re.search(self.app.ready_log, _logs(container, everything=True), re.M):
-            return False
+        if self.app.ready_log:
+            log = container.logs().decode(errors="replace")
+            if not re.search(self.app.ready_log, log, re.M):
+                return False
         if health is None:
             return True
         try:
@@ -187,7 +189,3 @@ class ImageRunner:
 def _sqlite_file(database: Database) -> Path | None:
     url = sqlalchemy.engine.make_url(database.url)
     return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
-
-
-def _logs(container: Any, *, everything: bool = False) -> str:
-    return container.logs(**({} if everything else {"tail": 40})).decode(errors="replace")
