@@ -1,5 +1,9 @@
 """Exceptions that carry a message a user can act on; the CLI maps them to exit codes."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 
 class MigtestError(Exception):
     """Base of every error migtest reports to the user."""
@@ -16,8 +20,11 @@ class ConfigError(MigtestError):
 
 
 class StepFailed(MigtestError):
-    """A phase of a scenario failed; `output` holds the evidence (log tail, error)."""
+    """A phase of a scenario failed; `output` holds the evidence (log tail, error), `file` and
+    `line` the migration file (in the version's tree) and line that failed, where known."""
 
-    def __init__(self, message: str, output: str = "") -> None:
+    def __init__(self, message: str, output: str = "", *, file: Path | None = None, line: int | None = None) -> None:
         self.output = output
+        self.file = file
+        self.line = line
         super().__init__(message)

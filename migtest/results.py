@@ -11,12 +11,28 @@ PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 WARNED = "warned"  # a check the configuration makes advisory: shown, never failing the run
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where in the project a finding points (for annotations and code-quality reports): a file
+    relative to the project root (the folder of migtest.yml), and its line where known."""
+
+    path: str
+    line: int | None = None
+
+
 @dataclass
 class CheckResult:
     name: str
     status: str
     summary: str
     evidence: list[str] = field(default_factory=list)
+    location: Location | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        location = data.get("location")
+        fields = {key: data[key] for key in ("name", "status", "summary", "evidence")}
+        return cls(**fields, location=Location(**location) if location else None)
 
     @property
     def failed(self) -> bool:
@@ -64,6 +80,14 @@ class ScenarioResult:
             "checks": [asdict(c) for c in self.checks],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
+        return cls(
+            Scenario(data["kind"], data["from"], data["to"]),
+            [Phase(**phase) for phase in data["phases"]],
+            [CheckResult.from_dict(check) for check in data["checks"]],
+        )
+
 
 @dataclass
 class RunResult:
@@ -71,6 +95,7 @@ class RunResult:
     versions: list[str]
     scenarios: list[ScenarioResult]
     seconds: float
+    root: str = ""  # the project folder that locations are relative to
 
     @property
     def failed(self) -> list[ScenarioResult]:
@@ -82,8 +107,15 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "config": self.config,
+            "root": self.root,
             "versions": self.versions,
             "seconds": round(self.seconds, 3),
             "totals": {status: self.count(status) for status in (PASSED, FAILED, SKIPPED)},
             "scenarios": [s.to_dict() for s in self.scenarios],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """A run read back from its results.json (`migtest merge`)."""
+        scenarios = [ScenarioResult.from_dict(scenario) for scenario in data["scenarios"]]
+        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""))

@@ -28,13 +28,14 @@ from migtest.docker import DockerEngine
 from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
 from migtest.http_api import read_all, seeded_objects
+from migtest.locations import Locator
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
 from migtest.seeding import make_seeders
 from migtest.seeding.api import ApiSeeder
-from migtest.sources import Workspaces
+from migtest.sources import Workspace, Workspaces
 from migtest.state import State, capture
 
 POLL_SECONDS = 0.2
@@ -95,6 +96,7 @@ class Runner:
         self.reuse = reuse
         self.keep = keep
         self.docker: DockerEngine | None = None
+        self.locator = Locator(config)
 
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
@@ -121,7 +123,7 @@ class Runner:
             if docker is not None:
                 docker.remove_run()
         versions = [v.name for v in self.config.versions]
-        return RunResult(str(self.config.path), versions, results, time.perf_counter() - started)
+        return RunResult(str(self.config.path), versions, results, time.perf_counter() - started, str(self.config.root))
 
     def _run_all(self, scenarios: list[Scenario]) -> list[ScenarioResult]:
         """Leaving the pool waits for its threads, so on an interrupt (or an unexpected error in a
@@ -202,9 +204,9 @@ class Runner:
         reference = self._reference(attempt, name)
         if reference.error is not None:
             error = reference.error
-            attempt.result.checks.append(
-                CheckResult("install", FAILED, f"fresh install of {name} failed: {error}", [error.output])
-            )
+            check = CheckResult("install", FAILED, f"fresh install of {name} failed: {error}", [error.output])
+            self.locator.pin([check], version=name, tree=self.workspaces.get(name).root, error=error, run=None)
+            attempt.result.checks.append(check)
             raise _Aborted
         if self.reuse:
             with self._phase(attempt, "provision"):
@@ -238,7 +240,9 @@ class Runner:
         except _Aborted:
             pass
         except StepFailed as exc:
-            attempt.result.checks.append(CheckResult("run", ERROR, str(exc), [exc.output] if exc.output else []))
+            location = self.locator.version(scenario.target)
+            evidence = [exc.output] if exc.output else []
+            attempt.result.checks.append(CheckResult("run", ERROR, str(exc), evidence, location))
         finally:
             for database in attempt.databases:
                 self.server.drop(database)
@@ -257,7 +261,7 @@ class Runner:
             context.expected_revision = reference.resolved
             self._verify_app(attempt, context, target, database)
         with self._phase(attempt, "check"):
-            result.checks += run_checks(context)
+            result.checks += self._checked(context, self.workspaces.get(target))
 
     def _run_migration(self, attempt: _Attempt) -> None:
         scenario, result = attempt.scenario, attempt.result
@@ -305,7 +309,19 @@ class Runner:
         if direction == UPGRADE:
             self._verify_previous_release(attempt, context, database)
         with self._phase(attempt, "check"):
-            result.checks += run_checks(context)
+            result.checks += self._checked(context, workspace)
+
+    def _checked(self, context: CheckContext, workspace: Workspace) -> list[CheckResult]:
+        """The checks' results, those that failed or warned pointing into the migrating version's tree."""
+        checks = run_checks(context)
+        self.locator.pin(
+            checks,
+            version=workspace.version.name,
+            tree=workspace.root,
+            error=context.migration_error,
+            run=context.migration_run,
+        )
+        return checks
 
     def _verify_app(self, attempt: _Attempt, context: CheckContext, version: str, database: Database) -> None:
         if self.images is None or self.config.app is None:

@@ -7,6 +7,7 @@ migration tool means adding one module here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from migtest.config import MigrationsConfig
@@ -26,6 +27,7 @@ class MigrationRun:
     # Already-applied migrations whose files differ from what was applied; None: cannot tell.
     edited: tuple[str, ...] | None = None
     figures: dict[str, float] = field(default_factory=dict)  # of the container that migrated, if any
+    files: tuple[Path, ...] = ()  # the migration files that ran, in order (where the migrator knows)
 
 
 class Migrator(Protocol):

@@ -30,6 +30,7 @@ from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
 RESOLVED_PREFIX = "MIGTEST-RESOLVED:"
+FILE_PREFIX = "MIGTEST-FILE:"
 COMMAND_TIMEOUT = 600.0
 
 
@@ -112,15 +113,18 @@ class AlembicMigrator:
                 "env": workspace.environment(database.url),
                 "log": log.name,
                 "prefix": RESOLVED_PREFIX,
+                "file_prefix": FILE_PREFIX,
             }
             with self._worker(self._python(workspace)) as worker:
                 code = worker.call(request, what)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:
             raise StepFailed(f"{what}: exited with code {code}", tail(output))
-        resolved = [line[len(RESOLVED_PREFIX) :] for line in output.splitlines() if line.startswith(RESOLVED_PREFIX)]
-        log_text = "\n".join(line for line in output.splitlines() if not line.startswith(RESOLVED_PREFIX))
-        return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None)
+        lines = output.splitlines()
+        resolved = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
+        files = tuple(Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX))
+        log_text = "\n".join(line for line in lines if not line.startswith((RESOLVED_PREFIX, FILE_PREFIX)))
+        return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None, files=files)
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         with database.connection() as connection:

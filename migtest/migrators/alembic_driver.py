@@ -6,9 +6,10 @@ forks a child that runs one command: every command starts from the same clean in
 (env.py and the app's models import fresh) without paying Alembic's import time again.
 Only the standard library and alembic may be imported here.
 
-Request (one JSON line): {"ini", "direction", "target", "url", "cwd", "env", "log", "prefix"}.
-Reply (one JSON line): {"code": exit code}; the command's output is in the file "log", and a
-line starting with "prefix" names the revision(s) the target resolved to.
+Request (one JSON line): {"ini", "direction", "target", "url", "cwd", "env", "log", "prefix",
+"file_prefix"}. Reply (one JSON line): {"code": exit code}; the command's output is in the file
+"log", a line starting with "prefix" names the revision(s) the target resolved to, and lines
+starting with "file_prefix" their script files (after an upgrade: the newest files that ran).
 """
 
 import json
@@ -31,6 +32,9 @@ def run_command(request: dict) -> None:
         return
     resolved = " ".join(sorted(r.revision for r in revisions if r is not None))
     print(request["prefix"] + resolved, flush=True)
+    for script in revisions if request["direction"] == "upgrade" else ():  # a downgrade runs other files
+        if script is not None:
+            print(request["file_prefix"] + script.path, flush=True)
 
 
 def child(request: dict) -> None:

@@ -110,6 +110,17 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(p for p in parts if sqlparse.format(p, strip_comments=True).strip().strip(";").strip())
 
 
+def statement_line(text: str, parts: tuple[str, ...], number: int) -> int | None:
+    """The line of `text` where statement `number` (1-based, of `parts` split from it) starts."""
+    offset = 0
+    for part in parts[:number]:
+        found = text.find(part, offset)
+        if found < 0:
+            return None
+        start, offset = found, found + len(part)
+    return text.count("\n", 0, start) + 1
+
+
 def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -177,7 +188,9 @@ class Script:
             try:
                 connection.exec_driver_sql(statement)
             except sqlalchemy.exc.DBAPIError as exc:
-                raise StepFailed(self._failure(number, exc.orig), self._evidence(number, log)) from exc
+                line = statement_line(self.path.read_text(), self.statements, number)
+                failure = self._failure(number, exc.orig)
+                raise StepFailed(failure, self._evidence(number, log), file=self.path, line=line) from exc
             if commits:
                 connection.commit()
                 self.committed = number
@@ -267,10 +280,11 @@ class SqlMigrator:
                 steps = [(m, m.down) for m in reversed(migrations) if m.version > goal and m.version in applied]
             for migration, path in steps:
                 if path is None:
-                    raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log))
+                    raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log), file=migration.up)
                 log.append(f"{direction} {migration.label}: {path.name}")
                 self._apply(engine, migration, path, direction, log)
-        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base", edited)
+        files = tuple(path for _migration, path in steps if path is not None)
+        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base", edited, files=files)
 
     def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
         """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
@@ -295,7 +309,7 @@ class SqlMigrator:
                 self._record(connection, migration, path, direction)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
-            raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log)) from exc
+            raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
 
     def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, path: Path, direction: str) -> None:
         table = self._history(connection)

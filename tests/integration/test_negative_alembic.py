@@ -69,6 +69,7 @@ def test_dropping_a_column_that_holds_data_fails_content(release_2_0, run_migtes
     assert content["summary"] == "1 change(s) to existing data"
     # seeds/1.1.sql gives users 1 and 3 a nickname, user 2 none
     assert content["evidence"] == ["table 'users': column 'nickname' dropped while 2 row(s) held a value in it"]
+    assert content["location"] == {"path": "migrations/versions/0003.py", "line": None}  # the newest file run
     assert outcome.check(UPGRADE, "schema")["status"] == "passed"
 
 
@@ -159,10 +160,14 @@ def test_migration_with_invalid_sql_fails_migration_and_skips_the_rest(release_2
     op.add_column("users", sa.Column("age", sa.Integer))
     op.execute("UPDATE users SET age = 2024 - birth_year")
     """
-    outcome = run_migtest(release_2_0(upgrade, idempotent=True).config, "--only", "fresh-2.0", "--only", UPGRADE)
+    project = release_2_0(upgrade, idempotent=True)
+    outcome = run_migtest(project.config, "--only", "fresh-2.0", "--only", UPGRADE)
 
+    revision = (project.root / "migrations/versions/0003.py").read_text().splitlines()
+    failing_line = next(number for number, line in enumerate(revision, 1) if "op.execute" in line)
     for scenario in ("fresh-2.0", UPGRADE):
         migration = failed(outcome, scenario, "migration")["migration"]
+        assert migration["location"] == {"path": "migrations/versions/0003.py", "line": failing_line}
         assert migration["summary"] == "alembic upgrade 0003: exited with code 1"
         assert "[SQL: UPDATE users SET age = 2024 - birth_year]" in migration["evidence"][0]
         assert "birth_year" in driver_error(migration["evidence"][0])

@@ -45,6 +45,7 @@ def test_missing_undo_file_skips_that_downgrade(fixture_project, run_migtest):
             "status": "skipped",
             "summary": "cannot downgrade: no undo file for version 3",
             "evidence": [],
+            "location": None,
         }
     ]
     assert outcome.scenario("downgrade-1.1-to-1.0")["status"] == "passed"
@@ -84,6 +85,9 @@ def test_released_file_edited_later_fails_history_and_schema(fixture_project, gi
     assert history["summary"] == "1 released migration(s) edited after they were applied"
     assert history["evidence"] == [edited]
     assert checks["migration"]["summary"] == "ended at revision 3"
+    # drift cannot be pinned on one file: it points at the newest one run, as a path in the repository
+    assert checks["schema"]["location"] == checks["history"]["location"]
+    assert checks["schema"]["location"] == {"path": "migrations/V3__index_emails.sql", "line": None}
 
 
 def test_released_file_edited_without_schema_change_fails_history(fixture_project, git_history, run_migtest):
@@ -105,6 +109,21 @@ def test_failing_sql_assertion_names_it_with_expected_and_actual_rows(fixture_pr
     check = failed(outcome, UPGRADE_1_0, "sql: every user has a nickname")["sql: every user has a nickname"]
     assert check["summary"] == "expected [[0]], got [[2]]"
     assert check["evidence"] == [query]
+
+
+def test_failing_statement_is_located_by_file_and_line(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")
+    project.write(
+        "migrations/V3__add_age.sql",
+        "-- ages, from the birth year\nALTER TABLE users ADD COLUMN age INTEGER;\n\n"
+        "UPDATE users\n  SET age = 2024 - birth_year;\n",
+    )
+    project.add_version("2.0", "3")
+    outcome = run_migtest(project.config, "--only", "upgrade-1.1-to-2.0")
+
+    migration = failed(outcome, "upgrade-1.1-to-2.0", "migration")["migration"]
+    assert migration["summary"].startswith("V3__add_age.sql: statement 2 of 2 failed:")
+    assert migration["location"] == {"path": "migrations/V3__add_age.sql", "line": 4}
 
 
 def test_missing_down_file_is_named_as_such_when_the_layout_is_detected(fixture_project, run_migtest):

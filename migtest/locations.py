@@ -1,0 +1,104 @@
+"""Where a failed check points in the project, for annotations and code-quality reports.
+
+A migration that failed points at its file and line: the SQL statement that failed, or the
+innermost traceback frame in the version's own tree. Any other finding (drift, lost rows) cannot
+be pinned on one migration by looking at the end state, so it points at the newest migration file
+the scenario ran, or, when migtest cannot see the files (migrations inside an image), at the
+target version's entry in migtest.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from migtest.config import Config
+from migtest.errors import StepFailed
+from migtest.migrators import MigrationRun
+from migtest.results import ERROR, FAILED, WARNED, CheckResult, Location
+
+FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+PINNED = (FAILED, ERROR, WARNED)
+MIGRATING_CHECKS = ("migration", "install")  # the checks that report a failed migration
+
+
+def traceback_frame(output: str, root: Path) -> tuple[Path, int] | None:
+    """The innermost frame of a Python traceback that is in `root` and not in an installed package."""
+    frames = [(Path(m["file"]), int(m["line"])) for m in FRAME.finditer(output)]
+    inside = [(file, line) for file, line in frames if file.is_relative_to(root) and _own(file.relative_to(root))]
+    return inside[-1] if inside else None
+
+
+def _own(relative: Path) -> bool:
+    return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in relative.parts)
+
+
+class Locator:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._version_lines = _version_lines(config.path)
+
+    def version(self, name: str) -> Location:
+        """The version's entry in migtest.yml."""
+        return Location(self.config.path.relative_to(self.config.root).as_posix(), self._version_lines.get(name))
+
+    def pin(
+        self,
+        checks: list[CheckResult],
+        *,
+        version: str,
+        tree: Path,
+        error: StepFailed | None,
+        run: MigrationRun | None,
+    ) -> None:
+        """Give each failed or warned check a location; `tree` is the root of the version whose
+        migrations ran (the project itself, or the version's checkout)."""
+        fallback = self.version(version)
+        if run is not None and run.files:
+            fallback = self._in_tree(run.files[-1], None, tree) or fallback
+        failure = self._failure(error, tree) if error is not None else None
+        for check in checks:
+            if check.status in PINNED and check.location is None:
+                check.location = failure if check.name in MIGRATING_CHECKS and failure else fallback
+
+    def _failure(self, error: StepFailed, tree: Path) -> Location | None:
+        if error.file is not None:
+            return self._in_tree(error.file, error.line, tree)
+        frame = traceback_frame(error.output, tree)
+        return self._in_tree(*frame, tree) if frame else None
+
+    @staticmethod
+    def _in_tree(file: Path, line: int | None, tree: Path) -> Location | None:
+        """A file of a version's tree as the same path in the project (None: outside the tree)."""
+        if not file.is_relative_to(tree):
+            return None
+        return Location(file.relative_to(tree).as_posix(), line)
+
+
+def _version_lines(path: Path) -> dict[str, int]:
+    """The line of each `versions` entry of migtest.yml, by name."""
+    try:
+        document = yaml.compose(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    if not isinstance(document, yaml.MappingNode):
+        return {}
+    lines: dict[str, int] = {}
+    for key, value in document.value:
+        if key.value != "versions" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for entry in value.value:
+            name = _name(entry)
+            if name is not None:
+                lines[name] = entry.start_mark.line + 1
+    return lines
+
+
+def _name(entry: yaml.Node) -> str | None:
+    if isinstance(entry, yaml.ScalarNode):
+        return entry.value
+    if isinstance(entry, yaml.MappingNode):
+        return next((str(value.value) for key, value in entry.value if key.value == "name"), None)
+    return None
