@@ -18,6 +18,7 @@ from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
 from migtest.plan import plan, select
+from migtest.results import RunResult
 from migtest.sources import check_refs
 from migtest.starter import write_starter
 
@@ -45,10 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="PATTERN",
             help="run only scenarios whose id or kind matches (glob; repeatable)",
         )
+        sub.add_argument(
+            "--scenario",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="run only the scenario with this id, as `plan` lists them (repeatable; for CI fan-out)",
+        )
         return sub
 
     run = with_config(commands.add_parser("run", help="run the scenario matrix and write the reports"))
     run.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
+    run.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="test on this PostgreSQL or MySQL/MariaDB server instead of database.url or .image",
+    )
     run.add_argument(
         "--jobs",
         type=_positive,
@@ -67,7 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave the run's containers, volumes and network for inspection (then: migtest cleanup)",
     )
     show = with_config(commands.add_parser("plan", help="print the scenarios without running them"))
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument(
+        "--format",
+        choices=("text", "json", "github-matrix"),
+        default="text",
+        help='github-matrix: {"scenario": [ids]} on one line, for a workflow\'s strategy.matrix',
+    )
+    merge = commands.add_parser("merge", help="combine the results of runs fanned out across CI runners")
+    merge.add_argument("results", nargs="+", type=Path, metavar="DIR", help="report directories or results.json")
+    merge.add_argument("--report-dir", default="migtest-results", help="where to write (default: migtest-results)")
     cleanup = commands.add_parser("cleanup", help="remove the containers, networks and volumes runs left")
     cleanup.add_argument("--run", metavar="ID", help="only those of this run (default: every migtest run's)")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
@@ -86,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return {"run": _run, "plan": _plan, "init": _init, "cleanup": _cleanup}[args.command](args)
+        commands = {"run": _run, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
+        return commands[args.command](args)
     except MigtestError as exc:
         print(mask(f"migtest: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
@@ -101,9 +123,16 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 
 def _scenarios(args: argparse.Namespace):
-    config = load_config(args.config)
+    config = load_config(args.config, database_url=getattr(args, "database_url", None))
     check_refs(config)
-    scenarios = select(plan(config.versions, config.matrix), args.only)
+    planned = plan(config.versions, config.matrix)
+    unknown = sorted(set(args.scenario) - {s.id for s in planned})
+    if unknown:
+        known = ", ".join(s.id for s in planned)
+        raise ConfigError(f"no scenario {unknown[0]} in the plan; it has: {known}", file=str(config.path))
+    scenarios = select(planned, args.only)
+    if args.scenario:
+        scenarios = [s for s in scenarios if s.id in args.scenario]
     if not scenarios:
         raise ConfigError(f"no scenario matches --only {' '.join(args.only)}", file=str(config.path))
     return config, scenarios
@@ -111,7 +140,9 @@ def _scenarios(args: argparse.Namespace):
 
 def _plan(args: argparse.Namespace) -> int:
     config, scenarios = _scenarios(args)
-    if args.format == "json":
+    if args.format == "github-matrix":
+        print(json.dumps({"scenario": [s.id for s in scenarios]}))
+    elif args.format == "json":
         print(json.dumps({"config": str(config.path), "scenarios": [s.to_dict() for s in scenarios]}, indent=2))
     else:
         print(f"{len(scenarios)} scenarios from {config.path}:")
@@ -121,7 +152,6 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from migtest.reports import write_reports
     from migtest.reports.console import Console
     from migtest.reports.ordered import InPlanOrder
     from migtest.runner import Runner
@@ -130,15 +160,33 @@ def _run(args: argparse.Namespace) -> int:
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
     runner = Runner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
     result = runner.run(scenarios)
-    directory = Path(args.report_dir) if args.report_dir else config.report.dir
-    paths = write_reports(result, directory)
-    failed = len(result.failed)
-    print(f"\n{len(scenarios)} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s")
-    print("Reports: " + ", ".join(str(p) for p in paths))
+    code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir)
     if runner.docker is not None and args.keep:
         run_id = runner.docker.run_id
         print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
         print(f"network ls with the same filter); remove them with: migtest cleanup --run {run_id}")
+    return code
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from migtest.merge import merge
+
+    result = merge(args.results)
+    print(f"merged {len(args.results)} result(s)")
+    return _report(result, Path(args.report_dir))
+
+
+def _report(result: RunResult, directory: Path) -> int:
+    """Write the reports (and, in GitHub Actions, annotations, summary and outputs); the exit code."""
+    from migtest.reports import github, write_reports
+
+    paths = write_reports(result, directory)
+    failed = len(result.failed)
+    total = len(result.scenarios)
+    print(f"\n{total} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s")
+    print("Reports: " + ", ".join(str(p) for p in paths.values()))
+    if github.in_actions():
+        github.publish(result, paths)
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -321,13 +321,32 @@ def find_config(path: str | None) -> Path:
     return candidate.resolve()
 
 
-def load_config(path: str | None = None) -> Config:
+def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
+    """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
     try:
         data = yaml.safe_load(file.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=str(file)) from exc
+    if database_url:
+        data = _with_database_url(data, database_url)
     return parse_config(data, file)
+
+
+def _with_database_url(data: Any, url: str) -> Any:
+    """The configuration using the server at `url`; the engine follows from the URL's scheme when
+    the file names none (or sqlite)."""
+    database = data.get("database") if isinstance(data, dict) else None
+    database = dict(database) if isinstance(database, dict) else {}
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    engines = [engine for engine, schemes in URL_SCHEMES.items() if scheme == schemes[0]]
+    if database.get("engine") in (None, "sqlite"):
+        if not engines:
+            known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
+            raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
+        database["engine"] = engines[0]
+    database.pop("image", None)
+    return {**data, "database": {**database, "url": url}}
 
 
 def parse_config(data: Any, file: Path) -> Config:

@@ -1,8 +1,14 @@
-"""Keep secrets out of every line migtest prints or writes."""
+"""Keep secrets out of every line migtest prints or writes.
+
+In GitHub Actions each secret is also announced with ::add-mask:: the moment it is known, before
+anything could print it, so the runner hides it in every later log line, migtest's or not.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import urllib.parse
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?=@)", re.I)
@@ -10,8 +16,10 @@ _secrets: set[str] = set()
 
 
 def register_secret(secret: str) -> None:
-    if secret:
+    if secret and secret not in _secrets:
         _secrets.add(secret)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            print(f"::add-mask::{secret}", flush=True, file=sys.stdout)
 
 
 def register_url_password(url: str) -> None:

@@ -209,4 +209,4 @@ def migtest_image(docker_engine: None) -> str:
     (no index is reachable in builds); rebuilt only when migtest, pyproject.toml or a Dockerfile change."""
     base = machine.ensure_image("migtest-test/migtest-base:1", machine.IMAGES / "migtest-base")
     context = machine.migtest_image_context(Path(__file__).parent.parent)
-    return machine.ensure_image("migtest-test/migtest:dev", context, args={"BASE": base})
+    return machine.ensure_image("migtest-test/migtest:dev", context, args={"BASE_IMAGE": base, "WHEELS": "wheels"})

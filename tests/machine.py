@@ -229,7 +229,7 @@ def migtest_image_context(project: Path) -> Path:
     """A build context for the project's Dockerfile: a copy of it and `wheels/` holding migtest's
     wheel and its dependencies' (at the versions installed here), built on this machine since the
     builds cannot reach PyPI. The wheels are cached by a hash of pyproject.toml and migtest/, so
-    the image (ensure_image) is rebuilt only when those or the Dockerfile change."""
+    the image (ensure_image) is rebuilt only when those, the Dockerfile or entrypoint.py change."""
     import importlib.metadata
     import sys
 
@@ -261,7 +261,7 @@ def migtest_image_context(project: Path) -> Path:
                 raise RuntimeError(f"pip wheel of migtest failed:\n{build.stdout}\n{build.stderr}")
             with contextlib.suppress(OSError):  # another session may have made them meanwhile
                 wheels.rename(context / "wheels")
-    for name in ("Dockerfile", ".dockerignore"):
+    for name in ("Dockerfile", ".dockerignore", "entrypoint.py"):
         if not (context / name).is_file() or (context / name).read_bytes() != (project / name).read_bytes():
             shutil.copyfile(project / name, context / name)
     return context

@@ -36,6 +36,7 @@ MYSQL_DIALECTS = ("mysql", "mariadb")
 # Statements MySQL and MariaDB commit implicitly, with whatever ran before them (temporary tables aside).
 IMPLICIT_COMMIT = re.compile(r"(ALTER|CREATE|DROP|RENAME|TRUNCATE|GRANT|REVOKE)\s+(?!TEMPORARY\b)", re.IGNORECASE)
 SCRIPT_SETTINGS = ("executeInTransaction",)
+LEADING_COMMENTS = re.compile(r"(?:\s*(?:--[^\n]*\n|/\*.*?\*/))*\s*", re.DOTALL)
 
 
 @dataclass
@@ -111,13 +112,15 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def statement_line(text: str, parts: tuple[str, ...], number: int) -> int | None:
-    """The line of `text` where statement `number` (1-based, of `parts` split from it) starts."""
+    """The line of `text` where statement `number` (1-based, of `parts` split from it) starts,
+    after the comments that lead it."""
     offset = 0
     for part in parts[:number]:
         found = text.find(part, offset)
         if found < 0:
             return None
         start, offset = found, found + len(part)
+    start += LEADING_COMMENTS.match(parts[number - 1]).end()
     return text.count("\n", 0, start) + 1
 
 

@@ -1,11 +1,10 @@
 """summary.md: a from-by-to matrix with a mark and duration per cell, then every failure.
 
-Also appended to $GITHUB_STEP_SUMMARY when that is set.
+In GitHub Actions it is also the step summary (github.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from migtest.masking import mask
@@ -90,8 +89,4 @@ def write(result: RunResult, directory: Path) -> Path:
     text = render(result)
     path = directory / "summary.md"
     path.write_text(text)
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write(text)
     return path

@@ -40,13 +40,18 @@ def test_blocks_are_printed_in_plan_order_once_every_earlier_scenario_finished()
 
 def test_a_finished_first_scenario_prints_at_once_inside_its_github_group():
     stream = io.StringIO()
-    progress = InPlanOrder(Console(stream, github=True))
+    console = Console(stream, github=True)
+    progress = InPlanOrder(console)
     progress.scenario_started(FIRST, 1, 2)
     progress.scenario_started(SECOND, 2, 2)
     progress.scenario_finished(finished(FIRST))
 
+    # inside the group, nothing (a migration's SQL, an app's log) can be taken for a workflow command
     assert stream.getvalue().splitlines() == [
         "::group::[1/2] fresh install of 1",
+        f"::stop-commands::{console.token}",
+        f"::{console.token}::",
         "::endgroup::",
         "PASSED: fresh install of 1 (0.0s)",
     ]
+    assert len(console.token) == 32

@@ -1,0 +1,63 @@
+"""The failed and warned checks of a run, most important first, each at a path of the repository:
+what annotations (GitHub) and code-quality reports (GitLab) are made of."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from migtest.results import WARNED, CheckResult, Location, RunResult, ScenarioResult
+
+# A failed migration first (it explains the rest), then lost data, then drift, then the others.
+RANK = ("migration", "install", "run", "rows", "content", "schema", "downgrade", "history", "idempotent")
+ERROR_KIND, WARNING_KIND = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    scenario: ScenarioResult
+    check: CheckResult
+    path: str  # relative to the repository root (the CI workspace)
+    line: int | None
+
+    @property
+    def kind(self) -> str:
+        return WARNING_KIND if self.check.status == WARNED else ERROR_KIND
+
+
+def repository_root() -> Path:
+    """The root that CI resolves annotation and report paths against."""
+    for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable])
+    return Path.cwd()
+
+
+def findings(result: RunResult, root: Path | None = None) -> list[Finding]:
+    """Every noteworthy check, most important first: by kind, by check, then in plan order."""
+    root = root or repository_root()
+    found = [
+        Finding(scenario, check, *_in_repository(result, check.location, root))
+        for scenario in result.scenarios
+        for check in scenario.checks
+        if check.noteworthy
+    ]
+    order = {id(finding): index for index, finding in enumerate(found)}
+    return sorted(found, key=lambda f: (f.kind == WARNING_KIND, _rank(f.check.name), order[id(f)]))
+
+
+def _rank(name: str) -> int:
+    return RANK.index(name) if name in RANK else len(RANK)
+
+
+def _in_repository(result: RunResult, location: Location | None, root: Path) -> tuple[str, int | None]:
+    """The location as a path relative to the repository root (the config file when there is none)."""
+    project = Path(result.root or Path(result.config).parent)
+    file = project / location.path if location else Path(result.config)
+    if not file.is_absolute():
+        file = Path.cwd() / file
+    relative = os.path.relpath(file, root)
+    if relative.startswith(".."):
+        relative = location.path if location else Path(result.config).name
+    return Path(relative).as_posix(), location.line if location else None
