@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docker
 import machine
 import pytest
 import yaml
@@ -201,6 +202,13 @@ def leftovers(docker_engine: None) -> Callable[[], dict[str, list[str]]]:
         return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
 
     return new
+
+
+@pytest.fixture
+def client(docker_engine: None) -> Iterator[docker.DockerClient]:
+    client = docker.from_env()
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,13 @@ from typing import TextIO
 
 from migtest.masking import mask
 from migtest.reports import markdown
+from migtest.reports.excerpt import excerpt
 from migtest.reports.findings import ERROR_KIND, WARNING_KIND, Finding, findings
 from migtest.results import RunResult
 
 ANNOTATIONS_PER_KIND = 10
 SUMMARY_LIMIT = 1024 * 1024
-MESSAGE_LINES = 12
+EVIDENCE_LINES = (3, 9)  # the first and last lines: a traceback's error is its last
 
 
 def in_actions(environ: Mapping[str, str] = os.environ) -> bool:
@@ -41,7 +42,7 @@ def annotation(finding: Finding) -> str:
     properties = {"file": finding.path, "line": finding.line, "title": f"migtest {finding.check.name}"}
     listed = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items() if value)
     lines = [f"{finding.scenario.scenario.title}: {finding.check.summary}"]
-    lines += "\n".join(finding.check.evidence).strip().splitlines()[:MESSAGE_LINES]
+    lines += excerpt(finding.check.evidence, *EVIDENCE_LINES, "the step summary")
     return f"::{finding.kind} {listed}::{escape_data(mask(chr(10).join(lines)))}"
 
 

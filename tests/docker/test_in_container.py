@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import docker
-import pytest
 import yaml
 
 from migtest.cli import EXIT_OK
@@ -37,13 +36,6 @@ MARKER = "MIGTEST_TEST_MARKER"
 RUN_TIMEOUT = 120
 APPEAR_TIMEOUT = 60
 SEEDS = [{"path": "/items", "json": {"name": name}} for name in ("lamp {version}", "desk", "chair")]
-
-
-@pytest.fixture
-def client(docker_engine: None) -> Iterator[docker.DockerClient]:
-    client = docker.from_env()
-    yield client
-    client.close()
 
 
 def write_config(folder: Path, releases: list[str], app_image: Callable[[str], str]) -> str:
@@ -122,21 +114,22 @@ class InContainer:
 
 
 @contextlib.contextmanager
-def migtest_in_container(client, image: str, project: Path, *command: str, **options: Any) -> Iterator[InContainer]:
-    """The migtest image running `command` on `project`, the engine's socket mounted; removed
-    after, with whatever its run left (assert on what is left before the block ends)."""
+def migtest_in_container(
+    client, image: str, project: Path, *command: str, mounts: dict[Path, str] | None = None, **options: Any
+) -> Iterator[InContainer]:
+    """The migtest image running `command` on `project` (mounted at /work, or as `mounts` say),
+    the engine's socket mounted; removed after, with whatever its run left (assert on what is
+    left before the block ends)."""
     observed = Observed()
     container = None
+    volumes = {str(path): {"bind": target, "mode": "rw"} for path, target in (mounts or {project: "/work"}).items()}
     try:
         container = client.containers.run(
             image,
             list(command),
             name=f"migtest-test-{secrets.token_hex(4)}",
             labels={TEST_LABEL: "1"},
-            volumes={
-                "/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"},
-                str(project): {"bind": "/work", "mode": "rw"},
-            },
+            volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"}, **volumes},
             detach=True,
             **options,
         )
