@@ -5,7 +5,9 @@ Every container, network and volume a run creates carries the label `migtest.run
 
 When migtest itself runs in a container (a GitHub Docker action, `docker run` with the socket
 mounted), the containers it starts are siblings: it joins its own container to the run's network
-and reaches them by name. Otherwise it publishes their ports on 127.0.0.1.
+and reaches them by name. Otherwise it publishes their ports on 127.0.0.1. An engine elsewhere
+(DOCKER_HOST=tcp://docker:2375, GitLab's docker:dind service) runs its containers on its own
+host: their ports are published there on every interface and reached at DOCKER_HOST's host name.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +67,8 @@ class DockerEngine:
         self._joined = False
         self._network_lock = threading.Lock()
         self.interrupted = interrupted or threading.Event()  # set when the run is torn down: waits end at once
-        self.own_container = _own_container(self.client)
+        self.remote_host = remote_host()
+        self.own_container = None if self.remote_host else _own_container(self.client)
 
     @property
     def network(self):
@@ -91,7 +95,7 @@ class DockerEngine:
                 ) from exc
 
     def start(self, image: str, role: str, *, environment: dict[str, str], port: int):
-        """Start a container on the run's network; its port is published on 127.0.0.1 when needed."""
+        """Start a container on the run's network; its port is published when needed."""
         container = self.create(image, role, environment=environment, port=port)
         self.run_container(container, image)
         return container
@@ -111,7 +115,9 @@ class DockerEngine:
         import docker
 
         name = f"migtest-{self.run_id}-{role}"
-        ports = None if self.own_container is not None or port is None else {f"{port}/tcp": ("127.0.0.1", None)}
+        ports = None
+        if self.own_container is None and port is not None:
+            ports = {f"{port}/tcp": ("0.0.0.0" if self.remote_host else "127.0.0.1", None)}
         try:
             return self.client.containers.create(
                 image,
@@ -161,7 +167,7 @@ class DockerEngine:
             return Address(container.name, port)
         container.reload()
         binding = container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]
-        return Address("127.0.0.1", int(binding["HostPort"]))
+        return Address(self.remote_host or "127.0.0.1", int(binding["HostPort"]))
 
     def wait_until_ready(self, container, ready: Callable[[], bool], *, timeout: float, what: str) -> float:
         """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds taken."""
@@ -216,6 +222,13 @@ def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[
             client.images.remove(image.id, force=True)
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
+
+
+def remote_host() -> str | None:
+    """The host of an engine reached over TCP (DOCKER_HOST=tcp://host:port), where the containers'
+    published ports are; None for the local socket."""
+    url = urllib.parse.urlsplit(os.environ.get("DOCKER_HOST", ""))
+    return url.hostname if url.scheme == "tcp" else None
 
 
 def _own_container(client):
