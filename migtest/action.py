@@ -8,6 +8,7 @@ GITHUB_ACTIONS is true (reports/github.py); this adds what only the action has: 
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import os
 import re
@@ -68,9 +69,10 @@ class Inputs:
         )
 
     def arguments(self) -> list[str]:
-        """The migtest command line the inputs stand for."""
+        """The migtest command line the inputs stand for (no shell expands merge_dirs' globs: this does)."""
         if self.command == "merge":
-            return ["merge", *self.merge_dirs, *_option("--report-dir", self.report_dir)]
+            found = [path for pattern in self.merge_dirs for path in sorted(glob.glob(pattern)) or [pattern]]
+            return ["merge", *found, *_option("--report-dir", self.report_dir)]
         selection = ["-c", self.config, *(arg for pattern in self.scenarios for arg in ("--only", pattern))]
         if self.command == "plan":
             return ["plan", *selection, "--format", "github-matrix"]

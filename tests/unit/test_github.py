@@ -58,3 +58,11 @@ def test_bad_inputs_name_the_input(values, message):
     with pytest.raises(ConfigError) as error:
         inputs(**values)
     assert str(error.value) == message
+
+
+def test_merge_dirs_globs_are_expanded_as_no_shell_does(tmp_path, monkeypatch):
+    for name in ("migtest-upgrade-1-to-2", "migtest-fresh-1"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    arguments = inputs(command="merge", merge_dirs="runs/* missing").arguments()
+    assert arguments == ["merge", "runs/migtest-fresh-1", "runs/migtest-upgrade-1-to-2", "missing"]
