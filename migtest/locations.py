@@ -2,9 +2,10 @@
 
 A migration that failed points at its file and line: the SQL statement that failed, or the
 innermost traceback frame in the version's own tree. Any other finding (drift, lost rows) cannot
-be pinned on one migration by looking at the end state, so it points at the newest migration file
-the scenario ran, or, when migtest cannot see the files (migrations inside an image), at the
-target version's entry in migtest.yml.
+be pinned on one migration by looking at the end state; it points at the likeliest line of the
+files the scenario ran (one naming the table, the column and the deed its evidence tells of);
+else at the newest file run; or, when migtest cannot see the files (migrations inside an image),
+at the target version's entry in migtest.yml.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from migtest.migrators import MigrationRun
 from migtest.results import ERROR, FAILED, WARNED, CheckResult, Location
 
 FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+SUBJECT = re.compile(r"(table|column) '([^']+)'")
+# What a finding's evidence says was done, and the words of a migration that do it.
+DEEDS = {"dropped": re.compile(r"\bdrop", re.IGNORECASE), "lost": re.compile(r"\b(delete|drop|truncate)", re.I)}
 PINNED = (FAILED, ERROR, WARNED)
 MIGRATING_CHECKS = ("migration", "install")  # the checks that report a failed migration
 
@@ -33,6 +37,34 @@ def traceback_frame(output: str, root: Path) -> tuple[Path, int] | None:
 
 def _own(relative: Path) -> bool:
     return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in relative.parts)
+
+
+def subject_line(files: tuple[Path, ...], evidence: list[str]) -> tuple[Path, int] | None:
+    """The line most likely to have done what the evidence says: naming its table, its column and
+    the deed (DROP for "dropped"), else two of them; in the newest file that has such a line."""
+    text = "\n".join(evidence)
+    found = SUBJECT.findall(text)
+    table = next((name.split(".")[-1] for kind, name in found if kind == "table"), None)
+    column = next((name for kind, name in found if kind == "column"), None)
+    deed = next((verbs for word, verbs in DEEDS.items() if word in text), None)
+    table_word, column_word = _word(table), _word(column)
+    preferences = [
+        [table_word, column_word, deed],
+        [table_word, column_word],
+        [column_word, deed],
+        [table_word, deed],
+    ]
+    texts = [(file, file.read_text(errors="replace").splitlines()) for file in reversed(files)]
+    for patterns in (patterns for patterns in preferences if None not in patterns):
+        for file, lines in texts:
+            line = next((n for n, row in enumerate(lines, 1) if all(p.search(row) for p in patterns)), None)
+            if line is not None:
+                return file, line
+    return None
+
+
+def _word(name: str | None) -> re.Pattern[str] | None:
+    return re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE) if name else None
 
 
 class Locator:
@@ -56,12 +88,18 @@ class Locator:
         """Give each failed or warned check a location; `tree` is the root of the version whose
         migrations ran (the project itself, or the version's checkout)."""
         fallback = self.version(version)
-        if run is not None and run.files:
-            fallback = self._in_tree(run.files[-1], None, tree) or fallback
+        files = run.files if run is not None else ()
+        if files:
+            fallback = self._in_tree(files[-1], None, tree) or fallback
         failure = self._failure(error, tree) if error is not None else None
         for check in checks:
-            if check.status in PINNED and check.location is None:
-                check.location = failure if check.name in MIGRATING_CHECKS and failure else fallback
+            if check.status not in PINNED or check.location is not None:
+                continue
+            if check.name in MIGRATING_CHECKS and failure:
+                check.location = failure
+                continue
+            mention = subject_line(files, check.evidence)
+            check.location = (self._in_tree(*mention, tree) if mention else None) or fallback
 
     def _failure(self, error: StepFailed, tree: Path) -> Location | None:
         if error.file is not None:

@@ -141,13 +141,14 @@ def test_github_annotations_point_at_the_files_at_most_ten_with_the_rest_counted
 
     shown = annotations(output)
     assert len(shown) == ANNOTATIONS_PER_KIND
-    # the most important first (all are `content` here), in plan order, each at the file that ran
+    # the most important first (all are `content` here), in plan order, each at the line that dropped it
     assert shown[0] == (
-        "::error file=project/db/V2__drop_c2.sql,title=migtest content::upgrade 1 -> 2: 1 change(s) to existing data"
+        "::error file=project/db/V2__drop_c2.sql,line=2,title=migtest content::upgrade 1 -> 2: "
+        "1 change(s) to existing data"
         "%0Atable 'users': column 'c2' dropped while 1 row(s) held a value in it"
     )
-    assert [re.search(r"file=([^,]+)", line)[1] for line in shown] == [
-        f"project/db/V{k}__drop_c{k}.sql" for k in range(2, 12)
+    assert [re.search(r"file=([^,]+),line=(\d+)", line).groups() for line in shown] == [
+        (f"project/db/V{k}__drop_c{k}.sql", "2") for k in range(2, 12)
     ]
     summary = actions["summary"].read_text()
     assert summary.startswith("## migtest: ❌ migrations broke")
@@ -220,9 +221,9 @@ def test_code_quality_report_has_gitlabs_fields_and_unique_fingerprints(tmp_path
     first = report[0]  # the failed migration first, at its statement
     assert (first["check_name"], first["severity"]) == ("migtest/migration", "critical")
     assert first["location"] == {"path": "project/db/V4__drop_c4.sql", "lines": {"begin": 2}}
-    assert [issue["location"]["path"] for issue in report[1:]] == [
-        "project/db/V2__drop_c2.sql",
-        "project/db/V3__drop_c3.sql",
+    assert [issue["location"] for issue in report[1:]] == [
+        {"path": "project/db/V2__drop_c2.sql", "lines": {"begin": 2}},
+        {"path": "project/db/V3__drop_c3.sql", "lines": {"begin": 2}},
     ]
     assert main(["run", "-c", str(config)]) == EXIT_FAILED  # the same failures: the same fingerprints
     again = json.loads((tmp_path / "project/out/gl-code-quality-report.json").read_text())

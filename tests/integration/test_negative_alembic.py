@@ -63,13 +63,17 @@ with op.batch_alter_table("users") as batch:
 
 
 def test_dropping_a_column_that_holds_data_fails_content(release_2_0, run_migtest):
-    outcome = run_migtest(release_2_0(DROP_NICKNAME).config, "--only", UPGRADE)
+    project = release_2_0(DROP_NICKNAME)
+    outcome = run_migtest(project.config, "--only", UPGRADE)
 
     content = failed(outcome, UPGRADE, "content")["content"]
     assert content["summary"] == "1 change(s) to existing data"
     # seeds/1.1.sql gives users 1 and 3 a nickname, user 2 none
     assert content["evidence"] == ["table 'users': column 'nickname' dropped while 2 row(s) held a value in it"]
-    assert content["location"] == {"path": "migrations/versions/0003.py", "line": None}  # the newest file run
+    # annotated at the line that dropped it (named, with the deed, in the newest file the scenario ran)
+    revision = (project.root / "migrations/versions/0003.py").read_text().splitlines()
+    dropped = next(number for number, line in enumerate(revision, 1) if 'drop_column("nickname")' in line)
+    assert content["location"] == {"path": "migrations/versions/0003.py", "line": dropped}
     assert outcome.check(UPGRADE, "schema")["status"] == "passed"
 
 
