@@ -166,8 +166,10 @@ class DockerEngine:
         if self.own_container is not None:
             return Address(container.name, port)
         container.reload()
-        binding = container.attrs["NetworkSettings"]["Ports"][f"{port}/tcp"][0]
-        return Address(self.remote_host or "127.0.0.1", int(binding["HostPort"]))
+        bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
+        if not bindings:
+            raise StepFailed(f"{container.name} has no published port {port}: it is not running")
+        return Address(self.remote_host or "127.0.0.1", int(bindings[0]["HostPort"]))
 
     def wait_until_ready(self, container, ready: Callable[[], bool], *, timeout: float, what: str) -> float:
         """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds taken."""
@@ -175,17 +177,22 @@ class DockerEngine:
         while True:
             if self.interrupted.is_set():
                 raise StepFailed(f"{what}: interrupted")
-            container.reload()
-            if container.status in ("exited", "dead"):
-                code = container.attrs["State"]["ExitCode"]
-                raise StepFailed(
-                    f"{what}: the container exited with code {code} before it was ready", self.logs(container)
-                )
-            if ready():
-                return time.monotonic() - started
+            self._fail_if_exited(container, what)
+            try:
+                if ready():
+                    return time.monotonic() - started
+            except StepFailed:  # it may have exited since: that is the error to report
+                self._fail_if_exited(container, what)
+                raise
             if time.monotonic() - started > timeout:
                 raise StepFailed(f"{what}: not ready after {timeout:.0f}s", self.logs(container))
             time.sleep(POLL_SECONDS)
+
+    def _fail_if_exited(self, container, what: str) -> None:
+        container.reload()
+        if container.status in ("exited", "dead"):
+            code = container.attrs["State"]["ExitCode"]
+            raise StepFailed(f"{what}: the container exited with code {code} before it was ready", self.logs(container))
 
     @staticmethod
     def logs(container) -> str:
