@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave the run's containers, volumes and network for inspection (then: migtest cleanup)",
     )
+    steps = commands.add_parser("steps", help="test each migration on its own: upgrade, downgrade, upgrade again")
+    steps.add_argument("-c", "--config", help=f"configuration file (default: {DEFAULT_CONFIG})")
+    steps.add_argument("--version", metavar="NAME", help="whose migrations to walk (default: the newest version)")
+    steps.add_argument("--from", dest="start", metavar="REV", help="start at this revision (default: base)")
+    steps.add_argument("--to", dest="end", metavar="REV", help="stop after this migration (default: the newest)")
+    steps.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
+    steps.add_argument("--database-url", metavar="URL", help="walk on this PostgreSQL or MySQL/MariaDB server")
     show = with_config(commands.add_parser("plan", help="print the scenarios without running them"))
     show.add_argument(
         "--format",
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        commands = {"run": _run, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
+        commands = {"run": _run, "steps": _steps, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
         return commands[args.command](args)
     except MigtestError as exc:
         print(mask(f"migtest: error: {exc}"), file=sys.stderr)
@@ -166,6 +173,16 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
         print(f"network ls with the same filter); remove them with: migtest cleanup --run {run_id}")
     return code
+
+
+def _steps(args: argparse.Namespace) -> int:
+    from migtest.reports.console import Console
+    from migtest.steps import StepRunner
+
+    config = load_config(args.config, database_url=args.database_url)
+    check_refs(config)
+    result = StepRunner(config, Console()).walk(args.version, args.start, args.end)
+    return _report(result, Path(args.report_dir) if args.report_dir else config.report.dir)
 
 
 def _merge(args: argparse.Namespace) -> int:

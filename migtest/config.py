@@ -40,6 +40,7 @@ class MigrationsConfig:
     upgrade: str | None = None
     downgrade: str | None = None
     current: str | None = None
+    history: str | None = None  # command: lists the migrations' targets, oldest first (step walk)
     schema: str | None = None
 
 
@@ -435,6 +436,7 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         upgrade=section.text("upgrade"),
         downgrade=section.text("downgrade"),
         current=section.text("current"),
+        history=section.text("history"),
         schema=section.text("schema"),
     )
     section.finish()

@@ -20,23 +20,11 @@ from migtest.errors import StepFailed
 from migtest.migrators import MigrationRun
 from migtest.results import ERROR, FAILED, WARNED, CheckResult, Location
 
-FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 SUBJECT = re.compile(r"(table|column) '([^']+)'")
 # What a finding's evidence says was done, and the words of a migration that do it.
 DEEDS = {"dropped": re.compile(r"\bdrop", re.IGNORECASE), "lost": re.compile(r"\b(delete|drop|truncate)", re.I)}
 PINNED = (FAILED, ERROR, WARNED)
 MIGRATING_CHECKS = ("migration", "install")  # the checks that report a failed migration
-
-
-def traceback_frame(output: str, root: Path) -> tuple[Path, int] | None:
-    """The innermost frame of a Python traceback that is in `root` and not in an installed package."""
-    frames = [(Path(m["file"]), int(m["line"])) for m in FRAME.finditer(output)]
-    inside = [(file, line) for file, line in frames if file.is_relative_to(root) and _own(file.relative_to(root))]
-    return inside[-1] if inside else None
-
-
-def _own(relative: Path) -> bool:
-    return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in relative.parts)
 
 
 def subject_line(files: tuple[Path, ...], evidence: list[str]) -> tuple[Path, int] | None:
@@ -102,10 +90,7 @@ class Locator:
             check.location = (self._in_tree(*mention, tree) if mention else None) or fallback
 
     def _failure(self, error: StepFailed, tree: Path) -> Location | None:
-        if error.file is not None:
-            return self._in_tree(error.file, error.line, tree)
-        frame = traceback_frame(error.output, tree)
-        return self._in_tree(*frame, tree) if frame else None
+        return self._in_tree(error.file, error.line, tree) if error.file is not None else None
 
     @staticmethod
     def _in_tree(file: Path, line: int | None, tree: Path) -> Location | None:

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from migtest.config import MatrixConfig, Version
 
-KINDS = ("fresh", "upgrade", "skip", "downgrade")
+KINDS = ("fresh", "upgrade", "skip", "downgrade", "step")  # step: one migration of `migtest steps`
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from migtest.errors import StepFailed
 from migtest.masking import mask
 
 TAIL_LINES = 40
+FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:
@@ -18,6 +20,24 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
     cut = len(kept) - lines
     body = "\n".join(kept[-lines:])
     return mask(f"... ({cut} earlier lines)\n{body}" if cut > 0 else body)
+
+
+def failed(message: str, output: str, root: Path) -> StepFailed:
+    """A failed command's error: its output's tail, and where in `root` a Python traceback in the
+    whole output points (found before the tail may cut it off)."""
+    frame = traceback_frame(output, root)
+    return StepFailed(message, tail(output), file=frame[0] if frame else None, line=frame[1] if frame else None)
+
+
+def traceback_frame(output: str, root: Path) -> tuple[Path, int] | None:
+    """The innermost frame of a Python traceback that is in `root` and not in an installed package."""
+    frames = [(Path(m["file"]), int(m["line"])) for m in FRAME.finditer(output)]
+    inside = [(file, line) for file, line in frames if file.is_relative_to(root) and _own(file.relative_to(root))]
+    return inside[-1] if inside else None
+
+
+def _own(relative: Path) -> bool:
+    return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in relative.parts)
 
 
 def split_command(command: str, placeholders: dict[str, str]) -> list[str]:
@@ -57,5 +77,5 @@ def run(
         output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
         raise StepFailed(f"{what}: still running after {timeout:.0f}s", tail(output)) from exc
     if done.returncode != 0:
-        raise StepFailed(f"{what}: exited with code {done.returncode}", tail(done.stdout))
+        raise failed(f"{what}: exited with code {done.returncode}", done.stdout, cwd)
     return done.stdout

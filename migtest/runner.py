@@ -33,7 +33,7 @@ from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
-from migtest.seeding import make_seeders
+from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
 from migtest.sources import Workspace, Workspaces
 from migtest.state import State, capture
@@ -100,6 +100,18 @@ class Runner:
 
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
+        with self._session():
+            results = self._run_all(scenarios)
+        return self._result([v.name for v in self.config.versions], results, started)
+
+    def _result(self, versions: list[str], results: list[ScenarioResult], started: float) -> RunResult:
+        seconds = time.perf_counter() - started
+        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root))
+
+    @contextmanager
+    def _session(self) -> Iterator[None]:
+        """The engine, migrator, seeders, database server and workspaces of one run; all closed,
+        and whatever the run made removed, however it ends."""
         containerized = [v for v in self.config.versions if v.containerized]
         self.stop = threading.Event()
         docker = self.docker = DockerEngine(keep=self.keep, interrupted=self.stop) if containerized else None
@@ -115,15 +127,13 @@ class Runner:
                 try:
                     for version in containerized:  # a missing image or a failing build stops the run first
                         self.workspaces.get(version.name)
-                    results = self._run_all(scenarios)
+                    yield
                 finally:
                     self.migrator.close()
                     self.server.close()
         finally:
             if docker is not None:
                 docker.remove_run()
-        versions = [v.name for v in self.config.versions]
-        return RunResult(str(self.config.path), versions, results, time.perf_counter() - started, str(self.config.root))
 
     def _run_all(self, scenarios: list[Scenario]) -> list[ScenarioResult]:
         """Leaving the pool waits for its threads, so on an interrupt (or an unexpected error in a
@@ -219,8 +229,8 @@ class Runner:
             self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, self.config.version(name).revision)
         return database
 
-    def _seed(self, attempt: _Attempt, name: str, database: Database) -> None:
-        for seeder in self.seeders:
+    def _seed(self, attempt: _Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
+        for seeder in self.seeders if seeders is None else seeders:
             try:
                 with self._phase(attempt, "seed") as phase:
                     phase.detail = seeder.seed(self.workspaces.get(name), database)

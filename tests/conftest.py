@@ -107,11 +107,12 @@ def run_migtest(
         if database_config is not None:
             use_database(config, database_config)
         report_dir = tmp_path / "report"
-        extra = ["--report-dir", str(report_dir)] if command == "run" else []
+        reports = command in ("run", "steps")
+        extra = ["--report-dir", str(report_dir)] if reports else []
         code = main([command, "-c", str(config), *extra, *args])
         captured = capsys.readouterr()
         results_file = report_dir / "results.json"
-        results = json.loads(results_file.read_text()) if command == "run" and results_file.exists() else None
+        results = json.loads(results_file.read_text()) if reports and results_file.exists() else None
         return Outcome(code, captured.out + captured.err, results, report_dir)
 
     return run

@@ -42,6 +42,10 @@ class Migrator(Protocol):
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         """Why this migrator cannot downgrade from `source` to `target`, or None if it can."""
 
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        """The migrations of the version's tree, oldest first, as targets `migrate` accepts (for
+        the step walk); ConfigError when the tool cannot list them."""
+
     def close(self) -> None:
         """Stop whatever the migrator keeps running between commands."""
 

@@ -25,7 +25,7 @@ from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.errors import StepFailed
 from migtest.migrators import MigrationRun
-from migtest.process import tail
+from migtest.process import failed, tail
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
@@ -101,6 +101,18 @@ class AlembicMigrator:
         self._busy: set[_Worker] = set()
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
+        lines = self._call(workspace, database, direction, target)
+        resolved = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
+        files = tuple(Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX))
+        log_text = "\n".join(line for line in lines if not line.startswith((RESOLVED_PREFIX, FILE_PREFIX)))
+        return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None, files=files)
+
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        lines = self._call(workspace, database, "history", "heads")
+        return [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
+
+    def _call(self, workspace: Workspace, database: Database, direction: str, target: str) -> list[str]:
+        """One request to a worker of the version's interpreter; the lines it printed."""
         ini = workspace.relocate(self.ini)
         what = f"alembic {direction} {target}"
         with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log") as log:
@@ -119,12 +131,8 @@ class AlembicMigrator:
                 code = worker.call(request, what)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:
-            raise StepFailed(f"{what}: exited with code {code}", tail(output))
-        lines = output.splitlines()
-        resolved = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
-        files = tuple(Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX))
-        log_text = "\n".join(line for line in lines if not line.startswith((RESOLVED_PREFIX, FILE_PREFIX)))
-        return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None, files=files)
+            raise failed(f"{what}: exited with code {code}", output, workspace.root)
+        return output.splitlines()
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         with database.connection() as connection:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
+from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.process import run, split_command
 from migtest.sources import Workspace
@@ -44,6 +45,16 @@ class CommandMigrator:
         if not self.config.downgrade:
             return "migrations.downgrade is not set, so this project cannot be rolled back by migtest"
         return None
+
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        """`migrations.history` prints the migrations' targets, one per line, oldest first."""
+        if not self.config.history:
+            raise ConfigError(
+                "a step walk needs a command that lists the migrations, oldest first, one per line",
+                key="migrations.history",
+            )
+        output = self._run(self.config.history, workspace, database, "", "migrations.history command")
+        return [line.strip() for line in output.splitlines() if line.strip()]
 
     def close(self) -> None:
         """Nothing runs between commands."""

@@ -9,6 +9,7 @@ import sqlalchemy
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
+from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.process import split_command
 from migtest.sources import Workspace
@@ -47,6 +48,13 @@ class OnStartMigrator:
         if not self.config.downgrade:
             return "migrations.downgrade is not set: an app that migrates on start rolls back by a command in its image"
         return None
+
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        raise ConfigError(
+            "the app migrates itself on start, always to its newest revision; a step walk needs "
+            "a migrator that takes a target (alembic, sql, or command with migrations.history)",
+            key="migrations.tool",
+        )
 
     def close(self) -> None:
         """Every container is removed when its step ends."""

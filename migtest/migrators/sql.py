@@ -350,6 +350,9 @@ class SqlMigrator:
             return f"no {kind} for version {', '.join(m.label for m in missing)}"
         return None
 
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        return [migration.label for migration in self._migrations(workspace)]
+
     def close(self) -> None:
         """Nothing runs between commands."""
 

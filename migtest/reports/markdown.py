@@ -13,6 +13,7 @@ from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, RunResult, S
 
 MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
 EVIDENCE_HEAD, EVIDENCE_TAIL = 10, 20
+SLOWEST = 3
 
 
 def render(result: RunResult) -> str:
@@ -20,7 +21,8 @@ def render(result: RunResult) -> str:
     verdict = "❌ migrations broke" if failed else "✅ every migration held"
     totals = ", ".join(f"{result.count(status)} {status}" for status in (PASSED, FAILED, SKIPPED))
     lines = [f"## migtest: {verdict}", "", f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s.", ""]
-    lines += _matrix(result)
+    steps = [scenario for scenario in result.scenarios if scenario.scenario.kind == "step"]
+    lines += _steps(steps) if steps else _matrix(result)
     lines += _figures(result)
     if failed:
         lines += ["", "### Failures", ""]
@@ -45,6 +47,28 @@ def _matrix(result: RunResult) -> list[str]:
         lines.append(f"| **{source}** | " + " | ".join(row) + " |")
     lines += ["", "Diagonal: fresh install. Above it: upgrades (and skips). Below it: downgrades."]
     return lines
+
+
+def _steps(steps: list[ScenarioResult]) -> list[str]:
+    """One row per migration, in order, with its own timings; the slowest upgrades marked."""
+    timed = [(_phase_seconds(step, "upgrade"), step.scenario.id) for step in steps]
+    slowest = {step_id for seconds, step_id in sorted(timed, reverse=True)[:SLOWEST] if seconds}
+    lines = ["| step | upgrade | downgrade | upgrade again | result |", "|---|---|---|---|---|"]
+    for step in steps:
+        upgrade = f"{_phase_seconds(step, 'upgrade'):.2f}s" + (" 🐢" if step.scenario.id in slowest else "")
+        verdict = f"{MARKS[step.status]} {step.status}"
+        cells = [upgrade, _timing(step, "downgrade"), _timing(step, "upgrade again"), verdict]
+        lines.append(f"| {step.scenario.source} → {step.scenario.target} | {' | '.join(cells)} |")
+    return [*lines, "", f"🐢: the {SLOWEST} slowest upgrades."]
+
+
+def _phase_seconds(scenario: ScenarioResult, name: str) -> float:
+    return sum(phase.seconds for phase in scenario.phases if phase.name == name)
+
+
+def _timing(scenario: ScenarioResult, name: str) -> str:
+    ran = any(phase.name == name for phase in scenario.phases)
+    return f"{_phase_seconds(scenario, name):.2f}s" if ran else "·"
 
 
 def _figures(result: RunResult) -> list[str]:

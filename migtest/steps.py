@@ -1,0 +1,151 @@
+"""`migtest steps`: every migration of a version's history on its own, in order, on one database.
+
+For each migration N: seed, capture, upgrade N-1 -> N, capture, check that the migration
+reached N and lost no row or value; then, where the migrator can, downgrade N -> N-1 and check
+that the schema is what it was at N-1, and upgrade again to go on. Each step is a scenario of its
+own in every report, so the slowest migrations and the first broken one stand out. A step whose
+database is left in an unknown state (a migration, a downgrade or the upgrade after it failed)
+ends the walk: the steps after it are reported as not run.
+
+Data: the walk starts from an empty database, so a release's seed file (`seed.sql`,
+`seed.command`) is loaded once, at the first step the walk starts from that release's revision;
+`seed.generate` inserts new rows before every step, into the schema as it is then.
+"""
+
+from __future__ import annotations
+
+import time
+
+from migtest.checks import CheckContext, data, migration
+from migtest.checks.schema import diff_states
+from migtest.databases import Database
+from migtest.errors import ConfigError, StepFailed
+from migtest.migrators import DOWNGRADE, UPGRADE
+from migtest.plan import Scenario
+from migtest.results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, ScenarioResult
+from migtest.runner import Runner, _Aborted, _Attempt
+from migtest.sources import Workspace
+
+BASE = "base"
+STEP = "step"
+
+
+def select_steps(history: list[str], start: str | None, end: str | None) -> list[tuple[str, str]]:
+    """The (before, target) pairs from `start` (a revision the walk starts at, default base) up to
+    `end` (the last migration to apply, default the newest)."""
+    points = [BASE, *history]
+    first = _index(points, start, "--from") if start else 0
+    last = _index(points, end, "--to") if end else len(points) - 1
+    if last <= first:
+        raise ConfigError(f"--to {points[last]} is not after --from {points[first]}", key="--to")
+    return list(zip(points[first:last], points[first + 1 : last + 1]))
+
+
+def _index(points: list[str], revision: str, option: str) -> int:
+    if revision not in points:
+        raise ConfigError(f"no migration '{revision}' in the history: {', '.join(points)}", key=option)
+    return points.index(revision)
+
+
+class StepRunner(Runner):
+    def walk(self, version: str | None = None, start: str | None = None, end: str | None = None) -> RunResult:
+        """Walk the history of `version` (default the newest) between `start` and `end`."""
+        started = time.perf_counter()
+        name = version or self.config.versions[-1].name
+        if name not in {v.name for v in self.config.versions}:
+            raise ConfigError(f"no version '{name}' in {self.config.path}", key="--version")
+        with self._session():
+            workspace = self.workspaces.get(name)
+            database = self.server.create("steps")
+            try:
+                history = self.migrator.history(workspace, database)
+                steps = select_steps(history, start, end)
+                results = self._walk(workspace, database, steps)
+            finally:
+                self.server.drop(database)
+        return self._result([BASE, *history], results, started)
+
+    def _walk(self, workspace: Workspace, database: Database, steps: list[tuple[str, str]]) -> list[ScenarioResult]:
+        results: list[ScenarioResult] = []
+        broken: str | None = None
+        releases = {v.revision: v.name for v in self.config.versions}
+        seeded_release = False
+        for index, (before, target) in enumerate(steps, 1):
+            scenario = Scenario(STEP, before, target)
+            self.progress.scenario_started(scenario, index, len(steps))
+            attempt = _Attempt(scenario, ScenarioResult(scenario))
+            if broken is not None:
+                attempt.result.checks.append(CheckResult("migration", SKIPPED, f"not run: {broken}"))
+            else:
+                if index == 1 and before != BASE:
+                    self._prepare(attempt, workspace, database, before)
+                release = releases.get(before) if not seeded_release else None
+                seeded_release = seeded_release or release is not None
+                broken = self._step(attempt, workspace, database, release)
+            self.progress.scenario_finished(attempt.result)
+            results.append(attempt.result)
+        return results
+
+    def _prepare(self, attempt: _Attempt, workspace: Workspace, database: Database, start: str) -> None:
+        with self._phase(attempt, f"upgrade to {start} (the walk's start)"):
+            self.migrator.migrate(workspace, database, UPGRADE, start)
+
+    def _step(self, attempt: _Attempt, workspace: Workspace, database: Database, release: str | None) -> str | None:
+        """Run one step; why the walk cannot go on after it, or None."""
+        scenario, name = attempt.scenario, workspace.version.name
+        context = CheckContext(scenario, self.config.checks, expected_revision=scenario.target)
+        try:
+            seeders = [s for s in self.seeders if getattr(s, "every_step", False) or release is not None]
+            self._seed(attempt, release or name, database, seeders)
+            with self._phase(attempt, "capture before"):
+                context.before = self._capture(database, name)
+            try:
+                with self._phase(attempt, UPGRADE):
+                    context.migration_run = self.migrator.migrate(workspace, database, UPGRADE, scenario.target)
+                with self._phase(attempt, "capture after"):
+                    context.after = self._capture(database, name)
+            except StepFailed as exc:
+                context.migration_error = exc
+        except StepFailed as exc:
+            attempt.result.checks.append(CheckResult("run", FAILED, str(exc), [exc.output] if exc.output else []))
+            return f"step {scenario.id} could not run"
+        except _Aborted:
+            return f"step {scenario.id} could not be seeded"
+        checks = [*migration.check(context), *data.rows(context), *data.content(context)]
+        error = context.migration_error
+        if error is None and context.after is not None:
+            round_trip, error = self._round_trip(attempt, workspace, database, context)
+            checks += round_trip
+        self.locator.pin(checks, version=name, tree=workspace.root, error=error, run=context.migration_run)
+        attempt.result.checks += checks
+        return f"step {scenario.id} failed" if error is not None else None
+
+    def _round_trip(
+        self, attempt: _Attempt, workspace: Workspace, database: Database, context: CheckContext
+    ) -> tuple[list[CheckResult], StepFailed | None]:
+        """Downgrade N -> N-1, compare the schema with N-1's, upgrade again; the checks, and the
+        error that leaves the database in an unknown state."""
+        before, target = context.scenario.source, context.scenario.target
+        assert before is not None and context.before is not None
+        blocker = self.migrator.downgrade_blocker(workspace, target, before)
+        if blocker:
+            return [CheckResult("downgrade", SKIPPED, f"cannot downgrade: {blocker}")], None
+        try:
+            with self._phase(attempt, DOWNGRADE):
+                self.migrator.migrate(workspace, database, DOWNGRADE, before)
+            with self._phase(attempt, "capture downgraded"):
+                downgraded = self._capture(database, workspace.version.name, with_data=False)
+        except StepFailed as exc:
+            return [CheckResult("downgrade", FAILED, str(exc), [exc.output] if exc.output else [])], exc
+        differences = diff_states(context.before, downgraded)
+        if differences:
+            summary = f"{len(differences)} difference(s) from the schema at {before}"
+            checks = [CheckResult("downgrade", FAILED, summary, differences)]
+        else:
+            checks = [CheckResult("downgrade", PASSED, f"back to the schema at {before}")]
+        try:
+            with self._phase(attempt, "upgrade again"):
+                self.migrator.migrate(workspace, database, UPGRADE, target)
+        except StepFailed as exc:
+            return [*checks, CheckResult("upgrade again", FAILED, str(exc), [exc.output] if exc.output else [])], exc
+        return checks, None

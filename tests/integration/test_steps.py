@@ -1,0 +1,121 @@
+"""`migtest steps`: each migration of the history upgraded, downgraded and upgraded again on its
+own, on every engine. The examples' histories pass; each way a single migration can be wrong is
+caught by the named check at that step, and a step that leaves the database unusable ends the walk.
+"""
+
+from __future__ import annotations
+
+import pytest
+from integration_support import failed
+
+from migtest.cli import EXIT_OK, EXIT_USAGE
+
+pytestmark = pytest.mark.engines
+
+
+def statuses(outcome) -> dict[str, str]:
+    return {scenario["id"]: scenario["status"] for scenario in outcome.results["scenarios"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [
+        ("alembic-shop", ["base-to-0001_initial", "0008_order_status-to-0009_lowercase_emails"]),
+        ("flyway-shop", ["base-to-1", "4-to-5"]),
+    ],
+)
+def test_example_histories_pass_step_by_step(project, run_migtest, name, steps):
+    outcome = run_migtest(project(name) / "migtest.yml", command="steps")
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    ids = list(statuses(outcome))
+    assert ids[0] == f"step-{steps[0]}" and ids[-1] == f"step-{steps[1]}"
+    assert set(statuses(outcome).values()) == {"passed"}
+    for scenario in outcome.results["scenarios"]:
+        checks = {check["name"]: check["status"] for check in scenario["checks"]}
+        assert checks == dict.fromkeys(["migration", "rows", "content", "downgrade"], "passed"), scenario["id"]
+        phases = [phase["name"] for phase in scenario["phases"]]
+        assert phases[-6:] == ["capture before", "upgrade", "capture after", "downgrade", "capture downgraded",
+                               "upgrade again"]  # fmt: skip
+    seeded = [s["id"] for s in outcome.results["scenarios"] if any(p["name"] == "seed" for p in s["phases"])]
+    assert len(seeded) == 1  # the first release's data, where the walk passes its revision
+    summary = (outcome.report_dir / "summary.md").read_text()
+    assert "| step | upgrade | downgrade | upgrade again | result |" in summary and "🐢" in summary
+
+
+def test_from_and_to_limit_the_walk(project, run_migtest):
+    config = project("flyway-shop") / "migtest.yml"
+    outcome = run_migtest(config, "--from", "2", "--to", "4", command="steps")
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert list(statuses(outcome)) == ["step-2-to-3", "step-3-to-4"]
+    first = outcome.scenario("step-2-to-3")
+    assert first["phases"][0]["name"] == "upgrade to 2 (the walk's start)"
+    bad = run_migtest(config, "--from", "4", "--to", "2", command="steps")
+    assert bad.exit_code == EXIT_USAGE and "key '--to': --to 2 is not after --from 4" in bad.output
+    unknown = run_migtest(config, "--to", "9", command="steps")
+    assert (
+        unknown.exit_code == EXIT_USAGE and "key '--to': no migration '9' in the history: base, 1, 2" in unknown.output
+    )
+
+
+def test_step_that_drops_data_fails_content_there_and_the_walk_goes_on(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")  # 1.0 seeds users; V2 adds nickname
+    project.write("migrations/V3__drop_email.sql", "ALTER TABLE users DROP COLUMN email;")
+    project.write("migrations/U3__drop_email.sql", "ALTER TABLE users ADD COLUMN email VARCHAR(100);")
+    project.write("migrations/V4__tags.sql", "CREATE TABLE tags (id INTEGER PRIMARY KEY);")
+    project.write("migrations/U4__tags.sql", "DROP TABLE tags;")
+    outcome = run_migtest(project.config, command="steps")
+
+    content = failed(outcome, "step-2-to-3", "content")["content"]
+    assert content["evidence"][0].startswith("table 'users': column 'email' dropped while")
+    assert content["location"] == {"path": "migrations/V3__drop_email.sql", "line": 1}
+    assert statuses(outcome) == {
+        "step-base-to-1": "passed",
+        "step-1-to-2": "passed",
+        "step-2-to-3": "failed",
+        "step-3-to-4": "passed",
+    }
+
+
+def test_failing_migration_ends_the_walk(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")
+    project.write("migrations/V3__bad.sql", "ALTER TABLE users ADD COLUMN age INTEGER;\nUPDATE users SET age = nope;")
+    project.write("migrations/V4__later.sql", "CREATE TABLE later (id INTEGER PRIMARY KEY);")
+    outcome = run_migtest(project.config, command="steps")
+
+    migration = failed(outcome, "step-2-to-3", "migration")["migration"]
+    assert migration["summary"].startswith("V3__bad.sql: statement 2 of 2 failed")
+    assert migration["location"] == {"path": "migrations/V3__bad.sql", "line": 2}
+    later = outcome.scenario("step-3-to-4")
+    assert later["status"] == "skipped"
+    assert later["checks"][0]["summary"] == "not run: step step-2-to-3 failed"
+
+
+def test_downgrade_that_leaves_schema_behind_fails_downgrade_and_ends_the_walk(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")
+    project.write("migrations/V3__index.sql", "CREATE INDEX ix_users_email ON users (email);")  # no undo file
+    project.write("migrations/V4__table.sql", "CREATE TABLE later (id INTEGER PRIMARY KEY);")
+    project.write("migrations/U4__table.sql", "SELECT 1;")  # forgets the table
+    project.write("migrations/V5__more.sql", "CREATE TABLE more (id INTEGER PRIMARY KEY);")
+    outcome = run_migtest(project.config, command="steps")
+
+    assert outcome.check("step-2-to-3", "downgrade")["summary"] == "cannot downgrade: no undo file for version 3"
+    assert outcome.scenario("step-2-to-3")["status"] == "passed"
+    checks = failed(outcome, "step-3-to-4", "downgrade", "upgrade again")
+    assert checks["downgrade"]["summary"] == "1 difference(s) from the schema at 3"
+    assert checks["downgrade"]["evidence"] == ["table 'later': present after migrating, not in a fresh install"]
+    assert "V4__table.sql" in checks["upgrade again"]["summary"]  # the table is still there
+    assert outcome.scenario("step-4-to-5")["status"] == "skipped"
+
+
+def test_alembic_step_with_a_downgrade_that_does_nothing_fails_downgrade(fixture_project, run_migtest):
+    project = fixture_project("alembic-base")
+    project.revision("0003", "0002", 'op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True))')
+    project.add_version("2.0", "0003")
+    outcome = run_migtest(project.config, command="steps")
+
+    checks = failed(outcome, "step-0002-to-0003", "downgrade", "upgrade again")
+    assert checks["downgrade"]["evidence"][0] == "table 'tags': present after migrating, not in a fresh install"
+    assert "already exists" in checks["upgrade again"]["evidence"][0]
+    assert list(statuses(outcome)) == ["step-base-to-0001", "step-0001-to-0002", "step-0002-to-0003"]
