@@ -161,11 +161,11 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from migtest.reports.console import Console
     from migtest.reports.ordered import InPlanOrder
-    from migtest.runner import Runner
+    from migtest.steps import StepRunner
 
     config, scenarios = _scenarios(args)
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
-    runner = Runner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
+    runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
     result = runner.run(scenarios)
     code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir)
     if runner.docker is not None and args.keep:

@@ -23,7 +23,7 @@ URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "maria
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
-TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report")
+TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 
@@ -184,6 +184,15 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class StepsConfig:
+    """Step tests written by users: one file per migration or group (YAML or Python) in `dir`;
+    run by `migtest steps`, and by `migtest run` too when `run` is set."""
+
+    dir: Path
+    run: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -194,6 +203,7 @@ class Config:
     seed: SeedConfig
     checks: ChecksConfig
     report: ReportConfig
+    steps: StepsConfig
     app: AppConfig | None = None
     verify: VerifyConfig = field(default_factory=VerifyConfig)
 
@@ -366,11 +376,22 @@ def parse_config(data: Any, file: Path) -> Config:
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
     report.finish()
+    steps = _steps(top.section("steps"), root)
     top.finish()
     _check_containers(top, database, migrations, versions, app, seed, verify)
     return Config(
-        file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), app, verify
+        file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
     )
+
+
+def _steps(section: _Section, root: Path) -> StepsConfig:
+    """The default folder may be absent (no step tests); a folder named in the file must exist."""
+    named = section.text("dir")
+    result = StepsConfig(root / (named or "migtest/steps"), section.flag("run", False))
+    section.finish()
+    if named and not result.dir.is_dir():
+        raise section.error(f"directory not found: {result.dir}", "dir")
+    return result
 
 
 def _check_containers(

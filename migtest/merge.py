@@ -40,7 +40,10 @@ def merge(paths: list[Path]) -> RunResult:
     return RunResult(first.config, versions, scenarios, max(run.seconds for _path, run in runs), first.root)
 
 
-def _plan_order(result: ScenarioResult, versions: list[str]) -> tuple[int, int, int]:
+def _plan_order(result: ScenarioResult, versions: list[str]) -> tuple[int, int, int, str]:
     scenario = result.scenario
-    source = versions.index(scenario.source) if scenario.source in versions else -1
-    return KINDS.index(scenario.kind), source, versions.index(scenario.target)
+
+    def position(name: str | None) -> int:
+        return versions.index(name) if name in versions else -1
+
+    return KINDS.index(scenario.kind), position(scenario.source), position(scenario.target), scenario.name or ""

@@ -8,7 +8,8 @@ from itertools import pairwise
 
 from migtest.config import MatrixConfig, Version
 
-KINDS = ("fresh", "upgrade", "skip", "downgrade", "step")  # step: one migration of `migtest steps`
+# step: one migration of `migtest steps`; test: a step test written by users (steptests.py)
+KINDS = ("fresh", "upgrade", "skip", "downgrade", "step", "test")
 
 
 @dataclass(frozen=True)
@@ -16,21 +17,27 @@ class Scenario:
     kind: str
     source: str | None
     target: str
+    name: str | None = None  # a step test's: its file name
 
     @property
     def id(self) -> str:
+        if self.name is not None:
+            return f"{self.kind}-{self.name}"
         if self.source is None:
             return f"fresh-{self.target}"
         return f"{self.kind}-{self.source}-to-{self.target}"
 
     @property
     def title(self) -> str:
+        if self.name is not None:
+            return f"step test {self.name} ({self.source} -> {self.target})"
         if self.source is None:
             return f"fresh install of {self.target}"
         return f"{self.kind} {self.source} -> {self.target}"
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"id": self.id, "kind": self.kind, "from": self.source, "to": self.target}
+        named = {"name": self.name} if self.name is not None else {}
+        return {"id": self.id, "kind": self.kind, "from": self.source, "to": self.target, **named}
 
 
 def plan(versions: tuple[Version, ...], matrix: MatrixConfig) -> list[Scenario]:

@@ -83,7 +83,7 @@ class ScenarioResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
         return cls(
-            Scenario(data["kind"], data["from"], data["to"]),
+            Scenario(data["kind"], data["from"], data["to"], data.get("name")),
             [Phase(**phase) for phase in data["phases"]],
             [CheckResult.from_dict(check) for check in data["checks"]],
         )

@@ -10,24 +10,43 @@ ends the walk: the steps after it are reported as not run.
 Data: the walk starts from an empty database, so a release's seed file (`seed.sql`,
 `seed.command`) is loaded once, at the first step the walk starts from that release's revision;
 `seed.generate` inserts new rows before every step, into the schema as it is then.
+
+Then the step tests of `steps.dir` (steptests.py) run, each on a database of its own: brought to
+its `before` revision, given its rows, migrated to its `target`, and checked as it says. They run
+with `migtest run` too when `steps.run` is set.
 """
 
 from __future__ import annotations
 
 import time
+import traceback
+from collections.abc import Callable
 
 from migtest.checks import CheckContext, data, migration
 from migtest.checks.schema import diff_states
 from migtest.databases import Database
+from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
-from migtest.plan import Scenario
-from migtest.results import FAILED, PASSED, SKIPPED, CheckResult, RunResult, ScenarioResult
+from migtest.plan import Scenario, safe_name
+from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
 from migtest.runner import Runner, _Aborted, _Attempt
 from migtest.sources import Workspace
+from migtest.steptests import StepTest, discover
 
 BASE = "base"
-STEP = "step"
+STEP, TEST = "step", "test"
+
+
+def _check_revisions(tests: list[StepTest], history: list[str]) -> None:
+    """Every step test names revisions of the history, before any database is touched."""
+    points = [BASE, *history]
+    for test in tests:
+        for key in ("before", "target"):
+            if getattr(test, key) not in points:
+                raise ConfigError(
+                    f"'{getattr(test, key)}' is not in the history: {', '.join(points)}", file=str(test.path), key=key
+                )
 
 
 def select_steps(history: list[str], start: str | None, end: str | None) -> list[tuple[str, str]]:
@@ -49,30 +68,125 @@ def _index(points: list[str], revision: str, option: str) -> int:
 
 class StepRunner(Runner):
     def walk(self, version: str | None = None, start: str | None = None, end: str | None = None) -> RunResult:
-        """Walk the history of `version` (default the newest) between `start` and `end`."""
+        """Walk the history of `version` (default the newest) between `start` and `end`, then
+        run the step tests."""
         started = time.perf_counter()
         name = version or self.config.versions[-1].name
         if name not in {v.name for v in self.config.versions}:
             raise ConfigError(f"no version '{name}' in {self.config.path}", key="--version")
+        tests = discover(self.config.steps.dir)
         with self._session():
             workspace = self.workspaces.get(name)
             database = self.server.create("steps")
             try:
                 history = self.migrator.history(workspace, database)
                 steps = select_steps(history, start, end)
-                results = self._walk(workspace, database, steps)
+                _check_revisions(tests, history)
+                results = self._walk(workspace, database, steps, len(tests))
             finally:
                 self.server.drop(database)
+            results += self._tests(workspace, tests, history, len(steps))
         return self._result([BASE, *history], results, started)
 
-    def _walk(self, workspace: Workspace, database: Database, steps: list[tuple[str, str]]) -> list[ScenarioResult]:
+    def run(self, scenarios: list[Scenario]) -> RunResult:
+        """The scenarios, then (with `steps.run`) the step tests on the newest version's history."""
+        if not self.config.steps.run:
+            return super().run(scenarios)
+        started = time.perf_counter()
+        tests = discover(self.config.steps.dir)
+        with self._session():
+            results = self._run_all(scenarios)
+            workspace = self.workspaces.get(self.config.versions[-1].name)
+            database = self.server.create("step-tests-history")
+            try:
+                history = self.migrator.history(workspace, database)
+            finally:
+                self.server.drop(database)
+            _check_revisions(tests, history)
+            results += self._tests(workspace, tests, history, len(scenarios))
+        return self._result([v.name for v in self.config.versions], results, started)
+
+    def _tests(
+        self, workspace: Workspace, tests: list[StepTest], history: list[str], done: int
+    ) -> list[ScenarioResult]:
+        total = done + len(tests)
+        return [self._test(workspace, test, history, done + index, total) for index, test in enumerate(tests, 1)]
+
+    def _test(self, workspace: Workspace, test: StepTest, history: list[str], index: int, total: int) -> ScenarioResult:
+        """One step test on a database of its own, dropped after it."""
+        scenario = Scenario(TEST, test.before, test.target, test.name)
+        self.progress.scenario_started(scenario, index, total)
+        attempt = _Attempt(scenario, ScenarioResult(scenario))
+        database = self.server.create(f"test-{safe_name(test.name)}")
+        engine = database.connect()
+        try:
+            checks = self._run_test(attempt, workspace, test, database, DatabaseHelper(engine), history)
+        finally:
+            engine.dispose()
+            self.server.drop(database)
+        if test.path.is_relative_to(self.config.root):
+            location = Location(test.path.relative_to(self.config.root).as_posix())
+            for check in checks:
+                check.location = check.location or (location if check.noteworthy else None)
+        attempt.result.checks += checks
+        self.progress.scenario_finished(attempt.result)
+        return attempt.result
+
+    def _run_test(
+        self,
+        attempt: _Attempt,
+        workspace: Workspace,
+        test: StepTest,
+        database: Database,
+        db: DatabaseHelper,
+        history: list[str],
+    ) -> list[CheckResult]:
+        points = [BASE, *history]
+        direction = DOWNGRADE if points.index(test.target) < points.index(test.before) else UPGRADE
+        try:
+            if test.before != BASE:
+                with self._phase(attempt, f"upgrade to {test.before}"):
+                    self.migrator.migrate(workspace, database, UPGRADE, test.before)
+            with self._phase(attempt, "before") as phase:
+                phase.detail = test.path.name
+                _as_step(test.prepare, db, "before")
+        except StepFailed as exc:
+            return [CheckResult("before", ERROR, str(exc), [exc.output] if exc.output else [])]
+        error = None
+        try:
+            with self._phase(attempt, direction):
+                self.migrator.migrate(workspace, database, direction, test.target)
+        except StepFailed as exc:
+            error = exc
+        return self._expectation(test, error, db)
+
+    @staticmethod
+    def _expectation(test: StepTest, error: StepFailed | None, db: DatabaseHelper) -> list[CheckResult]:
+        """The migration failed as `expect_error` says, or succeeded and the test's checks held."""
+        expected = test.expect_error
+        if expected is not None:
+            if error is None:
+                summary = f"the migration succeeded; expected it to fail with '{expected}'"
+                return [CheckResult("expect_error", FAILED, summary)]
+            if expected not in f"{error}\n{error.output}":
+                summary = f"failed, but not with '{expected}': {error}"
+                return [CheckResult("expect_error", FAILED, summary, [error.output])]
+            return [CheckResult("expect_error", PASSED, f"failed as expected: {error}")]
+        if error is not None:
+            return [CheckResult("migration", FAILED, str(error), [error.output] if error.output else [])]
+        return [CheckResult("migration", PASSED, f"reached {test.target}"), *test.verify(db)]
+
+    def _walk(
+        self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int
+    ) -> list[ScenarioResult]:
+        """`more`: the scenarios (step tests) counted after the walk's."""
         results: list[ScenarioResult] = []
         broken: str | None = None
         releases = {v.revision: v.name for v in self.config.versions}
         seeded_release = False
         for index, (before, target) in enumerate(steps, 1):
             scenario = Scenario(STEP, before, target)
-            self.progress.scenario_started(scenario, index, len(steps))
+            self.progress.scenario_started(scenario, index, len(steps) + more)
             attempt = _Attempt(scenario, ScenarioResult(scenario))
             if broken is not None:
                 attempt.result.checks.append(CheckResult("migration", SKIPPED, f"not run: {broken}"))
@@ -149,3 +263,11 @@ class StepRunner(Runner):
         except StepFailed as exc:
             return [*checks, CheckResult("upgrade again", FAILED, str(exc), [exc.output] if exc.output else [])], exc
         return checks, None
+
+
+def _as_step(hook: Callable[[DatabaseHelper], None], db: DatabaseHelper, what: str) -> None:
+    """Run the test's own code; whatever it raises fails the step with its traceback."""
+    try:
+        hook(db)
+    except Exception as exc:
+        raise StepFailed(f"{what}: {type(exc).__name__}: {exc}", traceback.format_exc()) from exc

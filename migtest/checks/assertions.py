@@ -26,14 +26,14 @@ def check(context: CheckContext) -> list[CheckResult]:
         expected = [list(row) for row in assertion.expect]
         if isinstance(got, dict):
             results.append(CheckResult(name, FAILED, f"query failed: {got['error']}", [assertion.query]))
-        elif _rows_equal(got, expected, context.options.float_tolerance):
+        elif rows_equal(got, expected, context.options.float_tolerance):
             results.append(CheckResult(name, PASSED, f"returned {expected}"))
         else:
             results.append(CheckResult(name, FAILED, f"expected {expected}, got {got}", [assertion.query]))
     return results
 
 
-def _rows_equal(got: list[list[Any]], expected: list[list[Any]], tolerance: float) -> bool:
+def rows_equal(got: list[list[Any]], expected: list[list[Any]], tolerance: float) -> bool:
     return len(got) == len(expected) and all(
         len(a) == len(b) and all(same_value(x, y, tolerance) for x, y in zip(a, b)) for a, b in zip(got, expected)
     )

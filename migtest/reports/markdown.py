@@ -22,7 +22,9 @@ def render(result: RunResult) -> str:
     totals = ", ".join(f"{result.count(status)} {status}" for status in (PASSED, FAILED, SKIPPED))
     lines = [f"## migtest: {verdict}", "", f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s.", ""]
     steps = [scenario for scenario in result.scenarios if scenario.scenario.kind == "step"]
+    tests = [scenario for scenario in result.scenarios if scenario.scenario.kind == "test"]
     lines += _steps(steps) if steps else _matrix(result)
+    lines += _tests(tests) if tests else []
     lines += _figures(result)
     if failed:
         lines += ["", "### Failures", ""]
@@ -52,14 +54,25 @@ def _matrix(result: RunResult) -> list[str]:
 def _steps(steps: list[ScenarioResult]) -> list[str]:
     """One row per migration, in order, with its own timings; the slowest upgrades marked."""
     timed = [(_phase_seconds(step, "upgrade"), step.scenario.id) for step in steps]
-    slowest = {step_id for seconds, step_id in sorted(timed, reverse=True)[:SLOWEST] if seconds}
+    ranked = sorted(timed, reverse=True)[:SLOWEST] if len(steps) > SLOWEST else []
+    slowest = {step_id for _seconds, step_id in ranked}
     lines = ["| step | upgrade | downgrade | upgrade again | result |", "|---|---|---|---|---|"]
     for step in steps:
         upgrade = f"{_phase_seconds(step, 'upgrade'):.2f}s" + (" 🐢" if step.scenario.id in slowest else "")
         verdict = f"{MARKS[step.status]} {step.status}"
         cells = [upgrade, _timing(step, "downgrade"), _timing(step, "upgrade again"), verdict]
         lines.append(f"| {step.scenario.source} → {step.scenario.target} | {' | '.join(cells)} |")
-    return [*lines, "", f"🐢: the {SLOWEST} slowest upgrades."]
+    return [*lines, "", f"🐢: the {SLOWEST} slowest upgrades."] if slowest else lines
+
+
+def _tests(tests: list[ScenarioResult]) -> list[str]:
+    lines = ["", "| step test | migrates | result |", "|---|---|---|"]
+    for test in tests:
+        scenario = test.scenario
+        lines.append(
+            f"| {scenario.name} | {scenario.source} → {scenario.target} | {MARKS[test.status]} {test.status} |"
+        )
+    return lines
 
 
 def _phase_seconds(scenario: ScenarioResult, name: str) -> float:

@@ -1,0 +1,161 @@
+"""Step tests written by users, one small file per migration or group of migrations in
+`steps.dir` (default migtest/steps/), so that a new migration means a new file:
+
+YAML (`*.yml`, `*.yaml`):
+
+    before: "0002"            # the database is brought here first
+    target: "0003"            # then migrated to here
+    insert:                   # rows put in at `before`, table by table
+      users: [{id: 1, email: "Ada@Example.com"}]
+    assert:                   # after the migration: each query must return these rows
+      - query: SELECT email FROM users
+        expect: [["ada@example.com"]]
+    expect_error: "UNIQUE"    # or: the migration must fail, its error containing this text
+
+Python (`*.py`): module constants BEFORE, TARGET (and EXPECT_ERROR), and functions
+`before(db)` and `after(db)` receiving a DatabaseHelper (insert, rows, one, execute); an
+AssertionError in `after` fails the test. Files starting with `_` are not tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migtest.checks.assertions import rows_equal
+from migtest.config import SqlAssertion
+from migtest.db_helper import DatabaseHelper
+from migtest.errors import ConfigError
+from migtest.results import ERROR, FAILED, PASSED, CheckResult
+from migtest.state import run_queries
+
+YAML_SUFFIXES = (".yml", ".yaml")
+YAML_KEYS = ("before", "target", "insert", "assert", "expect_error")
+FLOAT_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class StepTest:
+    name: str
+    path: Path
+    before: str
+    target: str
+    expect_error: str | None = None
+    prepare: Callable[[DatabaseHelper], None] = field(default=lambda db: None, compare=False)
+    verify: Callable[[DatabaseHelper], list[CheckResult]] = field(default=lambda db: [], compare=False)
+
+
+def discover(directory: Path) -> list[StepTest]:
+    """The step tests of the folder, by file name; none when it does not exist."""
+    if not directory.is_dir():
+        return []
+    files = sorted(p for p in directory.iterdir() if p.suffix in (*YAML_SUFFIXES, ".py") and p.name[0] not in "_.")
+    return [_yaml_test(path) if path.suffix in YAML_SUFFIXES else _python_test(path) for path in files]
+
+
+def _yaml_test(path: Path) -> StepTest:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("a step test is a mapping with before, target and insert or assert", file=str(path))
+    unknown = sorted(set(map(str, data)) - set(YAML_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown key (expected {', '.join(YAML_KEYS)})", file=str(path), key=unknown[0])
+    before, target = (_revision(data, key, path) for key in ("before", "target"))
+    inserts = data.get("insert") or {}
+    if not isinstance(inserts, dict) or not all(isinstance(rows, list) for rows in inserts.values()):
+        raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
+    assertions = [_assertion(item, index, path) for index, item in enumerate(data.get("assert") or [])]
+    expect_error = data.get("expect_error")
+
+    def prepare(db: DatabaseHelper) -> None:
+        for table, rows in inserts.items():
+            db.insert(str(table), rows)
+
+    def verify(db: DatabaseHelper) -> list[CheckResult]:
+        with db.engine.connect() as connection:
+            got = run_queries(connection, assertions)
+        return [_assertion_result(assertion, got[assertion.name]) for assertion in assertions]
+
+    return StepTest(path.stem, path, before, target, str(expect_error) if expect_error else None, prepare, verify)
+
+
+def _revision(data: dict[str, Any], key: str, path: Path) -> str:
+    if data.get(key) in (None, ""):
+        raise ConfigError(
+            "missing: the revision the test starts at (before) and migrates to (target)", file=str(path), key=key
+        )
+    return str(data[key])
+
+
+def _assertion(item: Any, index: int, path: Path) -> SqlAssertion:
+    key = f"assert[{index}]"
+    if not isinstance(item, dict) or not isinstance(item.get("query"), str):
+        raise ConfigError("needs a query and the rows to expect", file=str(path), key=key)
+    expect = item.get("expect", [])
+    if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
+        raise ConfigError("expect must be a list of rows, e.g. [[1, 'a']]", file=str(path), key=f"{key}.expect")
+    return SqlAssertion(str(item.get("name") or item["query"]), item["query"], tuple(tuple(row) for row in expect))
+
+
+def _assertion_result(assertion: SqlAssertion, got: Any) -> CheckResult:
+    name, expected = f"sql: {assertion.name}", [list(row) for row in assertion.expect]
+    if isinstance(got, dict):
+        return CheckResult(name, FAILED, f"query failed: {got['error']}", [assertion.query])
+    if rows_equal(got, expected, FLOAT_TOLERANCE):
+        return CheckResult(name, PASSED, f"returned {expected}")
+    return CheckResult(name, FAILED, f"expected {expected}, got {got}", [assertion.query])
+
+
+def _python_test(path: Path) -> StepTest:
+    spec = importlib.util.spec_from_file_location(f"migtest_step_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == str(path)]
+        where = f" (line {lines[-1]})" if lines else ""
+        raise ConfigError(f"cannot import{where}: {type(exc).__name__}: {exc}", file=str(path)) from exc
+    revisions = {key: getattr(module, key.upper(), None) for key in ("before", "target")}
+    for key, value in revisions.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError("the module must set it to a revision", file=str(path), key=key.upper())
+    before_hook = getattr(module, "before", None) if callable(getattr(module, "before", None)) else None
+    after_hook = getattr(module, "after", None) if callable(getattr(module, "after", None)) else None
+
+    def verify(db: DatabaseHelper) -> list[CheckResult]:
+        if after_hook is None:
+            return []
+        try:
+            after_hook(db)
+        except AssertionError as exc:
+            return [CheckResult("after", FAILED, str(exc) or "assertion failed", [_own_frames(path)])]
+        except Exception as exc:
+            return [CheckResult("after", ERROR, f"{type(exc).__name__}: {exc}", [_own_frames(path)])]
+        return [CheckResult("after", PASSED, "after(db) held")]
+
+    return StepTest(
+        path.stem,
+        path,
+        revisions["before"],
+        revisions["target"],
+        getattr(module, "EXPECT_ERROR", None),
+        before_hook or (lambda db: None),
+        verify,
+    )
+
+
+def _own_frames(path: Path) -> str:
+    """The current exception's traceback from the test file on (migtest's own frames left out)."""
+    lines = traceback.format_exc().splitlines()
+    start = next((i for i, line in enumerate(lines) if str(path) in line), 0)
+    return "\n".join(lines[start:])
