@@ -4,6 +4,7 @@ Values come back as the driver gives them (int, str, datetime, Decimal...)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -40,8 +41,9 @@ class DatabaseHelper:
         unknown = sorted({key for row in batch for key in row} - set(reflected.columns.keys()))
         if unknown:  # SQLAlchemy would leave them out of a multi-row insert without a word
             raise LookupError(f"table '{table}' has no column '{unknown[0]}' at this point of the history")
-        with self.engine.begin() as connection:
-            connection.execute(reflected.insert(), batch)
+        with self.engine.begin() as connection:  # rows naming the same columns go in one statement
+            for _columns, group in itertools.groupby(batch, key=lambda row: sorted(row)):
+                connection.execute(reflected.insert(), list(group))
         return len(batch)
 
     def rows(self, table: str) -> list[dict[str, Any]]:
