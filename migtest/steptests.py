@@ -11,8 +11,11 @@ YAML (`*.yml`, `*.yaml`):
       - query: SELECT email FROM users
         expect: [["ada@example.com"]]
     expect_error: "UNIQUE"    # or: the migration must fail, its error containing this text
+                              # (or one of a list: engines word their errors differently)
+    engines: [sqlite, postgres]   # only on these (database.engine); skipped elsewhere
 
-Python (`*.py`): module constants BEFORE, TARGET (and EXPECT_ERROR), and functions
+Python (`*.py`): module constants BEFORE, TARGET (and EXPECT_ERROR, a text or a list, and
+ENGINES), and functions
 `before(db)` and `after(db)` receiving a DatabaseHelper (insert, rows, one, execute); an
 AssertionError in `after` fails the test. Files starting with `_` are not tests.
 """
@@ -36,7 +39,7 @@ from migtest.results import ERROR, FAILED, PASSED, CheckResult
 from migtest.state import run_queries
 
 YAML_SUFFIXES = (".yml", ".yaml")
-YAML_KEYS = ("before", "target", "insert", "assert", "expect_error")
+YAML_KEYS = ("before", "target", "insert", "assert", "expect_error", "engines")
 FLOAT_TOLERANCE = 1e-9
 
 
@@ -46,7 +49,8 @@ class StepTest:
     path: Path
     before: str
     target: str
-    expect_error: str | None = None
+    expect_error: tuple[str, ...] | None = None  # the migration must fail with one of these
+    engines: tuple[str, ...] = ()  # the database engines it applies to (empty: all)
     prepare: Callable[[DatabaseHelper], None] = field(default=lambda db: None, compare=False)
     verify: Callable[[DatabaseHelper], list[CheckResult]] = field(default=lambda db: [], compare=False)
 
@@ -74,7 +78,7 @@ def _yaml_test(path: Path) -> StepTest:
     if not isinstance(inserts, dict) or not all(isinstance(rows, list) for rows in inserts.values()):
         raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
     assertions = [_assertion(item, index, path) for index, item in enumerate(data.get("assert") or [])]
-    expect_error = data.get("expect_error")
+    expect_error = _texts(data.get("expect_error"), path)
 
     def prepare(db: DatabaseHelper) -> None:
         for table, rows in inserts.items():
@@ -85,7 +89,18 @@ def _yaml_test(path: Path) -> StepTest:
             got = run_queries(connection, assertions)
         return [_assertion_result(assertion, got[assertion.name]) for assertion in assertions]
 
-    return StepTest(path.stem, path, before, target, str(expect_error) if expect_error else None, prepare, verify)
+    engines = _texts(data.get("engines"), path, "engines") or ()
+    return StepTest(path.stem, path, before, target, expect_error, engines, prepare, verify)
+
+
+def _texts(value: Any, path: Path, key: str = "expect_error") -> tuple[str, ...] | None:
+    """A text, or a list of texts (expect_error: one of them must occur; engines: any of them)."""
+    if value in (None, "", []):
+        return None
+    texts = value if isinstance(value, (list, tuple)) else [value]
+    if not all(isinstance(text, str) and text for text in texts):
+        raise ConfigError("must be a text, or a list of texts", file=str(path), key=key)
+    return tuple(texts)
 
 
 def _revision(data: dict[str, Any], key: str, path: Path) -> str:
@@ -148,7 +163,8 @@ def _python_test(path: Path) -> StepTest:
         path,
         revisions["before"],
         revisions["target"],
-        getattr(module, "EXPECT_ERROR", None),
+        _texts(getattr(module, "EXPECT_ERROR", None), path, "EXPECT_ERROR"),
+        _texts(getattr(module, "ENGINES", None), path, "ENGINES") or (),
         before_hook or (lambda db: None),
         verify,
     )

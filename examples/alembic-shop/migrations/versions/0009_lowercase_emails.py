@@ -25,7 +25,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.execute("UPDATE customers SET email = lower(email) WHERE email <> lower(email)")
+    # No `WHERE email <> lower(email)`: MySQL and MariaDB compare case-insensitively, so it
+    # matched no row there and nothing was lowercased (found by a step test, migtest/steps).
+    op.execute("UPDATE customers SET email = lower(email)")
 
 
 def downgrade() -> None:

@@ -28,4 +28,6 @@ ALTER TABLE orders
 -- E-mail addresses are compared case-insensitively from 2.0 on.  Fails on the
 -- unique constraint if two customers differ only in case.  (With the tables'
 -- binary collation, <> compares case-sensitively.)
-UPDATE customers SET email = LOWER(email) WHERE email <> LOWER(email);
+-- BINARY: MySQL and MariaDB compare e-mail addresses case-insensitively, so without it the
+-- condition matched no row and nothing was lowercased (found by alembic-shop's step test).
+UPDATE customers SET email = LOWER(email) WHERE BINARY email <> LOWER(email);
