@@ -1,0 +1,138 @@
+"""The step walk's overhead over the raw migrations, on SQLite and PostgreSQL.
+
+A Flyway-layout project of N migrations on one table of ROWS rows: migration 1 creates it, each
+next one adds a column, fills it for every row and indexes it (its undo file drops both).
+`migtest steps` walks it: per migration seed (once), capture, upgrade, capture, checks,
+downgrade, capture, upgrade again. The baseline is the same SQL a hand-written script would run
+for the same walk, and nothing else: the seed, then every migration up, down and up again, each
+file in one transaction, through the same driver. Both run in this process, a few rounds each;
+the best round counts.
+
+Usage: python bench/steps.py [--engine sqlite|postgres] [--migrations N] [--rows ROWS] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import machine
+
+from migtest.cli import main as migtest
+from migtest.databases.postgres import PostgresServer
+
+
+def write_project(root: Path, migrations: int, rows: int, database: dict[str, str] | None) -> Path:
+    (root / "db").mkdir(parents=True)
+    (root / "db/V1__items.sql").write_text("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n")
+    for number in range(2, migrations + 1):
+        column = f"c{number}"
+        up = [
+            f"ALTER TABLE items ADD COLUMN {column} INTEGER;",
+            f"UPDATE items SET {column} = id * {number};",
+            f"CREATE INDEX ix_items_{column} ON items ({column});",
+        ]
+        down = [f"DROP INDEX ix_items_{column};", f"ALTER TABLE items DROP COLUMN {column};"]
+        (root / f"db/V{number}__{column}.sql").write_text("\n".join(up) + "\n")
+        (root / f"db/U{number}__{column}.sql").write_text("\n".join(down) + "\n")
+    values = ", ".join(f"({row}, 'item {row}')" for row in range(1, rows + 1))
+    (root / "seed.sql").write_text(f"INSERT INTO items (id, name) VALUES {values};\n")
+    config = {
+        "migrations": {"tool": "sql", "dir": "db"},
+        "versions": [{"name": "1", "revision": "1"}, {"name": "head", "revision": str(migrations)}],
+        "seed": {"sql": "seed.sql"},
+        **({"database": database} if database else {}),
+    }
+    (root / "migtest.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return root / "migtest.yml"
+
+
+def statements(path: Path) -> list[str]:
+    return [part.strip() for part in path.read_text().split(";\n") if part.strip()]
+
+
+def raw_walk(project: Path, url: str, migrations: int) -> float:
+    """The walk's SQL alone: V1, the seed, then each next migration up, down, up."""
+    engine = sqlalchemy.create_engine(url)
+    started = time.perf_counter()
+
+    def apply(path: Path) -> None:
+        with engine.begin() as connection:
+            for statement in statements(path):
+                connection.exec_driver_sql(statement)
+
+    apply(project / "db/V1__items.sql")
+    apply(project / "seed.sql")
+    for number in range(2, migrations + 1):
+        for name in (f"V{number}__c{number}", f"U{number}__c{number}", f"V{number}__c{number}"):
+            apply(project / f"db/{name}.sql")
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds
+
+
+def migtest_walk(config: Path) -> float:
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as output:
+        code = migtest(["steps", "-c", str(config), "--report-dir", str(config.parent / "report")])
+    if code != 0:
+        raise SystemExit(f"migtest steps failed:\n{output.getvalue()[-3000:]}")
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def raw_database(engine: str, workdir: Path, server_url: str | None):
+    """A new, empty database for one raw round: a SQLite file, or one made on the server."""
+    if engine == "sqlite":
+        path = workdir / f"raw-{time.monotonic_ns()}.db"
+        yield f"sqlite:///{path}"
+        path.unlink(missing_ok=True)
+        return
+    server = PostgresServer(server_url)
+    database = server.create(f"raw_{time.monotonic_ns()}")
+    try:
+        yield database.url
+    finally:
+        server.drop(database)
+        server.close()
+
+
+def bench(engine: str, server_url: str | None, migrations: int, rows: int, rounds: int, workdir: Path) -> None:
+    database = {"engine": engine, "url": server_url} if engine != "sqlite" else None
+    config = write_project(workdir / "project", migrations, rows, database)
+    raw, walked = [], []
+    for _ in range(rounds):
+        with raw_database(engine, workdir, server_url) as url:
+            raw.append(raw_walk(config.parent, url, migrations))
+        walked.append(migtest_walk(config))
+    best_raw, best_walk = min(raw), min(walked)
+    print(f"{engine}: {migrations} migrations, {rows} rows, best of {rounds}")
+    print(f"  raw SQL (up, down, up)  {best_raw:6.2f}s  {best_raw / (migrations - 1) * 1000:7.1f} ms/migration")
+    print(f"  migtest steps           {best_walk:6.2f}s  {best_walk / migrations * 1000:7.1f} ms/migration")
+    print(f"  ratio                   {best_walk / best_raw:6.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--migrations", type=int, default=30)
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        server_url = stack.enter_context(machine.host_postgres()).url if args.engine == "postgres" else None
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="migtest-bench-")))
+        bench(args.engine, server_url, args.migrations, args.rows, args.rounds, workdir)
+
+
+if __name__ == "__main__":
+    main()
