@@ -148,10 +148,23 @@ class MatrixConfig:
 
 
 @dataclass(frozen=True)
+class GenerateConfig:
+    """`seed.generate`: rows made up from the schema; `exclude` names `table` or `table.column`,
+    `values` gives `table.column` one fixed value; `seed` makes the same rows again."""
+
+    rows: int
+    seed: int = 0
+    exclude: tuple[str, ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+    batch: int = 1000
+
+
+@dataclass(frozen=True)
 class SeedConfig:
     sql: str | None = None
     command: str | None = None
     api: tuple[ApiRequest, ...] = ()
+    generate: GenerateConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -651,13 +664,45 @@ def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
 
 
 def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedConfig:
-    result = SeedConfig(sql=section.text("sql"), command=section.text("command"), api=_api_requests(section, versions))
+    generate = _generate(section.section("generate")) if "generate" in section.data else None
+    result = SeedConfig(
+        sql=section.text("sql"),
+        command=section.text("command"),
+        api=_api_requests(section, versions),
+        generate=generate,
+    )
     section.finish()
     if result.sql:
         for version in versions:
             path = root / result.sql.replace("{version}", version.name)
             if not path.is_file():
                 raise section.error(f"seed file for version '{version.name}' not found: {path}", "sql")
+    return result
+
+
+def _generate(section: _Section) -> GenerateConfig:
+    """`values` stay as YAML gives them: they are made the column's type once the schema is read."""
+    if section.raw("rows") is None:
+        raise section.error("missing key 'rows' (how many rows to generate per table, e.g. rows: 1000)")
+    seed = section.raw("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise section.error(f"must be a whole number, got {_kind(seed)}", "seed")
+    exclude = section.texts("exclude")
+    for index, name in enumerate(exclude):
+        if "" in name.strip().split("."):
+            raise section.error(f"must name a table or table.column, got '{name}'", f"exclude[{index}]")
+    values = section.section("values")
+    for name in values.data:
+        if not isinstance(name, str) or "." not in name or "" in name.split("."):
+            raise values.error("must name a column as table.column", str(name))
+    result = GenerateConfig(
+        rows=section.integer("rows", 1),
+        seed=seed,
+        exclude=exclude,
+        values=dict(values.data),
+        batch=section.integer("batch", 1000),
+    )
+    section.finish()
     return result
 
 

@@ -118,8 +118,8 @@ class Runner:
         try:
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
-            self.seeders = make_seeders(self.config, self.images)
             self.ignored = set(self.migrator.bookkeeping_tables) | set(self.config.checks.ignore_tables)
+            self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
             with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
                 self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
                 self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker)

@@ -6,6 +6,7 @@ evidence; `make_seeders` builds the ones `seed:` asks for, applied in order.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol
 
 from migtest.config import Config
@@ -21,10 +22,12 @@ class Seeder(Protocol):
         """Seed and return a one-line description of what was done."""
 
 
-def make_seeders(config: Config, images: ImageRunner | None = None) -> list[Seeder]:
-    """In order: SQL files, the command, then the API (which `images` starts the app for)."""
+def make_seeders(config: Config, images: ImageRunner | None = None, skip: Collection[str] = ()) -> list[Seeder]:
+    """In order: SQL files, the command, generated rows (in every table but `skip`), then the API
+    (which `images` starts the app for)."""
     from migtest.seeding.api import ApiSeeder
     from migtest.seeding.command import CommandSeeder
+    from migtest.seeding.generate import GeneratedSeeder
     from migtest.seeding.sql_files import SqlFileSeeder
 
     seeders: list[Seeder] = []
@@ -32,6 +35,8 @@ def make_seeders(config: Config, images: ImageRunner | None = None) -> list[Seed
         seeders.append(SqlFileSeeder(config.root, config.seed.sql))
     if config.seed.command:
         seeders.append(CommandSeeder(config.seed.command))
+    if config.seed.generate:
+        seeders.append(GeneratedSeeder(config.seed.generate, skip, config.schemas))
     if config.seed.api:
         assert images is not None
         seeders.append(ApiSeeder(config.seed.api, images))
