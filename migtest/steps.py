@@ -31,6 +31,7 @@ from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
 from migtest.runner import Runner, _Aborted, _Attempt
+from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
 from migtest.steptests import StepTest, discover
 
@@ -216,7 +217,7 @@ class StepRunner(Runner):
         scenario, name = attempt.scenario, workspace.version.name
         context = CheckContext(scenario, self.config.checks, expected_revision=scenario.target)
         try:
-            seeders = [s for s in self.seeders if getattr(s, "every_step", False) or release is not None]
+            seeders = [s for s in self.seeders if isinstance(s, GeneratedSeeder) or release is not None]
             self._seed(attempt, release or name, database, seeders)
             with self._phase(attempt, "capture before"):
                 context.before = self._capture(database, name)
