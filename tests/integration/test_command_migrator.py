@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from integration_support import failed, statuses
 
-from migtest.cli import EXIT_OK
+from migtest.cli import EXIT_OK, EXIT_USAGE
 
 UPGRADE_COMMAND = "python3 migrate.py upgrade {target}"
 
@@ -70,3 +70,21 @@ def test_failing_command_fails_migration_with_its_output(fixture_project, run_mi
     assert migration["summary"] == "upgrade command: exited with code 1"
     assert migration["evidence"][0].endswith("KeyError: 4")
     assert {checks[name]["status"] for name in ("schema", "rows", "content", "idempotent")} == {"skipped"}
+
+
+def test_step_walk_lists_the_migrations_with_the_history_command(fixture_project, run_migtest):
+    project = fixture_project("command-steps")
+    walked_without = run_migtest(project.config, command="steps")
+    assert walked_without.exit_code == EXIT_USAGE
+    assert "key 'migrations.history': a step walk needs a command that lists the migrations" in walked_without.output
+
+    project.configure(migrations={**project.settings()["migrations"], "history": "python3 migrate.py history"})
+    outcome = run_migtest(project.config, command="steps")
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert [s["id"] for s in outcome.results["scenarios"]] == ["step-base-to-1", "step-1-to-2", "step-2-to-3"]
+    summary = outcome.check("step-2-to-3", "downgrade")["summary"]
+    assert (
+        summary == "cannot downgrade: migrations.downgrade is not set, so this project cannot be rolled back by migtest"
+    )
+    assert outcome.check("step-2-to-3", "rows")["summary"] == "all 5 row(s) kept"  # seeds/1.0.sql and upgrade_log
