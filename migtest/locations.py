@@ -4,8 +4,9 @@ A migration that failed points at its file and line: the SQL statement that fail
 innermost traceback frame in the version's own tree. Any other finding (drift, lost rows) cannot
 be pinned on one migration by looking at the end state; it points at the likeliest line of the
 files the scenario ran (one naming the table, the column and the deed its evidence tells of);
-else at the newest file run; or, when migtest cannot see the files (migrations inside an image),
-at the target version's entry in migtest.yml.
+a `history` finding at the released file edited since; else at the newest file run; or, when
+migtest cannot see the files (migrations inside an image), at the target version's entry in
+migtest.yml.
 """
 
 from __future__ import annotations
@@ -87,10 +88,19 @@ class Locator:
                 check.location = failure
                 continue
             mention = subject_line(files, check.evidence)
-            check.location = (self._in_tree(*mention, tree) if mention else None) or fallback
+            found = self._in_tree(*mention, tree) if mention else self._edited_file(check, tree)
+            check.location = found or fallback
 
     def _failure(self, error: StepFailed, tree: Path) -> Location | None:
         return self._in_tree(error.file, error.line, tree) if error.file is not None else None
+
+    def _edited_file(self, check: CheckResult, tree: Path) -> Location | None:
+        """`history` names the released file edited since (`<file>: checksum ...`): point at it."""
+        directory = self.config.migrations.dir
+        if check.name != "history" or directory is None or not check.evidence:
+            return None
+        file = tree / directory.relative_to(self.config.root) / check.evidence[0].split(":", 1)[0]
+        return Location(file.relative_to(tree).as_posix()) if file.is_file() else None
 
     @staticmethod
     def _in_tree(file: Path, line: int | None, tree: Path) -> Location | None:
