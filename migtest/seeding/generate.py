@@ -233,9 +233,15 @@ class _Filler:
         return Distinct(spec, self.count, offset=rows or 0)
 
     def _keys(self, fk: ForeignKey) -> list[tuple[Any, ...]]:
-        """The keys there are to refer to, in a fixed order."""
+        """The keys there are to refer to, in a fixed order. A one-to-one reference (its columns
+        unique in this table) leaves out the keys rows already there refer to, or a second
+        generation into the table (the next step of a walk) would repeat them and be rejected."""
         columns = [fk.parent.columns[name] for name in fk.referred]
         query = sqlalchemy.select(*columns).where(*(column.is_not(None) for column in columns))
+        if any(set(unique) == set(fk.columns) for unique in self.plan.unique) and not fk.self_reference:
+            child = self.plan.table
+            taken = sqlalchemy.exists().where(*(child.c[name] == column for name, column in zip(fk.columns, columns)))
+            query = query.where(~taken)
         rows = self.connection.execute(query.order_by(*columns).limit(POOL_LIMIT)).all()
         self.connection.commit()
         return [tuple(row) for row in rows]

@@ -205,6 +205,19 @@ def test_rows_already_there_stay_and_keys_count_on(engine, new_database):
     assert query(database, "SELECT max(id) FROM accounts") == [(12,)]
 
 
+def test_generating_again_into_one_to_one_references_rejects_nothing(engine, new_database):
+    """The step walk generates before every step, into tables that already hold generated rows."""
+    database = new_database(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(50))",
+        "CREATE TABLE addresses (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL UNIQUE "
+        "REFERENCES customers (id), city VARCHAR(50))",
+    )
+    first, second = fill(database, 30), fill(database, 30)
+
+    assert first.describe() == second.describe() == "generated 60 rows in 2 tables"
+    assert query(database, "SELECT count(*), count(DISTINCT customer_id) FROM addresses") == [(60, 60)]
+
+
 UNIQUE_REFERENCES = (
     "CREATE TABLE users (id INTEGER PRIMARY KEY, admin BOOLEAN NOT NULL)",
     "CREATE TABLE profiles (user_id INTEGER PRIMARY KEY REFERENCES users (id), bio TEXT)",
