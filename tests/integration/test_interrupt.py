@@ -1,5 +1,5 @@
 """An interrupted run leaves nothing behind: no temporary databases, no Alembic workers, with
-scenarios run one at a time or several at once (the default: one per CPU)."""
+scenarios run one at a time or several at once (the default: one per CPU), and in a step walk."""
 
 import os
 import signal
@@ -14,14 +14,18 @@ from migtest.migrators.alembic import DRIVER
 DRIVER_FIRST_LINE = DRIVER.read_text().splitlines()[0].strip('"')
 
 
-@pytest.mark.parametrize("jobs", [[], ["--jobs", "1"], ["--jobs", "4"]], ids=["default", "jobs1", "jobs4"])
+@pytest.mark.parametrize(
+    "command",
+    [["run"], ["run", "--jobs", "1"], ["run", "--jobs", "4"], ["steps"]],
+    ids=["default", "jobs1", "jobs4", "steps"],
+)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_mid_run_cleans_up(project, tmp_path, signum, jobs):
+def test_signal_mid_run_cleans_up(project, tmp_path, signum, command):
     config = project("alembic-shop") / "migtest.yml"
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-m", "migtest", "run", "-c", str(config), *jobs],
+        [sys.executable, "-m", "migtest", command[0], "-c", str(config), *command[1:]],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
