@@ -78,11 +78,11 @@ class StepRunner(Runner):
         tests = discover(self.config.steps.dir)
         with self._session():
             workspace = self.workspaces.get(name)
+            history = self._history(workspace)
+            steps = select_steps(history, start, end)
+            _check_revisions(tests, history)
             database = self.server.create("steps")
             try:
-                history = self.migrator.history(workspace, database)
-                steps = select_steps(history, start, end)
-                _check_revisions(tests, history)
                 results = self._walk(workspace, database, steps, len(tests))
             finally:
                 self.server.drop(database)
@@ -98,14 +98,18 @@ class StepRunner(Runner):
         with self._session():
             results = self._run_all(scenarios)
             workspace = self.workspaces.get(self.config.versions[-1].name)
-            database = self.server.create("step-tests-history")
-            try:
-                history = self.migrator.history(workspace, database)
-            finally:
-                self.server.drop(database)
+            history = self._history(workspace)
             _check_revisions(tests, history)
             results += self._tests(workspace, tests, history, len(scenarios))
         return self._result([v.name for v in self.config.versions], results, started)
+
+    def _history(self, workspace: Workspace) -> list[str]:
+        """The version's migrations, oldest first (a command lister gets a database of its own)."""
+        database = self.server.create("history")
+        try:
+            return self.migrator.history(workspace, database)
+        finally:
+            self.server.drop(database)
 
     def _tests(
         self, workspace: Workspace, tests: list[StepTest], history: list[str], done: int
