@@ -61,7 +61,7 @@ class Reference:
     error: StepFailed | None
 
 
-class _Aborted(Exception):
+class Aborted(Exception):
     """A phase failed in a way that leaves nothing to check; its result is already recorded."""
 
 
@@ -70,7 +70,7 @@ class _Stopped(Exception):
 
 
 @dataclass
-class _Attempt:
+class Attempt:
     """One scenario being run: what it recorded so far and the databases to drop after it."""
 
     scenario: Scenario
@@ -163,7 +163,7 @@ class Runner:
     # -- phases ---------------------------------------------------------------------------
 
     @contextmanager
-    def _phase(self, attempt: _Attempt, name: str) -> Iterator[Phase]:
+    def _phase(self, attempt: Attempt, name: str) -> Iterator[Phase]:
         if self.stop.is_set():
             raise _Stopped
         phase = Phase(name, 0.0)
@@ -181,11 +181,11 @@ class Runner:
             if not self.stop.is_set():
                 self.progress.phase_finished(attempt.scenario, phase)
 
-    def _reference(self, attempt: _Attempt, name: str) -> Reference:
+    def _reference(self, attempt: Attempt, name: str) -> Reference:
         """Built by the first scenario that needs it; the others wait for it."""
         return self.references.get(name, lambda: self._install_reference(attempt, name))
 
-    def _install_reference(self, attempt: _Attempt, name: str) -> Reference:
+    def _install_reference(self, attempt: Attempt, name: str) -> Reference:
         version = self.config.version(name)
         database = self.server.create(f"template-{safe_name(name)}")
         try:
@@ -210,14 +210,14 @@ class Runner:
                 assertions=assertions,
             )
 
-    def _provision(self, attempt: _Attempt, name: str, database_name: str) -> Database:
+    def _provision(self, attempt: Attempt, name: str, database_name: str) -> Database:
         reference = self._reference(attempt, name)
         if reference.error is not None:
             error = reference.error
             check = CheckResult("install", FAILED, f"fresh install of {name} failed: {error}", [error.output])
             self.locator.pin([check], version=name, tree=self.workspaces.get(name).root, error=error, run=None)
             attempt.result.checks.append(check)
-            raise _Aborted
+            raise Aborted
         if self.reuse:
             with self._phase(attempt, "provision"):
                 database = self.server.clone(reference.database, database_name)
@@ -229,25 +229,25 @@ class Runner:
             self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, self.config.version(name).revision)
         return database
 
-    def _seed(self, attempt: _Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
+    def _seed(self, attempt: Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
         for seeder in self.seeders if seeders is None else seeders:
             try:
                 with self._phase(attempt, "seed") as phase:
                     phase.detail = seeder.seed(self.workspaces.get(name), database)
             except StepFailed as exc:
                 attempt.result.checks.append(CheckResult("seed", FAILED, f"seeding {name} failed: {exc}", [exc.output]))
-                raise _Aborted from exc
+                raise Aborted from exc
 
     # -- scenarios ------------------------------------------------------------------------
 
     def _run_scenario(self, scenario: Scenario) -> ScenarioResult:
-        attempt = _Attempt(scenario, ScenarioResult(scenario))
+        attempt = Attempt(scenario, ScenarioResult(scenario))
         try:
             if scenario.kind == "fresh":
                 self._run_fresh(attempt)
             else:
                 self._run_migration(attempt)
-        except _Aborted:
+        except Aborted:
             pass
         except StepFailed as exc:
             location = self.locator.version(scenario.target)
@@ -258,7 +258,7 @@ class Runner:
                 self.server.drop(database)
         return attempt.result
 
-    def _run_fresh(self, attempt: _Attempt) -> None:
+    def _run_fresh(self, attempt: Attempt) -> None:
         scenario, result = attempt.scenario, attempt.result
         target = scenario.target
         reference = self._reference(attempt, target)
@@ -273,7 +273,7 @@ class Runner:
         with self._phase(attempt, "check"):
             result.checks += self._checked(context, self.workspaces.get(target))
 
-    def _run_migration(self, attempt: _Attempt) -> None:
+    def _run_migration(self, attempt: Attempt) -> None:
         scenario, result = attempt.scenario, attempt.result
         source, target = scenario.source, scenario.target
         assert source is not None
@@ -287,7 +287,7 @@ class Runner:
             if direction == DOWNGRADE:
                 summary = f"no fresh install of {target} to downgrade to: {reference.error}"
                 result.checks.append(CheckResult("downgrade", ERROR, summary, [reference.error.output]))
-                raise _Aborted
+                raise Aborted
         goal = self._goal(target, direction, reference)
         if direction == DOWNGRADE:
             blocker = self.migrator.downgrade_blocker(workspace, self.config.version(source).revision, goal)
@@ -333,14 +333,14 @@ class Runner:
         )
         return checks
 
-    def _verify_app(self, attempt: _Attempt, context: CheckContext, version: str, database: Database) -> None:
+    def _verify_app(self, attempt: Attempt, context: CheckContext, version: str, database: Database) -> None:
         if self.images is None or self.config.app is None:
             return
         context.app_checked = True
         if context.after is not None:  # else the check reports it not run
             context.app = self._observe_app(attempt, version, database, f"verify app {version}")
 
-    def _verify_previous_release(self, attempt: _Attempt, context: CheckContext, database: Database) -> None:
+    def _verify_previous_release(self, attempt: Attempt, context: CheckContext, database: Database) -> None:
         """After an upgrade to the newest release: the release before it, on the new schema."""
         names = [version.name for version in self.config.versions]
         app = self.config.app
@@ -352,7 +352,7 @@ class Runner:
         context.previous = self._observe_app(attempt, previous, database, f"previous release {previous}")
         context.previous_warns = app.previous_release == "warn"
 
-    def _observe_app(self, attempt: _Attempt, version: str, database: Database, phase_name: str) -> AppObservation:
+    def _observe_app(self, attempt: Attempt, version: str, database: Database, phase_name: str) -> AppObservation:
         """Start the version's app on the database and read what `verify.api` lists for it."""
         assert self.images is not None
         observed = AppObservation(version)

@@ -30,7 +30,7 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
-from migtest.runner import Runner, _Aborted, _Attempt
+from migtest.runner import Runner, Aborted, Attempt
 from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
 from migtest.steptests import StepTest, discover
@@ -121,7 +121,7 @@ class StepRunner(Runner):
         """One step test on a database of its own, dropped after it."""
         scenario = Scenario(TEST, test.before, test.target, test.name)
         self.progress.scenario_started(scenario, index, total)
-        attempt = _Attempt(scenario, ScenarioResult(scenario))
+        attempt = Attempt(scenario, ScenarioResult(scenario))
         engine_name = self.config.database.engine
         if test.engines and engine_name not in test.engines:
             summary = f"not run: for {', '.join(test.engines)}, not {engine_name}"
@@ -145,7 +145,7 @@ class StepRunner(Runner):
 
     def _run_test(
         self,
-        attempt: _Attempt,
+        attempt: Attempt,
         workspace: Workspace,
         test: StepTest,
         database: Database,
@@ -199,7 +199,7 @@ class StepRunner(Runner):
         for index, (before, target) in enumerate(steps, 1):
             scenario = Scenario(STEP, before, target)
             self.progress.scenario_started(scenario, index, len(steps) + more)
-            attempt = _Attempt(scenario, ScenarioResult(scenario))
+            attempt = Attempt(scenario, ScenarioResult(scenario))
             if broken is not None:
                 attempt.result.checks.append(CheckResult("migration", SKIPPED, f"not run: {broken}"))
             else:
@@ -212,11 +212,11 @@ class StepRunner(Runner):
             results.append(attempt.result)
         return results
 
-    def _prepare(self, attempt: _Attempt, workspace: Workspace, database: Database, start: str) -> None:
+    def _prepare(self, attempt: Attempt, workspace: Workspace, database: Database, start: str) -> None:
         with self._phase(attempt, f"upgrade to {start} (the walk's start)"):
             self.migrator.migrate(workspace, database, UPGRADE, start)
 
-    def _step(self, attempt: _Attempt, workspace: Workspace, database: Database, release: str | None) -> str | None:
+    def _step(self, attempt: Attempt, workspace: Workspace, database: Database, release: str | None) -> str | None:
         """Run one step; why the walk cannot go on after it, or None."""
         scenario, name = attempt.scenario, workspace.version.name
         context = CheckContext(scenario, self.config.checks, expected_revision=scenario.target)
@@ -235,7 +235,7 @@ class StepRunner(Runner):
         except StepFailed as exc:
             attempt.result.checks.append(CheckResult("run", FAILED, str(exc), [exc.output] if exc.output else []))
             return f"step {scenario.id} could not run"
-        except _Aborted:
+        except Aborted:
             return f"step {scenario.id} could not be seeded"
         checks = [*migration.check(context), *data.rows(context), *data.content(context)]
         error = context.migration_error
@@ -247,7 +247,7 @@ class StepRunner(Runner):
         return f"step {scenario.id} failed" if error is not None else None
 
     def _round_trip(
-        self, attempt: _Attempt, workspace: Workspace, database: Database, context: CheckContext
+        self, attempt: Attempt, workspace: Workspace, database: Database, context: CheckContext
     ) -> tuple[list[CheckResult], StepFailed | None]:
         """Downgrade N -> N-1, compare the schema with N-1's, upgrade again; the checks, and the
         error that leaves the database in an unknown state."""
