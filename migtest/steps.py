@@ -30,7 +30,7 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
-from migtest.runner import Runner, Aborted, Attempt
+from migtest.runner import Aborted, Attempt, Runner
 from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
 from migtest.steptests import StepTest, discover
