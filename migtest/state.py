@@ -83,35 +83,57 @@ def _row_key(row: Row) -> str:
 
 def capture_schema(dialect: Dialect, ignore: Collection[str], schemas: list[str | None]) -> dict[str, TableSchema]:
     """Every table of the schemas (as `Dialect.schemas` gives them), keyed `schema.table` outside the default."""
-    return {
-        table.key: _table_schema(dialect, table)
-        for schema in schemas
-        for table in (Name(schema, name) for name in sorted(dialect.inspector.get_table_names(schema=schema)))
-        if not table.ignored_by(ignore) and not table.name.startswith("sqlite_")
-    }
+    captured = {}
+    for schema in schemas:
+        tables = [Name(schema, name) for name in sorted(dialect.inspector.get_table_names(schema=schema))]
+        tables = [t for t in tables if not t.ignored_by(ignore) and not t.name.startswith("sqlite_")]
+        if tables:
+            reflected = Reflected.of(dialect, schema, [table.name for table in tables])
+            captured |= {table.key: _table_schema(dialect, table, reflected) for table in tables}
+    return captured
 
 
-def _table_schema(dialect: Dialect, table: Name) -> TableSchema:
-    inspector, schema, name = dialect.inspector, table.schema, table.name
-    columns = {column["name"]: dialect.column(column, table) for column in inspector.get_columns(name, schema=schema)}
-    primary_key = tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
+@dataclass
+class Reflected:
+    """One schema's tables reflected kind by kind, each kind in one go: a server answers one query
+    per kind instead of one per table and kind."""
+
+    columns: dict[tuple[str | None, str], list[dict[str, Any]]]
+    primary_keys: dict[tuple[str | None, str], dict[str, Any]]
+    foreign_keys: dict[tuple[str | None, str], list[dict[str, Any]]]
+    unique: dict[tuple[str | None, str], list[dict[str, Any]]]
+    indexes: dict[tuple[str | None, str], list[dict[str, Any]]]
+
+    @classmethod
+    def of(cls, dialect: Dialect, schema: str | None, names: list[str]) -> Reflected:
+        inspector = dialect.inspector
+        return cls(
+            inspector.get_multi_columns(schema=schema, filter_names=names),
+            inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
+            inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
+            inspector.get_multi_unique_constraints(schema=schema, filter_names=names),
+            inspector.get_multi_indexes(schema=schema, filter_names=names),
+        )
+
+
+def _table_schema(dialect: Dialect, table: Name, reflected: Reflected) -> TableSchema:
+    key = (table.schema, table.name)
+    columns = {column["name"]: dialect.column(column, table) for column in reflected.columns[key]}
+    primary_key = tuple(reflected.primary_keys[key].get("constrained_columns") or ())
     foreign_keys = _sorted(
         {
             "columns": list(fk["constrained_columns"]),
             "references": _reference(dialect, fk),
             "on_delete": (fk.get("options") or {}).get("ondelete"),
         }
-        for fk in inspector.get_foreign_keys(name, schema=schema)
+        for fk in reflected.foreign_keys[key]
     )
-    unique = _sorted(
-        {"name": u.get("name"), "columns": list(u["column_names"])}
-        for u in inspector.get_unique_constraints(name, schema=schema)
-    )
+    unique = _sorted({"name": u.get("name"), "columns": list(u["column_names"])} for u in reflected.unique[key])
     indexes = _sorted(
         dialect.indexes(
             [
                 {"name": i.get("name"), "columns": _index_columns(i), "unique": bool(i.get("unique"))}
-                for i in inspector.get_indexes(name, schema=schema)
+                for i in reflected.indexes[key]
             ],
             foreign_keys,
         )
