@@ -51,7 +51,7 @@ def junit_failures(outcome) -> str:
 def test_good_releases_pass_on_a_sqlite_volume_and_leave_nothing(tmp_path, app_image, run_migtest, leftovers):
     config = write_config(tmp_path, ["1", "2", "3", "4"], app_image)
 
-    outcome = run_migtest(config, "--jobs", "2")
+    outcome = run_migtest(config, "--jobs", "4")
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.results["totals"] == {"passed": 10, "failed": 0, "skipped": 0}
@@ -261,12 +261,13 @@ def test_on_start_against_a_server_container(engine, tmp_path, app_image, server
 
 
 def test_example_project_passes_as_documented(project, app_image, run_migtest, leftovers):
-    """examples/docker-app/migtest.yml as a user runs it, its base image built as its README says."""
+    """examples/docker-app/migtest.yml as a user runs it, its base image built as its README says
+    (--jobs 4 on 2 CPUs: the scenarios mostly wait on their containers)."""
     app_image("1")
     subprocess.run(["docker", "tag", "migtest-test/app-base:1", "migtest-example/app-base:1"], check=True)
     config = project("docker-app") / "migtest.yml"
 
-    outcome = run_migtest(config)
+    outcome = run_migtest(config, "--jobs", "4")
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.results["totals"] == {"passed": 11, "failed": 0, "skipped": 0}
