@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migtest.plan import Scenario
+
+if TYPE_CHECKING:
+    from migtest.errors import StepFailed
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 WARNED = "warned"  # a check the configuration makes advisory: shown, never failing the run
@@ -27,6 +30,11 @@ class CheckResult:
     summary: str
     evidence: list[str] = field(default_factory=list)
     location: Location | None = None
+
+    @classmethod
+    def from_error(cls, name: str, status: str, error: StepFailed) -> CheckResult:
+        """A check that did not hold because a step failed: its message, its output as the evidence."""
+        return cls(name, status, str(error), [error.output] if error.output else [])
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:

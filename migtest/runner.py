@@ -250,9 +250,9 @@ class Runner:
         except Aborted:
             pass
         except StepFailed as exc:
-            location = self.locator.version(scenario.target)
-            evidence = [exc.output] if exc.output else []
-            attempt.result.checks.append(CheckResult("run", ERROR, str(exc), evidence, location))
+            check = CheckResult.from_error("run", ERROR, exc)
+            check.location = self.locator.version(scenario.target)
+            attempt.result.checks.append(check)
         finally:
             for database in attempt.databases:
                 self.server.drop(database)

@@ -162,7 +162,7 @@ class StepRunner(Runner):
                 phase.detail = test.path.name
                 _as_step(test.prepare, db, "before")
         except StepFailed as exc:
-            return [CheckResult("before", ERROR, str(exc), [exc.output] if exc.output else [])]
+            return [CheckResult.from_error("before", ERROR, exc)]
         error = None
         try:
             with self._phase(attempt, direction):
@@ -185,7 +185,7 @@ class StepRunner(Runner):
                 return [CheckResult("expect_error", FAILED, f"failed, but not with {wanted}: {error}", [error.output])]
             return [CheckResult("expect_error", PASSED, f"failed as expected: {error}")]
         if error is not None:
-            return [CheckResult("migration", FAILED, str(error), [error.output] if error.output else [])]
+            return [CheckResult.from_error("migration", FAILED, error)]
         return [CheckResult("migration", PASSED, f"reached {test.target}"), *test.verify(db)]
 
     def _walk(
@@ -233,7 +233,7 @@ class StepRunner(Runner):
             except StepFailed as exc:
                 context.migration_error = exc
         except StepFailed as exc:
-            attempt.result.checks.append(CheckResult("run", FAILED, str(exc), [exc.output] if exc.output else []))
+            attempt.result.checks.append(CheckResult.from_error("run", FAILED, exc))
             return f"step {scenario.id} could not run"
         except Aborted:
             return f"step {scenario.id} could not be seeded"
@@ -262,7 +262,7 @@ class StepRunner(Runner):
             with self._phase(attempt, "capture downgraded"):
                 downgraded = self._capture(database, workspace.version.name, with_data=False)
         except StepFailed as exc:
-            return [CheckResult("downgrade", FAILED, str(exc), [exc.output] if exc.output else [])], exc
+            return [CheckResult.from_error("downgrade", FAILED, exc)], exc
         differences = diff_states(context.before, downgraded)
         if differences:
             summary = f"{len(differences)} difference(s) from the schema at {before}"
@@ -273,7 +273,7 @@ class StepRunner(Runner):
             with self._phase(attempt, "upgrade again"):
                 self.migrator.migrate(workspace, database, UPGRADE, target)
         except StepFailed as exc:
-            return [*checks, CheckResult("upgrade again", FAILED, str(exc), [exc.output] if exc.output else [])], exc
+            return [*checks, CheckResult.from_error("upgrade again", FAILED, exc)], exc
         return checks, None
 
 

@@ -9,8 +9,7 @@ from migtest.results import FAILED, PASSED, CheckResult
 def check(context: CheckContext) -> list[CheckResult]:
     error = context.migration_error
     if error is not None:
-        evidence = [error.output] if error.output else []
-        return [CheckResult("migration", FAILED, str(error), evidence)]
+        return [CheckResult.from_error("migration", FAILED, error)]
     ended = context.after.revision if context.after else None
     expected = context.expected_revision
     if expected is not None and ended != expected:

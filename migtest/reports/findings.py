@@ -4,6 +4,7 @@ what annotations (GitHub) and code-quality reports (GitLab) are made of."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,12 +27,18 @@ class Finding:
         return WARNING_KIND if self.check.status == WARNED else ERROR_KIND
 
 
-def repository_root() -> Path:
+def repository_root(environ: Mapping[str, str] = os.environ) -> Path:
     """The root that CI resolves annotation and report paths against."""
     for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
-        if os.environ.get(variable):
-            return Path(os.environ[variable])
+        if environ.get(variable):
+            return Path(environ[variable])
     return Path.cwd()
+
+
+def inside(path: Path, root: Path) -> str | None:
+    """The path relative to `root` (None when it lies outside)."""
+    relative = os.path.relpath(path, root)
+    return None if relative.startswith("..") else Path(relative).as_posix()
 
 
 def findings(result: RunResult, root: Path | None = None) -> list[Finding]:
@@ -57,7 +64,5 @@ def _in_repository(result: RunResult, location: Location | None, root: Path) -> 
     file = project / location.path if location else Path(result.config)
     if not file.is_absolute():
         file = Path.cwd() / file
-    relative = os.path.relpath(file, root)
-    if relative.startswith(".."):
-        relative = location.path if location else Path(result.config).name
-    return Path(relative).as_posix(), location.line if location else None
+    relative = inside(file, root) or (location.path if location else Path(result.config).name)
+    return relative, location.line if location else None

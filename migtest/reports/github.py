@@ -18,7 +18,7 @@ from typing import TextIO
 from migtest.masking import mask
 from migtest.reports import markdown
 from migtest.reports.excerpt import excerpt
-from migtest.reports.findings import ERROR_KIND, WARNING_KIND, Finding, findings
+from migtest.reports.findings import ERROR_KIND, WARNING_KIND, Finding, findings, inside, repository_root
 from migtest.results import RunResult
 
 ANNOTATIONS_PER_KIND = 10
@@ -50,8 +50,9 @@ def annotated(result: RunResult, root: Path | None = None) -> tuple[list[Finding
     """The findings to annotate (the first of each kind) and, per kind, how many are left over."""
     shown: list[Finding] = []
     left: dict[str, int] = {}
+    found = findings(result, root)
     for kind in (ERROR_KIND, WARNING_KIND):
-        of_kind = [f for f in findings(result, root) if f.kind == kind]
+        of_kind = [f for f in found if f.kind == kind]
         shown += of_kind[:ANNOTATIONS_PER_KIND]
         if len(of_kind) > ANNOTATIONS_PER_KIND:
             left[kind] = len(of_kind) - ANNOTATIONS_PER_KIND
@@ -111,7 +112,7 @@ def publish(
 ) -> None:
     """Annotations on stdout, the summary appended to $GITHUB_STEP_SUMMARY, outputs to $GITHUB_OUTPUT."""
     stream = stream or sys.stdout
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    workspace = repository_root(environ)
     shown, left = annotated(result, workspace)
     for finding in shown:
         print(annotation(finding), file=stream, flush=True)
@@ -130,5 +131,4 @@ def publish(
 def _for_later_steps(path: Path, workspace: Path) -> str:
     """Relative to the workspace: in a Docker action it is mounted at another path than the host's,
     and later steps (upload-artifact) run on the host."""
-    relative = os.path.relpath(path.resolve(), workspace.resolve())
-    return str(path) if relative.startswith("..") else relative
+    return inside(path.resolve(), workspace.resolve()) or str(path)
