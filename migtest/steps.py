@@ -203,24 +203,25 @@ class StepRunner(Runner):
             if broken is not None:
                 attempt.result.checks.append(CheckResult("migration", SKIPPED, f"not run: {broken}"))
             else:
-                if index == 1 and before != BASE:
-                    self._prepare(attempt, workspace, database, before)
+                start = before if index == 1 and before != BASE else None
                 release = releases.get(before) if not seeded_release else None
                 seeded_release = seeded_release or release is not None
-                broken = self._step(attempt, workspace, database, release)
+                broken = self._step(attempt, workspace, database, release, start)
             self.progress.scenario_finished(attempt.result)
             results.append(attempt.result)
         return results
 
-    def _prepare(self, attempt: Attempt, workspace: Workspace, database: Database, start: str) -> None:
-        with self._phase(attempt, f"upgrade to {start} (the walk's start)"):
-            self.migrator.migrate(workspace, database, UPGRADE, start)
-
-    def _step(self, attempt: Attempt, workspace: Workspace, database: Database, release: str | None) -> str | None:
-        """Run one step; why the walk cannot go on after it, or None."""
+    def _step(
+        self, attempt: Attempt, workspace: Workspace, database: Database, release: str | None, start: str | None
+    ) -> str | None:
+        """Run one step (first upgrading to `start`, where the walk starts past base); why the walk
+        cannot go on after it, or None."""
         scenario, name = attempt.scenario, workspace.version.name
         context = CheckContext(scenario, self.config.checks, expected_revision=scenario.target)
         try:
+            if start is not None:
+                with self._phase(attempt, f"upgrade to {start} (the walk's start)"):
+                    self.migrator.migrate(workspace, database, UPGRADE, start)
             seeders = [s for s in self.seeders if isinstance(s, GeneratedSeeder) or release is not None]
             self._seed(attempt, release or name, database, seeders)
             with self._phase(attempt, "capture before"):

@@ -113,6 +113,18 @@ def test_failing_migration_ends_the_walk(fixture_project, run_migtest):
     assert later["checks"][0]["summary"] == "not run: step step-2-to-3 failed"
 
 
+def test_a_migration_failing_before_the_walks_start_fails_its_first_step(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")
+    project.write("migrations/V3__bad.sql", "UPDATE users SET nickname = nope;")
+    project.write("migrations/V4__later.sql", "CREATE TABLE later (id INTEGER PRIMARY KEY);")
+    outcome = run_migtest(project.config, "--from", "3", command="steps")
+
+    run = failed(outcome, "step-3-to-4", "run")["run"]
+    assert run["summary"].startswith("V3__bad.sql: statement 1 of 1 failed")
+    phase = outcome.scenario("step-3-to-4")["phases"][0]
+    assert (phase["name"], phase["status"]) == ("upgrade to 3 (the walk's start)", "failed")
+
+
 def test_downgrade_that_leaves_schema_behind_fails_downgrade_and_ends_the_walk(fixture_project, run_migtest):
     project = fixture_project("flyway-base")
     project.write("migrations/V3__index.sql", "CREATE INDEX ix_users_email ON users (email);")  # no undo file
