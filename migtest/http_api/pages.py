@@ -104,9 +104,11 @@ class Pager:
 
 
 def with_query(url: str, params: dict[str, str]) -> str:
-    """The URL with these query parameters set (replacing any of the same name), the others kept."""
+    """The URL with these query parameters set (in place where it has them already), the others kept."""
     if not params:
         return url
     parts = urlsplit(url)
-    kept = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name not in params]
-    return urlunsplit(parts._replace(query=urlencode([*kept, *params.items()])))
+    pairs = [(name, params.get(name, value)) for name, value in parse_qsl(parts.query, keep_blank_values=True)]
+    given = {name for name, _ in pairs}
+    pairs += [(name, value) for name, value in params.items() if name not in given]
+    return urlunsplit(parts._replace(query=urlencode(pairs)))
