@@ -614,11 +614,12 @@ def _secret_text(section: _Section, key: str) -> str | None:
     return None if value is None else _from_environment(section, key, value, secret=True)
 
 
-def _secret_pairs(section: _Section, key: str) -> tuple[tuple[str, str], ...]:
+def _secret_pairs(
+    section: _Section, key: str, default: tuple[tuple[str, str], ...] = ()
+) -> tuple[tuple[str, str], ...]:
     """A mapping of names to strings whose `${NAME}` values come from the environment, masked."""
-    return tuple(
-        (name, _from_environment(section, f"{key}.{name}", value, secret=True)) for name, value in section.pairs(key)
-    )
+    pairs = section.pairs(key, default)
+    return tuple((name, _from_environment(section, f"{key}.{name}", value, secret=True)) for name, value in pairs)
 
 
 def _secret_json(section: _Section, key: str, value: Any) -> Any:
@@ -680,7 +681,7 @@ def _app(section: _Section) -> AppConfig:
         except re.error as exc:
             raise section.error(f"not a valid regular expression: {exc}", "ready_log") from exc
     result = AppConfig(
-        env=section.pairs("env", AppConfig.env),
+        env=_secret_pairs(section, "env", AppConfig.env),
         port=section.integer("port", 8000),
         health=section.text("health"),
         health_status=section.integer("health_status", 200),
