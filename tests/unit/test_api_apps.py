@@ -16,6 +16,7 @@ import pytest
 import yaml
 from http_server import Handler, Server, serving
 
+from migtest import masking
 from migtest.config import ApiRead, ApiRequest, Pagination, SeededMatch, load_config
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, Exchange, expected_objects, missing_evidence, unmatched
@@ -126,6 +127,12 @@ class App(Handler):
                 self.json(200, {"data": [{"id": number}]})
             case _:
                 self.json(404, {"detail": "no such path"})
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_yet(monkeypatch):
+    """Each test starts with nothing masked, so it sees what its own steps registered."""
+    monkeypatch.setattr(masking, "_secrets", set())
 
 
 @pytest.fixture
@@ -409,3 +416,10 @@ def test_a_miss_shows_the_nearest_item_and_the_keys_that_differ():
         '  owner: expected "ann", absent',
     ]
     assert missing_evidence(expected, []).endswith("no item to compare with: the listing holds no object")
+
+
+def test_a_secret_from_the_environment_is_masked_inside_json_strings_too(tmp_path, monkeypatch):
+    secret = 'pw"with\\quote'
+    monkeypatch.setenv("QUOTED_SECRET", secret)
+    app_config(tmp_path, {"auth": {"bearer": "${QUOTED_SECRET}"}})
+    assert mask(json.dumps({"detail": f"Bearer {secret}"})) == '{"detail": "Bearer ***"}'
