@@ -395,10 +395,14 @@ def test_keys_map_sent_keys_to_nested_read_keys_and_transforms_chain():
     assert expected_objects(read, [sent], {}) == [{"name": "A B", "meta": {"label": "A"}, "n": "5"}]
 
 
-def test_a_body_without_the_wrapper_fails_the_read():
-    read = ApiRead("/tools", seeded=True, match=SeededMatch(unwrap="tool"))
-    error = failure(lambda: expected_objects(read, [Exchange("POST", "/tools", 201, {"name": "a"}, {})], {}))
-    assert str(error) == "match.unwrap 'tool': a body sent holds nothing there"
+def test_unwrap_takes_a_body_without_the_wrapper_whole_and_fails_on_a_wrapper_that_is_no_object():
+    read = ApiRead("/tools", seeded=True, match=SeededMatch(unwrap="tool", case="camel"))
+    old, new = {"display_name": "a"}, {"tool": {"display_name": "b"}, "team_id": None}
+    exchanges = [Exchange("POST", "/tools", 201, body, {}) for body in (old, new)]
+    assert expected_objects(read, exchanges, {}) == [{"displayName": "a"}, {"displayName": "b"}]
+    error = failure(lambda: expected_objects(read, [Exchange("POST", "/tools", 201, {"tool": "x"}, {})], {}))
+    assert str(error) == "match.unwrap 'tool': a body sent holds no object there"
+    assert error.output == '{"tool": "x"}'
 
 
 def test_a_miss_shows_the_nearest_item_and_the_keys_that_differ():
