@@ -25,7 +25,13 @@ DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PAGINATION_MODES = ("page", "offset", "cursor", "link-header")
+PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
+    "page": ("param", "start", "size_param", "size", "total"),
+    "offset": ("param", "size_param", "size", "total"),
+    "cursor": ("param", "key"),
+    "link-header": (),
+}
+PAGINATION_MODES = tuple(PAGINATION_KEYS)
 KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
@@ -840,20 +846,13 @@ def _verify(section: _Section, versions: tuple[Version, ...], captures: frozense
             raise entry.error("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
         if read.match and not read.seeded:
             raise entry.error("maps what seed.api sent: it needs 'contains: seeded'", "match")
-        unknown = _placeholders(read.path, read.query) - captures - {"version"}
-        if unknown:
-            raise entry.error(f"{{{sorted(unknown)[0]}}} is captured by no seed.api request", "path")
+        for key in ("path", "query"):
+            unknown = sorted(_placeholders(getattr(read, key)) - captures - {"version"})
+            if unknown:
+                raise entry.error(f"{{{unknown[0]}}} is captured by no seed.api request", key)
         reads.append(read)
     section.finish()
     return VerifyConfig(tuple(reads))
-
-
-PAGINATION_KEYS = {
-    "page": ("param", "start", "size_param", "size", "total"),
-    "offset": ("param", "size_param", "size", "total"),
-    "cursor": ("param", "key"),
-    "link-header": (),
-}
 
 
 def _pagination(section: _Section) -> Pagination:

@@ -133,6 +133,10 @@ def test_the_transform_names_are_the_ones_applied():
         ),
         ({"seed": {"api": [{"path": "/a", "query": {"q": [1]}}]}}, "key 'seed.api[0].query.q': must be a string"),
         ({"verify": {"api": [{"path": "/a/{x}"}]}}, "key 'verify.api[0].path': {x} is captured by no seed.api request"),
+        (
+            {"verify": {"api": [{"path": "/a", "query": {"q": "{y}"}}]}},
+            "key 'verify.api[0].query': {y} is captured by no",
+        ),
         ({"verify": {"api": [{"path": "/a", "paginate": {}}]}}, "key 'verify.api[0].paginate': missing key 'by'"),
         (
             {"verify": {"api": [{"path": "/a", "paginate": {"by": "pages"}}]}},
