@@ -17,7 +17,7 @@ import yaml
 from http_server import Handler, Server, serving
 
 from migtest import masking
-from migtest.config import ApiRead, ApiRequest, Pagination, SeededMatch, load_config
+from migtest.config import ApiRead, ApiRequest, Config, Pagination, SeededMatch, load_config
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, Exchange, expected_objects, missing_evidence, unmatched
 from migtest.http_api.seeded import slug
@@ -147,7 +147,7 @@ def base(server: Server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def app_config(tmp_path: Path, app: dict[str, Any], **sections: Any):
+def app_config(tmp_path: Path, app: dict[str, Any], **sections: Any) -> Config:
     """The parsed configuration of an on-start project with this `app:` section."""
     data = {
         "migrations": {"tool": "on-start"},
@@ -164,10 +164,6 @@ def failure(call) -> StepFailed:
     with pytest.raises(StepFailed) as raised:
         call()
     return raised.value
-
-
-def bearer() -> ApiClient:
-    return ApiClient("http://unused", (("Authorization", f"Bearer {TOKEN}"),))
 
 
 def authorized(base: str, values: dict[str, Any] | None = None, captures=()) -> ApiClient:
