@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from migtest.errors import ConfigError
-from migtest.masking import register_url_password
+from migtest.masking import register_secret, register_url_password
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -25,6 +25,15 @@ DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
+    "page": ("param", "start", "size_param", "size", "total"),
+    "offset": ("param", "size_param", "size", "total"),
+    "cursor": ("param", "key"),
+    "link-header": (),
+}
+PAGINATION_MODES = tuple(PAGINATION_KEYS)
+KEY_CASES = ("camel",)
+TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 
 
@@ -85,9 +94,35 @@ class Version:
 
 
 @dataclass(frozen=True)
+class LoginConfig:
+    """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
+
+    path: str
+    method: str = "POST"
+    json: Any = None
+    form: tuple[tuple[str, str], ...] = ()
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How API requests authenticate: one of a bearer token, basic auth, or a login request.
+
+    The token (given or logged in for) is sent as `<header>: <scheme> <token>`."""
+
+    bearer: str | None = None
+    basic: tuple[str, str] | None = None
+    login: LoginConfig | None = None
+    token: str = "access_token"
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """How a version's image runs as the app: `on-start` migrates by starting it, API seeding and
-    verification talk to it. `{database_url}` and `{version}` are filled in `env` values."""
+    verification talk to it. `{database_url}` and `{version}` are filled in `env` values;
+    `headers` and `auth` go with every request of `seed.api` and `verify.api`."""
 
     env: tuple[tuple[str, str], ...] = (("DATABASE_URL", "{database_url}"),)
     port: int = 8000
@@ -97,20 +132,58 @@ class AppConfig:
     ready_timeout: float = 120.0
     database_path: str = "/data/app.db"
     previous_release: str = "fail"
+    headers: tuple[tuple[str, str], ...] = ()
+    auth: AuthConfig | None = None
 
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """One request of `seed.api`: a status other than `status` stops the scenario."""
+    """One request of `seed.api`: a status other than `status` stops the scenario. `capture` names
+    values of its JSON response (name -> dotted key), `{name}` in later paths, bodies and queries."""
 
     path: str
     method: str = "POST"
     json: Any = None
     status: int = 201
     versions: tuple[str, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    capture: tuple[tuple[str, str], ...] = ()
 
     def applies_to(self, version: str) -> bool:
         return not self.versions or version in self.versions
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """`verify.api[].paginate`: how to ask for the next page when the body holds no `next` link.
+
+    `page`: `param` counts up from `start`; `offset`: `param` moves by the items read, `size_param`
+    asks `size` at a time; both end on an empty page or once `total` (dotted key) items were read.
+    `cursor`: `key` (dotted) in the body is sent as `param` until it is absent. `link-header`: the
+    RFC 8288 `Link: <...>; rel="next"` header."""
+
+    by: str
+    param: str = ""
+    start: int = 1
+    size_param: str | None = None
+    size: int | None = None
+    key: str | None = None
+    total: str | None = None
+
+
+@dataclass(frozen=True)
+class SeededMatch:
+    """`verify.api[].match`: how a body sent by `seed.api` reads back. Applied in order: `unwrap`
+    (the dotted key of the object inside the body), `ignore` (keys never read back), `transform`
+    (key -> slug|lower|upper|strip|string, in turn), `case` (camel: snake_case keys read as
+    camelCase), `keys` (sent key -> the key read, dotted for nested)."""
+
+    unwrap: str = ""
+    ignore: tuple[str, ...] = ()
+    transform: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    case: str | None = None
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +202,11 @@ class ApiRead:
     contains: tuple[Any, ...] = ()
     seeded: bool = False
     versions: tuple[str, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    paginate: Pagination | None = None
+    max_pages: int = 1000
+    match: SeededMatch | None = None
 
     def applies_to(self, version: str) -> bool:
         return not self.versions or version in self.versions
@@ -165,6 +243,11 @@ class SeedConfig:
     command: str | None = None
     api: tuple[ApiRequest, ...] = ()
     generate: GenerateConfig | None = None
+
+    @property
+    def captures(self) -> frozenset[str]:
+        """The names `seed.api` requests capture from their responses."""
+        return frozenset(name for request in self.api for name, _ in request.capture)
 
 
 @dataclass(frozen=True)
@@ -384,7 +467,7 @@ def parse_config(data: Any, file: Path) -> Config:
     app = _app(top.section("app")) if "app" in top.data else None
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
-    verify = _verify(top.section("verify"), versions)
+    verify = _verify(top.section("verify"), versions, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
@@ -512,16 +595,48 @@ def _expand_environment(section: _Section, key: str) -> str | None:
     value = section.text(key)
     if value is None:
         return None
+    expanded = _from_environment(section, key, value)
+    register_url_password(expanded)
+    return expanded
+
+
+def _from_environment(section: _Section, key: str, value: str, *, secret: bool = False) -> str:
+    """`value` with each `${NAME}` replaced by the environment's; `secret`: each value so taken is
+    masked in everything migtest prints or writes."""
 
     def lookup(match: re.Match[str]) -> str:
         name = match[1]
         if name not in os.environ:
             raise section.error(f"environment variable {name} is not set", key)
+        if secret:
+            register_secret(os.environ[name])
         return os.environ[name]
 
-    expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
-    register_url_password(expanded)
-    return expanded
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
+
+
+def _secret_text(section: _Section, key: str) -> str | None:
+    value = section.text(key)
+    return None if value is None else _from_environment(section, key, value, secret=True)
+
+
+def _secret_pairs(
+    section: _Section, key: str, default: tuple[tuple[str, str], ...] = ()
+) -> tuple[tuple[str, str], ...]:
+    """A mapping of names to strings whose `${NAME}` values come from the environment, masked."""
+    pairs = section.pairs(key, default)
+    return tuple((name, _from_environment(section, f"{key}.{name}", value, secret=True)) for name, value in pairs)
+
+
+def _secret_json(section: _Section, key: str, value: Any) -> Any:
+    """A JSON body with `${NAME}` filled (and masked) in its strings."""
+    if isinstance(value, str):
+        return _from_environment(section, key, value, secret=True)
+    if isinstance(value, dict):
+        return {name: _secret_json(section, f"{key}.{name}", item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_secret_json(section, f"{key}[{index}]", item) for index, item in enumerate(value)]
+    return value
 
 
 def _versions(top: _Section) -> tuple[Version, ...]:
@@ -572,7 +687,7 @@ def _app(section: _Section) -> AppConfig:
         except re.error as exc:
             raise section.error(f"not a valid regular expression: {exc}", "ready_log") from exc
     result = AppConfig(
-        env=section.pairs("env", AppConfig.env),
+        env=_secret_pairs(section, "env", AppConfig.env),
         port=section.integer("port", 8000),
         health=section.text("health"),
         health_status=section.integer("health_status", 200),
@@ -580,12 +695,63 @@ def _app(section: _Section) -> AppConfig:
         ready_timeout=section.number("ready_timeout", 120.0),
         database_path=section.text("database_path", "/data/app.db"),
         previous_release=section.text("previous_release", "fail", choices=PREVIOUS_RELEASE_MODES),
+        headers=_secret_pairs(section, "headers"),
+        auth=_auth(section.section("auth")) if "auth" in section.data else None,
     )
     section.finish()
     if result.health is None and result.ready_log is None:
         raise section.error("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
     if not result.database_path.startswith("/") or result.database_path.endswith("/"):
         raise section.error(f"must be an absolute file path, got '{result.database_path}'", "database_path")
+    return result
+
+
+def _auth(section: _Section) -> AuthConfig:
+    basic = None
+    if "basic" in section.data:
+        credentials = section.section("basic")
+        username, password = _secret_text(credentials, "username"), _secret_text(credentials, "password")
+        credentials.finish()
+        if username is None or password is None:
+            raise credentials.error("needs 'username' and 'password'")
+        basic = (username, password)
+    login = _login(section.section("login")) if "login" in section.data else None
+    scheme = section.raw("scheme", "Bearer")
+    if not isinstance(scheme, str):
+        raise section.error(f'must be a string ("" sends the token alone), got {_kind(scheme)}', "scheme")
+    result = AuthConfig(
+        bearer=_secret_text(section, "bearer"),
+        basic=basic,
+        login=login,
+        token=section.text("token", "access_token"),
+        header=section.text("header", "Authorization"),
+        scheme=scheme,
+    )
+    section.finish()
+    given = [key for key in ("bearer", "basic", "login") if getattr(result, key) is not None]
+    if len(given) != 1:
+        raise section.error(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
+    if "token" in section.data and login is None:
+        raise section.error("is read from the response of 'login': give 'login' or remove it", "token")
+    return result
+
+
+def _login(section: _Section) -> LoginConfig:
+    path = section.text("path")
+    if path is None or not path.startswith("/"):
+        raise section.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+    method = section.text("method", "POST", choices=HTTP_METHODS)
+    assert method is not None
+    result = LoginConfig(
+        path=path,
+        method=method,
+        json=_secret_json(section, "json", section.raw("json")),
+        form=_secret_pairs(section, "form"),
+        status=section.integer("status", 200),
+    )
+    section.finish()
+    if result.json is not None and result.form:
+        raise section.error("send either 'json' or 'form', not both", "form")
     return result
 
 
@@ -607,36 +773,135 @@ def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple
 
 
 def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[ApiRequest, ...]:
-    requests = []
+    requests: list[ApiRequest] = []
     for entry, path, only in _api_entries(section, versions):
         method = entry.text("method", "POST", choices=HTTP_METHODS)
         assert method is not None
         status = entry.integer("status", 201 if method == "POST" else 200)
-        requests.append(ApiRequest(path, method, entry.raw("json"), status, only))
+        request = ApiRequest(
+            path,
+            method,
+            entry.raw("json"),
+            status,
+            only,
+            query=_secret_pairs(entry, "query"),
+            headers=_secret_pairs(entry, "headers"),
+            capture=_captures(entry),
+        )
         entry.finish()
+        earlier = {name for done in requests for name, _ in done.capture}
+        for key in ("path", "json", "query", "headers"):
+            too_early = sorted((_placeholders(getattr(request, key)) & _all_captures(section)) - earlier)
+            if too_early:
+                raise entry.error(f"uses {{{too_early[0]}}}, which no earlier request captures", key)
+        requests.append(request)
     return tuple(requests)
 
 
-def _verify(section: _Section, versions: tuple[Version, ...]) -> VerifyConfig:
+def _all_captures(section: _Section) -> set[str]:
+    """Every name some `seed.api` entry captures, so a placeholder used too early is named."""
+    return {
+        str(name)
+        for item in section.data.get("api") or []
+        if isinstance(item, dict) and isinstance(item.get("capture"), dict)
+        for name in item["capture"]
+    }
+
+
+def _captures(entry: _Section) -> tuple[tuple[str, str], ...]:
+    captures = entry.pairs("capture")
+    for name, _ in captures:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name == "version":
+            raise entry.error("must be a name of letters, digits and _ (not 'version')", f"capture.{name}")
+    return captures
+
+
+def _placeholders(*values: Any) -> set[str]:
+    """The `{name}` placeholders written anywhere in these values (keys of mappings included)."""
+    return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
+
+
+def _verify(section: _Section, versions: tuple[Version, ...], captures: frozenset[str]) -> VerifyConfig:
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
         if contains != "seeded" and not isinstance(contains, list):
             raise entry.error(f"must be 'seeded' or a list of objects, got {_kind(contains)}", "contains")
-        reads.append(
-            ApiRead(
-                path=path,
-                status=entry.integer("status", 200),
-                items=entry.text("items") or "",
-                next=entry.text("next"),
-                contains=() if contains == "seeded" else tuple(contains),
-                seeded=contains == "seeded",
-                versions=only,
-            )
+        read = ApiRead(
+            path=path,
+            status=entry.integer("status", 200),
+            items=entry.text("items") or "",
+            next=entry.text("next"),
+            contains=() if contains == "seeded" else tuple(contains),
+            seeded=contains == "seeded",
+            versions=only,
+            query=_secret_pairs(entry, "query"),
+            headers=_secret_pairs(entry, "headers"),
+            paginate=_pagination(entry.section("paginate")) if "paginate" in entry.data else None,
+            max_pages=entry.integer("max_pages", 1000),
+            match=_match(entry.section("match")) if "match" in entry.data else None,
         )
         entry.finish()
+        if read.next and read.paginate:
+            raise entry.error("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
+        if read.match and not read.seeded:
+            raise entry.error("maps what seed.api sent: it needs 'contains: seeded'", "match")
+        for key in ("path", "query"):
+            unknown = sorted(_placeholders(getattr(read, key)) - captures - {"version"})
+            if unknown:
+                raise entry.error(f"{{{unknown[0]}}} is captured by no seed.api request", key)
+        reads.append(read)
     section.finish()
     return VerifyConfig(tuple(reads))
+
+
+def _pagination(section: _Section) -> Pagination:
+    by = section.text("by", choices=PAGINATION_MODES)
+    if by is None:
+        raise section.error(f"missing key 'by' (one of {', '.join(PAGINATION_MODES)})")
+    start = section.raw("start", 1)
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise section.error(f"must be a whole number >= 0, got {_kind(start)}", "start")
+    size = section.integer("size", 1) if "size" in section.data else None
+    result = Pagination(
+        by=by,
+        param=section.text("param", {"page": "page", "offset": "offset", "cursor": "cursor"}.get(by)) or "",
+        start=start,
+        size_param=section.text("size_param", "limit" if by == "offset" else None),
+        size=size,
+        key=section.text("key"),
+        total=section.text("total"),
+    )
+    section.finish()
+    for key in section.data:
+        if key != "by" and key not in PAGINATION_KEYS[by]:
+            raise section.error(f"not used when paginating by {by}", str(key))
+    if by == "cursor" and result.key is None:
+        raise section.error("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
+    if size is not None and result.size_param is None:
+        raise section.error("needs 'size_param', the query parameter that asks for the page size", "size")
+    return result
+
+
+def _match(section: _Section) -> SeededMatch:
+    transforms = section.section("transform")
+    steps = []
+    for key in list(transforms.data):
+        value = transforms.raw(key)
+        names = value if isinstance(value, list) else [value]
+        for name in names:
+            if name not in TRANSFORMS:
+                raise transforms.error(f"must be one of {', '.join(TRANSFORMS)} (or a list of them)", str(key))
+        steps.append((str(key), tuple(names)))
+    result = SeededMatch(
+        unwrap=section.text("unwrap") or "",
+        ignore=section.texts("ignore"),
+        transform=tuple(steps),
+        case=section.text("case", choices=KEY_CASES),
+        keys=section.pairs("keys"),
+    )
+    section.finish()
+    return result
 
 
 def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:

@@ -27,7 +27,7 @@ from migtest.databases import Database, DatabaseServer, open_server
 from migtest.docker import DockerEngine
 from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
-from migtest.http_api import read_all, seeded_objects
+from migtest.http_api import ApiClient, expected_objects
 from migtest.locations import Locator
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.once import Once
@@ -359,18 +359,21 @@ class Runner:
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
         api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
         sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
+        values = {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
         try:
             with self._phase(attempt, phase_name) as phase:
                 with self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app:
                     observed.ready_seconds = app.ready_seconds
-                    for read in reads:
-                        expected = seeded_objects(sent, read.path) if read.seeded else list(read.contains)
-                        reading = ApiReading(read.path, expected)
-                        try:
-                            reading.items = read_all(app.base_url, read)
-                        except StepFailed as exc:
-                            reading.error = exc
-                        observed.readings.append(reading)
+                    assert self.config.app is not None
+                    with ApiClient.connect(app.base_url, self.config.app, values, self.config.seed.captures) as client:
+                        for read in reads:
+                            reading = ApiReading(read.path, [])
+                            try:
+                                reading.expected = expected_objects(read, sent, client.values)
+                                reading.items = client.read_all(read)
+                            except StepFailed as exc:
+                                reading.error = exc
+                            observed.readings.append(reading)
                 phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
                 phase.figures = app.figures
         except StepFailed as exc:
