@@ -14,6 +14,7 @@ import yaml
 
 from migtest.errors import ConfigError
 from migtest.masking import register_url_password
+from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -270,6 +271,14 @@ class _Section:
             raise self.error(f"must be one of {', '.join(choices)}; got '{value}'", key)
         return value
 
+    def command(self, key: str) -> str | None:
+        """A command run as an argument list: splittable, with no shell syntax outside quotes."""
+        value = self.text(key)
+        problem = command_problem(value) if value is not None else None
+        if problem:
+            raise self.error(problem, key)
+        return value
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
@@ -467,10 +476,10 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
         table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
-        upgrade=section.text("upgrade"),
-        downgrade=section.text("downgrade"),
-        current=section.text("current"),
-        history=section.text("history"),
+        upgrade=section.command("upgrade"),
+        downgrade=section.command("downgrade"),
+        current=section.command("current"),
+        history=section.command("history"),
         schema=section.text("schema"),
     )
     section.finish()
@@ -539,7 +548,7 @@ def _versions(top: _Section) -> tuple[Version, ...]:
             name=name,
             revision=section.text("revision", "head"),
             ref=section.text("ref"),
-            setup=section.text("setup"),
+            setup=section.command("setup"),
             image=section.text("image"),
             build=build,
         )
@@ -667,7 +676,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     generate = _generate(section.section("generate")) if "generate" in section.data else None
     result = SeedConfig(
         sql=section.text("sql"),
-        command=section.text("command"),
+        command=section.command("command"),
         api=_api_requests(section, versions),
         generate=generate,
     )
