@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_url_password
 from migtest.shell import command_problem
@@ -401,6 +402,7 @@ def parse_config(data: Any, file: Path) -> Config:
     steps = _steps(top.section("steps"), root)
     top.finish()
     _check_containers(top, database, migrations, versions, app, seed, verify)
+    _check_driver_placeholders(top, database.engine, migrations, seed, app)
     return Config(
         file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
     )
@@ -451,6 +453,20 @@ def _check_containers(
             )
     if (seed.api or verify.api) and not any(images):
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
+
+
+def _check_driver_placeholders(
+    top: _Section, engine: str, migrations: MigrationsConfig, seed: SeedConfig, app: AppConfig | None
+) -> None:
+    """`{database_url:<driver>}` must name a driver of the engine the run uses (known only now:
+    --database-url may have changed it)."""
+    filled = {f"migrations.{key}": getattr(migrations, key) for key in ("upgrade", "downgrade", "current", "history")}
+    filled["seed.command"] = seed.command
+    filled.update({f"app.env.{name}": value for name, value in (app.env if app else ())})
+    for key, text in filled.items():
+        problem = unknown_driver(text, engine) if text else None
+        if problem:
+            raise top.error(problem, key)
 
 
 def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:

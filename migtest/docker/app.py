@@ -24,6 +24,7 @@ import requests
 import sqlalchemy
 
 from migtest.config import AppConfig
+from migtest.database_urls import url_forms
 from migtest.databases import Database
 from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
@@ -66,7 +67,7 @@ class ImageRunner:
         return url.render_as_string(hide_password=False)
 
     def environment(self, workspace: Workspace, database: Database) -> dict[str, str]:
-        values = {"database_url": self.database_url(database), "version": workspace.version.name}
+        values = {**url_forms(self.database_url(database)), "version": workspace.version.name}
         return {name: fill(value, values) for name, value in self.app.env}
 
     @contextlib.contextmanager
