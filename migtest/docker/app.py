@@ -30,7 +30,8 @@ from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
-from migtest.process import fill, tail
+from migtest.evidence import shorten
+from migtest.process import fill
 from migtest.sources import Workspace
 
 STOP_SECONDS = 10
@@ -47,7 +48,7 @@ class RunningApp:
     figures: dict[str, float] = field(default_factory=dict)  # complete once the app has stopped
 
     def log(self) -> str:
-        return tail(self.container.logs().decode(errors="replace"))
+        return shorten(self.container.logs().decode(errors="replace"))
 
 
 class ImageRunner:
@@ -98,7 +99,7 @@ class ImageRunner:
             code = self._exit_code(container, what)
             output = container.logs().decode(errors="replace")
         if code != 0:
-            raise StepFailed(f"{what}: exited with code {code}", tail(output))
+            raise StepFailed(f"{what}: exited with code {code}", shorten(output))
         return output
 
     def _exit_code(self, container: Any, what: str) -> int:
