@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
+from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -353,6 +355,14 @@ class _Section:
             raise self.error(f"must be one of {', '.join(choices)}; got '{value}'", key)
         return value
 
+    def command(self, key: str) -> str | None:
+        """A command run as an argument list: splittable, with no shell syntax outside quotes."""
+        value = self.text(key)
+        problem = command_problem(value) if value is not None else None
+        if problem:
+            raise self.error(problem, key)
+        return value
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
@@ -475,6 +485,7 @@ def parse_config(data: Any, file: Path) -> Config:
     steps = _steps(top.section("steps"), root)
     top.finish()
     _check_containers(top, database, migrations, versions, app, seed, verify)
+    _check_driver_placeholders(top, database.engine, migrations, seed, app)
     return Config(
         file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
     )
@@ -527,6 +538,20 @@ def _check_containers(
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 
 
+def _check_driver_placeholders(
+    top: _Section, engine: str, migrations: MigrationsConfig, seed: SeedConfig, app: AppConfig | None
+) -> None:
+    """`{database_url:<driver>}` must name a driver of the engine the run uses (known only now:
+    --database-url may have changed it)."""
+    filled = {f"migrations.{key}": getattr(migrations, key) for key in ("upgrade", "downgrade", "current", "history")}
+    filled["seed.command"] = seed.command
+    filled.update({f"app.env.{name}": value for name, value in (app.env if app else ())})
+    for key, text in filled.items():
+        problem = unknown_driver(text, engine) if text else None
+        if problem:
+            raise top.error(problem, key)
+
+
 def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
     value = section.text(key)
     if value is None:
@@ -550,10 +575,10 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
         table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
-        upgrade=section.text("upgrade"),
-        downgrade=section.text("downgrade"),
-        current=section.text("current"),
-        history=section.text("history"),
+        upgrade=section.command("upgrade"),
+        downgrade=section.command("downgrade"),
+        current=section.command("current"),
+        history=section.command("history"),
         schema=section.text("schema"),
     )
     section.finish()
@@ -654,7 +679,7 @@ def _versions(top: _Section) -> tuple[Version, ...]:
             name=name,
             revision=section.text("revision", "head"),
             ref=section.text("ref"),
-            setup=section.text("setup"),
+            setup=section.command("setup"),
             image=section.text("image"),
             build=build,
         )
@@ -932,7 +957,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     generate = _generate(section.section("generate")) if "generate" in section.data else None
     result = SeedConfig(
         sql=section.text("sql"),
-        command=section.text("command"),
+        command=section.command("command"),
         api=_api_requests(section, versions),
         generate=generate,
     )

@@ -24,8 +24,9 @@ import sqlalchemy
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.errors import StepFailed
+from migtest.evidence import shorten
 from migtest.migrators import MigrationRun
-from migtest.process import failed, tail
+from migtest.process import failed
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
@@ -69,7 +70,7 @@ class _Worker:
         self.process.wait()
         self.stderr.seek(0)
         output = self.stderr.read().decode(errors="replace")
-        return StepFailed(f"{what}: Alembic could not start under {self.python}", tail(output))
+        return StepFailed(f"{what}: Alembic could not start under {self.python}", shorten(output))
 
     @property
     def alive(self) -> bool:

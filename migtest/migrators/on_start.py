@@ -28,9 +28,7 @@ class OnStartMigrator:
                 log = app.log()
             return MigrationRun(f"ready after {app.ready_seconds:.1f}s\n{log}", figures=app.figures)
         assert self.config.downgrade is not None
-        placeholders = {"target": target, "version": workspace.version.name}
-        placeholders["database_url"] = self.images.database_url(database)
-        argv = split_command(self.config.downgrade, placeholders)
+        argv = split_command(self.config.downgrade, workspace.placeholders(self.images.database_url(database), target))
         return MigrationRun(self.images.command(workspace, database, argv, f"downgrade command in {workspace.image}"))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
