@@ -15,6 +15,7 @@ import sqlalchemy
 
 from migtest.config import RowCondition, SqlAssertion
 from migtest.dialects import Dialect, Name, dialect_for, normalize_value
+from migtest.sqltext import as_written
 
 Row = dict[str, Any]
 
@@ -185,7 +186,7 @@ def _read_rows(dialect: Dialect, key: str, table: TableSchema, where: str | None
     select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
     if where is not None:
         select += f" WHERE {where}"
-    for values in dialect.connection.exec_driver_sql(select):
+    for values in dialect.connection.exec_driver_sql(as_written(dialect.connection, select)):
         yield {column: convert(value) for column, convert, value in zip(columns, converters, values)}
 
 
@@ -220,7 +221,7 @@ def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion
     results: dict[str, Any] = {}
     for assertion in assertions:
         try:
-            rows = connection.exec_driver_sql(assertion.query).fetchall()
+            rows = connection.exec_driver_sql(as_written(connection, assertion.query)).fetchall()
             results[assertion.name] = [[normalize_value(v) for v in row] for row in rows]
         except sqlalchemy.exc.DBAPIError as exc:
             connection.rollback()
