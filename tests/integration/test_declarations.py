@@ -143,7 +143,9 @@ def test_value_kind_migration_changing_another_row_fails(fixture_project, run_mi
 
 
 EVENTS = "CREATE TABLE events (id INTEGER PRIMARY KEY, kind VARCHAR(20) NOT NULL, note VARCHAR(50));\n"
-EVENTS_SEED = "INSERT INTO events (id, kind, note) VALUES (1, 'login', 'a'), (2, 'debug', 'b'), (3, 'debug', 'c'), (4, 'audit', 'd');\n"
+EVENTS_SEED = """
+INSERT INTO events (id, kind, note) VALUES (1, 'login', 'a'), (2, 'debug', 'b'), (3, 'debug', 'c'), (4, 'audit', 'd');
+"""
 DEBUG_MAY_GO = [{"table": "events", "where": "kind = 'debug'", "when": {"crosses": "2.0"}}]
 
 
