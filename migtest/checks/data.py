@@ -270,7 +270,8 @@ class _Comparison:
                     self.tally.add(*excuse)
                     continue
                 name = column if column == new_column else f"{column} (now {new_column})"
-                lines.append(f"{label}={_key_text(key)}: {name} {was!r} -> {now!r}{wrong or ''}")
+                went = f"{was!r} kept" if wrong and same_value(was, now, 0) else f"{was!r} -> {now!r}"
+                lines.append(f"{label}={_key_text(key)}: {name} {went}{wrong or ''}")
         return lines
 
     def _not_become(self, table: str, column: str, old: TableData, row: Row, now: Any) -> str | None:
