@@ -216,6 +216,7 @@ class _Comparison:
         self.declared = declared
         self.tally = Tally()
         self.arrivals = {id(move): moved_values(move, matched) for move, matched in declared.moves}
+        self.outcomes = {(c.rows.table, c.column) for c, _ in declared.changes if c.becomes is not None}
 
     def dropped_columns(self, table: str, old: TableData, kept: set[str]) -> list[str]:
         """A column gone while rows held values in it, unless those values were declared to go
@@ -256,14 +257,16 @@ class _Comparison:
             return self._changed_unkeyed(table, old, new, columns)
         lines = []
         label = _pk_label(old.primary_key)
+        tolerance = self.options.float_tolerance
+        declared_outcome = {column for name, column in self.outcomes if name == table}
         for key, row in old.rows.items():
             other = new.rows.get(key)
             if other is None:
                 continue
             for column, new_column in columns.items():
                 was, now = row.get(column), other.get(new_column)
-                wrong = self._not_become(table, column, old, row, now)
-                if wrong is None and same_value(was, now, self.options.float_tolerance):
+                wrong = self._not_become(table, column, old, row, now) if column in declared_outcome else None
+                if wrong is None and same_value(was, now, tolerance):
                     continue
                 excuse = None if wrong else self._change_excuse(table, column, new_column, old, row, other)
                 if excuse:
