@@ -231,8 +231,8 @@ class _Comparison:
             for row in _all_rows(old):
                 if row.get(column) is None:
                     continue
-                excuse = (CHANGED_ALLOWED, f"{table}.{column}") if column in allowed else None
-                excuse = excuse or self._declared_excuse(table, column, old, row)
+                excuse = self._declared_excuse(table, column, old, row)
+                excuse = excuse or ((CHANGED_ALLOWED, f"{table}.{column}") if column in allowed else None)
                 if excuse:
                     self.tally.add(*excuse)
                 else:
@@ -287,15 +287,17 @@ class _Comparison:
     def _change_excuse(
         self, table: str, column: str, new_column: str, old: TableData, row: Row, other: Row
     ) -> Excuse | None:
+        """The most precise reason first: a volatile column, a declaration about this row, the whole column."""
         name = f"{table}.{column}"
         if column in self.options.volatile.get(table, ()):
             return VOLATILE, name
-        if column in self.options.allow_changes.get(table, ()):
-            return CHANGED_ALLOWED, name
         for change, matched in self.declared.changes_of(table, column):
             if matched.covers(old, row):
                 return CHANGED_DECLARED, change.describe()
-        return self._declared_excuse(table, column, old, row) or self._arrival(table, new_column, other)
+        excuse = self._declared_excuse(table, column, old, row) or self._arrival(table, new_column, other)
+        if excuse is None and column in self.options.allow_changes.get(table, ()):
+            return CHANGED_ALLOWED, name
+        return excuse
 
     def _arrival(self, table: str, column: str, row: Row) -> Excuse | None:
         """The new value is one a declared move sent to this row."""
