@@ -97,28 +97,42 @@ def _lost_rows(
     declared: Declared, tally: Tally, table: str, old: TableData, new: TableData | None, allowed: bool
 ) -> tuple[list[str], int]:
     """Evidence of the rows gone without a declaration, and how many they are; the others are tallied."""
-    keyed = new is None or (old.primary_key and old.primary_key == new.primary_key)
+    if new is not None and not (old.primary_key and old.primary_key == new.primary_key):
+        return _lost_unkeyed(declared, tally, table, old, new, allowed)
     gone = _all_rows(old) if new is None else [row for key, row in old.rows.items() if key not in new.rows]
-    if not keyed:
-        gone = _gone_as_they_were(old, new)
-    budget = len(gone) if keyed else max(old.count - new.count, 0)
     lost = []
     for row in gone:
         excuse = _row_excuse(declared, table, old, row, allowed)
-        if excuse and budget:
+        if excuse:
             tally.add(*excuse)
-            budget -= 1
-        elif keyed:
+        else:
             lost.append(row)
-    if new is None and lost:
+    if not lost:
+        return [], 0
+    if new is None:
         more = "" if len(lost) == old.count else f", {len(lost)} of them not declared to go"
         return [f"table '{table}': dropped with {old.count} row(s){more}"], len(lost)
-    if keyed and lost:
-        keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(_key(old, row))}" for row in lost[:EVIDENCE_CAP])
-        more = f" and {len(lost) - EVIDENCE_CAP} more" if len(lost) > EVIDENCE_CAP else ""
-        return [f"table '{table}': {len(lost)} of {old.count} row(s) lost: {keys}{more}"], len(lost)
-    if not keyed and budget:
-        return [f"table '{table}': {old.count} row(s) before, {new.count} after"], budget
+    keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(_key(old, row))}" for row in lost[:EVIDENCE_CAP])
+    more = f" and {len(lost) - EVIDENCE_CAP} more" if len(lost) > EVIDENCE_CAP else ""
+    return [f"table '{table}': {len(lost)} of {old.count} row(s) lost: {keys}{more}"], len(lost)
+
+
+def _lost_unkeyed(
+    declared: Declared, tally: Tally, table: str, old: TableData, new: TableData, allowed: bool
+) -> tuple[list[str], int]:
+    """Without a key (or with a key changed) rows are counted: as many fewer rows as there are, less
+    the old rows no longer present as they were that a declaration covers."""
+    missing = old.count - new.count
+    if missing <= 0:
+        return [], 0
+    excusable = allowed or declared.moves_from(table) or declared.losses_of(table)
+    for row in _gone_as_they_were(old, new) if excusable else []:
+        excuse = _row_excuse(declared, table, old, row, allowed)
+        if excuse and missing:
+            tally.add(*excuse)
+            missing -= 1
+    if missing:
+        return [f"table '{table}': {old.count} row(s) before, {new.count} after"], missing
     return [], 0
 
 
