@@ -206,3 +206,15 @@ def test_volatile_columns_written_on_every_start(fixture_project, run_migtest):
     assert outcome.check(scenario, "idempotent")["summary"] == (
         "running the upgrade again changed nothing but 1 volatile value(s) not compared: servers.last_seen"
     )
+
+
+@pytest.mark.engines
+def test_percent_signs_in_user_sql_reach_the_database_as_written(fixture_project, run_migtest):
+    project = fixture_project("flyway-base")
+    project.write("seeds/1.1.sql", "INSERT INTO users (id, name, nickname) VALUES (1, 'Ada', '50% off');\n")
+    sale = "SELECT count(*) FROM users WHERE nickname LIKE '50%'"
+    project.configure(checks={"sql": [{"name": "on sale", "query": sale, "expect": [[1]]}]})
+    outcome = run_migtest(project.config, "--only", "fresh-1.1")
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert outcome.check("fresh-1.1", "sql: on sale")["summary"] == "returned [[1]]"
