@@ -45,7 +45,7 @@ def _expected_to_go(context: CheckContext, table: str, column: str | None = None
     return table not in schema if column is None else table in schema and column not in schema[table].columns
 
 
-def _capped(lines: list[str]) -> list[str]:
+def capped(lines: list[str]) -> list[str]:
     if len(lines) <= EVIDENCE_CAP:
         return lines
     return [*lines[:EVIDENCE_CAP], f"... and {len(lines) - EVIDENCE_CAP} more"]
@@ -79,7 +79,7 @@ def rows(context: CheckContext) -> list[CheckResult]:
         summary = "; ".join(
             filter(None, [_count(len(evidence), "rows lost in {} table(s)"), _count(len(stale), _STALE)])
         )
-        return [CheckResult("rows", FAILED, summary, _capped(evidence) + stale + tally.lines())]
+        return [CheckResult("rows", FAILED, summary, capped(evidence) + stale + tally.lines())]
     kept = total - lost - sum(map(tally.total, tally.counts))
     if not tally.counts:
         return [CheckResult("rows", PASSED, f"all {total} row(s) kept")]
@@ -196,7 +196,7 @@ def content(context: CheckContext) -> list[CheckResult]:
         summary = "; ".join(
             filter(None, [_count(len(evidence), "{} change(s) to existing data"), _count(len(stale), _STALE)])
         )
-        return [CheckResult("content", FAILED, summary, _capped(evidence) + stale + tally.lines())]
+        return [CheckResult("content", FAILED, summary, capped(evidence) + stale + tally.lines())]
     summary = f"values unchanged in {compared} column(s) present before and after"
     return [CheckResult("content", PASSED, "; ".join([summary, *tally.parts()]), tally.lines())]
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from migtest.checks import CheckContext
-from migtest.checks.data import EVIDENCE_CAP, applies, same_value
+from migtest.checks.data import applies, capped, same_value
 from migtest.checks.declared import Declared, Matched, target_key
 from migtest.config import Move
 from migtest.results import FAILED, PASSED, CheckResult
@@ -35,9 +35,7 @@ def check(context: CheckContext) -> list[CheckResult]:
         sent += len(matched.rows)
         missing += len(lines)
         arrived.append(f"{move.describe()}: {len(matched.rows) - len(lines)} of {len(matched.rows)} arrived")
-        evidence += lines[:EVIDENCE_CAP] + (
-            [f"... and {len(lines) - EVIDENCE_CAP} more"] if len(lines) > EVIDENCE_CAP else []
-        )
+        evidence += capped(lines)
     if evidence:
         summary = (
             f"{missing} of {sent} moved value(s) did not arrive" if missing else "a declared move could not be verified"
