@@ -15,6 +15,7 @@ import yaml
 from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
+from migtest.scope import MIGRATING_KINDS, Scope
 from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
@@ -264,6 +265,50 @@ class SqlAssertion:
 
 
 @dataclass(frozen=True)
+class RowCondition:
+    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
+    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
+    that declares it (`checks.moves[0]`), so that evidence can name it."""
+
+    label: str
+    table: str
+    where: str | None = None
+    scope: Scope = field(default_factory=Scope)
+
+    def describe(self) -> str:
+        return self.table if self.where is None else f"{self.table} where {self.where}"
+
+
+@dataclass(frozen=True)
+class Move:
+    """`checks.moves`: the `column` values of the rows go to `to_table.to_column`; `key` pairs the
+    source's columns with the target's to find the row each value must arrive at."""
+
+    rows: RowCondition
+    column: str
+    to_table: str
+    to_column: str
+    key: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.rows.table}.{self.column} -> {self.to_table}.{self.to_column}"
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """An `allow_changes` entry for some rows: their `column` values may change, or, with
+    `becomes` (a 1-tuple, so that None can be the value), must become that value."""
+
+    rows: RowCondition
+    column: str
+    becomes: tuple[Any] | None = None
+
+    def describe(self) -> str:
+        where = f" where {self.rows.where}" if self.rows.where else ""
+        return f"{self.rows.table}.{self.column}{where}"
+
+
+@dataclass(frozen=True)
 class ChecksConfig:
     schema: bool = True
     data: bool = True
@@ -274,6 +319,15 @@ class ChecksConfig:
     ignore_tables: tuple[str, ...] = ()
     float_tolerance: float = 0.0
     sql: tuple[SqlAssertion, ...] = ()
+    volatile: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    moves: tuple[Move, ...] = ()
+    row_changes: tuple[RowChange, ...] = ()
+    row_losses: tuple[RowCondition, ...] = ()
+
+    def declared_conditions(self, scenario: Any) -> list[RowCondition]:
+        """The conditions whose rows the scenario must select before migrating (those in its scope with a WHERE)."""
+        declared = [*(m.rows for m in self.moves), *(c.rows for c in self.row_changes), *self.row_losses]
+        return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario)]
 
 
 @dataclass(frozen=True)
@@ -997,9 +1051,8 @@ def _generate(section: _Section) -> GenerateConfig:
 
 
 def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
-    allow = section.section("allow_changes")
-    allow_changes = {str(table): allow.texts(table) for table in list(allow.data)}
-    allow.finish()
+    allow_changes, row_changes = _allowed_changes(section.section("allow_changes"), versions)
+    allow_lost_rows, row_losses = _allowed_losses(section, versions)
     renamed = {}
     renames = section.section("renamed")
     for table in list(renames.data):
@@ -1007,6 +1060,9 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
         columns.finish()
     renames.finish()
+    volatile = section.section("volatile")
+    volatile_columns = {str(table): volatile.texts(table) for table in list(volatile.data)}
+    volatile.finish()
     names = {v.name for v in versions}
     assertions = []
     for index, item in enumerate(section.items("sql")):
@@ -1029,10 +1085,135 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         idempotent=section.flag("idempotent", True),
         allow_changes=allow_changes,
         renamed=renamed,
-        allow_lost_rows=section.texts("allow_lost_rows"),
+        allow_lost_rows=allow_lost_rows,
         ignore_tables=section.texts("ignore_tables"),
         float_tolerance=section.number("float_tolerance", 0.0),
         sql=tuple(assertions),
+        volatile=volatile_columns,
+        moves=_moves(section, versions),
+        row_changes=row_changes,
+        row_losses=row_losses,
     )
     section.finish()
     return result
+
+
+def _allowed_changes(
+    section: _Section, versions: tuple[Version, ...]
+) -> tuple[dict[str, tuple[str, ...]], tuple[RowChange, ...]]:
+    """`{table: [column, ...]}`; an entry that is a mapping allows changes in some rows only."""
+    whole: dict[str, tuple[str, ...]] = {}
+    scoped = []
+    for table in map(str, list(section.data)):
+        columns = []
+        for index, item in enumerate(section.items(table)):
+            if isinstance(item, str):
+                columns.append(item)
+                continue
+            if not isinstance(item, dict):
+                raise section.error(f"must be a column name or a mapping, got {_kind(item)}", f"{table}[{index}]")
+            entry = _Section(item, f"{section.key}.{table}[{index}]", section.file)
+            column = entry.text("column")
+            if column is None:
+                raise entry.error("missing key 'column'")
+            rows = _row_condition(entry, table, versions)
+            becomes = (entry.raw("becomes"),) if "becomes" in entry.data else None
+            entry.finish()
+            scoped.append(RowChange(rows, column, becomes))
+        whole[table] = tuple(columns)
+    section.finish()
+    return {table: columns for table, columns in whole.items() if columns}, tuple(scoped)
+
+
+def _allowed_losses(
+    section: _Section, versions: tuple[Version, ...]
+) -> tuple[tuple[str, ...], tuple[RowCondition, ...]]:
+    """`[table, ...]`; an entry that is a mapping allows some rows of a table to go."""
+    tables, scoped = [], []
+    for index, item in enumerate(section.items("allow_lost_rows")):
+        if isinstance(item, str):
+            tables.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise section.error(f"must be a table name or a mapping, got {_kind(item)}", f"allow_lost_rows[{index}]")
+        entry = _Section(item, f"{section.key}.allow_lost_rows[{index}]", section.file)
+        table = entry.text("table")
+        if table is None:
+            raise entry.error("missing key 'table'")
+        scoped.append(_row_condition(entry, table, versions))
+        entry.finish()
+    return tuple(tables), tuple(scoped)
+
+
+def _moves(section: _Section, versions: tuple[Version, ...]) -> tuple[Move, ...]:
+    moves = []
+    for index, item in enumerate(section.items("moves")):
+        entry = _Section(item, f"{section.key}.moves[{index}]", section.file)
+        table, column = _column_reference(entry, "from")
+        to_table, to_column = _column_reference(entry, "to")
+        pairs = entry.pairs("key")
+        if "key" in entry.data and not pairs:
+            raise entry.error("must pair at least one column, e.g. {item_id: id}", "key")
+        moves.append(Move(_row_condition(entry, table, versions), column, to_table, to_column, pairs))
+        entry.finish()
+    return tuple(moves)
+
+
+def _column_reference(section: _Section, key: str) -> tuple[str, str]:
+    """`table.column` (or `schema.table.column`) as its table and its column."""
+    value = section.text(key)
+    if value is None:
+        raise section.error(f"missing key '{key}' (a column, as table.column)")
+    table, _, column = value.rpartition(".")
+    if not table or not column or "" in table.split("."):
+        raise section.error(f"must name a column as table.column, got '{value}'", key)
+    return table, column
+
+
+def _row_condition(entry: _Section, table: str, versions: tuple[Version, ...]) -> RowCondition:
+    """The `where` and `when` of a declaration about some rows of `table`."""
+    scope = _scope(entry.section("when"), versions) if "when" in entry.data else Scope()
+    entry.read.add("when")
+    return RowCondition(entry.key, table, entry.text("where"), scope)
+
+
+def _scope(section: _Section, versions: tuple[Version, ...]) -> Scope:
+    """`when`: the scenarios a declaration is about (every migrating scenario when absent)."""
+    order = [v.name for v in versions]
+    kinds = _names(section, "kinds")
+    for kind in kinds or ():
+        if kind not in MIGRATING_KINDS:
+            raise section.error(f"must be one of {', '.join(MIGRATING_KINDS)}; got '{kind}'", "kinds")
+    scope = Scope(
+        _versions_named(section, "from", order),
+        _versions_named(section, "to", order),
+        kinds or MIGRATING_KINDS,
+        _names(section, "scenarios"),
+    )
+    crosses = _versions_named(section, "crosses", order)
+    section.finish()
+    if crosses is not None:
+        if len(crosses) != 1 or crosses[0] == order[0]:
+            raise section.error(f"must name one version after the first ({order[0]})", "crosses")
+        scope = scope.crossing(crosses[0], order)
+    if scope.empty:
+        raise section.error("matches no scenario: its parts contradict each other")
+    return scope
+
+
+def _names(section: _Section, key: str) -> tuple[str, ...] | None:
+    """A name or a list of names; None when absent."""
+    if key not in section.data:
+        section.read.add(key)
+        return None
+    if isinstance(section.data[key], list):
+        return tuple(str(name) for name in section.items(key))
+    return (str(section.text(key)),)
+
+
+def _versions_named(section: _Section, key: str, order: list[str]) -> tuple[str, ...] | None:
+    names = _names(section, key)
+    for name in names or ():
+        if name not in order:
+            raise section.error(f"unknown version '{name}' (versions: {', '.join(order)})", key)
+    return names

@@ -197,8 +197,18 @@ class Runner:
         except StepFailed as exc:
             return Reference(None, None, None, exc)
 
-    def _capture(self, database: Database, version: str, *, with_data: bool = True, queries: bool = False) -> State:
+    def _capture(
+        self,
+        database: Database,
+        version: str,
+        *,
+        with_data: bool = True,
+        queries: bool = False,
+        declared_for: Scenario | None = None,
+    ) -> State:
+        """`declared_for`: the scenario about to migrate, whose declared conditions select their rows now."""
         assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
+        conditions = self.config.checks.declared_conditions(declared_for) if declared_for else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
             return capture(
@@ -208,6 +218,7 @@ class Runner:
                 schemas=self.config.schemas,
                 with_data=with_data,
                 assertions=assertions,
+                conditions=conditions,
             )
 
     def _provision(self, attempt: Attempt, name: str, database_name: str) -> Database:
@@ -297,7 +308,7 @@ class Runner:
         database = self._provision(attempt, source, scenario.id)
         self._seed(attempt, source, database)
         with self._phase(attempt, "capture before"):
-            context.before = self._capture(database, source)
+            context.before = self._capture(database, source, declared_for=scenario)
         try:
             with self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy
 
-from migtest.config import SqlAssertion
+from migtest.config import RowCondition, SqlAssertion
 from migtest.dialects import Dialect, Name, dialect_for, normalize_value
+from migtest.sqltext import as_written
 
 Row = dict[str, Any]
 
@@ -54,6 +55,14 @@ class TableData:
 
 
 @dataclass
+class Selection:
+    """The rows a declared condition matched when captured (before migrating), or why none could be read."""
+
+    rows: list[Row] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
 class State:
     revision: str | None
     schema: dict[str, TableSchema]
@@ -61,6 +70,7 @@ class State:
     queries: dict[str, Any] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)  # PostgreSQL enum types: their values in order
     sequences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selections: dict[str, Selection] = field(default_factory=dict)  # by the label of the declaring key
 
     def fingerprint(self) -> str:
         """One digest of schema, rows and revision: equal digests mean nothing changed."""
@@ -157,21 +167,46 @@ def _sorted(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, TableData]:
     """Every row, each value read the way its column's type says (see `Dialect.converter`)."""
-    preparer = dialect.connection.dialect.identifier_preparer
     data: dict[str, TableData] = {}
     for key, table in schema.items():
-        columns = list(table.columns)
-        converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
-        select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
         captured = TableData(table.primary_key)
-        for values in dialect.connection.exec_driver_sql(select):
-            row = {column: convert(value) for column, convert, value in zip(columns, converters, values)}
+        for row in _read_rows(dialect, key, table):
             if table.primary_key:
                 captured.rows[tuple(row[c] for c in table.primary_key)] = row
             else:
                 captured.unkeyed.append(row)
         data[key] = captured
     return data
+
+
+def _read_rows(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[Row]:
+    preparer = dialect.connection.dialect.identifier_preparer
+    columns = list(table.columns)
+    converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
+    select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
+    if where is not None:
+        select += f" WHERE {where}"
+    for values in dialect.connection.exec_driver_sql(as_written(dialect.connection, select)):
+        yield {column: convert(value) for column, convert, value in zip(columns, converters, values)}
+
+
+def select_declared(
+    dialect: Dialect, schema: dict[str, TableSchema], conditions: Iterable[RowCondition]
+) -> dict[str, Selection]:
+    """The rows each declared condition matches now, read like every captured row so that checks can
+    find them among the captured ones; a condition the database rejects keeps its error."""
+    selections = {}
+    for condition in conditions:
+        table = schema.get(condition.table)
+        if table is None:
+            selections[condition.label] = Selection(error=f"table '{condition.table}' is not there")
+            continue
+        try:
+            selections[condition.label] = Selection(list(_read_rows(dialect, condition.table, table, condition.where)))
+        except sqlalchemy.exc.DBAPIError as exc:
+            dialect.connection.rollback()
+            selections[condition.label] = Selection(error=str(exc.orig).strip())
+    return selections
 
 
 def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
@@ -186,7 +221,7 @@ def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion
     results: dict[str, Any] = {}
     for assertion in assertions:
         try:
-            rows = connection.exec_driver_sql(assertion.query).fetchall()
+            rows = connection.exec_driver_sql(as_written(connection, assertion.query)).fetchall()
             results[assertion.name] = [[normalize_value(v) for v in row] for row in rows]
         except sqlalchemy.exc.DBAPIError as exc:
             connection.rollback()
@@ -202,11 +237,15 @@ def capture(
     schemas: Iterable[str | None] = (None,),
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
+    conditions: Iterable[RowCondition] = (),
 ) -> State:
-    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one."""
+    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
+    `conditions` the declarations whose matching rows the checks need (see `select_declared`)."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
     data = capture_data(dialect, schema) if with_data else {}
     queries = run_queries(connection, assertions or [])
-    return State(revision, schema, data, queries, dialect.enums(names), dialect.sequences(names, ignore))
+    selections = select_declared(dialect, schema, conditions)
+    enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)
+    return State(revision, schema, data, queries, enums, sequences, selections)

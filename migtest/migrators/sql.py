@@ -29,6 +29,7 @@ from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
+from migtest.sqltext import as_written
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
@@ -195,7 +196,7 @@ class Script:
                 connection.commit()
                 self.committed = number - 1
             try:
-                connection.exec_driver_sql(statement)
+                connection.exec_driver_sql(as_written(connection, statement))
             except sqlalchemy.exc.DBAPIError as exc:
                 line = statement_line(self.path.read_text(), self.statements, number)
                 failure = self._failure(number, exc.orig)
