@@ -92,7 +92,45 @@ def _diff_table(fresh: TableSchema, migrated: TableSchema) -> list[str]:
         lines.append(f"primary key: {list(migrated.primary_key)} after migrating, {list(fresh.primary_key)} fresh")
     for kind in ("foreign_keys", "unique", "indexes"):
         lines += _diff_items(kind, getattr(fresh, kind), getattr(migrated, kind))
-    return lines
+    return lines + _diff_checks(fresh.checks, migrated.checks)
+
+
+def _diff_checks(fresh: list[dict[str, Any]], migrated: list[dict[str, Any]]) -> list[str]:
+    """CHECK constraints pair up by expression (a name only counts where both sides chose one),
+    then by name: a named check whose condition changed is one line, not two."""
+    fresh, migrated = list(fresh), list(migrated)
+    lines = []
+    for same in (_same_check, _same_expression, _same_name):
+        for check in list(migrated):
+            twin = next((candidate for candidate in fresh if same(candidate, check)), None)
+            if twin is None:
+                continue
+            fresh.remove(twin)
+            migrated.remove(check)
+            if twin["expression"] != check["expression"]:
+                changed = f"({check['expression']}) after migrating, ({twin['expression']}) fresh"
+                lines.append(f"check '{check['name']}': {changed}")
+            elif twin["name"] and check["name"] and twin["name"] != check["name"]:
+                lines.append(f"{_check(check)}: named '{check['name']}' after migrating, '{twin['name']}' fresh")
+    lines += [f"{_check(check)} missing after migrating" for check in fresh]
+    return lines + [f"{_check(check)} present after migrating, not in a fresh install" for check in migrated]
+
+
+def _same_check(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return fresh == migrated
+
+
+def _same_expression(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return fresh["expression"] == migrated["expression"]
+
+
+def _same_name(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return bool(fresh["name"]) and fresh["name"] == migrated["name"]
+
+
+def _check(check: dict[str, Any]) -> str:
+    name = f"'{check['name']}' " if check["name"] else ""
+    return f"check {name}({check['expression']})"
 
 
 def _diff_items(kind: str, fresh: list[dict[str, Any]], migrated: list[dict[str, Any]]) -> list[str]:
