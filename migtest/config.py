@@ -14,6 +14,7 @@ import yaml
 
 from migtest.errors import ConfigError
 from migtest.masking import register_url_password
+from migtest.scope import MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, parse_scope
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -26,6 +27,7 @@ SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
+SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 
 
 @dataclass(frozen=True)
@@ -172,10 +174,33 @@ class SqlAssertion:
     name: str
     query: str
     expect: tuple[tuple[Any, ...], ...]
-    versions: tuple[str, ...] = ()
+    scope: Scope = field(default_factory=Scope)
 
-    def applies_to(self, version: str) -> bool:
-        return not self.versions or version in self.versions
+    def applies_to(self, scenario: ScenarioLike) -> bool:
+        return self.scope.matches(scenario)
+
+
+@dataclass(frozen=True)
+class AcceptedDifference:
+    """A known schema difference (`checks.accept_schema`): accepted by `schema` and `downgrade`
+    where `scope` says, and required there, so that the list cannot outlive the differences."""
+
+    key: str  # where it is declared, e.g. checks.accept_schema[0]
+    kind: str  # table, enum or sequence
+    name: str
+    difference: str  # the evidence line after "<kind> '<name>': "; * any text, ? one character
+    scope: Scope = field(default_factory=Scope)
+    reason: str | None = None
+
+    def accepts(self, line: str) -> bool:
+        prefix = f"{self.kind} '{self.name}': "
+        if not line.startswith(prefix):
+            return False
+        pattern = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in self.difference)
+        return re.fullmatch(pattern, line[len(prefix) :], re.S) is not None
+
+    def describe(self) -> str:
+        return f"{self.kind} '{self.name}': {self.difference}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +214,7 @@ class ChecksConfig:
     ignore_tables: tuple[str, ...] = ()
     float_tolerance: float = 0.0
     sql: tuple[SqlAssertion, ...] = ()
+    accept_schema: tuple[AcceptedDifference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -717,7 +743,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
         columns.finish()
     renames.finish()
-    names = {v.name for v in versions}
+    names = [v.name for v in versions]
     assertions = []
     for index, item in enumerate(section.items("sql")):
         entry = _Section(item, f"checks.sql[{index}]", section.file)
@@ -727,12 +753,9 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         expect = entry.raw("expect")
         if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
             raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
-        only = entry.texts("versions")
-        for version in only:
-            if version not in names:
-                raise entry.error(f"unknown version '{version}'", "versions")
+        scope = parse_scope(entry, names, RUN_KINDS, target_keys=("versions", "to"))
         entry.finish()
-        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), only))
+        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), scope))
     result = ChecksConfig(
         schema=section.flag("schema", True),
         data=section.flag("data", True),
@@ -743,6 +766,34 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         ignore_tables=section.texts("ignore_tables"),
         float_tolerance=section.number("float_tolerance", 0.0),
         sql=tuple(assertions),
+        accept_schema=_accepted_differences(section, names),
     )
     section.finish()
     return result
+
+
+def _accepted_differences(section: _Section, versions: list[str]) -> tuple[AcceptedDifference, ...]:
+    accepted = []
+    for index, item in enumerate(section.items("accept_schema")):
+        key = f"checks.accept_schema[{index}]"
+        entry = _Section(item, key, section.file)
+        named = [(kind, name) for kind in SCHEMA_OBJECTS if (name := entry.text(kind)) is not None]
+        if len(named) != 1:
+            raise entry.error(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
+        (kind, name), difference = named[0], entry.text("difference")
+        if difference is None:
+            raise entry.error(
+                "missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text"
+            )
+        difference = difference.removeprefix(f"{kind} '{name}': ")
+        if not difference.strip("* "):
+            raise entry.error(
+                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
+                "difference",
+            )
+        reason = entry.text("reason")
+        accepted.append(
+            AcceptedDifference(key, kind, name, difference, parse_scope(entry, versions, MIGRATION_KINDS), reason)
+        )
+        entry.finish()
+    return tuple(accepted)

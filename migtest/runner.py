@@ -197,8 +197,11 @@ class Runner:
         except StepFailed as exc:
             return Reference(None, None, None, exc)
 
-    def _capture(self, database: Database, version: str, *, with_data: bool = True, queries: bool = False) -> State:
-        assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
+    def _capture(
+        self, database: Database, version: str, *, with_data: bool = True, queries: Scenario | None = None
+    ) -> State:
+        """`queries`: the scenario whose SQL assertions to run on the database."""
+        assertions = [a for a in self.config.checks.sql if a.applies_to(queries)] if queries else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
             return capture(
@@ -267,7 +270,7 @@ class Runner:
             database = self._provision(attempt, target, scenario.id)
             self._seed(attempt, target, database)
             with self._phase(attempt, "capture"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.resolved
             self._verify_app(attempt, context, target, database)
         with self._phase(attempt, "check"):
@@ -303,7 +306,7 @@ class Runner:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
