@@ -10,6 +10,8 @@ sqlglot's own optimizer, so two spellings of one condition read the same and two
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -19,9 +21,11 @@ from sqlglot.optimizer.simplify import simplify
 STRING_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR}
 
 
+@lru_cache(maxsize=4096)
 def normalize_check(text: str, dialect: str) -> str:
     """The expression of a CHECK as `dialect` (a sqlglot dialect name) reads it, in canonical form;
-    a text sqlglot cannot parse is compared by its words alone."""
+    a text sqlglot cannot parse is compared by its words alone. Cached: every capture of a run
+    reads the same texts, and parsing one takes milliseconds."""
     try:
         tree = sqlglot.parse_one(text, read=dialect)
         tree = _rewritten(normalize_identifiers(tree, dialect=dialect))
