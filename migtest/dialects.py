@@ -346,6 +346,8 @@ class MysqlDialect(Dialect):
         return {**super().column(info, table), "identity": auto_increment}
 
     def type_text(self, info: dict[str, Any], table: Name) -> str:
+        if (table.name, info["name"]) in self._json_columns:
+            return "JSON"
         text = without_display_width(super().type_text(info, table))
         return with_charset(text, self._charsets.get((table.name, info["name"])), self._database_charset)
 
@@ -357,17 +359,12 @@ class MysqlDialect(Dialect):
 
     def reflect_checks(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
         """MariaDB's column-level checks (`status VARCHAR(9) CHECK (...)`) are missing from what
-        SQLAlchemy reads, so they come from information_schema; the check MariaDB adds to a JSON
-        column (`json_valid(col)`, named after it) is the column's type, not a constraint."""
+        SQLAlchemy reads, so they come from information_schema; a JSON column's check is its type."""
         if not self.connection.dialect.is_mariadb:
             return super().reflect_checks(schema, names)
-        rows = self.connection.exec_driver_sql(
-            "SELECT table_name, constraint_name, level, check_clause FROM information_schema.check_constraints "
-            "WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name"
-        )
         reflected: dict[TableKey, list[dict[str, Any]]] = {(schema, name): [] for name in names}
-        for table, name, level, clause in rows:
-            if table in names and clause != f"json_valid(`{name}`)":
+        for table, name, level, clause in self._mariadb_checks:
+            if (schema, table) in reflected and (table, name) not in self._json_columns:
                 column_level = level == "Column"  # named after its column by MariaDB
                 reflected[(schema, table)].append({"name": None if column_level else name, "sqltext": clause})
         return reflected
@@ -387,6 +384,27 @@ class MysqlDialect(Dialect):
         if type_text.startswith("FLOAT"):
             return _then(single_precision)
         return normalize_value
+
+    @cached_property
+    def _mariadb_checks(self) -> list[tuple[str, str, str, str]]:
+        """Every CHECK of the database: table, name, level (Column or Table) and clause."""
+        if not self.connection.dialect.is_mariadb:
+            return []
+        rows = self.connection.exec_driver_sql(
+            "SELECT table_name, constraint_name, level, check_clause FROM information_schema.check_constraints "
+            "WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name"
+        )
+        return [(table, name, level, clause) for table, name, level, clause in rows]
+
+    @cached_property
+    def _json_columns(self) -> set[tuple[str, str]]:
+        """MariaDB's JSON is LONGTEXT with a check `json_valid(col)` named after the column, which
+        SQLAlchemy reads as LONGTEXT: the check is what tells JSON (validated) from text."""
+        return {
+            (table, name)
+            for table, name, level, clause in self._mariadb_checks
+            if level == "Column" and clause == f"json_valid(`{name}`)"
+        }
 
     @cached_property
     def _charsets(self) -> dict[tuple[str, str], tuple[str, str]]:

@@ -442,6 +442,14 @@ def test_checks_written_and_made_differently_capture_equal(request, engine):
     ]
 
 
+def test_mariadb_json_column_is_json_not_a_check_and_differs_from_text(mariadb):
+    table = "CREATE TABLE t (id INT PRIMARY KEY, data JSON, notes JSON)"
+    fresh, migrated = mariadb(table), mariadb(table, "ALTER TABLE t MODIFY notes LONGTEXT")
+    first, second = state_of(fresh), state_of(migrated)
+    assert (first.schema["t"].columns["data"]["type"], first.schema["t"].checks) == ("JSON", [])
+    assert diff_states(first, second) == ["table 't': column 'notes' type: 'LONGTEXT' after migrating, 'JSON' fresh"]
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgres", "mariadb"])
 def test_check_differences_name_the_table_and_the_check(request, engine):
     build: Build = request.getfixturevalue(engine)
