@@ -245,7 +245,7 @@ class Dialect:
         """Each table's CHECK constraints as `{name, sqltext}`, all tables in one go."""
         return self.inspector.get_multi_check_constraints(schema=schema, filter_names=names)
 
-    def checks(self, reflected: list[dict[str, Any]], table: Name) -> list[dict[str, Any]]:
+    def check_constraints(self, reflected: list[dict[str, Any]], table: Name) -> list[dict[str, Any]]:
         return checks_by_expression(reflected, self.expressions, lambda name: self.generated_check_name(name, table))
 
     def generated_check_name(self, name: str, table: Name) -> bool:

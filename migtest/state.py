@@ -142,7 +142,7 @@ def _table_schema(dialect: Dialect, table: Name, reflected: Reflected) -> TableS
             foreign_keys,
         )
     )
-    checks = dialect.checks(reflected.checks.get(key, []), table)
+    checks = dialect.check_constraints(reflected.checks.get(key, []), table)
     options = dialect.table_options(table)
     return TableSchema(columns, primary_key, foreign_keys, unique, indexes, options, checks, location=table)
 

@@ -136,7 +136,8 @@ def _diff_checks(fresh: list[dict[str, Any]], migrated: list[dict[str, Any]]) ->
                 changed = f"({check['expression']}) after migrating, ({twin['expression']}) fresh"
                 lines.append(f"check '{check['name']}': {changed}")
             elif twin["name"] and check["name"] and twin["name"] != check["name"]:
-                lines.append(f"{_check(check)}: named '{check['name']}' after migrating, '{twin['name']}' fresh")
+                named = f"named '{check['name']}' after migrating, '{twin['name']}' fresh"
+                lines.append(f"check ({check['expression']}): {named}")
     lines += [f"{_check(check)} missing after migrating" for check in fresh]
     return lines + [f"{_check(check)} present after migrating, not in a fresh install" for check in migrated]
 

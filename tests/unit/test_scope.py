@@ -157,5 +157,5 @@ def test_check_names_count_only_where_both_sides_chose_one():
     fresh = [{"name": "ck_a", "expression": "a > 0"}, {"name": None, "expression": "b > 0"}]
     assert _diff_checks(fresh, [{"name": None, "expression": "a > 0"}, {"name": "ck_b", "expression": "b > 0"}]) == []
     assert _diff_checks(fresh, [{"name": "ck_x", "expression": "a > 0"}, {"name": None, "expression": "b > 0"}]) == [
-        "check 'ck_x' (a > 0): named 'ck_x' after migrating, 'ck_a' fresh"
+        "check (a > 0): named 'ck_x' after migrating, 'ck_a' fresh"
     ]
