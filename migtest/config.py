@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +15,7 @@ import yaml
 from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
-from migtest.scope import MIGRATING_KINDS, Scope
+from migtest.scope import MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, name_list, parse_scope
 from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
@@ -38,6 +38,7 @@ PAGINATION_MODES = tuple(PAGINATION_KEYS)
 KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
+SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,33 @@ class SqlAssertion:
     name: str
     query: str
     expect: tuple[tuple[Any, ...], ...]
-    versions: tuple[str, ...] = ()
+    scope: Scope = field(default_factory=Scope)
 
-    def applies_to(self, version: str) -> bool:
-        return not self.versions or version in self.versions
+    def applies_to(self, scenario: ScenarioLike) -> bool:
+        return self.scope.matches(scenario)
+
+
+@dataclass(frozen=True)
+class AcceptedDifference:
+    """A known schema difference (`checks.accept_schema`): accepted by `schema` and `downgrade`
+    where `scope` says, and required there, so that the list cannot outlive the differences."""
+
+    key: str  # where it is declared, e.g. checks.accept_schema[0]
+    kind: str  # table, enum or sequence
+    name: str
+    difference: str  # the evidence line after "<kind> '<name>': "; * any text, ? one character
+    scope: Scope = field(default_factory=Scope)
+    reason: str | None = None
+
+    def accepts(self, line: str) -> bool:
+        prefix = f"{self.kind} '{self.name}': "
+        if not line.startswith(prefix):
+            return False
+        pattern = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in self.difference)
+        return re.fullmatch(pattern, line[len(prefix) :], re.S) is not None
+
+    def describe(self) -> str:
+        return f"{self.kind} '{self.name}': {self.difference}"
 
 
 @dataclass(frozen=True)
@@ -273,7 +297,7 @@ class RowCondition:
     label: str
     table: str
     where: str | None = None
-    scope: Scope = field(default_factory=Scope)
+    scope: Scope = MIGRATING
 
     def describe(self) -> str:
         return self.table if self.where is None else f"{self.table} where {self.where}"
@@ -328,6 +352,8 @@ class ChecksConfig:
         """The conditions whose rows the scenario must select before migrating (those in its scope with a WHERE)."""
         declared = [*(m.rows for m in self.moves), *(c.rows for c in self.row_changes), *self.row_losses]
         return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario)]
+
+    accept_schema: tuple[AcceptedDifference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1063,7 +1089,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     volatile = section.section("volatile")
     volatile_columns = {str(table): volatile.texts(table) for table in list(volatile.data)}
     volatile.finish()
-    names = {v.name for v in versions}
+    names = [v.name for v in versions]
     assertions = []
     for index, item in enumerate(section.items("sql")):
         entry = _Section(item, f"checks.sql[{index}]", section.file)
@@ -1073,12 +1099,9 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         expect = entry.raw("expect")
         if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
             raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
-        only = entry.texts("versions")
-        for version in only:
-            if version not in names:
-                raise entry.error(f"unknown version '{version}'", "versions")
+        scope = parse_scope(entry, names, RUN_KINDS, target_keys=("versions", "to"))
         entry.finish()
-        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), only))
+        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), scope))
     result = ChecksConfig(
         schema=section.flag("schema", True),
         data=section.flag("data", True),
@@ -1093,6 +1116,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         moves=_moves(section, versions),
         row_changes=row_changes,
         row_losses=row_losses,
+        accept_schema=_accepted_differences(section, names),
     )
     section.finish()
     return result
@@ -1172,48 +1196,52 @@ def _column_reference(section: _Section, key: str) -> tuple[str, str]:
 
 def _row_condition(entry: _Section, table: str, versions: tuple[Version, ...]) -> RowCondition:
     """The `where` and `when` of a declaration about some rows of `table`."""
-    scope = _scope(entry.section("when"), versions) if "when" in entry.data else Scope()
+    scope = _scope(entry.section("when"), versions) if "when" in entry.data else MIGRATING
     entry.read.add("when")
     return RowCondition(entry.key, table, entry.text("where"), scope)
 
 
 def _scope(section: _Section, versions: tuple[Version, ...]) -> Scope:
-    """`when`: the scenarios a declaration is about (every migrating scenario when absent)."""
+    """`when`: the scenarios a declaration is about (every migrating scenario when absent);
+    `crosses: V` narrows it to the upgrades and skips from before V to V or later."""
     order = [v.name for v in versions]
-    kinds = _names(section, "kinds")
-    for kind in kinds or ():
-        if kind not in MIGRATING_KINDS:
-            raise section.error(f"must be one of {', '.join(MIGRATING_KINDS)}; got '{kind}'", "kinds")
-    scope = Scope(
-        _versions_named(section, "from", order),
-        _versions_named(section, "to", order),
-        kinds or MIGRATING_KINDS,
-        _names(section, "scenarios"),
-    )
-    crosses = _versions_named(section, "crosses", order)
+    scope = parse_scope(section, order, MIGRATION_KINDS)
+    if not scope.kinds:
+        scope = replace(scope, kinds=MIGRATION_KINDS)
+    crosses = name_list(section, "crosses")
     section.finish()
-    if crosses is not None:
-        if len(crosses) != 1 or crosses[0] == order[0]:
+    if crosses:
+        if len(crosses) != 1 or crosses[0] not in order[1:]:
             raise section.error(f"must name one version after the first ({order[0]})", "crosses")
-        scope = scope.crossing(crosses[0], order)
-    if scope.empty:
-        raise section.error("matches no scenario: its parts contradict each other")
+        narrowed = scope.crossing(crosses[0], order)
+        if narrowed is None:
+            raise section.error("matches no scenario: its parts contradict each other")
+        scope = narrowed
     return scope
 
 
-def _names(section: _Section, key: str) -> tuple[str, ...] | None:
-    """A name or a list of names; None when absent."""
-    if key not in section.data:
-        section.read.add(key)
-        return None
-    if isinstance(section.data[key], list):
-        return tuple(str(name) for name in section.items(key))
-    return (str(section.text(key)),)
-
-
-def _versions_named(section: _Section, key: str, order: list[str]) -> tuple[str, ...] | None:
-    names = _names(section, key)
-    for name in names or ():
-        if name not in order:
-            raise section.error(f"unknown version '{name}' (versions: {', '.join(order)})", key)
-    return names
+def _accepted_differences(section: _Section, versions: list[str]) -> tuple[AcceptedDifference, ...]:
+    accepted = []
+    for index, item in enumerate(section.items("accept_schema")):
+        key = f"checks.accept_schema[{index}]"
+        entry = _Section(item, key, section.file)
+        named = [(kind, name) for kind in SCHEMA_OBJECTS if (name := entry.text(kind)) is not None]
+        if len(named) != 1:
+            raise entry.error(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
+        (kind, name), difference = named[0], entry.text("difference")
+        if difference is None:
+            raise entry.error(
+                "missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text"
+            )
+        difference = difference.removeprefix(f"{kind} '{name}': ")
+        if not difference.strip("* "):
+            raise entry.error(
+                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
+                "difference",
+            )
+        reason = entry.text("reason")
+        accepted.append(
+            AcceptedDifference(key, kind, name, difference, parse_scope(entry, versions, MIGRATION_KINDS), reason)
+        )
+        entry.finish()
+    return tuple(accepted)

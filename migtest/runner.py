@@ -203,11 +203,12 @@ class Runner:
         version: str,
         *,
         with_data: bool = True,
-        queries: bool = False,
+        queries: Scenario | None = None,
         declared_for: Scenario | None = None,
     ) -> State:
-        """`declared_for`: the scenario about to migrate, whose declared conditions select their rows now."""
-        assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
+        """`queries`: the scenario whose SQL assertions to run on the database; `declared_for`: the
+        scenario about to migrate, whose declared conditions select their rows now."""
+        assertions = [a for a in self.config.checks.sql if a.applies_to(queries)] if queries else []
         conditions = self.config.checks.declared_conditions(declared_for) if declared_for else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
@@ -278,7 +279,7 @@ class Runner:
             database = self._provision(attempt, target, scenario.id)
             self._seed(attempt, target, database)
             with self._phase(attempt, "capture"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.resolved
             self._verify_app(attempt, context, target, database)
         with self._phase(attempt, "check"):
@@ -314,7 +315,7 @@ class Runner:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc

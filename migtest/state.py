@@ -28,6 +28,7 @@ class TableSchema:
     unique: list[dict[str, Any]]
     indexes: list[dict[str, Any]]
     options: dict[str, Any] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)  # CHECK constraints: {name, expression}
     location: Name | None = field(default=None, compare=False)  # where its rows are read; None: by its key
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +39,7 @@ class TableSchema:
             "unique": self.unique,
             "indexes": self.indexes,
             "options": self.options,
+            "checks": self.checks,
         }
 
 
@@ -113,6 +115,7 @@ class Reflected:
     foreign_keys: dict[tuple[str | None, str], list[dict[str, Any]]]
     unique: dict[tuple[str | None, str], list[dict[str, Any]]]
     indexes: dict[tuple[str | None, str], list[dict[str, Any]]]
+    checks: dict[tuple[str | None, str], list[dict[str, Any]]]
 
     @classmethod
     def of(cls, dialect: Dialect, schema: str | None, names: list[str]) -> Reflected:
@@ -123,6 +126,7 @@ class Reflected:
             inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
             inspector.get_multi_unique_constraints(schema=schema, filter_names=names),
             inspector.get_multi_indexes(schema=schema, filter_names=names),
+            dialect.reflect_checks(schema, names),
         )
 
 
@@ -148,7 +152,9 @@ def _table_schema(dialect: Dialect, table: Name, reflected: Reflected) -> TableS
             foreign_keys,
         )
     )
-    return TableSchema(columns, primary_key, foreign_keys, unique, indexes, dialect.table_options(table), table)
+    checks = dialect.check_constraints(reflected.checks.get(key, []), table)
+    options = dialect.table_options(table)
+    return TableSchema(columns, primary_key, foreign_keys, unique, indexes, options, checks, location=table)
 
 
 def _reference(dialect: Dialect, fk: dict[str, Any]) -> str:

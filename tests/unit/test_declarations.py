@@ -9,7 +9,7 @@ from test_config import BASE, error_for, write
 
 from migtest.config import ChecksConfig, Move, RowChange, RowCondition, load_config
 from migtest.plan import Scenario
-from migtest.scope import Scope
+from migtest.scope import MIGRATING, MIGRATION_KINDS, Scope
 from migtest.state import Selection
 
 
@@ -145,12 +145,12 @@ def test_scope_crossing_a_release(scenario, crosses):
 
 
 def test_scope_parts_all_have_to_match():
-    scope = Scope(from_versions=("1.0",), scenarios=("skip-*",))
+    scope = Scope(sources=("1.0",), scenarios=("skip-*",))
     assert scope.matches(Scenario("skip", "1.0", "3.0"))
     assert not scope.matches(Scenario("upgrade", "1.0", "1.1"))
-    assert not Scope().matches(Scenario("fresh", None, "1.0"))
-    assert Scope(from_versions=("3.0",)).crossing("2.0", ORDER).empty
-    assert UPGRADE.kind in Scope().kinds
+    assert not MIGRATING.matches(Scenario("fresh", None, "1.0"))
+    assert Scope(sources=("3.0",)).crossing("2.0", ORDER) is None
+    assert UPGRADE.kind in MIGRATING.kinds
 
 
 def test_declarations_are_read_with_their_scope(tmp_path):
@@ -171,7 +171,9 @@ def test_declarations_are_read_with_their_scope(tmp_path):
     assert declared.allow_changes == {"settings": ("note",)}
     assert declared.row_changes == (
         RowChange(
-            RowCondition("checks.allow_changes.settings[1]", "settings", None, Scope(to_versions=("2.0",))),
+            RowCondition(
+                "checks.allow_changes.settings[1]", "settings", None, Scope(targets=("2.0",), kinds=MIGRATION_KINDS)
+            ),
             "value",
             (None,),
         ),
@@ -199,7 +201,11 @@ def moves(**entry) -> dict:
         (moves(wher="x"), "moves[0].wher", "unknown key (did you mean 'where'?)"),
         (moves(key={}), "moves[0].key", "must pair at least one column"),
         (moves(when={"to": "9.9"}), "moves[0].when.to", "unknown version '9.9'"),
-        (moves(when={"kinds": ["fresh"]}), "moves[0].when.kinds", "must be one of upgrade, skip, downgrade"),
+        (
+            moves(when={"kinds": ["fresh"]}),
+            "moves[0].when.kinds",
+            "unknown kind 'fresh' (kinds: upgrade, skip, downgrade)",
+        ),
         (moves(when={"crosses": "1.0"}), "moves[0].when.crosses", "must name one version after the first (1.0)"),
         (moves(when={"crosses": "2.0", "kinds": "downgrade"}), "moves[0].when", "matches no scenario"),
         ({"allow_changes": {"users": [{"where": "x"}]}}, "allow_changes.users[0]", "missing key 'column'"),
