@@ -26,6 +26,7 @@ SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
+HISTORY_MODES = ("fail", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,19 @@ class MigrationsConfig:
     layout: str | None = None
     prefix: str = "V"
     undo_prefix: str = "U"
-    table: str | None = "migtest_schema_history"  # on-start: the app's own history table, if named
+    # `migrations.table`: history tables beside the known ones; the first is sql's own, on-start's revision
+    tables: tuple[str, ...] = ("migtest_schema_history",)
     upgrade: str | None = None
     downgrade: str | None = None
-    current: str | None = None
+    install: str | None = None  # a fresh install, where it is not "upgrade from empty" (default: the upgrade)
+    current: str | None = None  # prints the current revision, for every tool
     history: str | None = None  # command: lists the migrations' targets, oldest first (step walk)
     schema: str | None = None
+    package: str | None = None  # alembic: `config` is relative to this package, found in the version's environment
+
+    @property
+    def table(self) -> str | None:
+        return self.tables[0] if self.tables else None
 
 
 @dataclass(frozen=True)
@@ -189,6 +197,7 @@ class ChecksConfig:
     ignore_tables: tuple[str, ...] = ()
     float_tolerance: float = 0.0
     sql: tuple[SqlAssertion, ...] = ()
+    history: str | None = None  # fail | warn | off; None: what the layout's own tool does
 
 
 @dataclass(frozen=True)
@@ -459,25 +468,62 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
     tool = section.text("tool", choices=MIGRATORS)
     if tool is None:
         raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
+    package = section.text("package")
+    if package is not None and tool != "alembic":
+        raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
-        config=_existing(section, "config", root, directory=False),
+        config=_package_file(section, package) if package else _alembic_config(section, root),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
-        table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
+        tables=_names(section, "table", ("migtest_schema_history",) if tool == "sql" else ()),
         upgrade=section.text("upgrade"),
         downgrade=section.text("downgrade"),
+        install=section.text("install"),
         current=section.text("current"),
         history=section.text("history"),
         schema=section.text("schema"),
+        package=package,
     )
     section.finish()
     required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
     if required and getattr(result, required) is None:
         raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
+
+
+def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """One name or a list of them."""
+    if isinstance(section.data.get(key), list):
+        names = section.texts(key)
+        if not names:
+            raise section.error("must name at least one table", key)
+        return names
+    name = section.text(key)
+    return (name,) if name else default
+
+
+def _alembic_config(section: _Section, root: Path) -> Path | None:
+    """alembic.ini, or the script folder (the one holding env.py) where a project ships no ini."""
+    value = section.text("config")
+    if value is None:
+        return None
+    path = root / value
+    if not path.exists():
+        raise section.error(f"file not found: {path}", "config")
+    return path
+
+
+def _package_file(section: _Section, package: str) -> Path:
+    """`config` relative to the package's folder (default alembic.ini): only the version's
+    environment has it, so it is found when the version runs, and a missing one reported then."""
+    value = section.text("config", "alembic.ini")
+    assert value is not None
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        raise section.error(f"must be a path inside package '{package}', got '{value}'", "config")
+    return Path(value)
 
 
 def _database(section: _Section) -> DatabaseConfig:
@@ -743,6 +789,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         ignore_tables=section.texts("ignore_tables"),
         float_tolerance=section.number("float_tolerance", 0.0),
         sql=tuple(assertions),
+        history=section.text("history", choices=HISTORY_MODES),
     )
     section.finish()
     return result

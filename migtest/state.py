@@ -61,6 +61,7 @@ class State:
     queries: dict[str, Any] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)  # PostgreSQL enum types: their values in order
     sequences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bookkeeping: list[str] = field(default_factory=list)  # migration tools' history tables present, left out
 
     def fingerprint(self) -> str:
         """One digest of schema, rows and revision: equal digests mean nothing changed."""
@@ -199,14 +200,24 @@ def capture(
     revision: str | None,
     ignore: Collection[str],
     *,
+    bookkeeping: Collection[str] = (),
     schemas: Iterable[str | None] = (None,),
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
 ) -> State:
-    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one."""
+    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one.
+    Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
     data = capture_data(dialect, schema) if with_data else {}
     queries = run_queries(connection, assertions or [])
-    return State(revision, schema, data, queries, dialect.enums(names), dialect.sequences(names, ignore))
+    state = State(revision, schema, data, queries, dialect.enums(names), dialect.sequences(names, ignore))
+    state.bookkeeping = _present(dialect, bookkeeping, names)
+    return state
+
+
+def _present(dialect: Dialect, tables: Collection[str], schemas: list[str | None]) -> list[str]:
+    """Which of `tables` the schemas hold (the inspector has their table names cached already)."""
+    found = [Name(schema, name) for schema in schemas for name in dialect.inspector.get_table_names(schema=schema)]
+    return sorted(table.key for table in found if table.ignored_by(tables))
