@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from migtest.checks import ApiReading, AppObservation, CheckContext, run_checks
+from migtest.checks import ApiReading, AppObservation, CheckContext, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
 from migtest.docker import DockerEngine
@@ -299,8 +299,9 @@ class Runner:
                 return
         database = self._provision(attempt, source, scenario.id)
         self._seed(attempt, source, database)
-        with self._phase(attempt, "capture before"):
+        with self._phase(attempt, "capture before") as phase:
             context.before = self._capture(database, source)
+            phase.detail = bookkeeping.note([context.before])
         try:
             with self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
