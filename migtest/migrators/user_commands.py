@@ -8,6 +8,8 @@ image, in a throw-away container of it with the database attached.
 
 from __future__ import annotations
 
+import dataclasses
+
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
@@ -44,7 +46,7 @@ class WithUserCommands:
 
     def install(self, workspace: Workspace, database: Database, target: str) -> MigrationRun:
         if self.config.install is None:
-            return self.tool.migrate(workspace, database, UPGRADE, target)
+            return self._read_by_current(self.tool.migrate(workspace, database, UPGRADE, target))
         what = "migrations.install command"
         return MigrationRun(run_user_command(self.config.install, workspace, database, target, what, self.images))
 
@@ -55,7 +57,12 @@ class WithUserCommands:
         return last_line(run_user_command(self.config.current, workspace, database, "", what, self.images))
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
-        return self.tool.migrate(workspace, database, direction, target)
+        return self._read_by_current(self.tool.migrate(workspace, database, direction, target))
+
+    def _read_by_current(self, run: MigrationRun) -> MigrationRun:
+        """Without the revision the tool resolved its target to where `migrations.current` reads the
+        revision: the command speaks its own vocabulary (a release, say), which only it can compare."""
+        return dataclasses.replace(run, resolved=None) if self.config.current else run
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         return self.tool.downgrade_blocker(workspace, source, target)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from integration_support import statuses
+from integration_support import run_by_this_python, statuses
 
 from migtest.cli import EXIT_OK
 
@@ -32,15 +32,6 @@ with engine.connect() as connection:
         context.run_migrations()
 '''
 PASSING = ["migration", "schema", "rows", "content", "idempotent"]
-
-
-def django_like(fixture_project, **migrations):
-    """tests/fixtures/django-like with its commands run by this interpreter, `migrations` added."""
-    project = fixture_project("django-like")
-    settings = project.settings()["migrations"]
-    commands = {key: value.replace("python ", f"{sys.executable} ", 1) for key, value in settings.items()}
-    project.configure(migrations={**commands, **migrations})
-    return project
 
 
 def test_alembic_run_by_its_cli_through_command_keeps_every_row(fixture_project, run_migtest):
@@ -69,7 +60,9 @@ def test_alembic_run_by_its_cli_through_command_keeps_every_row(fixture_project,
 
 
 def test_django_migrations_rows_deleted_by_a_rollback_are_not_lost_data(fixture_project, run_migtest):
-    outcome = run_migtest(django_like(fixture_project).config)
+    project = fixture_project("django-like")
+    run_by_this_python(project)
+    outcome = run_migtest(project.config)
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.results["totals"] == {"passed": 4, "failed": 0, "skipped": 0}
@@ -82,10 +75,8 @@ def test_django_migrations_rows_deleted_by_a_rollback_are_not_lost_data(fixture_
 def test_history_and_lock_tables_named_in_a_list_are_bookkeeping(fixture_project, run_migtest):
     # The app keeps its history in app_history and counts its runs in app_lock: unknown names,
     # so they are data until migrations.table names them.
-    options = " --table app_history --lock app_lock"
-    project = django_like(fixture_project)
-    commands = {key: value + options for key, value in project.settings()["migrations"].items() if key != "tool"}
-    project.configure(migrations={"tool": "command", **commands})
+    project = fixture_project("django-like")
+    run_by_this_python(project, "--table app_history --lock app_lock")
     unnamed = run_migtest(project.config)
 
     assert unnamed.exit_code == 1
@@ -93,7 +84,7 @@ def test_history_and_lock_tables_named_in_a_list_are_bookkeeping(fixture_project
     assert "table 'app_lock': id=1: runs 1 -> 2" in unnamed.check("upgrade-1.0-to-1.1", "content")["evidence"]
     assert unnamed.failed_checks("downgrade-1.1-to-1.0") == {"rows", "content"}
 
-    project.configure(migrations={"tool": "command", **commands, "table": ["app_history", "app_lock"]})
+    project.configure(migrations={**project.settings()["migrations"], "table": ["app_history", "app_lock"]})
     named = run_migtest(project.config)
 
     assert named.exit_code == EXIT_OK, named.output
