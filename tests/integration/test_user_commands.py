@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from integration_support import failed, run_by_this_python
 
 from migtest.cli import EXIT_OK
@@ -46,29 +47,23 @@ def test_install_command_makes_the_fresh_install_an_upgrade_cannot(fixture_proje
         assert outcome.check("fresh-1.0", "migration")["summary"] == "ended at revision 0001_initial"
 
 
-def with_current(project, tool: str, releases: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("fixture", "tool", "releases"),
+    [
+        ("alembic-base", "alembic", {"0001": "release 1.0", "0002": "release 1.1"}),
+        ("flyway-base", "sql", {"1": "release 1.0", "2": "release 1.1"}),
+    ],
+)
+def test_current_command_reads_the_revision_of_any_tool(fixture_project, run_migtest, fixture, tool, releases):
+    project = fixture_project(fixture)
     project.write("release.py", REVISION_OF_RELEASE.format(tool=tool, releases=releases))
     settings = project.settings()
     project.configure(
         migrations={**settings["migrations"], "current": f"{sys.executable} release.py"},
         matrix={"downgrade": "none"},  # a rollback aims at the revision read, which only the app knows here
     )
-
-
-def test_current_command_reads_the_revision_of_alembic(fixture_project, run_migtest):
-    project = fixture_project("alembic-base")
-    with_current(project, "alembic", {"0001": "release 1.0", "0002": "release 1.1"})
     outcome = run_migtest(project.config)
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.check("upgrade-1.0-to-1.1", "migration")["summary"] == "ended at revision release 1.1"
     assert outcome.check("fresh-1.0", "migration")["summary"] == "ended at revision release 1.0"
-
-
-def test_current_command_reads_the_revision_of_sql(fixture_project, run_migtest):
-    project = fixture_project("flyway-base")
-    with_current(project, "sql", {"1": "schema v1", "2": "schema v2"})
-    outcome = run_migtest(project.config)
-
-    assert outcome.exit_code == EXIT_OK, outcome.output
-    assert outcome.check("upgrade-1.0-to-1.1", "migration")["summary"] == "ended at revision schema v2"
