@@ -151,11 +151,12 @@ def test_alembic_ini_inside_each_versions_installed_package(tmp_path, run_migtes
     assert folder.exit_code == EXIT_OK, folder.output
     assert folder.check("upgrade-1.0-to-2.0", "migration")["summary"] == "ended at revision 0002"
 
-    missing_file = run_migtest(configure(root, package="notesapp", config="db/alembic.ini"))
+    # one scenario at a time: the first one, installing 1.0, meets the error
+    missing_file = run_migtest(configure(root, package="notesapp", config="db/alembic.ini"), "--jobs", "1")
     assert missing_file.exit_code == EXIT_USAGE
     assert "key 'migrations.config': version 1.0: package 'notesapp' has no db/alembic.ini" in missing_file.output
 
-    missing_package = run_migtest(configure(root, package="notes_app"))
+    missing_package = run_migtest(configure(root, package="notes_app"), "--jobs", "1")
     assert missing_package.exit_code == EXIT_USAGE
     message = "key 'migrations.package': version 1.0: package 'notes_app' is not installed for "
     assert message in missing_package.output
