@@ -453,14 +453,16 @@ def _check_containers(
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 
 
-def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
+def _existing(section: _Section, key: str, root: Path, *, directory: bool | None, dialect: str = "") -> Path | None:
+    """A path relative to the file's folder that must exist: a folder, a file, or (None) either."""
     value = section.text(key)
     if value is None:
         return None
     value = value.replace("{dialect}", dialect)
     path = root / value
-    if not (path.is_dir() if directory else path.is_file()):
-        raise section.error(f"{'directory' if directory else 'file'} not found: {path}", key)
+    if not (path.exists() if directory is None else path.is_dir() if directory else path.is_file()):
+        kind = {True: "directory", False: "file", None: "file or directory"}[directory]
+        raise section.error(f"{kind} not found: {path}", key)
     return path
 
 
@@ -473,7 +475,8 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
-        config=_package_file(section, package) if package else _alembic_config(section, root),
+        # alembic.ini, or the script folder (the one holding env.py) where a project ships no ini
+        config=_package_file(section, package) if package else _existing(section, "config", root, directory=None),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
@@ -503,17 +506,6 @@ def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, 
         return names
     name = section.text(key)
     return (name,) if name else default
-
-
-def _alembic_config(section: _Section, root: Path) -> Path | None:
-    """alembic.ini, or the script folder (the one holding env.py) where a project ships no ini."""
-    value = section.text("config")
-    if value is None:
-        return None
-    path = root / value
-    if not path.exists():
-        raise section.error(f"file not found: {path}", "config")
-    return path
 
 
 def _package_file(section: _Section, package: str) -> Path:

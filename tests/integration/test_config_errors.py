@@ -49,7 +49,7 @@ def orphan_undo_file(project) -> None:
         ("flyway-base", typo_in_checks, ["key 'checks.schemma': unknown key (did you mean 'schema'?)"]),
         ("flyway-base", skip_unknown_version, ["key 'matrix.skip[0]': unknown version '3.0' (versions: 1.0, 1.1)"]),
         ("flyway-base", remove_seed_file, ["key 'seed.sql': seed file for version '1.1' not found", "seeds/1.1.sql"]),
-        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file not found", "alembic.ini"]),
+        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file or directory not found", "alembic.ini"]),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

@@ -172,7 +172,7 @@ def test_migrations_table_is_one_name_or_a_list_for_every_tool(tmp_path):
             {},
             "key 'migrations.config': must be a path inside",
         ),
-        ({"tool": "alembic", "config": "missing.ini"}, {}, "key 'migrations.config': file not found"),
+        ({"tool": "alembic", "config": "missing.ini"}, {}, "key 'migrations.config': file or directory not found"),
         (
             {"tool": "sql", "dir": "migrations"},
             {"history": "maybe"},
