@@ -1,5 +1,6 @@
 """`migrations.install` and `migrations.current` for versions that are images: each runs in a
-throw-away container of the version's image, the way `migrations.downgrade` does."""
+throw-away container of the version's image, the way `migrations.downgrade` does. Without
+`migrations.table`, the app's alembic_version is still bookkeeping, not data."""
 
 from __future__ import annotations
 
@@ -31,3 +32,5 @@ def test_install_and_current_run_in_throwaway_containers_of_the_image(tmp_path, 
     phases = {phase["name"]: phase for phase in outcome.scenario("upgrade-crash-to-2")["phases"]}
     assert phases["install crash (fresh, reused for the run)"]["detail"] == "at revision r1_items"
     assert outcome.check("upgrade-crash-to-2", "migration")["summary"] == "ended at revision r2_price_cents"
+    rows = outcome.check("upgrade-crash-to-2", "rows")
+    assert (rows["status"], rows["evidence"]) == ("passed", ["bookkeeping, not compared as data: alembic_version"])
