@@ -39,6 +39,7 @@ KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
+HISTORY_MODES = ("fail", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,19 @@ class MigrationsConfig:
     layout: str | None = None
     prefix: str = "V"
     undo_prefix: str = "U"
-    table: str | None = "migtest_schema_history"  # on-start: the app's own history table, if named
+    # `migrations.table`: history tables beside the known ones; the first is sql's own, on-start's revision
+    tables: tuple[str, ...] = ("migtest_schema_history",)
     upgrade: str | None = None
     downgrade: str | None = None
-    current: str | None = None
+    install: str | None = None  # a fresh install, where it is not "upgrade from empty" (default: the upgrade)
+    current: str | None = None  # prints the current revision, for every tool
     history: str | None = None  # command: lists the migrations' targets, oldest first (step walk)
     schema: str | None = None
+    package: str | None = None  # alembic: `config` is relative to this package, found in the version's environment
+
+    @property
+    def table(self) -> str | None:
+        return self.tables[0] if self.tables else None
 
 
 @dataclass(frozen=True)
@@ -354,6 +362,7 @@ class ChecksConfig:
         return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario)]
 
     accept_schema: tuple[AcceptedDifference, ...] = ()
+    history: str | None = None  # fail | warn | off; None: what the layout's own tool does
 
 
 @dataclass(frozen=True)
@@ -623,7 +632,10 @@ def _check_driver_placeholders(
 ) -> None:
     """`{database_url:<driver>}` must name a driver of the engine the run uses (known only now:
     --database-url may have changed it)."""
-    filled = {f"migrations.{key}": getattr(migrations, key) for key in ("upgrade", "downgrade", "current", "history")}
+    filled = {
+        f"migrations.{key}": getattr(migrations, key)
+        for key in ("upgrade", "downgrade", "install", "current", "history")
+    }
     filled["seed.command"] = seed.command
     filled.update({f"app.env.{name}": value for name, value in (app.env if app else ())})
     for key, text in filled.items():
@@ -632,14 +644,16 @@ def _check_driver_placeholders(
             raise top.error(problem, key)
 
 
-def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
+def _existing(section: _Section, key: str, root: Path, *, directory: bool | None, dialect: str = "") -> Path | None:
+    """A path relative to the file's folder that must exist: a folder, a file, or (None) either."""
     value = section.text(key)
     if value is None:
         return None
     value = value.replace("{dialect}", dialect)
     path = root / value
-    if not (path.is_dir() if directory else path.is_file()):
-        raise section.error(f"{'directory' if directory else 'file'} not found: {path}", key)
+    if not (path.exists() if directory is None else path.is_dir() if directory else path.is_file()):
+        kind = {True: "directory", False: "file", None: "file or directory"}[directory]
+        raise section.error(f"{kind} not found: {path}", key)
     return path
 
 
@@ -647,25 +661,52 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
     tool = section.text("tool", choices=MIGRATORS)
     if tool is None:
         raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
+    package = section.text("package")
+    if package is not None and tool != "alembic":
+        raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
-        config=_existing(section, "config", root, directory=False),
+        # alembic.ini, or the script folder (the one holding env.py) where a project ships no ini
+        config=_package_file(section, package) if package else _existing(section, "config", root, directory=None),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
-        table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
+        tables=_names(section, "table", ("migtest_schema_history",) if tool == "sql" else ()),
         upgrade=section.command("upgrade"),
         downgrade=section.command("downgrade"),
+        install=section.command("install"),
         current=section.command("current"),
         history=section.command("history"),
         schema=section.text("schema"),
+        package=package,
     )
     section.finish()
     required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
     if required and getattr(result, required) is None:
         raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
+
+
+def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """One name or a list of them."""
+    if isinstance(section.data.get(key), list):
+        names = section.texts(key)
+        if not names:
+            raise section.error("must name at least one table", key)
+        return names
+    name = section.text(key)
+    return (name,) if name else default
+
+
+def _package_file(section: _Section, package: str) -> Path:
+    """`config` relative to the package's folder (default alembic.ini): only the version's
+    environment has it, so it is found when the version runs, and a missing one reported then."""
+    value = section.text("config", "alembic.ini")
+    assert value is not None
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        raise section.error(f"must be a path inside package '{package}', got '{value}'", "config")
+    return Path(value)
 
 
 def _database(section: _Section) -> DatabaseConfig:
@@ -1117,6 +1158,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         row_changes=row_changes,
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
+        history=section.text("history", choices=HISTORY_MODES),
     )
     section.finish()
     return result

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from migtest.checks import ApiReading, AppObservation, CheckContext, run_checks
+from migtest.checks import ApiReading, AppObservation, CheckContext, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
 from migtest.docker import DockerEngine
@@ -30,6 +30,7 @@ from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, expected_objects
 from migtest.locations import Locator
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
+from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
@@ -118,7 +119,8 @@ class Runner:
         try:
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
-            self.ignored = set(self.migrator.bookkeeping_tables) | set(self.config.checks.ignore_tables)
+            self.bookkeeping = history_tables(self.config.migrations)
+            self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
             with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
                 self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
@@ -190,7 +192,7 @@ class Runner:
         database = self.server.create(f"template-{safe_name(name)}")
         try:
             with self._phase(attempt, f"install {name} (fresh, reused for the run)") as phase:
-                run = self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, version.revision)
+                run = self.migrator.install(self.workspaces.get(name), database, version.revision)
                 state = self._capture(database, name, with_data=False)
                 phase.detail = f"at revision {state.revision}"
             return Reference(database, state, run.resolved, None)
@@ -216,6 +218,7 @@ class Runner:
                 connection,
                 revision,
                 self.ignored,
+                bookkeeping=self.bookkeeping,
                 schemas=self.config.schemas,
                 with_data=with_data,
                 assertions=assertions,
@@ -238,7 +241,7 @@ class Runner:
         database = self.server.create(database_name)
         attempt.databases.append(database)
         with self._phase(attempt, f"install {name}"):
-            self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, self.config.version(name).revision)
+            self.migrator.install(self.workspaces.get(name), database, self.config.version(name).revision)
         return database
 
     def _seed(self, attempt: Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
@@ -308,8 +311,9 @@ class Runner:
                 return
         database = self._provision(attempt, source, scenario.id)
         self._seed(attempt, source, database)
-        with self._phase(attempt, "capture before"):
+        with self._phase(attempt, "capture before") as phase:
             context.before = self._capture(database, source, declared_for=scenario)
+            phase.detail = bookkeeping.note([context.before])
         try:
             with self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)

@@ -73,6 +73,7 @@ class State:
     enums: dict[str, list[str]] = field(default_factory=dict)  # PostgreSQL enum types: their values in order
     sequences: dict[str, dict[str, Any]] = field(default_factory=dict)
     selections: dict[str, Selection] = field(default_factory=dict)  # by the label of the declaring key
+    bookkeeping: list[str] = field(default_factory=list)  # migration tools' history tables present, left out
 
     def fingerprint(self) -> str:
         """One digest of schema, rows and revision: equal digests mean nothing changed."""
@@ -240,13 +241,15 @@ def capture(
     revision: str | None,
     ignore: Collection[str],
     *,
+    bookkeeping: Collection[str] = (),
     schemas: Iterable[str | None] = (None,),
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
     conditions: Iterable[RowCondition] = (),
 ) -> State:
     """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
-    `conditions` the declarations whose matching rows the checks need (see `select_declared`)."""
+    `conditions` the declarations whose matching rows the checks need (see `select_declared`).
+    Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
@@ -254,4 +257,12 @@ def capture(
     queries = run_queries(connection, assertions or [])
     selections = select_declared(dialect, schema, conditions)
     enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)
-    return State(revision, schema, data, queries, enums, sequences, selections)
+    state = State(revision, schema, data, queries, enums, sequences, selections)
+    state.bookkeeping = _present(dialect, bookkeeping, names)
+    return state
+
+
+def _present(dialect: Dialect, tables: Collection[str], schemas: list[str | None]) -> list[str]:
+    """Which of `tables` the schemas hold (the inspector has their table names cached already)."""
+    found = [Name(schema, name) for schema in schemas for name in dialect.inspector.get_table_names(schema=schema)]
+    return sorted(table.key for table in found if table.ignored_by(tables))

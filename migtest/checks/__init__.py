@@ -77,4 +77,6 @@ def all_checks() -> list[Check]:
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:
-    return [result for check in all_checks() for result in check(context)]
+    from migtest.checks import bookkeeping
+
+    return bookkeeping.noted(context, [result for check in all_checks() for result in check(context)])

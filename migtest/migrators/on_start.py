@@ -19,7 +19,6 @@ class OnStartMigrator:
     def __init__(self, config: MigrationsConfig, images: ImageRunner) -> None:
         self.config = config
         self.images = images
-        self.bookkeeping_tables: tuple[str, ...] = (config.table,) if config.table else ()
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         if direction == UPGRADE:
@@ -32,7 +31,7 @@ class OnStartMigrator:
         return MigrationRun(self.images.command(workspace, database, argv, f"downgrade command in {workspace.image}"))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        """The value in `migrations.table` (the app's history table, e.g. alembic_version), if named."""
+        """The value in the first `migrations.table` (the app's history table, e.g. alembic_version), if named."""
         if not self.config.table:
             return None
         with database.connection() as connection:

@@ -67,7 +67,7 @@ def orphan_undo_file(project) -> None:
             ["key 'checks.accept_schema[0].kinds': unknown kind 'upgrades' (kinds: upgrade, skip, downgrade)"],
         ),
         ("flyway-base", remove_seed_file, ["key 'seed.sql': seed file for version '1.1' not found", "seeds/1.1.sql"]),
-        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file not found", "alembic.ini"]),
+        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file or directory not found", "alembic.ini"]),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )
