@@ -96,7 +96,7 @@ class AppConfig:
     ready_log: str | None = None
     ready_timeout: float = 120.0
     database_path: str = "/data/app.db"
-    previous_release: str = "fail"
+    previous_release: str | None = None  # the older spelling of verify.previous_release
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,15 @@ class ApiRead:
 
 @dataclass(frozen=True)
 class VerifyConfig:
+    """`command` is run by a release on a migrated database, in its tree and environment (or a
+    container of its image): by the release before the newest after each upgrade to the newest,
+    as `previous_release` says (fail | warn | off, which also governs starting that release's
+    app), and with `target` by the migrated-to release after every migration and fresh install."""
+
     api: tuple[ApiRead, ...] = ()
+    command: str | None = None
+    previous_release: str = "fail"
+    target: bool = False
 
 
 @dataclass(frozen=True)
@@ -384,7 +392,7 @@ def parse_config(data: Any, file: Path) -> Config:
     app = _app(top.section("app")) if "app" in top.data else None
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
-    verify = _verify(top.section("verify"), versions)
+    verify = _verify(top.section("verify"), versions, app)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
@@ -579,7 +587,7 @@ def _app(section: _Section) -> AppConfig:
         ready_log=ready_log,
         ready_timeout=section.number("ready_timeout", 120.0),
         database_path=section.text("database_path", "/data/app.db"),
-        previous_release=section.text("previous_release", "fail", choices=PREVIOUS_RELEASE_MODES),
+        previous_release=section.text("previous_release", choices=PREVIOUS_RELEASE_MODES),
     )
     section.finish()
     if result.health is None and result.ready_log is None:
@@ -617,7 +625,8 @@ def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[Api
     return tuple(requests)
 
 
-def _verify(section: _Section, versions: tuple[Version, ...]) -> VerifyConfig:
+def _verify(section: _Section, versions: tuple[Version, ...], app: AppConfig | None) -> VerifyConfig:
+    command, previous_release, target = _verify_command(section, app)
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
@@ -636,7 +645,20 @@ def _verify(section: _Section, versions: tuple[Version, ...]) -> VerifyConfig:
         )
         entry.finish()
     section.finish()
-    return VerifyConfig(tuple(reads))
+    return VerifyConfig(tuple(reads), command, previous_release, target)
+
+
+def _verify_command(section: _Section, app: AppConfig | None) -> tuple[str | None, str, bool]:
+    """`verify.command`, `verify.previous_release` (app.previous_release is its older name: one of
+    the two) and `verify.target` (which needs the command)."""
+    command = section.text("command")
+    mode = section.text("previous_release", choices=PREVIOUS_RELEASE_MODES)
+    if mode is not None and app is not None and app.previous_release is not None:
+        raise section.error("app.previous_release says this too; keep one of them", "previous_release")
+    target = section.flag("target", False)
+    if target and command is None:
+        raise section.error("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
+    return command, mode or (app.previous_release if app else None) or "fail", target
 
 
 def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:

@@ -8,8 +8,8 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
-from migtest.process import run, split_command
 from migtest.sources import Workspace
+from migtest.version_command import run_as_version
 
 
 class CommandMigrator:
@@ -20,13 +20,7 @@ class CommandMigrator:
         self.images = images
 
     def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
-        if workspace.image is not None:
-            assert self.images is not None
-            url = self.images.database_url(database)
-            argv = split_command(command, workspace.placeholders(url, target))
-            return self.images.command(workspace, database, argv, f"{what} in {workspace.image}")
-        argv = split_command(command, workspace.placeholders(database.url, target))
-        return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+        return run_as_version(command, workspace, database, target, what, self.images)
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
