@@ -4,6 +4,9 @@ cached setup reported as cached in 0 s; a failing one stops the run with exit co
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -110,3 +113,29 @@ def test_stream_timeout_stops_the_command_and_says_what_it_waited_for(tmp_path: 
         stream(["sh", "-c", "echo started; sleep 60"], cwd=tmp_path, what="setup of x", timeout=1, on_line=print)
     assert str(caught.value) == "setup of x: still running after 1s"
     assert caught.value.output == "started"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_setup_stops_its_command_and_leaves_no_folder(fixture_project, tmp_path, signum):
+    marker = f"sleep 600.{os.getpid()}{int(signum)}"  # a child of the shell, which the group kill must reach
+    project = with_setup(fixture_project, f"sh -c 'echo started; {marker}; echo done'")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "migtest", "run", "-c", str(project.config), "--report-dir", str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line == "  | started\n":
+            break
+    process.send_signal(signum)
+    output = "".join(seen) + process.stdout.read()
+
+    assert process.wait(timeout=60) == 130, output
+    assert "FAILED   interrupted" in output and "Traceback" not in output
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout == b"", "the setup's command still runs"
+    assert not list((project.root / ".migtest-cache").iterdir())
