@@ -17,7 +17,12 @@ import yaml
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 IMAGE = "migtest-test/companion:1"
-COMPANION = {"name": "companion", "image": IMAGE, "command": "python3 -m http.server 8080 --directory /"}
+COMPANION = {  # its port comes from its env
+    "name": "companion",
+    "image": IMAGE,
+    "env": {"COMPANION_PORT": 8080},
+    "command": "sh -c 'exec python3 -m http.server $COMPANION_PORT --directory /'",
+}
 
 
 @pytest.fixture(scope="session")
