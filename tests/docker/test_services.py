@@ -6,7 +6,12 @@ companion is python3's http.server from the same image."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,7 @@ import pytest
 import yaml
 
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from migtest.docker import RUN_LABEL
 
 IMAGE = "migtest-test/companion:1"
 COMPANION = {  # its port comes from its env
@@ -125,3 +131,33 @@ def test_service_keys_are_checked(tmp_path, companion_image, run_migtest):
     outcome = run_migtest(config)
     assert outcome.exit_code == EXIT_USAGE
     assert "key 'app.services[0].image': image 'migtest-test/no-such-companion:0' is not on this" in outcome.output
+
+
+def test_sigterm_while_a_companion_starts_removes_it_and_its_network(tmp_path, companion_image, client):
+    """The run is found by its companion (only these tests start this image): other test
+    sessions may share the engine."""
+    config = write_config(tmp_path, [{**COMPANION, "ready_log": "never printed", "ready_timeout": 600}])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "migtest", "run", "-c", str(config), "--only", "fresh-1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 120
+    companions: list = []
+    while not companions and time.monotonic() < deadline and process.poll() is None:
+        found = client.containers.list(filters={"label": RUN_LABEL, "ancestor": IMAGE})
+        companions = [container for container in found if container.name.endswith("-companion")]
+        time.sleep(0.1)
+    assert companions, "no companion started"
+    run = companions[0].labels[RUN_LABEL]
+
+    process.send_signal(signal.SIGTERM)
+    output = process.stdout.read() if process.stdout else ""
+
+    assert process.wait(timeout=60) == 130, output
+    selector = {"label": f"{RUN_LABEL}={run}"}
+    assert client.containers.list(all=True, filters=selector) == []
+    assert client.networks.list(filters=selector) == []
+    assert client.volumes.list(filters=selector) == []
