@@ -131,6 +131,23 @@ class AuthConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """A companion the app only starts beside (a cache, a peer): started before it on the app's
+    own network, reachable there by `name`, ready when all that is given holds (`port` accepts
+    connections, `health` answers `health_status`, `ready_log` matches), removed with the app."""
+
+    name: str
+    image: str
+    env: tuple[tuple[str, str], ...] = ()
+    command: str | None = None
+    port: int | None = None
+    health: str | None = None
+    health_status: int = 200
+    ready_log: str | None = None
+    ready_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """How a version's image runs as the app: `on-start` migrates by starting it, API seeding and
     verification talk to it. `{database_url}` and `{version}` are filled in `env` values;
@@ -143,9 +160,10 @@ class AppConfig:
     ready_log: str | None = None
     ready_timeout: float = 120.0
     database_path: str = "/data/app.db"
-    previous_release: str = "fail"
+    previous_release: str | None = None  # the older spelling of verify.previous_release
     headers: tuple[tuple[str, str], ...] = ()
     auth: AuthConfig | None = None
+    services: tuple[ServiceConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,7 +244,15 @@ class ApiRead:
 
 @dataclass(frozen=True)
 class VerifyConfig:
+    """`command` is run by a release on a migrated database, in its tree and environment (or a
+    container of its image): by the release before the newest after each upgrade to the newest,
+    as `previous_release` says (fail | warn | off, which also governs starting that release's
+    app), and with `target` by the migrated-to release after every migration and fresh install."""
+
     api: tuple[ApiRead, ...] = ()
+    command: str | None = None
+    previous_release: str = "fail"
+    target: bool = False
 
 
 @dataclass(frozen=True)
@@ -566,7 +592,7 @@ def parse_config(data: Any, file: Path) -> Config:
     app = _app(top.section("app")) if "app" in top.data else None
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
-    verify = _verify(top.section("verify"), versions, seed.captures)
+    verify = _verify(top.section("verify"), versions, app, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
@@ -623,6 +649,8 @@ def _check_containers(
                 "(e.g. a service container's) or use database.image",
                 "database.url",
             )
+    if app is not None and app.services and not any(images):
+        raise top.error("services start beside the app's image: give every version an image or a build", "app.services")
     if (seed.api or verify.api) and not any(images):
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 
@@ -825,13 +853,54 @@ def _build(section: _Section) -> BuildConfig:
     return result
 
 
-def _app(section: _Section) -> AppConfig:
-    ready_log = section.text("ready_log")
-    if ready_log is not None:
+def _regex(section: _Section, key: str) -> str | None:
+    value = section.text(key)
+    if value is not None:
         try:
-            re.compile(ready_log)
+            re.compile(value)
         except re.error as exc:
-            raise section.error(f"not a valid regular expression: {exc}", "ready_log") from exc
+            raise section.error(f"not a valid regular expression: {exc}", key) from exc
+    return value
+
+
+def _services(section: _Section) -> tuple[ServiceConfig, ...]:
+    """`app.services`: each a name the app reaches it by (a network alias), an image, and how
+    to tell it is ready."""
+    services: list[ServiceConfig] = []
+    for index, item in enumerate(section.items("services")):
+        entry = _Section(item, f"{section.key}.services[{index}]", section.file)
+        name, image = entry.text("name"), entry.text("image")
+        if name is None or image is None:
+            raise entry.error("needs keys 'name' (the host name the app reaches it by) and 'image'")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise entry.error(f"must be a host name (letters, digits, '.', '_', '-'), got '{name}'", "name")
+        if any(service.name == name for service in services):
+            raise entry.error(f"service name '{name}' is used twice", "name")
+        port = entry.raw("port")
+        service = ServiceConfig(
+            name=name,
+            image=image,
+            env=entry.pairs("env"),
+            command=entry.text("command"),
+            port=None if port is None else entry.integer("port", 1),
+            health=entry.text("health"),
+            health_status=entry.integer("health_status", 200),
+            ready_log=_regex(entry, "ready_log"),
+            ready_timeout=entry.number("ready_timeout", 60.0),
+        )
+        entry.finish()
+        if not (service.port or service.health or service.ready_log):
+            raise entry.error(
+                "needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready"
+            )
+        if service.health and "{port}" in service.health and service.port is None:
+            raise entry.error("'{port}' in the health URL needs 'port' (the service's port in its container)", "health")
+        services.append(service)
+    return tuple(services)
+
+
+def _app(section: _Section) -> AppConfig:
+    ready_log = _regex(section, "ready_log")
     result = AppConfig(
         env=_secret_pairs(section, "env", AppConfig.env),
         port=section.integer("port", 8000),
@@ -840,9 +909,10 @@ def _app(section: _Section) -> AppConfig:
         ready_log=ready_log,
         ready_timeout=section.number("ready_timeout", 120.0),
         database_path=section.text("database_path", "/data/app.db"),
-        previous_release=section.text("previous_release", "fail", choices=PREVIOUS_RELEASE_MODES),
+        previous_release=section.text("previous_release", choices=PREVIOUS_RELEASE_MODES),
         headers=_secret_pairs(section, "headers"),
         auth=_auth(section.section("auth")) if "auth" in section.data else None,
+        services=_services(section),
     )
     section.finish()
     if result.health is None and result.ready_log is None:
@@ -967,7 +1037,10 @@ def _placeholders(*values: Any) -> set[str]:
     return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
 
 
-def _verify(section: _Section, versions: tuple[Version, ...], captures: frozenset[str]) -> VerifyConfig:
+def _verify(
+    section: _Section, versions: tuple[Version, ...], app: AppConfig | None, captures: frozenset[str]
+) -> VerifyConfig:
+    command, previous_release, target = _verify_command(section, app)
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
@@ -998,7 +1071,20 @@ def _verify(section: _Section, versions: tuple[Version, ...], captures: frozense
                 raise entry.error(f"{{{unknown[0]}}} is captured by no seed.api request", key)
         reads.append(read)
     section.finish()
-    return VerifyConfig(tuple(reads))
+    return VerifyConfig(tuple(reads), command, previous_release, target)
+
+
+def _verify_command(section: _Section, app: AppConfig | None) -> tuple[str | None, str, bool]:
+    """`verify.command`, `verify.previous_release` (app.previous_release is its older name: one of
+    the two) and `verify.target` (which needs the command)."""
+    command = section.command("command")
+    mode = section.text("previous_release", choices=PREVIOUS_RELEASE_MODES)
+    if mode is not None and app is not None and app.previous_release is not None:
+        raise section.error("app.previous_release says this too; keep one of them", "previous_release")
+    target = section.flag("target", False)
+    if target and command is None:
+        raise section.error("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
+    return command, mode or (app.previous_release if app else None) or "fail", target
 
 
 def _pagination(section: _Section) -> Pagination:

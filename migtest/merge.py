@@ -37,7 +37,8 @@ def merge(paths: list[Path]) -> RunResult:
     scenarios = sorted((scenario for _path, scenario in found.values()), key=lambda s: _plan_order(s, versions))
     first = runs[0][1]
     # The runs ran side by side on their runners: the merged run took as long as the longest.
-    return RunResult(first.config, versions, scenarios, max(run.seconds for _path, run in runs), first.root)
+    setups = [phase for _path, run in runs for phase in run.setups]  # each runner set up what it ran
+    return RunResult(first.config, versions, scenarios, max(run.seconds for _path, run in runs), first.root, setups)
 
 
 def _plan_order(result: ScenarioResult, versions: list[str]) -> tuple[int, int, int, str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import signal
 import subprocess
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from migtest.errors import StepFailed
@@ -69,3 +73,59 @@ def run(
     if done.returncode != 0:
         raise failed(f"{what}: exited with code {done.returncode}", done.stdout, cwd)
     return done.stdout
+
+
+def stream(
+    argv: list[str],
+    *,
+    cwd: Path,
+    what: str,
+    timeout: float,
+    on_line: Callable[[str], None],
+) -> str:
+    """Run to completion, handing each output line to `on_line` as it comes (for commands that
+    take minutes, such as a `setup:`); return the whole output, or raise StepFailed with its tail.
+    Its own process group, so that a timeout or an interrupt stops what it started too."""
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
+    reader.start()
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        _stop_group(process)
+        reader.join()
+        raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten("".join(lines), cwd)) from exc
+    except BaseException:  # Ctrl-C, SIGTERM: nothing it started may outlive the run
+        _stop_group(process)
+        raise
+    _stop_group(process)  # what it left running in the background would hold the output open
+    reader.join()
+    output = "".join(lines)
+    if code != 0:
+        raise failed(f"{what}: exited with code {code}", output, cwd)
+    return output
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -60,6 +60,9 @@ class Phase:
     detail: str = ""
     figures: dict[str, float] = field(default_factory=dict)  # a container's: ready_seconds, peak memory, CPU
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"seconds": round(self.seconds, 3)}
+
 
 @dataclass
 class ScenarioResult:
@@ -84,7 +87,7 @@ class ScenarioResult:
             **self.scenario.to_dict(),
             "status": self.status,
             "seconds": round(self.seconds, 3),
-            "phases": [asdict(p) | {"seconds": round(p.seconds, 3)} for p in self.phases],
+            "phases": [p.to_dict() for p in self.phases],
             "checks": [asdict(c) for c in self.checks],
         }
 
@@ -104,6 +107,7 @@ class RunResult:
     scenarios: list[ScenarioResult]
     seconds: float
     root: str = ""  # the project folder that locations are relative to
+    setups: list[Phase] = field(default_factory=list)  # each version's `setup:` (run once, before the scenarios)
 
     @property
     def failed(self) -> list[ScenarioResult]:
@@ -119,6 +123,7 @@ class RunResult:
             "versions": self.versions,
             "seconds": round(self.seconds, 3),
             "totals": {status: self.count(status) for status in (PASSED, FAILED, SKIPPED)},
+            "setups": [phase.to_dict() for phase in self.setups],
             "scenarios": [s.to_dict() for s in self.scenarios],
         }
 
@@ -126,4 +131,5 @@ class RunResult:
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """A run read back from its results.json (`migtest merge`)."""
         scenarios = [ScenarioResult.from_dict(scenario) for scenario in data["scenarios"]]
-        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""))
+        setups = [Phase(**phase) for phase in data.get("setups", [])]
+        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""), setups)

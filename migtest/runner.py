@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from migtest.checks import ApiReading, AppObservation, CheckContext, bookkeeping, run_checks
+from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
 from migtest.docker import DockerEngine
@@ -36,14 +36,16 @@ from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
 from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
-from migtest.sources import Workspace, Workspaces
+from migtest.sources import SetupProgress, Workspace, Workspaces
 from migtest.state import State, capture
+from migtest.version_command import run_as_version
 
 POLL_SECONDS = 0.2
 
 
-class Progress(Protocol):
-    """Told what happens as it happens; with jobs > 1 from several threads, scenarios interleaved."""
+class Progress(SetupProgress, Protocol):
+    """Told what happens as it happens; with jobs > 1 from several threads, scenarios interleaved.
+    The versions' setups run before any scenario starts."""
 
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None: ...
 
@@ -102,12 +104,23 @@ class Runner:
     def run(self, scenarios: list[Scenario]) -> RunResult:
         started = time.perf_counter()
         with self._session():
+            self._set_up(scenarios)
             results = self._run_all(scenarios)
         return self._result([v.name for v in self.config.versions], results, started)
 
     def _result(self, versions: list[str], results: list[ScenarioResult], started: float) -> RunResult:
         seconds = time.perf_counter() - started
-        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root))
+        setups = self.workspaces.setups
+        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root), setups)
+
+    def _set_up(self, scenarios: list[Scenario]) -> None:
+        """Every `setup:` the scenarios need, one after the other before any scenario starts, so
+        that its output streams on its own and its minutes are not charged to an install."""
+        needed = {name for scenario in scenarios for name in (scenario.source, scenario.target) if name}
+        needed.update(filter(None, map(self._previous_of, scenarios)))
+        for version in self.config.versions:
+            if version.setup and version.name in needed:
+                self.workspaces.get(version.name)
 
     @contextmanager
     def _session(self) -> Iterator[None]:
@@ -124,7 +137,7 @@ class Runner:
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
             with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
                 self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
-                self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker)
+                self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker, self.progress)
                 self.references: Once[str, Reference] = Once()
                 try:
                     for version in containerized:  # a missing image or a failing build stops the run first
@@ -285,6 +298,7 @@ class Runner:
                 context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.resolved
             self._verify_app(attempt, context, target, database)
+            self._verify_target(attempt, context, target, database)
         with self._phase(attempt, "check"):
             result.checks += self._checked(context, self.workspaces.get(target))
 
@@ -332,8 +346,8 @@ class Runner:
                     context.rerun = self._capture(database, target)
             except StepFailed as exc:
                 context.rerun_error = exc
-        if direction == UPGRADE:
-            self._verify_previous_release(attempt, context, database)
+        self._verify_target(attempt, context, target, database)
+        self._verify_previous_release(attempt, context, database)
         with self._phase(attempt, "check"):
             result.checks += self._checked(context, workspace)
 
@@ -356,17 +370,50 @@ class Runner:
         if context.after is not None:  # else the check reports it not run
             context.app = self._observe_app(attempt, version, database, f"verify app {version}")
 
-    def _verify_previous_release(self, attempt: Attempt, context: CheckContext, database: Database) -> None:
-        """After an upgrade to the newest release: the release before it, on the new schema."""
+    def _previous_of(self, scenario: Scenario) -> str | None:
+        """The release before the newest, run on the database an upgrade to the newest migrated
+        (None: not in this scenario, or nothing of it to run)."""
         names = [version.name for version in self.config.versions]
-        app = self.config.app
-        if self.images is None or app is None or app.previous_release == "off" or len(names) < 2:
+        verify = self.config.verify
+        if verify.previous_release == "off" or len(names) < 2 or scenario.kind not in ("upgrade", "skip"):
+            return None
+        app_starts = self.config.app is not None and self.config.versions[-1].containerized
+        if scenario.target != names[-1] or not (app_starts or verify.command):
+            return None
+        return names[-2]
+
+    def _verify_previous_release(self, attempt: Attempt, context: CheckContext, database: Database) -> None:
+        previous = self._previous_of(context.scenario)
+        if previous is None or context.after is None:
             return
-        if context.scenario.target != names[-1] or context.after is None:
-            return
-        previous = names[-2]
-        context.previous = self._observe_app(attempt, previous, database, f"previous release {previous}")
-        context.previous_warns = app.previous_release == "warn"
+        context.previous_warns = self.config.verify.previous_release == "warn"
+        if self.images is not None and self.config.app is not None:
+            context.previous = self._observe_app(attempt, previous, database, f"previous release {previous}")
+        if self.config.verify.command:
+            phase = f"previous release {previous}: verify.command"
+            context.previous_command = self._run_verify_command(attempt, previous, database, phase)
+
+    def _verify_target(self, attempt: Attempt, context: CheckContext, version: str, database: Database) -> None:
+        """`verify.target`: the release migrated to runs `verify.command` on the migrated database.
+        After the captures (and the upgrade again), so what the command writes is checked by no one."""
+        if self.config.verify.target and context.after is not None:
+            context.command = self._run_verify_command(attempt, version, database, f"verify.command {version}")
+
+    def _run_verify_command(
+        self, attempt: Attempt, version: str, database: Database, phase_name: str
+    ) -> CommandObservation:
+        """`verify.command` as the version, in its tree and environment (or a container of its image)."""
+        command = self.config.verify.command
+        assert command is not None
+        observed = CommandObservation(version)
+        workspace = self.workspaces.get(version)
+        try:
+            with self._phase(attempt, phase_name):
+                revision = self.config.version(version).revision
+                observed.output = run_as_version(command, workspace, database, revision, "verify.command", self.images)
+        except StepFailed as exc:
+            observed.error = exc
+        return observed
 
     def _observe_app(self, attempt: Attempt, version: str, database: Database, phase_name: str) -> AppObservation:
         """Start the version's app on the database and read what `verify.api` lists for it."""

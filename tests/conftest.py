@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from migtest.cli import main
-from migtest.docker import RUN_LABEL
+from migtest.docker import RUN_LABEL, DockerEngine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -179,9 +179,10 @@ def app_image(docker_engine: None) -> Callable[[str], str]:
     return build
 
 
-def labelled(kind: str) -> list[str]:
+def labelled(kind: str, run: str | None = None) -> list[str]:
+    label = f"{RUN_LABEL}={run}" if run else RUN_LABEL
     listing = subprocess.run(
-        ["docker", kind, "ls", *(["-a"] if kind == "container" else []), "-q", "--filter", f"label={RUN_LABEL}"],
+        ["docker", kind, "ls", *(["-a"] if kind == "container" else []), "-q", "--filter", f"label={label}"],
         capture_output=True,
         text=True,
         check=True,
@@ -189,17 +190,28 @@ def labelled(kind: str) -> list[str]:
     return listing.stdout.split()
 
 
-def labelled_objects() -> dict[str, set[str]]:
-    return {kind: set(labelled(kind)) for kind in ("container", "network", "volume", "image")}
+def labelled_objects(runs: list[str] | None = None) -> dict[str, set[str]]:
+    kinds = ("container", "network", "volume", "image")
+    return {kind: {found for run in runs or [None] for found in labelled(kind, run)} for kind in kinds}
 
 
 @pytest.fixture
-def leftovers(docker_engine: None) -> Callable[[], dict[str, list[str]]]:
-    """What migtest left on the engine since the test began (a run killed earlier may have left more)."""
+def leftovers(docker_engine: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, list[str]]]:
+    """What migtest left on the engine since the test began (a run killed earlier may have left
+    more). Other test sessions may share the engine: when the test ran migtest in this process,
+    only what its own runs (by their run id) left counts; else anything new does."""
     before = labelled_objects()
+    runs: list[str] = []
+    made = DockerEngine.__init__
+
+    def recorded(engine: DockerEngine, *args: Any, **kwargs: Any) -> None:
+        made(engine, *args, **kwargs)
+        runs.append(engine.run_id)
+
+    monkeypatch.setattr(DockerEngine, "__init__", recorded)
 
     def new() -> dict[str, list[str]]:
-        now = labelled_objects()
+        now = labelled_objects(runs or None)
         return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
 
     return new

@@ -38,6 +38,15 @@ class AppObservation:
 
 
 @dataclass
+class CommandObservation:
+    """`verify.command` run by a release on the migrated database: its output, or why it failed."""
+
+    version: str
+    output: str = ""
+    error: StepFailed | None = None
+
+
+@dataclass
 class CheckContext:
     scenario: Scenario
     options: ChecksConfig
@@ -53,7 +62,9 @@ class CheckContext:
     app: AppObservation | None = None
     app_checked: bool = False  # the run starts the app after migrating (so a missing observation is a skip)
     previous: AppObservation | None = None  # the release before the newest, on the newest's schema
-    previous_warns: bool = False  # app.previous_release: warn
+    previous_command: CommandObservation | None = None  # verify.command run by that release
+    previous_warns: bool = False  # verify.previous_release (or app.previous_release): warn
+    command: CommandObservation | None = None  # verify.command run by the target (verify.target)
 
     @property
     def is_downgrade(self) -> bool:
@@ -70,10 +81,10 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import api, assertions, data, history, idempotent, migration, moves, schema
+    from migtest.checks import api, assertions, data, history, idempotent, migration, moves, schema, verify_command
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, moves.check, idempotent.check]
-    return [*checks, assertions.check, api.check, api.previous_release]
+    return [*checks, assertions.check, api.check, verify_command.check, api.previous_release]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:

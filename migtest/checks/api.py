@@ -3,11 +3,13 @@ listing, read page by page, still holds the objects expected (by default those s
 one missing, the evidence shows the nearest item read and the keys that differ.
 
 `previous-release` asks the same of the release before the newest, started on the newest's
-schema, as during a rolling deploy; `app.previous_release: warn` makes it advisory."""
+schema, as during a rolling deploy, and that it runs `verify.command` there without an error;
+`verify.previous_release: warn` makes it advisory."""
 
 from __future__ import annotations
 
-from migtest.checks import ApiReading, AppObservation, CheckContext
+from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation
+from migtest.checks.verify_command import evidence
 from migtest.http_api import missing_evidence, unmatched
 from migtest.results import FAILED, PASSED, SKIPPED, WARNED, CheckResult
 
@@ -43,21 +45,30 @@ def _reading(reading: ApiReading) -> CheckResult:
 
 
 def previous_release(context: CheckContext) -> list[CheckResult]:
-    observed = context.previous
+    app, command = context.previous, context.previous_command
+    observed = app or command
     if observed is None:
         return []
-    problems = _problems(observed)
+    problems = [*(_problems(app) if app else []), *(_command_problems(command) if command else [])]
     name = "previous-release"
     if not problems:
-        summary = f"{observed.version} still serves the migrated database ({len(observed.readings)} listing(s) read)"
-        return [CheckResult(name, PASSED, summary)]
+        held = [f"still serves the migrated database ({len(app.readings)} listing(s) read)"] if app else []
+        held += ["runs verify.command on the migrated database without an error"] if command else []
+        output = evidence(command) if command else []
+        return [CheckResult(name, PASSED, f"{observed.version} {' and '.join(held)}", output)]
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     summary = f"{observed.version} against the migrated database: {problems[0].summary}{more}"
-    evidence = [f"{problem.name}: {problem.summary}\n" + "\n".join(problem.evidence) for problem in problems]
-    return [CheckResult(name, WARNED if context.previous_warns else FAILED, summary, evidence)]
+    details = [f"{problem.name}: {problem.summary}\n" + "\n".join(problem.evidence) for problem in problems]
+    return [CheckResult(name, WARNED if context.previous_warns else FAILED, summary, details)]
 
 
 def _problems(observed: AppObservation) -> list[CheckResult]:
     if observed.error is not None:
         return [CheckResult("app", FAILED, f"did not become ready: {observed.error}", [observed.error.output])]
     return [result for result in map(_reading, observed.readings) if result.failed]
+
+
+def _command_problems(observed: CommandObservation) -> list[CheckResult]:
+    if observed.error is None:
+        return []
+    return [CheckResult("command", FAILED, str(observed.error), [observed.error.output])]

@@ -109,15 +109,20 @@ class DockerEngine:
         port: int | None = None,
         command: list[str] | None = None,
         volumes: dict[str, str] | None = None,
+        network=None,
+        aliases: list[str] | None = None,
     ):
-        """A container on the run's network, not started yet (files can be put in first).
-        `volumes` maps a volume name to the folder it is mounted at."""
+        """A container on the run's network (or `network`, reachable there by `aliases`), not
+        started yet (files can be put in first). `volumes` maps a volume name to the folder it is
+        mounted at."""
         import docker
 
         name = f"migtest-{self.run_id}-{role}"
         ports = None
         if self.own_container is None and port is not None:
             ports = {f"{port}/tcp": ("0.0.0.0" if self.remote_host else "127.0.0.1", None)}
+        network_name = (network or self.network).name
+        endpoints = {network_name: self.client.api.create_endpoint_config(aliases=aliases)} if aliases else None
         try:
             return self.client.containers.create(
                 image,
@@ -125,7 +130,8 @@ class DockerEngine:
                 name=name,
                 environment=environment,
                 labels=self.labels,
-                network=self.network.name,
+                network=network_name,
+                networking_config=endpoints,
                 ports=ports,
                 volumes={volume: {"bind": path, "mode": "rw"} for volume, path in (volumes or {}).items()},
             )
@@ -140,6 +146,26 @@ class DockerEngine:
             container.start()
         except docker.errors.APIError as exc:
             raise StepFailed(f"cannot start a container of {image}: {exc.explanation or exc}") from exc
+
+    def private_network(self, role: str):
+        """A network of the run for a few containers only (an app and its companions, whose names
+        must not meet another scenario's); migtest's own container joins it, to reach them."""
+        network = self.client.networks.create(f"migtest-{self.run_id}-{role}", labels=self.labels)
+        if self.own_container is not None:
+            network.connect(self.own_container)
+        return network
+
+    def remove_network(self, network) -> None:
+        """Remove a private network once its containers are gone (kept with `keep`)."""
+        import docker
+
+        if self.keep:
+            return
+        if self.own_container is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                network.disconnect(self.own_container, force=True)
+        with contextlib.suppress(docker.errors.APIError):  # still in use: remove_run takes it at the end
+            network.remove()
 
     def volume(self, role: str) -> str:
         """A new named volume of the run (removed with it)."""
@@ -171,8 +197,11 @@ class DockerEngine:
             raise StepFailed(f"{container.name} has no published port {port}: it is not running")
         return Address(self.remote_host or "127.0.0.1", int(bindings[0]["HostPort"]))
 
-    def wait_until_ready(self, container, ready: Callable[[], bool], *, timeout: float, what: str) -> float:
-        """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds taken."""
+    def wait_until_ready(
+        self, container, ready: Callable[[], bool], *, timeout: float, what: str, condition: str = ""
+    ) -> float:
+        """Poll `ready` until it holds; fail at once when the container exits. Returns the seconds
+        taken. `condition` says what is waited for, in the error when it never holds."""
         started = time.monotonic()
         while True:
             if self.interrupted.is_set():
@@ -185,7 +214,8 @@ class DockerEngine:
                 self._fail_if_exited(container, what)
                 raise
             if time.monotonic() - started > timeout:
-                raise StepFailed(f"{what}: not ready after {timeout:.0f}s", self.logs(container))
+                waited = f" (waited for {condition})" if condition else ""
+                raise StepFailed(f"{what}: not ready after {timeout:.0f}s{waited}", self.logs(container))
             time.sleep(POLL_SECONDS)
 
     def _fail_if_exited(self, container, what: str) -> None:

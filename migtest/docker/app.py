@@ -12,7 +12,6 @@ import contextlib
 import io
 import itertools
 import posixpath
-import re
 import tarfile
 import time
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ from migtest.database_urls import url_forms
 from migtest.databases import Database
 from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
+from migtest.docker.readiness import Readiness
+from migtest.docker.services import services_running
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
 from migtest.evidence import shorten
@@ -37,7 +38,6 @@ from migtest.sources import Workspace
 STOP_SECONDS = 10
 COMMAND_TIMEOUT = 600
 WAIT_SLICE = 1
-HEALTH_TIMEOUT = 2
 
 
 @dataclass
@@ -56,6 +56,8 @@ class ImageRunner:
         self.app = app
         self.docker = docker
         self._numbers = itertools.count(1)
+        for index, service in enumerate(app.services):  # a missing image stops the run before it starts
+            docker.require_image(service.image, key=f"app.services[{index}].image")
 
     def database_url(self, database: Database) -> str:
         """The database as the container reaches it."""
@@ -67,25 +69,35 @@ class ImageRunner:
         url = sqlalchemy.engine.make_url(database.url).set(host=address[0], port=address[1])
         return url.render_as_string(hide_password=False)
 
+    def _values(self, workspace: Workspace, database: Database) -> dict[str, str]:
+        return {**url_forms(self.database_url(database)), "version": workspace.version.name}
+
     def environment(self, workspace: Workspace, database: Database) -> dict[str, str]:
-        values = {**url_forms(self.database_url(database)), "version": workspace.version.name}
+        values = self._values(workspace, database)
         return {name: fill(value, values) for name, value in self.app.env}
 
     @contextlib.contextmanager
     def app_running(self, workspace: Workspace, database: Database, what: str) -> Iterator[RunningApp]:
-        """The version's app, started on the database and ready; stopped (and the database read
-        back) when the block ends."""
-        with self._attached(workspace, database, "app", port=self.app.port) as container:
+        """The version's app, started on the database beside its ready services and ready itself;
+        stopped (and the database read back), then its services, when the block ends."""
+        role = f"{database.name}-app-{next(self._numbers)}"
+        values = self._values(workspace, database)
+        with (
+            services_running(self.docker, self.app.services, role, values) as network,
+            self._attached(workspace, database, role, port=self.app.port, network=network) as container,
+        ):
             address = self.docker.address(container, self.app.port)
             base_url = f"http://{address.host}:{address.port}"
             where = {"host": address.host, "port": str(address.port)}
             health = fill(self.app.health, where) if self.app.health else None
+            readiness = Readiness(self.app.ready_log, health, self.app.health_status)
             sampler = StatsSampler(container).start()
             seconds = self.docker.wait_until_ready(
                 container,
-                lambda: self._ready(container, health),
+                lambda: readiness.holds(container),
                 timeout=self.app.ready_timeout,
                 what=what,
+                condition=readiness.describe(),
             )
             app = RunningApp(base_url, seconds, container)
             try:
@@ -95,7 +107,8 @@ class ImageRunner:
 
     def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
         """Run one command in a throw-away container of the version's image; its output, or StepFailed."""
-        with self._attached(workspace, database, "command", command=argv) as container:
+        role = f"{database.name}-command-{next(self._numbers)}"
+        with self._attached(workspace, database, role, command=argv) as container:
             code = self._exit_code(container, what)
             output = container.logs().decode(errors="replace")
         if code != 0:
@@ -114,24 +127,19 @@ class ImageRunner:
                     raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", log) from exc
         raise StepFailed(f"{what}: interrupted")
 
-    def _ready(self, container: Any, health: str | None) -> bool:
-        if self.app.ready_log:
-            log = container.logs().decode(errors="replace")
-            if not re.search(self.app.ready_log, log, re.M):
-                return False
-        if health is None:
-            return True
-        try:
-            return requests.get(health, timeout=HEALTH_TIMEOUT).status_code == self.app.health_status
-        except requests.exceptions.RequestException:
-            return False
-
     @contextlib.contextmanager
     def _attached(
-        self, workspace: Workspace, database: Database, role: str, *, port: int | None = None, command=None
+        self,
+        workspace: Workspace,
+        database: Database,
+        name: str,
+        *,
+        port: int | None = None,
+        command=None,
+        network=None,
     ) -> Iterator[Any]:
+        """A container of the version's image on the database (and on `network` too, its services')."""
         assert workspace.image is not None
-        name = f"{database.name}-{role}-{next(self._numbers)}"
         local = _sqlite_file(database)
         folder = posixpath.dirname(self.app.database_path)
         volumes = {self.docker.volume(name): folder} if local is not None else {}
@@ -144,6 +152,8 @@ class ImageRunner:
             volumes=volumes,
         )
         try:
+            if network is not None:
+                network.connect(container)
             if local is not None:
                 self._put(container, local)
             self.docker.run_container(container, workspace.image)

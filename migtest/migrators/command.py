@@ -9,8 +9,8 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
-from migtest.migrators.user_commands import run_user_command
 from migtest.sources import Workspace
+from migtest.version_command import run_as_version
 
 
 class CommandMigrator:
@@ -21,7 +21,7 @@ class CommandMigrator:
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
         assert command is not None
-        return MigrationRun(run_user_command(command, workspace, database, target, f"{direction} command", self.images))
+        return MigrationRun(run_as_version(command, workspace, database, target, f"{direction} command", self.images))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         """Unknown without `migrations.current`."""
@@ -40,7 +40,7 @@ class CommandMigrator:
                 key="migrations.history",
             )
         what = "migrations.history command"
-        output = run_user_command(self.config.history, workspace, database, "", what, self.images)
+        output = run_as_version(self.config.history, workspace, database, "", what, self.images)
         return [line.strip() for line in output.splitlines() if line.strip()]
 
     def close(self) -> None:

@@ -14,20 +14,8 @@ from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.migrators import UPGRADE, MigrationRun, ToolMigrator
-from migtest.process import run, split_command
 from migtest.sources import Workspace
-
-
-def run_user_command(
-    command: str, workspace: Workspace, database: Database, target: str, what: str, images: ImageRunner | None
-) -> str:
-    """The command's output; StepFailed with its output when it fails."""
-    if workspace.image is not None:
-        assert images is not None
-        argv = split_command(command, workspace.placeholders(images.database_url(database), target))
-        return images.command(workspace, database, argv, f"{what} in {workspace.image}")
-    argv = split_command(command, workspace.placeholders(database.url, target))
-    return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+from migtest.version_command import run_as_version
 
 
 def last_line(output: str) -> str:
@@ -48,13 +36,13 @@ class WithUserCommands:
         if self.config.install is None:
             return self._read_by_current(self.tool.migrate(workspace, database, UPGRADE, target))
         what = "migrations.install command"
-        return MigrationRun(run_user_command(self.config.install, workspace, database, target, what, self.images))
+        return MigrationRun(run_as_version(self.config.install, workspace, database, target, what, self.images))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         if self.config.current is None:
             return self.tool.current(workspace, database)
         what = "migrations.current command"
-        return last_line(run_user_command(self.config.current, workspace, database, "", what, self.images))
+        return last_line(run_as_version(self.config.current, workspace, database, "", what, self.images))
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         return self._read_by_current(self.tool.migrate(workspace, database, direction, target))

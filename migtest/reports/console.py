@@ -1,6 +1,8 @@
 """Progress on the terminal: one line per phase as it ends, a verdict per scenario.
 
-Inside GitHub Actions each scenario is folded into a ::group::, and what it prints inside is
+A version's `setup:` (before the scenarios) prints its output as it comes, indented under its
+name, then its timed line; a cached one only its line. Inside GitHub Actions each setup and each
+scenario is folded into a ::group::, and what it prints inside is
 echoed between ::stop-commands:: and its token: error messages, SQL and logs come from the
 migrations and the app, and a line of theirs must not be taken for a workflow command. When
 scenarios run in parallel, ordered.py hands this the events scenario by scenario, so the lines
@@ -33,14 +35,35 @@ class Console:
         print(mask(text), file=self.stream, flush=True)
 
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None:
-        title = f"[{index}/{total}] {scenario.title}"
+        self._open_group(f"[{index}/{total}] {scenario.title}")
+
+    def _open_group(self, title: str) -> None:
         if self.github:
             self._print(f"::group::{title}")
             self._print(f"::stop-commands::{self.token}")
         else:
             self._print(title)
 
+    def _close_group(self) -> None:
+        if self.github:
+            self._print(f"::{self.token}::")
+            self._print("::endgroup::")
+
+    def setup_started(self, version: str) -> None:
+        self._open_group(f"setup {version}")
+
+    def setup_output(self, version: str, line: str) -> None:
+        self._print(f"  | {line}")
+
+    def setup_finished(self, phase: Phase) -> None:
+        if phase.detail != "cached":
+            self._close_group()
+        self._print_phase(phase)
+
     def phase_finished(self, scenario: Scenario, phase: Phase) -> None:
+        self._print_phase(phase)
+
+    def _print_phase(self, phase: Phase) -> None:
         mark = "FAILED " if phase.status == FAILED else ""
         detail = f"  {phase.detail}" if phase.detail else ""
         self._print(f"  {phase.name:<40} {phase.seconds:7.2f}s  {mark}{detail}".rstrip())
@@ -53,7 +76,5 @@ class Console:
             if check.noteworthy:
                 for line in excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "the reports"):
                     self._print(f"           {line}")
-        if self.github:
-            self._print(f"::{self.token}::")
-            self._print("::endgroup::")
+        self._close_group()
         self._print(f"{result.status.upper()}: {result.scenario.title} ({result.seconds:.1f}s)")

@@ -21,6 +21,7 @@ def render(result: RunResult) -> str:
     verdict = "❌ migrations broke" if failed else "✅ every migration held"
     totals = ", ".join(f"{result.count(status)} {status}" for status in (PASSED, FAILED, SKIPPED))
     lines = [f"## migtest: {verdict}", "", f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s.", ""]
+    lines += _setups(result)
     steps = [scenario for scenario in result.scenarios if scenario.scenario.kind == "step"]
     tests = [scenario for scenario in result.scenarios if scenario.scenario.kind == "test"]
     lines += _steps(steps) if steps else _matrix(result)
@@ -36,6 +37,14 @@ def render(result: RunResult) -> str:
         for scenario in warned:
             lines += _details(scenario, WARNED)
     return mask("\n".join(lines)) + "\n"
+
+
+def _setups(result: RunResult) -> list[str]:
+    """The versions' `setup:` environments, each built once before the scenarios (or cached)."""
+    if not result.setups:
+        return []
+    timed = [f"{phase.name} {phase.detail or f'{phase.seconds:.1f}s'}" for phase in result.setups]
+    return [f"Environments: {', '.join(timed)}.", ""]
 
 
 def _matrix(result: RunResult) -> list[str]:

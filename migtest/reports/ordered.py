@@ -29,6 +29,18 @@ class InPlanOrder:
         self._finished: dict[int, list[Callable[[], None]]] = {}
         self._next = 1
 
+    def setup_started(self, version: str) -> None:
+        with self._lock:  # setups run before the scenarios: passed on at once
+            self.inner.setup_started(version)
+
+    def setup_output(self, version: str, line: str) -> None:
+        with self._lock:
+            self.inner.setup_output(version, line)
+
+    def setup_finished(self, phase: Phase) -> None:
+        with self._lock:
+            self.inner.setup_finished(phase)
+
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None:
         with self._lock:
             self._running[scenario] = (index, [partial(self.inner.scenario_started, scenario, index, total)])

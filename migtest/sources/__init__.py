@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from migtest.config import Config, Version
 from migtest.database_urls import dsn, url_forms
 from migtest.docker import DockerEngine
-from migtest.errors import ConfigError
+from migtest.errors import ConfigError, StepFailed
 from migtest.once import Once
+from migtest.results import FAILED, Phase
 from migtest.sources import git_ref, image, setup
 
 
@@ -63,15 +67,36 @@ def check_refs(config: Config) -> None:
                 raise ConfigError(str(exc), file=str(config.path), key=f"versions[{index}].ref") from exc
 
 
+class SetupProgress(Protocol):
+    """Told of a `setup:` as it runs: its start, each line of its output, its timed phase (a
+    cached setup is only finished, in 0 s)."""
+
+    def setup_started(self, version: str) -> None: ...
+
+    def setup_output(self, version: str, line: str) -> None: ...
+
+    def setup_finished(self, phase: Phase) -> None: ...
+
+
 class Workspaces:
     """Prepares each version once per run and hands out the same workspace afterwards; safe to
-    call from several threads (versions naming the same commit share its extracted tree)."""
+    call from several threads (versions naming the same commit share its extracted tree).
+    `setups` holds a phase per version's `setup:`, in the order they ran."""
 
-    def __init__(self, config: Config, workdir: Path, cache_dir: Path, docker: DockerEngine | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        workdir: Path,
+        cache_dir: Path,
+        docker: DockerEngine | None = None,
+        progress: SetupProgress | None = None,
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.cache_dir = cache_dir
         self.docker = docker
+        self.progress = progress or _Unwatched()
+        self.setups: list[Phase] = []
         self._prepared: Once[str, Workspace] = Once()
         self._checkout = threading.Lock()
 
@@ -83,9 +108,51 @@ class Workspaces:
         if version.ref:
             with self._checkout:
                 root = git_ref.checkout(self.config.root, version.ref, self.workdir / "refs")
-        env_dir = setup.prepare(version, root, self.cache_dir) if version.setup else None
+        env_dir = self._set_up(version, root) if version.setup else None
         tag = None
         if version.containerized:
             assert self.docker is not None
             tag = image.prepare(version, self.config.versions.index(version), root, self.docker)
         return Workspace(version, root, self.config.root, env_dir, tag)
+
+    def _set_up(self, version: Version, root: Path) -> Path:
+        """The version's environment, its setup timed as a phase of its own."""
+        phase = Phase(f"setup {version.name}", 0.0, detail="cached")
+        try:
+            if not setup.cached(version, self.cache_dir):
+                phase.detail = ""
+                self._run_setup(version, root, phase)
+        finally:
+            self.setups.append(phase)
+            self.progress.setup_finished(phase)
+        return setup.env_dir(version, self.cache_dir)
+
+    def _run_setup(self, version: Version, root: Path, phase: Phase) -> None:
+        """A failing setup is the user's to fix: exit 2 naming the version's key, with the output's tail."""
+        self.progress.setup_started(version.name)
+        started = time.perf_counter()
+        try:
+            setup.prepare(version, root, self.cache_dir, partial(self.progress.setup_output, version.name))
+        except StepFailed as exc:
+            phase.status, phase.detail = FAILED, str(exc)
+            key = f"versions[{self.config.versions.index(version)}].setup"
+            output = f"; the end of its output:\n{exc.output}" if exc.output else " without printing anything"
+            raise ConfigError(f"{exc}{output}", file=str(self.config.path), key=key) from exc
+        except BaseException:
+            phase.status, phase.detail = FAILED, "interrupted"
+            raise
+        finally:
+            phase.seconds = time.perf_counter() - started
+
+
+class _Unwatched:
+    """Where nobody follows a setup (tests, tools): it runs all the same."""
+
+    def setup_started(self, version: str) -> None:
+        pass
+
+    def setup_output(self, version: str, line: str) -> None:
+        pass
+
+    def setup_finished(self, phase: Phase) -> None:
+        pass

@@ -8,42 +8,48 @@ import hashlib
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from migtest.config import Version
-from migtest.errors import ConfigError, StepFailed
+from migtest.errors import ConfigError
 from migtest.plan import safe_name
-from migtest.process import run, split_command
+from migtest.process import split_command, stream
 
 DONE_MARKER = ".migtest-setup-done"
 SETUP_TIMEOUT = 1800
 LOCK_POLL = 0.5
 
 
-def prepare(version: Version, project: Path, cache_dir: Path) -> Path:
-    """Return the version's environment folder, running its setup command unless cached."""
+def env_dir(version: Version, cache_dir: Path) -> Path:
     assert version.setup
     digest = hashlib.sha256(f"{version.name}\0{version.ref}\0{version.setup}".encode()).hexdigest()[:16]
-    env_dir = cache_dir / f"{safe_name(version.name)}-{digest}"
-    if (env_dir / DONE_MARKER).is_file():
-        return env_dir
-    with _locked(env_dir.with_name(env_dir.name + ".lock"), f"the setup of version {version.name}"):
-        if not (env_dir / DONE_MARKER).is_file():  # another run may have finished it meanwhile
-            _run_setup(version, project, env_dir)
-    return env_dir
+    return cache_dir / f"{safe_name(version.name)}-{digest}"
 
 
-def _run_setup(version: Version, project: Path, env_dir: Path) -> None:
-    shutil.rmtree(env_dir, ignore_errors=True)
-    env_dir.mkdir(parents=True)
-    argv = split_command(version.setup, {"env": str(env_dir), "version": version.name, "project": str(project)})
-    try:
-        run(argv, cwd=env_dir, what=f"setup of version {version.name}", timeout=SETUP_TIMEOUT)
-    except StepFailed as exc:
-        shutil.rmtree(env_dir, ignore_errors=True)
-        raise ConfigError(f"{exc}\n{exc.output}", key=f"versions[{version.name}].setup") from exc
-    (env_dir / DONE_MARKER).write_text(version.setup)
+def cached(version: Version, cache_dir: Path) -> bool:
+    """A previous run completed this setup (a folder without the marker is an interrupted one)."""
+    return (env_dir(version, cache_dir) / DONE_MARKER).is_file()
+
+
+def prepare(version: Version, project: Path, cache_dir: Path, on_line: Callable[[str], None]) -> Path:
+    """Run the version's setup command into its folder, each output line to `on_line` as it
+    comes; StepFailed (the folder removed) if it fails or is interrupted."""
+    folder = env_dir(version, cache_dir)
+    with _locked(folder.with_name(folder.name + ".lock"), f"the setup of version {version.name}"):
+        if (folder / DONE_MARKER).is_file():  # another run finished it while this one waited
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        assert version.setup
+        argv = split_command(version.setup, {"env": str(folder), "version": version.name, "project": str(project)})
+        try:
+            stream(argv, cwd=folder, what=f"setup of version {version.name}", timeout=SETUP_TIMEOUT, on_line=on_line)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        (folder / DONE_MARKER).write_text(version.setup)
+    return folder
 
 
 @contextlib.contextmanager

@@ -1,0 +1,22 @@
+"""A user's command run as one version on a database: in the version's tree and environment, or,
+for a version that is an image, in a throw-away container of it (the database attached)."""
+
+from __future__ import annotations
+
+from migtest.databases import Database
+from migtest.docker.app import ImageRunner
+from migtest.process import run, split_command
+from migtest.sources import Workspace
+
+
+def run_as_version(
+    command: str, workspace: Workspace, database: Database, target: str, what: str, images: ImageRunner | None
+) -> str:
+    """Its output, or StepFailed with the output's tail."""
+    if workspace.image is not None:
+        assert images is not None
+        url = images.database_url(database)
+        argv = split_command(command, workspace.placeholders(url, target))
+        return images.command(workspace, database, argv, f"{what} in {workspace.image}")
+    argv = split_command(command, workspace.placeholders(database.url, target))
+    return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
