@@ -20,6 +20,7 @@ import machine
 import pytest
 import yaml
 
+from migtest import masking
 from migtest.cli import main
 from migtest.docker import RUN_LABEL, DockerEngine
 
@@ -31,6 +32,13 @@ ENGINES = ("sqlite", "postgres", "mariadb")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("engines") and "database_config" in metafunc.fixturenames:
         metafunc.parametrize("database_config", ENGINES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with nothing masked, as each migtest process does, so it sees (and its
+    GitHub output announces) what its own run registered."""
+    monkeypatch.setattr(masking, "_secrets", set())
 
 
 @pytest.fixture(scope="session")

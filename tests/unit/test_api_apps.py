@@ -16,7 +16,6 @@ import pytest
 import yaml
 from http_server import Handler, Server, serving
 
-from migtest import masking
 from migtest.config import ApiRead, ApiRequest, Config, Pagination, SeededMatch, load_config
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, Exchange, expected_objects, missing_evidence, unmatched
@@ -127,12 +126,6 @@ class App(Handler):
                 self.json(200, {"data": [{"id": number}]})
             case _:
                 self.json(404, {"detail": "no such path"})
-
-
-@pytest.fixture(autouse=True)
-def no_secrets_yet(monkeypatch):
-    """Each test starts with nothing masked, so it sees what its own steps registered."""
-    monkeypatch.setattr(masking, "_secrets", set())
 
 
 @pytest.fixture
