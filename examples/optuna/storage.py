@@ -1,0 +1,69 @@
+"""Optuna's RDB storage as a migration tool: what optuna itself runs, one subcommand each.
+
+  create URL            first use of a storage: optuna.storages.RDBStorage(URL) creates the tables
+                        of the installed release (create_all) and stamps its alembic revision
+  upgrade URL           `optuna storage upgrade --storage URL` (on an empty database: `create`,
+                        because that command fails there; see README.md)
+  downgrade URL TARGET  optuna ships no downgrade command: alembic's downgrade through the
+                        alembic.ini inside the installed optuna package
+  current URL           the alembic revision the storage is at
+
+Runs in the version's virtualenv (migtest puts its bin/ first on PATH).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sqlalchemy
+
+
+def plain_url(url: str) -> str:
+    """migtest hands over SQLAlchemy 2 + psycopg 3 URLs; optuna 2.x runs on SQLAlchemy 1.4,
+    which has no `postgresql+psycopg` dialect: give it psycopg2 there."""
+    if sqlalchemy.__version__.startswith("1.") and url.startswith("postgresql+psycopg://"):
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql+psycopg://")
+    return url
+
+
+def storage(url: str, *, create: bool):
+    import optuna
+
+    if create:
+        return optuna.storages.RDBStorage(url, skip_compatibility_check=True)
+    # optuna 2.x has no skip_table_creation and always runs create_all (which adds nothing here)
+    try:
+        return optuna.storages.RDBStorage(url, skip_compatibility_check=True, skip_table_creation=True)
+    except TypeError:
+        return optuna.storages.RDBStorage(url, skip_compatibility_check=True)
+
+
+def is_empty(url: str) -> bool:
+    engine = sqlalchemy.create_engine(url)
+    try:
+        return not sqlalchemy.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def main(command: str, url: str, *args: str) -> None:
+    url = plain_url(url)
+    if command == "create" or (command == "upgrade" and is_empty(url)):
+        storage(url, create=True)
+    elif command == "upgrade":
+        subprocess.run(["optuna", "storage", "upgrade", "--storage", url], check=True)
+    elif command == "downgrade":
+        from alembic import command as alembic_command
+
+        (target,) = args
+        config = storage(url, create=False)._version_manager._create_alembic_config()
+        alembic_command.downgrade(config, target)
+    elif command == "current":
+        print(storage(url, create=False).get_current_version())
+    else:
+        sys.exit(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

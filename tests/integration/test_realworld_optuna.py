@@ -1,0 +1,76 @@
+"""examples/optuna: three real releases of optuna from PyPI (2.10.1, 3.1.1, 3.6.1), each in a
+virtualenv of its own, migrated with optuna's own storage command and seeded through its API.
+
+The expected result was established by hand from the migrations in the wheels
+(optuna/storages/_rdb/alembic/versions); every failure below is a real problem of optuna's, as
+examples/optuna/README.md explains:
+
+- v3.2.0.a creates the index `trials_study_id_key`, while a fresh install (`create_all`) names it
+  `ix_trials_study_id`: upgraded storages differ from fresh ones (schema), and a fresh 3.6.1
+  storage cannot be downgraded (DROP INDEX of a name it does not have);
+- v3.0.0.c turns a finite intermediate value at float32's maximum into +inf (sql assertion);
+- v3.0.0.c's downgrade refers to `IntermediateValueModel.FloatTypeEnum`, which does not exist.
+
+The virtualenvs are built once per test session (cold: about 1-2 minutes; see the README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migtest.cli import EXIT_FAILED
+
+INFINITE_VALUES = "sql: only the seeded infinite intermediate values are infinite"
+SQL_CHECKS = (
+    "sql: every distribution is in the unified form",
+    "sql: the infinite objective values are kept as type flags",
+    INFINITE_VALUES,
+)
+UPGRADE_CHECKS = ("migration", "schema", "rows", "content", "idempotent", *SQL_CHECKS)
+INDEX_DRIFT = [
+    "table 'trials': index 'ix_trials_study_id' (study_id) missing after migrating",
+    "table 'trials': index 'trials_study_id_key' (study_id) present after migrating, not in a fresh install",
+]
+EXPECTED_STATUSES = {
+    "fresh-2.10.1": {"migration": "passed"},
+    "fresh-3.1.1": dict.fromkeys(("migration", *SQL_CHECKS), "passed"),
+    "fresh-3.6.1": dict.fromkeys(("migration", *SQL_CHECKS), "passed"),
+    "upgrade-2.10.1-to-3.1.1": {**dict.fromkeys(UPGRADE_CHECKS, "passed"), INFINITE_VALUES: "failed"},
+    "upgrade-3.1.1-to-3.6.1": {**dict.fromkeys(UPGRADE_CHECKS, "passed"), "schema": "failed"},
+    "skip-2.10.1-to-3.6.1": {**dict.fromkeys(UPGRADE_CHECKS, "passed"), "schema": "failed", INFINITE_VALUES: "failed"},
+    "downgrade-3.6.1-to-3.1.1": {
+        "migration": "failed",
+        **dict.fromkeys(("downgrade", "rows", "content", *SQL_CHECKS), "skipped"),
+    },
+    "downgrade-3.1.1-to-2.10.1": {"migration": "failed", **dict.fromkeys(("downgrade", "rows", "content"), "skipped")},
+}
+
+
+@pytest.fixture(scope="session")
+def optuna_environments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `.migtest-cache` for every test of the session: the releases' virtualenvs are built once."""
+    return tmp_path_factory.mktemp("optuna-environments")
+
+
+def test_optuna_releases_on_sqlite(project, run_migtest, optuna_environments):
+    root = project("optuna")
+    (root / ".migtest-cache").symlink_to(optuna_environments, target_is_directory=True)
+
+    outcome = run_migtest(root / "migtest.yml", "--jobs", "2")
+
+    assert outcome.exit_code == EXIT_FAILED, outcome.output
+    statuses = {s["id"]: {c["name"]: c["status"] for c in s["checks"]} for s in outcome.results["scenarios"]}
+    assert statuses == EXPECTED_STATUSES
+    for scenario in ("upgrade-3.1.1-to-3.6.1", "skip-2.10.1-to-3.6.1"):
+        assert outcome.check(scenario, "schema")["evidence"] == INDEX_DRIFT
+    for scenario in ("upgrade-2.10.1-to-3.1.1", "skip-2.10.1-to-3.6.1"):
+        assert outcome.check(scenario, INFINITE_VALUES)["summary"] == (
+            "expected [['INF_NEG', 1], ['INF_POS', 1]], got [['INF_NEG', 1], ['INF_POS', 2]]"
+        )
+    dropped_index = outcome.check("downgrade-3.6.1-to-3.1.1", "migration")["evidence"][-1]
+    assert "no such index: trials_study_id_key" in dropped_index
+    missing_enum = outcome.check("downgrade-3.1.1-to-2.10.1", "migration")["evidence"][-1]
+    assert "versions/v3.0.0.c.py" in missing_enum
+    assert missing_enum.endswith("type object 'IntermediateValueModel' has no attribute 'FloatTypeEnum'")
