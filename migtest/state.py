@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy
 
 from migtest.config import SqlAssertion
+from migtest.databases import execute_as_written
 from migtest.dialects import Dialect, Name, dialect_for, normalize_value
 
 Row = dict[str, Any]
@@ -186,7 +187,7 @@ def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion
     results: dict[str, Any] = {}
     for assertion in assertions:
         try:
-            rows = connection.exec_driver_sql(assertion.query).fetchall()
+            rows = execute_as_written(connection, assertion.query).fetchall()
             results[assertion.name] = [[normalize_value(v) for v in row] for row in rows]
         except sqlalchemy.exc.DBAPIError as exc:
             connection.rollback()

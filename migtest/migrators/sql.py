@@ -25,7 +25,7 @@ import sqlparse
 from sqlalchemy import event
 
 from migtest.config import MigrationsConfig
-from migtest.databases import Database
+from migtest.databases import Database, execute_as_written
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
@@ -195,7 +195,7 @@ class Script:
                 connection.commit()
                 self.committed = number - 1
             try:
-                connection.exec_driver_sql(statement)
+                execute_as_written(connection, statement)
             except sqlalchemy.exc.DBAPIError as exc:
                 line = statement_line(self.path.read_text(), self.statements, number)
                 failure = self._failure(number, exc.orig)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy
 
-from migtest.databases import Database
+from migtest.databases import Database, execute_as_written
 from migtest.errors import StepFailed
 from migtest.migrators.sql import statements
 from migtest.sources import Workspace
@@ -25,7 +25,7 @@ class SqlFileSeeder:
             with engine.begin() as connection:
                 for number, statement in enumerate(parts, 1):
                     try:
-                        connection.exec_driver_sql(statement)
+                        execute_as_written(connection, statement)
                     except sqlalchemy.exc.DBAPIError as exc:
                         raise StepFailed(f"seed {path.name}: statement {number} failed: {exc.orig}", statement) from exc
         finally:

@@ -1,0 +1,63 @@
+"""Run migtest on a real golang-migrate history: Harbor's (github.com/goharbor/harbor), its
+release tags as versions (`ref:`), on a PostgreSQL server started on this machine.
+
+Nothing of Harbor is committed here. The script clones it locally (no checkout) from a copy of
+the repository you already have, writes bench/realworld/harbor.yml into the clone's root and runs
+`migtest run` there; the reports land in --report-dir. Get the repository once with
+`git clone --bare https://github.com/goharbor/harbor.git` (or the session's `fetch` tool, which
+leaves it in /work/.mirror/goharbor+harbor/repo) and pass it with --repository or HARBOR_REPO.
+
+Usage: python scripts/realworld_golang.py [--repository PATH] [--report-dir DIR] [--database-url URL]
+Exit code: migtest's (1: some check failed, as expected; see docs-realworld.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+import machine  # noqa: E402
+
+from migtest.cli import main as migtest  # noqa: E402
+
+CONFIG = ROOT / "bench" / "realworld" / "harbor.yml"
+MIGRATIONS = "make/migrations/postgresql"
+DEFAULT_REPOSITORY = "/work/.mirror/goharbor+harbor/repo"
+
+
+def clone(repository: str, into: Path) -> Path:
+    """A local clone with only the migrations folder checked out (migtest reads every version with
+    `git archive`; the folder itself must exist)."""
+    if not Path(repository).exists():
+        sys.exit(f"no Harbor repository at {repository}: clone it first (see --help)")
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", repository, str(into)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", "HEAD", "--", MIGRATIONS], cwd=into, check=True)
+    shutil.copy(CONFIG, into / "migtest.yml")
+    return into / "migtest.yml"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repository", default=os.environ.get("HARBOR_REPO", DEFAULT_REPOSITORY))
+    parser.add_argument("--report-dir", default="realworld-results/harbor")
+    parser.add_argument("--database-url", help="an existing PostgreSQL server (default: one started here)")
+    parser.add_argument("--jobs", default="2")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="migtest-harbor-") as work, contextlib.ExitStack() as stack:
+        config = clone(args.repository, Path(work) / "harbor")
+        url = args.database_url or stack.enter_context(machine.host_postgres()).url
+        report_dir = str(Path(args.report_dir).resolve())
+        options = ["--database-url", url, "--report-dir", report_dir, "--jobs", args.jobs]
+        return migtest(["run", "-c", str(config), *options])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
