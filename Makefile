@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean realworld-optuna realworld-golang
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
+
+# Real projects (docs-realworld.md). optuna: three releases from PyPI, SQLite and PostgreSQL
+# (about 3 minutes warm, 7 cold on the shared 2-core test machine).
+realworld-optuna: $(STAMP)
+	$(BIN)/python scripts/realworld_optuna.py
+
+# Harbor's golang-migrate history on PostgreSQL: needs a copy of github.com/goharbor/harbor,
+# HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 5 minutes).
+realworld-golang: $(STAMP)
+	$(BIN)/python scripts/realworld_golang.py
 
 clean:
 	rm -rf $(VENV) examples/*/migtest-results examples/*/.migtest-cache
