@@ -37,7 +37,7 @@ bench: $(STAMP)
 # Real projects (docs-realworld.md). optuna: three releases from PyPI, SQLite and PostgreSQL
 # (about 3 minutes warm, 7 cold on the shared 2-core test machine).
 realworld-optuna: $(STAMP)
-	$(BIN)/python scripts/realworld_optuna.py
+	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_optuna.py
 
 # Harbor's golang-migrate history on PostgreSQL: needs a copy of github.com/goharbor/harbor,
 # HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 5 minutes).
