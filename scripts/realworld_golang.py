@@ -35,9 +35,16 @@ MIGRATIONS = "make/migrations/postgresql"
 DEFAULT_REPOSITORY = "/work/.mirror/goharbor+harbor/repo"
 
 
-# (scenario, check) pairs that fail, each a real problem of Harbor's: 0160_2.13.0 drops
-# p2p_preheat_policy.scope without carrying it into extra_attrs, where 2.13 reads it.
-EXPECTED_FAILURES = {("upgrade-2.12.0-to-2.13.0", "content"), ("skip-2.12.0-to-2.15.0", "content")}
+# (scenario, check) pairs that fail, established by hand (docs-realworld.md):
+# content: 0160_2.13.0 drops p2p_preheat_policy.scope without carrying it into extra_attrs, where
+# 2.13 reads it (real); history: 0100_2.7.0 was edited after its release (true, but harmless and
+# unchecked by golang-migrate: `history: warn` will say so once migtest has it).
+EXPECTED_FAILURES = {
+    ("upgrade-2.12.0-to-2.13.0", "content"),
+    ("skip-2.12.0-to-2.15.0", "content"),
+    ("upgrade-2.7.0-to-2.8.0", "history"),
+    ("skip-2.7.0-to-2.15.0", "history"),
+}
 
 
 def clone(repository: str, into: Path) -> Path:
