@@ -42,7 +42,7 @@ realworld-optuna: $(STAMP)
 # Harbor's golang-migrate history on PostgreSQL: needs a copy of github.com/goharbor/harbor,
 # HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 5 minutes).
 realworld-golang: $(STAMP)
-	$(BIN)/python scripts/realworld_golang.py
+	$(BIN)/python scripts/realworld_golang.py $(if $(HARBOR_REPO),--repository $(HARBOR_REPO))
 
 clean:
 	rm -rf $(VENV) examples/*/migtest-results examples/*/.migtest-cache
