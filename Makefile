@@ -35,12 +35,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
 
 # Real projects (docs-realworld.md). optuna: three releases from PyPI, SQLite and PostgreSQL
-# (about 3 minutes warm, 7 cold on the shared 2-core test machine).
+# (about 6 minutes, virtualenvs built from PyPI included).
 realworld-optuna: $(STAMP)
 	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_optuna.py
 
 # Harbor's golang-migrate history on PostgreSQL: needs a copy of github.com/goharbor/harbor,
-# HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 5 minutes).
+# HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 4.5 minutes).
 realworld-golang: $(STAMP)
 	$(BIN)/python scripts/realworld_golang.py $(if $(HARBOR_REPO),--repository $(HARBOR_REPO))
 
