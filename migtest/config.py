@@ -5,15 +5,18 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
-from migtest.masking import register_url_password
+from migtest.masking import register_secret, register_url_password
+from migtest.scope import MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, name_list, parse_scope
+from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -25,7 +28,18 @@ DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
+    "page": ("param", "start", "size_param", "size", "total"),
+    "offset": ("param", "size_param", "size", "total"),
+    "cursor": ("param", "key"),
+    "link-header": (),
+}
+PAGINATION_MODES = tuple(PAGINATION_KEYS)
+KEY_CASES = ("camel",)
+TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
+SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
+HISTORY_MODES = ("fail", "warn", "off")
 
 
 @dataclass(frozen=True)
@@ -36,12 +50,19 @@ class MigrationsConfig:
     layout: str | None = None
     prefix: str = "V"
     undo_prefix: str = "U"
-    table: str | None = "migtest_schema_history"  # on-start: the app's own history table, if named
+    # `migrations.table`: history tables beside the known ones; the first is sql's own, on-start's revision
+    tables: tuple[str, ...] = ("migtest_schema_history",)
     upgrade: str | None = None
     downgrade: str | None = None
-    current: str | None = None
+    install: str | None = None  # a fresh install, where it is not "upgrade from empty" (default: the upgrade)
+    current: str | None = None  # prints the current revision, for every tool
     history: str | None = None  # command: lists the migrations' targets, oldest first (step walk)
     schema: str | None = None
+    package: str | None = None  # alembic: `config` is relative to this package, found in the version's environment
+
+    @property
+    def table(self) -> str | None:
+        return self.tables[0] if self.tables else None
 
 
 @dataclass(frozen=True)
@@ -85,9 +106,35 @@ class Version:
 
 
 @dataclass(frozen=True)
+class LoginConfig:
+    """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
+
+    path: str
+    method: str = "POST"
+    json: Any = None
+    form: tuple[tuple[str, str], ...] = ()
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How API requests authenticate: one of a bearer token, basic auth, or a login request.
+
+    The token (given or logged in for) is sent as `<header>: <scheme> <token>`."""
+
+    bearer: str | None = None
+    basic: tuple[str, str] | None = None
+    login: LoginConfig | None = None
+    token: str = "access_token"
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+
+
+@dataclass(frozen=True)
 class AppConfig:
     """How a version's image runs as the app: `on-start` migrates by starting it, API seeding and
-    verification talk to it. `{database_url}` and `{version}` are filled in `env` values."""
+    verification talk to it. `{database_url}` and `{version}` are filled in `env` values;
+    `headers` and `auth` go with every request of `seed.api` and `verify.api`."""
 
     env: tuple[tuple[str, str], ...] = (("DATABASE_URL", "{database_url}"),)
     port: int = 8000
@@ -97,20 +144,58 @@ class AppConfig:
     ready_timeout: float = 120.0
     database_path: str = "/data/app.db"
     previous_release: str = "fail"
+    headers: tuple[tuple[str, str], ...] = ()
+    auth: AuthConfig | None = None
 
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """One request of `seed.api`: a status other than `status` stops the scenario."""
+    """One request of `seed.api`: a status other than `status` stops the scenario. `capture` names
+    values of its JSON response (name -> dotted key), `{name}` in later paths, bodies and queries."""
 
     path: str
     method: str = "POST"
     json: Any = None
     status: int = 201
     versions: tuple[str, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    capture: tuple[tuple[str, str], ...] = ()
 
     def applies_to(self, version: str) -> bool:
         return not self.versions or version in self.versions
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """`verify.api[].paginate`: how to ask for the next page when the body holds no `next` link.
+
+    `page`: `param` counts up from `start`; `offset`: `param` moves by the items read, `size_param`
+    asks `size` at a time; both end on an empty page or once `total` (dotted key) items were read.
+    `cursor`: `key` (dotted) in the body is sent as `param` until it is absent. `link-header`: the
+    RFC 8288 `Link: <...>; rel="next"` header."""
+
+    by: str
+    param: str = ""
+    start: int = 1
+    size_param: str | None = None
+    size: int | None = None
+    key: str | None = None
+    total: str | None = None
+
+
+@dataclass(frozen=True)
+class SeededMatch:
+    """`verify.api[].match`: how a body sent by `seed.api` reads back. Applied in order: `unwrap`
+    (the dotted key of the object inside the body), `ignore` (keys never read back), `transform`
+    (key -> slug|lower|upper|strip|string, in turn), `case` (camel: snake_case keys read as
+    camelCase), `keys` (sent key -> the key read, dotted for nested)."""
+
+    unwrap: str = ""
+    ignore: tuple[str, ...] = ()
+    transform: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    case: str | None = None
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +214,11 @@ class ApiRead:
     contains: tuple[Any, ...] = ()
     seeded: bool = False
     versions: tuple[str, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    paginate: Pagination | None = None
+    max_pages: int = 1000
+    match: SeededMatch | None = None
 
     def applies_to(self, version: str) -> bool:
         return not self.versions or version in self.versions
@@ -166,16 +256,88 @@ class SeedConfig:
     api: tuple[ApiRequest, ...] = ()
     generate: GenerateConfig | None = None
 
+    @property
+    def captures(self) -> frozenset[str]:
+        """The names `seed.api` requests capture from their responses."""
+        return frozenset(name for request in self.api for name, _ in request.capture)
+
 
 @dataclass(frozen=True)
 class SqlAssertion:
     name: str
     query: str
     expect: tuple[tuple[Any, ...], ...]
-    versions: tuple[str, ...] = ()
+    scope: Scope = field(default_factory=Scope)
 
-    def applies_to(self, version: str) -> bool:
-        return not self.versions or version in self.versions
+    def applies_to(self, scenario: ScenarioLike) -> bool:
+        return self.scope.matches(scenario)
+
+
+@dataclass(frozen=True)
+class AcceptedDifference:
+    """A known schema difference (`checks.accept_schema`): accepted by `schema` and `downgrade`
+    where `scope` says, and required there, so that the list cannot outlive the differences."""
+
+    key: str  # where it is declared, e.g. checks.accept_schema[0]
+    kind: str  # table, enum or sequence
+    name: str
+    difference: str  # the evidence line after "<kind> '<name>': "; * any text, ? one character
+    scope: Scope = field(default_factory=Scope)
+    reason: str | None = None
+
+    def accepts(self, line: str) -> bool:
+        prefix = f"{self.kind} '{self.name}': "
+        if not line.startswith(prefix):
+            return False
+        pattern = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in self.difference)
+        return re.fullmatch(pattern, line[len(prefix) :], re.S) is not None
+
+    def describe(self) -> str:
+        return f"{self.kind} '{self.name}': {self.difference}"
+
+
+@dataclass(frozen=True)
+class RowCondition:
+    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
+    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
+    that declares it (`checks.moves[0]`), so that evidence can name it."""
+
+    label: str
+    table: str
+    where: str | None = None
+    scope: Scope = MIGRATING
+
+    def describe(self) -> str:
+        return self.table if self.where is None else f"{self.table} where {self.where}"
+
+
+@dataclass(frozen=True)
+class Move:
+    """`checks.moves`: the `column` values of the rows go to `to_table.to_column`; `key` pairs the
+    source's columns with the target's to find the row each value must arrive at."""
+
+    rows: RowCondition
+    column: str
+    to_table: str
+    to_column: str
+    key: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.rows.table}.{self.column} -> {self.to_table}.{self.to_column}"
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """An `allow_changes` entry for some rows: their `column` values may change, or, with
+    `becomes` (a 1-tuple, so that None can be the value), must become that value."""
+
+    rows: RowCondition
+    column: str
+    becomes: tuple[Any] | None = None
+
+    def describe(self) -> str:
+        where = f" where {self.rows.where}" if self.rows.where else ""
+        return f"{self.rows.table}.{self.column}{where}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +351,18 @@ class ChecksConfig:
     ignore_tables: tuple[str, ...] = ()
     float_tolerance: float = 0.0
     sql: tuple[SqlAssertion, ...] = ()
+    volatile: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    moves: tuple[Move, ...] = ()
+    row_changes: tuple[RowChange, ...] = ()
+    row_losses: tuple[RowCondition, ...] = ()
+
+    def declared_conditions(self, scenario: Any) -> list[RowCondition]:
+        """The conditions whose rows the scenario must select before migrating (those in its scope with a WHERE)."""
+        declared = [*(m.rows for m in self.moves), *(c.rows for c in self.row_changes), *self.row_losses]
+        return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario)]
+
+    accept_schema: tuple[AcceptedDifference, ...] = ()
+    history: str | None = None  # fail | warn | off; None: what the layout's own tool does
 
 
 @dataclass(frozen=True)
@@ -268,6 +442,14 @@ class _Section:
             raise self.error(f"must be a non-empty string, got {_kind(value)}", key)
         if choices and value not in choices:
             raise self.error(f"must be one of {', '.join(choices)}; got '{value}'", key)
+        return value
+
+    def command(self, key: str) -> str | None:
+        """A command run as an argument list: splittable, with no shell syntax outside quotes."""
+        value = self.text(key)
+        problem = command_problem(value) if value is not None else None
+        if problem:
+            raise self.error(problem, key)
         return value
 
     def flag(self, key: str, default: bool) -> bool:
@@ -384,7 +566,7 @@ def parse_config(data: Any, file: Path) -> Config:
     app = _app(top.section("app")) if "app" in top.data else None
     matrix = _matrix(top.section("matrix"), versions)
     seed = _seed(top.section("seed"), root, versions)
-    verify = _verify(top.section("verify"), versions)
+    verify = _verify(top.section("verify"), versions, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
@@ -392,6 +574,7 @@ def parse_config(data: Any, file: Path) -> Config:
     steps = _steps(top.section("steps"), root)
     top.finish()
     _check_containers(top, database, migrations, versions, app, seed, verify)
+    _check_driver_placeholders(top, database.engine, migrations, seed, app)
     return Config(
         file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
     )
@@ -444,14 +627,33 @@ def _check_containers(
         raise top.error("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
 
 
-def _existing(section: _Section, key: str, root: Path, *, directory: bool, dialect: str = "") -> Path | None:
+def _check_driver_placeholders(
+    top: _Section, engine: str, migrations: MigrationsConfig, seed: SeedConfig, app: AppConfig | None
+) -> None:
+    """`{database_url:<driver>}` must name a driver of the engine the run uses (known only now:
+    --database-url may have changed it)."""
+    filled = {
+        f"migrations.{key}": getattr(migrations, key)
+        for key in ("upgrade", "downgrade", "install", "current", "history")
+    }
+    filled["seed.command"] = seed.command
+    filled.update({f"app.env.{name}": value for name, value in (app.env if app else ())})
+    for key, text in filled.items():
+        problem = unknown_driver(text, engine) if text else None
+        if problem:
+            raise top.error(problem, key)
+
+
+def _existing(section: _Section, key: str, root: Path, *, directory: bool | None, dialect: str = "") -> Path | None:
+    """A path relative to the file's folder that must exist: a folder, a file, or (None) either."""
     value = section.text(key)
     if value is None:
         return None
     value = value.replace("{dialect}", dialect)
     path = root / value
-    if not (path.is_dir() if directory else path.is_file()):
-        raise section.error(f"{'directory' if directory else 'file'} not found: {path}", key)
+    if not (path.exists() if directory is None else path.is_dir() if directory else path.is_file()):
+        kind = {True: "directory", False: "file", None: "file or directory"}[directory]
+        raise section.error(f"{kind} not found: {path}", key)
     return path
 
 
@@ -459,25 +661,52 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
     tool = section.text("tool", choices=MIGRATORS)
     if tool is None:
         raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
+    package = section.text("package")
+    if package is not None and tool != "alembic":
+        raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
-        config=_existing(section, "config", root, directory=False),
+        # alembic.ini, or the script folder (the one holding env.py) where a project ships no ini
+        config=_package_file(section, package) if package else _existing(section, "config", root, directory=None),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout", choices=SQL_LAYOUTS),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
-        table=section.text("table", None if tool == "on-start" else "migtest_schema_history"),
-        upgrade=section.text("upgrade"),
-        downgrade=section.text("downgrade"),
-        current=section.text("current"),
-        history=section.text("history"),
+        tables=_names(section, "table", ("migtest_schema_history",) if tool == "sql" else ()),
+        upgrade=section.command("upgrade"),
+        downgrade=section.command("downgrade"),
+        install=section.command("install"),
+        current=section.command("current"),
+        history=section.command("history"),
         schema=section.text("schema"),
+        package=package,
     )
     section.finish()
     required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
     if required and getattr(result, required) is None:
         raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
+
+
+def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """One name or a list of them."""
+    if isinstance(section.data.get(key), list):
+        names = section.texts(key)
+        if not names:
+            raise section.error("must name at least one table", key)
+        return names
+    name = section.text(key)
+    return (name,) if name else default
+
+
+def _package_file(section: _Section, package: str) -> Path:
+    """`config` relative to the package's folder (default alembic.ini): only the version's
+    environment has it, so it is found when the version runs, and a missing one reported then."""
+    value = section.text("config", "alembic.ini")
+    assert value is not None
+    if Path(value).is_absolute() or ".." in Path(value).parts:
+        raise section.error(f"must be a path inside package '{package}', got '{value}'", "config")
+    return Path(value)
 
 
 def _database(section: _Section) -> DatabaseConfig:
@@ -512,16 +741,48 @@ def _expand_environment(section: _Section, key: str) -> str | None:
     value = section.text(key)
     if value is None:
         return None
+    expanded = _from_environment(section, key, value)
+    register_url_password(expanded)
+    return expanded
+
+
+def _from_environment(section: _Section, key: str, value: str, *, secret: bool = False) -> str:
+    """`value` with each `${NAME}` replaced by the environment's; `secret`: each value so taken is
+    masked in everything migtest prints or writes."""
 
     def lookup(match: re.Match[str]) -> str:
         name = match[1]
         if name not in os.environ:
             raise section.error(f"environment variable {name} is not set", key)
+        if secret:
+            register_secret(os.environ[name])
         return os.environ[name]
 
-    expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
-    register_url_password(expanded)
-    return expanded
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
+
+
+def _secret_text(section: _Section, key: str) -> str | None:
+    value = section.text(key)
+    return None if value is None else _from_environment(section, key, value, secret=True)
+
+
+def _secret_pairs(
+    section: _Section, key: str, default: tuple[tuple[str, str], ...] = ()
+) -> tuple[tuple[str, str], ...]:
+    """A mapping of names to strings whose `${NAME}` values come from the environment, masked."""
+    pairs = section.pairs(key, default)
+    return tuple((name, _from_environment(section, f"{key}.{name}", value, secret=True)) for name, value in pairs)
+
+
+def _secret_json(section: _Section, key: str, value: Any) -> Any:
+    """A JSON body with `${NAME}` filled (and masked) in its strings."""
+    if isinstance(value, str):
+        return _from_environment(section, key, value, secret=True)
+    if isinstance(value, dict):
+        return {name: _secret_json(section, f"{key}.{name}", item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_secret_json(section, f"{key}[{index}]", item) for index, item in enumerate(value)]
+    return value
 
 
 def _versions(top: _Section) -> tuple[Version, ...]:
@@ -539,7 +800,7 @@ def _versions(top: _Section) -> tuple[Version, ...]:
             name=name,
             revision=section.text("revision", "head"),
             ref=section.text("ref"),
-            setup=section.text("setup"),
+            setup=section.command("setup"),
             image=section.text("image"),
             build=build,
         )
@@ -572,7 +833,7 @@ def _app(section: _Section) -> AppConfig:
         except re.error as exc:
             raise section.error(f"not a valid regular expression: {exc}", "ready_log") from exc
     result = AppConfig(
-        env=section.pairs("env", AppConfig.env),
+        env=_secret_pairs(section, "env", AppConfig.env),
         port=section.integer("port", 8000),
         health=section.text("health"),
         health_status=section.integer("health_status", 200),
@@ -580,12 +841,63 @@ def _app(section: _Section) -> AppConfig:
         ready_timeout=section.number("ready_timeout", 120.0),
         database_path=section.text("database_path", "/data/app.db"),
         previous_release=section.text("previous_release", "fail", choices=PREVIOUS_RELEASE_MODES),
+        headers=_secret_pairs(section, "headers"),
+        auth=_auth(section.section("auth")) if "auth" in section.data else None,
     )
     section.finish()
     if result.health is None and result.ready_log is None:
         raise section.error("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
     if not result.database_path.startswith("/") or result.database_path.endswith("/"):
         raise section.error(f"must be an absolute file path, got '{result.database_path}'", "database_path")
+    return result
+
+
+def _auth(section: _Section) -> AuthConfig:
+    basic = None
+    if "basic" in section.data:
+        credentials = section.section("basic")
+        username, password = _secret_text(credentials, "username"), _secret_text(credentials, "password")
+        credentials.finish()
+        if username is None or password is None:
+            raise credentials.error("needs 'username' and 'password'")
+        basic = (username, password)
+    login = _login(section.section("login")) if "login" in section.data else None
+    scheme = section.raw("scheme", "Bearer")
+    if not isinstance(scheme, str):
+        raise section.error(f'must be a string ("" sends the token alone), got {_kind(scheme)}', "scheme")
+    result = AuthConfig(
+        bearer=_secret_text(section, "bearer"),
+        basic=basic,
+        login=login,
+        token=section.text("token", "access_token"),
+        header=section.text("header", "Authorization"),
+        scheme=scheme,
+    )
+    section.finish()
+    given = [key for key in ("bearer", "basic", "login") if getattr(result, key) is not None]
+    if len(given) != 1:
+        raise section.error(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
+    if "token" in section.data and login is None:
+        raise section.error("is read from the response of 'login': give 'login' or remove it", "token")
+    return result
+
+
+def _login(section: _Section) -> LoginConfig:
+    path = section.text("path")
+    if path is None or not path.startswith("/"):
+        raise section.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+    method = section.text("method", "POST", choices=HTTP_METHODS)
+    assert method is not None
+    result = LoginConfig(
+        path=path,
+        method=method,
+        json=_secret_json(section, "json", section.raw("json")),
+        form=_secret_pairs(section, "form"),
+        status=section.integer("status", 200),
+    )
+    section.finish()
+    if result.json is not None and result.form:
+        raise section.error("send either 'json' or 'form', not both", "form")
     return result
 
 
@@ -607,36 +919,135 @@ def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple
 
 
 def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[ApiRequest, ...]:
-    requests = []
+    requests: list[ApiRequest] = []
     for entry, path, only in _api_entries(section, versions):
         method = entry.text("method", "POST", choices=HTTP_METHODS)
         assert method is not None
         status = entry.integer("status", 201 if method == "POST" else 200)
-        requests.append(ApiRequest(path, method, entry.raw("json"), status, only))
+        request = ApiRequest(
+            path,
+            method,
+            entry.raw("json"),
+            status,
+            only,
+            query=_secret_pairs(entry, "query"),
+            headers=_secret_pairs(entry, "headers"),
+            capture=_captures(entry),
+        )
         entry.finish()
+        earlier = {name for done in requests for name, _ in done.capture}
+        for key in ("path", "json", "query", "headers"):
+            too_early = sorted((_placeholders(getattr(request, key)) & _all_captures(section)) - earlier)
+            if too_early:
+                raise entry.error(f"uses {{{too_early[0]}}}, which no earlier request captures", key)
+        requests.append(request)
     return tuple(requests)
 
 
-def _verify(section: _Section, versions: tuple[Version, ...]) -> VerifyConfig:
+def _all_captures(section: _Section) -> set[str]:
+    """Every name some `seed.api` entry captures, so a placeholder used too early is named."""
+    return {
+        str(name)
+        for item in section.data.get("api") or []
+        if isinstance(item, dict) and isinstance(item.get("capture"), dict)
+        for name in item["capture"]
+    }
+
+
+def _captures(entry: _Section) -> tuple[tuple[str, str], ...]:
+    captures = entry.pairs("capture")
+    for name, _ in captures:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name == "version":
+            raise entry.error("must be a name of letters, digits and _ (not 'version')", f"capture.{name}")
+    return captures
+
+
+def _placeholders(*values: Any) -> set[str]:
+    """The `{name}` placeholders written anywhere in these values (keys of mappings included)."""
+    return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
+
+
+def _verify(section: _Section, versions: tuple[Version, ...], captures: frozenset[str]) -> VerifyConfig:
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
         if contains != "seeded" and not isinstance(contains, list):
             raise entry.error(f"must be 'seeded' or a list of objects, got {_kind(contains)}", "contains")
-        reads.append(
-            ApiRead(
-                path=path,
-                status=entry.integer("status", 200),
-                items=entry.text("items") or "",
-                next=entry.text("next"),
-                contains=() if contains == "seeded" else tuple(contains),
-                seeded=contains == "seeded",
-                versions=only,
-            )
+        read = ApiRead(
+            path=path,
+            status=entry.integer("status", 200),
+            items=entry.text("items") or "",
+            next=entry.text("next"),
+            contains=() if contains == "seeded" else tuple(contains),
+            seeded=contains == "seeded",
+            versions=only,
+            query=_secret_pairs(entry, "query"),
+            headers=_secret_pairs(entry, "headers"),
+            paginate=_pagination(entry.section("paginate")) if "paginate" in entry.data else None,
+            max_pages=entry.integer("max_pages", 1000),
+            match=_match(entry.section("match")) if "match" in entry.data else None,
         )
         entry.finish()
+        if read.next and read.paginate:
+            raise entry.error("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
+        if read.match and not read.seeded:
+            raise entry.error("maps what seed.api sent: it needs 'contains: seeded'", "match")
+        for key in ("path", "query"):
+            unknown = sorted(_placeholders(getattr(read, key)) - captures - {"version"})
+            if unknown:
+                raise entry.error(f"{{{unknown[0]}}} is captured by no seed.api request", key)
+        reads.append(read)
     section.finish()
     return VerifyConfig(tuple(reads))
+
+
+def _pagination(section: _Section) -> Pagination:
+    by = section.text("by", choices=PAGINATION_MODES)
+    if by is None:
+        raise section.error(f"missing key 'by' (one of {', '.join(PAGINATION_MODES)})")
+    start = section.raw("start", 1)
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise section.error(f"must be a whole number >= 0, got {_kind(start)}", "start")
+    size = section.integer("size", 1) if "size" in section.data else None
+    result = Pagination(
+        by=by,
+        param=section.text("param", {"page": "page", "offset": "offset", "cursor": "cursor"}.get(by)) or "",
+        start=start,
+        size_param=section.text("size_param", "limit" if by == "offset" else None),
+        size=size,
+        key=section.text("key"),
+        total=section.text("total"),
+    )
+    section.finish()
+    for key in section.data:
+        if key != "by" and key not in PAGINATION_KEYS[by]:
+            raise section.error(f"not used when paginating by {by}", str(key))
+    if by == "cursor" and result.key is None:
+        raise section.error("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
+    if size is not None and result.size_param is None:
+        raise section.error("needs 'size_param', the query parameter that asks for the page size", "size")
+    return result
+
+
+def _match(section: _Section) -> SeededMatch:
+    transforms = section.section("transform")
+    steps = []
+    for key in list(transforms.data):
+        value = transforms.raw(key)
+        names = value if isinstance(value, list) else [value]
+        for name in names:
+            if name not in TRANSFORMS:
+                raise transforms.error(f"must be one of {', '.join(TRANSFORMS)} (or a list of them)", str(key))
+        steps.append((str(key), tuple(names)))
+    result = SeededMatch(
+        unwrap=section.text("unwrap") or "",
+        ignore=section.texts("ignore"),
+        transform=tuple(steps),
+        case=section.text("case", choices=KEY_CASES),
+        keys=section.pairs("keys"),
+    )
+    section.finish()
+    return result
 
 
 def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
@@ -667,7 +1078,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     generate = _generate(section.section("generate")) if "generate" in section.data else None
     result = SeedConfig(
         sql=section.text("sql"),
-        command=section.text("command"),
+        command=section.command("command"),
         api=_api_requests(section, versions),
         generate=generate,
     )
@@ -707,9 +1118,8 @@ def _generate(section: _Section) -> GenerateConfig:
 
 
 def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
-    allow = section.section("allow_changes")
-    allow_changes = {str(table): allow.texts(table) for table in list(allow.data)}
-    allow.finish()
+    allow_changes, row_changes = _allowed_changes(section.section("allow_changes"), versions)
+    allow_lost_rows, row_losses = _allowed_losses(section, versions)
     renamed = {}
     renames = section.section("renamed")
     for table in list(renames.data):
@@ -717,7 +1127,10 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
         columns.finish()
     renames.finish()
-    names = {v.name for v in versions}
+    volatile = section.section("volatile")
+    volatile_columns = {str(table): volatile.texts(table) for table in list(volatile.data)}
+    volatile.finish()
+    names = [v.name for v in versions]
     assertions = []
     for index, item in enumerate(section.items("sql")):
         entry = _Section(item, f"checks.sql[{index}]", section.file)
@@ -727,22 +1140,150 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         expect = entry.raw("expect")
         if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
             raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
-        only = entry.texts("versions")
-        for version in only:
-            if version not in names:
-                raise entry.error(f"unknown version '{version}'", "versions")
+        scope = parse_scope(entry, names, RUN_KINDS, target_keys=("versions", "to"))
         entry.finish()
-        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), only))
+        assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), scope))
     result = ChecksConfig(
         schema=section.flag("schema", True),
         data=section.flag("data", True),
         idempotent=section.flag("idempotent", True),
         allow_changes=allow_changes,
         renamed=renamed,
-        allow_lost_rows=section.texts("allow_lost_rows"),
+        allow_lost_rows=allow_lost_rows,
         ignore_tables=section.texts("ignore_tables"),
         float_tolerance=section.number("float_tolerance", 0.0),
         sql=tuple(assertions),
+        volatile=volatile_columns,
+        moves=_moves(section, versions),
+        row_changes=row_changes,
+        row_losses=row_losses,
+        accept_schema=_accepted_differences(section, names),
+        history=section.text("history", choices=HISTORY_MODES),
     )
     section.finish()
     return result
+
+
+def _allowed_changes(
+    section: _Section, versions: tuple[Version, ...]
+) -> tuple[dict[str, tuple[str, ...]], tuple[RowChange, ...]]:
+    """`{table: [column, ...]}`; an entry that is a mapping allows changes in some rows only."""
+    whole: dict[str, tuple[str, ...]] = {}
+    scoped = []
+    for table in map(str, list(section.data)):
+        columns = []
+        for index, item in enumerate(section.items(table)):
+            if isinstance(item, str):
+                columns.append(item)
+                continue
+            if not isinstance(item, dict):
+                raise section.error(f"must be a column name or a mapping, got {_kind(item)}", f"{table}[{index}]")
+            entry = _Section(item, f"{section.key}.{table}[{index}]", section.file)
+            column = entry.text("column")
+            if column is None:
+                raise entry.error("missing key 'column'")
+            rows = _row_condition(entry, table, versions)
+            becomes = (entry.raw("becomes"),) if "becomes" in entry.data else None
+            entry.finish()
+            scoped.append(RowChange(rows, column, becomes))
+        whole[table] = tuple(columns)
+    section.finish()
+    return {table: columns for table, columns in whole.items() if columns}, tuple(scoped)
+
+
+def _allowed_losses(
+    section: _Section, versions: tuple[Version, ...]
+) -> tuple[tuple[str, ...], tuple[RowCondition, ...]]:
+    """`[table, ...]`; an entry that is a mapping allows some rows of a table to go."""
+    tables, scoped = [], []
+    for index, item in enumerate(section.items("allow_lost_rows")):
+        if isinstance(item, str):
+            tables.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise section.error(f"must be a table name or a mapping, got {_kind(item)}", f"allow_lost_rows[{index}]")
+        entry = _Section(item, f"{section.key}.allow_lost_rows[{index}]", section.file)
+        table = entry.text("table")
+        if table is None:
+            raise entry.error("missing key 'table'")
+        scoped.append(_row_condition(entry, table, versions))
+        entry.finish()
+    return tuple(tables), tuple(scoped)
+
+
+def _moves(section: _Section, versions: tuple[Version, ...]) -> tuple[Move, ...]:
+    moves = []
+    for index, item in enumerate(section.items("moves")):
+        entry = _Section(item, f"{section.key}.moves[{index}]", section.file)
+        table, column = _column_reference(entry, "from")
+        to_table, to_column = _column_reference(entry, "to")
+        pairs = entry.pairs("key")
+        if "key" in entry.data and not pairs:
+            raise entry.error("must pair at least one column, e.g. {item_id: id}", "key")
+        moves.append(Move(_row_condition(entry, table, versions), column, to_table, to_column, pairs))
+        entry.finish()
+    return tuple(moves)
+
+
+def _column_reference(section: _Section, key: str) -> tuple[str, str]:
+    """`table.column` (or `schema.table.column`) as its table and its column."""
+    value = section.text(key)
+    if value is None:
+        raise section.error(f"missing key '{key}' (a column, as table.column)")
+    table, _, column = value.rpartition(".")
+    if not table or not column or "" in table.split("."):
+        raise section.error(f"must name a column as table.column, got '{value}'", key)
+    return table, column
+
+
+def _row_condition(entry: _Section, table: str, versions: tuple[Version, ...]) -> RowCondition:
+    """The `where` and `when` of a declaration about some rows of `table`."""
+    scope = _scope(entry.section("when"), versions) if "when" in entry.data else MIGRATING
+    entry.read.add("when")
+    return RowCondition(entry.key, table, entry.text("where"), scope)
+
+
+def _scope(section: _Section, versions: tuple[Version, ...]) -> Scope:
+    """`when`: the scenarios a declaration is about (every migrating scenario when absent);
+    `crosses: V` narrows it to the upgrades and skips from before V to V or later."""
+    order = [v.name for v in versions]
+    scope = parse_scope(section, order, MIGRATION_KINDS)
+    if not scope.kinds:
+        scope = replace(scope, kinds=MIGRATION_KINDS)
+    crosses = name_list(section, "crosses")
+    section.finish()
+    if crosses:
+        if len(crosses) != 1 or crosses[0] not in order[1:]:
+            raise section.error(f"must name one version after the first ({order[0]})", "crosses")
+        narrowed = scope.crossing(crosses[0], order)
+        if narrowed is None:
+            raise section.error("matches no scenario: its parts contradict each other")
+        scope = narrowed
+    return scope
+
+
+def _accepted_differences(section: _Section, versions: list[str]) -> tuple[AcceptedDifference, ...]:
+    accepted = []
+    for index, item in enumerate(section.items("accept_schema")):
+        key = f"checks.accept_schema[{index}]"
+        entry = _Section(item, key, section.file)
+        named = [(kind, name) for kind in SCHEMA_OBJECTS if (name := entry.text(kind)) is not None]
+        if len(named) != 1:
+            raise entry.error(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
+        (kind, name), difference = named[0], entry.text("difference")
+        if difference is None:
+            raise entry.error(
+                "missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text"
+            )
+        difference = difference.removeprefix(f"{kind} '{name}': ")
+        if not difference.strip("* "):
+            raise entry.error(
+                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
+                "difference",
+            )
+        reason = entry.text("reason")
+        accepted.append(
+            AcceptedDifference(key, kind, name, difference, parse_scope(entry, versions, MIGRATION_KINDS), reason)
+        )
+        entry.finish()
+    return tuple(accepted)

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import sqlalchemy
 
 Convert = Callable[[Any], Any]
+TableKey = tuple[str | None, str]  # (schema, table), as the inspector's get_multi_* key them
 
 
 class Name(NamedTuple):
@@ -175,11 +176,32 @@ def fk_index_names_dropped(indexes: list[dict[str, Any]], foreign_keys: Iterable
     ]
 
 
+def checks_by_expression(
+    reflected: list[dict[str, Any]], dialect: str, generated: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """CHECK constraints compared by what they require: the expression in canonical form, and the
+    name only where someone chose it (an engine-made name says how the check was added, not what it is)."""
+    if not reflected:
+        return []
+    from migtest.expressions import normalize_check  # sqlglot takes ~0.4 s to import: paid where checks exist
+
+    checks = [
+        {
+            "name": None if not check["name"] or generated(check["name"]) else check["name"],
+            "expression": normalize_check(check["sqltext"], dialect),
+        }
+        for check in reflected
+    ]
+    return sorted(checks, key=lambda check: (check["expression"], check["name"] or ""))
+
+
 # -- dialects -------------------------------------------------------------------------------------
 
 
 class Dialect:
     """SQLite, and what every engine shares: types compiled for the engine, defaults unwrapped."""
+
+    expressions = "sqlite"  # the sqlglot dialect that reads the engine's CHECK texts
 
     def __init__(self, connection: sqlalchemy.Connection) -> None:
         self.connection = connection
@@ -219,6 +241,17 @@ class Dialect:
     def indexes(self, indexes: list[dict[str, Any]], foreign_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return indexes
 
+    def reflect_checks(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
+        """Each table's CHECK constraints as `{name, sqltext}`, all tables in one go."""
+        return self.inspector.get_multi_check_constraints(schema=schema, filter_names=names)
+
+    def check_constraints(self, reflected: list[dict[str, Any]], table: Name) -> list[dict[str, Any]]:
+        return checks_by_expression(reflected, self.expressions, lambda name: self.generated_check_name(name, table))
+
+    def generated_check_name(self, name: str, table: Name) -> bool:
+        """SQLite names a check only when told to."""
+        return False
+
     def table_options(self, table: Name) -> dict[str, Any]:
         return {}
 
@@ -239,6 +272,13 @@ def _then(convert: Convert) -> Convert:
 
 class PostgresDialect(Dialect):
     """Identity columns, enum types and sequences are schema too; literal defaults lose their casts."""
+
+    expressions = "postgres"
+
+    def generated_check_name(self, name: str, table: Name) -> bool:
+        """`<table>_<column>_check`, `<table>_check1`: parts cut to fit 63 bytes, the table's kept longest."""
+        made = re.fullmatch(r"(.+)_check\d*", name)
+        return made is not None and made[1].startswith(table.name[:20])
 
     def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
         identity = info.get("identity")
@@ -299,11 +339,15 @@ class MysqlDialect(Dialect):
     """MySQL and MariaDB: display widths, charset spellings, timestamp defaults and implicit
     foreign key index names vary with how a table was reached; the storage engine is schema."""
 
+    expressions = "mysql"
+
     def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
         auto_increment = "auto_increment" if info.get("autoincrement") is True else None
         return {**super().column(info, table), "identity": auto_increment}
 
     def type_text(self, info: dict[str, Any], table: Name) -> str:
+        if (table.name, info["name"]) in self._json_columns:
+            return "JSON"
         text = without_display_width(super().type_text(info, table))
         return with_charset(text, self._charsets.get((table.name, info["name"])), self._database_charset)
 
@@ -312,6 +356,22 @@ class MysqlDialect(Dialect):
 
     def indexes(self, indexes: list[dict[str, Any]], foreign_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return fk_index_names_dropped(indexes, (fk["columns"] for fk in foreign_keys))
+
+    def reflect_checks(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
+        """MariaDB's column-level checks (`status VARCHAR(9) CHECK (...)`) are missing from what
+        SQLAlchemy reads, so they come from information_schema; a JSON column's check is its type."""
+        if not self.connection.dialect.is_mariadb:
+            return super().reflect_checks(schema, names)
+        reflected: dict[TableKey, list[dict[str, Any]]] = {(schema, name): [] for name in names}
+        for table, name, level, clause in self._mariadb_checks:
+            if (schema, table) in reflected and (table, name) not in self._json_columns:
+                column_level = level == "Column"  # named after its column by MariaDB
+                reflected[(schema, table)].append({"name": None if column_level else name, "sqltext": clause})
+        return reflected
+
+    def generated_check_name(self, name: str, table: Name) -> bool:
+        """MariaDB's `CONSTRAINT_1`, MySQL's `<table>_chk_1`."""
+        return re.fullmatch(rf"CONSTRAINT_\d+|{re.escape(table.name)}_chk_\d+", name) is not None
 
     def table_options(self, table: Name) -> dict[str, Any]:
         """The storage engine only: ROW_FORMAT spelled out or left at its default, the AUTO_INCREMENT
@@ -324,6 +384,27 @@ class MysqlDialect(Dialect):
         if type_text.startswith("FLOAT"):
             return _then(single_precision)
         return normalize_value
+
+    @cached_property
+    def _mariadb_checks(self) -> list[tuple[str, str, str, str]]:
+        """Every CHECK of the database: table, name, level (Column or Table) and clause."""
+        if not self.connection.dialect.is_mariadb:
+            return []
+        rows = self.connection.exec_driver_sql(
+            "SELECT table_name, constraint_name, level, check_clause FROM information_schema.check_constraints "
+            "WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name"
+        )
+        return [(table, name, level, clause) for table, name, level, clause in rows]
+
+    @cached_property
+    def _json_columns(self) -> set[tuple[str, str]]:
+        """MariaDB's JSON is LONGTEXT with a check `json_valid(col)` named after the column, which
+        SQLAlchemy reads as LONGTEXT: the check is what tells JSON (validated) from text."""
+        return {
+            (table, name)
+            for table, name, level, clause in self._mariadb_checks
+            if level == "Column" and clause == f"json_valid(`{name}`)"
+        }
 
     @cached_property
     def _charsets(self) -> dict[tuple[str, str], tuple[str, str]]:

@@ -6,6 +6,7 @@ anything could print it, so the runner hides it in every later log line, migtest
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -16,10 +17,12 @@ _secrets: set[str] = set()
 
 
 def register_secret(secret: str) -> None:
-    if secret and secret not in _secrets:
-        _secrets.add(secret)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            print(f"::add-mask::{secret}", flush=True, file=sys.stdout)
+    """Mask `secret`, and its form inside a JSON string (results.json) where that differs."""
+    for form in (secret, json.dumps(secret)[1:-1]):
+        if form and form not in _secrets:
+            _secrets.add(form)
+            if os.environ.get("GITHUB_ACTIONS") == "true":
+                print(f"::add-mask::{form}", flush=True, file=sys.stdout)
 
 
 def register_url_password(url: str) -> None:

@@ -9,35 +9,25 @@ import subprocess
 from pathlib import Path
 
 from migtest.errors import StepFailed
-from migtest.masking import mask
+from migtest.evidence import FRAME, own_file, shorten
 
-TAIL_LINES = 40
-FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
-
-
-def tail(text: str, lines: int = TAIL_LINES) -> str:
-    kept = text.strip().splitlines()
-    cut = len(kept) - lines
-    body = "\n".join(kept[-lines:])
-    return mask(f"... ({cut} earlier lines)\n{body}" if cut > 0 else body)
+FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 
 
 def failed(message: str, output: str, root: Path) -> StepFailed:
-    """A failed command's error: its output's tail, and where in `root` a Python traceback in the
-    whole output points (found before the tail may cut it off)."""
+    """A failed command's error: its output shortened (the end, the traceback's frames in `root`
+    and its final error), and where in `root` the traceback points."""
     frame = traceback_frame(output, root)
-    return StepFailed(message, tail(output), file=frame[0] if frame else None, line=frame[1] if frame else None)
+    return StepFailed(
+        message, shorten(output, root), file=frame[0] if frame else None, line=frame[1] if frame else None
+    )
 
 
 def traceback_frame(output: str, root: Path) -> tuple[Path, int] | None:
     """The innermost frame of a Python traceback that is in `root` and not in an installed package."""
-    frames = [(Path(m["file"]), int(m["line"])) for m in FRAME.finditer(output)]
-    inside = [(file, line) for file, line in frames if file.is_relative_to(root) and _own(file.relative_to(root))]
+    frames = [(Path(m["file"]), int(m["line"])) for m in FRAMES.finditer(output)]
+    inside = [(file, line) for file, line in frames if own_file(file, root)]
     return inside[-1] if inside else None
-
-
-def _own(relative: Path) -> bool:
-    return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in relative.parts)
 
 
 def split_command(command: str, placeholders: dict[str, str]) -> list[str]:
@@ -59,7 +49,7 @@ def run(
     what: str,
     timeout: float = 600,
 ) -> str:
-    """Run to completion; return combined output, or raise StepFailed with its tail."""
+    """Run to completion; return combined output, or raise StepFailed with its output shortened."""
     try:
         done = subprocess.run(
             argv,
@@ -75,7 +65,7 @@ def run(
         raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
     except subprocess.TimeoutExpired as exc:
         output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
-        raise StepFailed(f"{what}: still running after {timeout:.0f}s", tail(output)) from exc
+        raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten(output, cwd)) from exc
     if done.returncode != 0:
         raise failed(f"{what}: exited with code {done.returncode}", done.stdout, cwd)
     return done.stdout

@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from migtest.checks import ApiReading, AppObservation, CheckContext, run_checks
+from migtest.checks import ApiReading, AppObservation, CheckContext, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
 from migtest.docker import DockerEngine
 from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
-from migtest.http_api import read_all, seeded_objects
+from migtest.http_api import ApiClient, expected_objects
 from migtest.locations import Locator
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
+from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario, safe_name
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
@@ -118,7 +119,8 @@ class Runner:
         try:
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
-            self.ignored = set(self.migrator.bookkeeping_tables) | set(self.config.checks.ignore_tables)
+            self.bookkeeping = history_tables(self.config.migrations)
+            self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
             with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
                 self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
@@ -190,24 +192,37 @@ class Runner:
         database = self.server.create(f"template-{safe_name(name)}")
         try:
             with self._phase(attempt, f"install {name} (fresh, reused for the run)") as phase:
-                run = self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, version.revision)
+                run = self.migrator.install(self.workspaces.get(name), database, version.revision)
                 state = self._capture(database, name, with_data=False)
                 phase.detail = f"at revision {state.revision}"
             return Reference(database, state, run.resolved, None)
         except StepFailed as exc:
             return Reference(None, None, None, exc)
 
-    def _capture(self, database: Database, version: str, *, with_data: bool = True, queries: bool = False) -> State:
-        assertions = [a for a in self.config.checks.sql if a.applies_to(version)] if queries else []
+    def _capture(
+        self,
+        database: Database,
+        version: str,
+        *,
+        with_data: bool = True,
+        queries: Scenario | None = None,
+        declared_for: Scenario | None = None,
+    ) -> State:
+        """`queries`: the scenario whose SQL assertions to run on the database; `declared_for`: the
+        scenario about to migrate, whose declared conditions select their rows now."""
+        assertions = [a for a in self.config.checks.sql if a.applies_to(queries)] if queries else []
+        conditions = self.config.checks.declared_conditions(declared_for) if declared_for else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
             return capture(
                 connection,
                 revision,
                 self.ignored,
+                bookkeeping=self.bookkeeping,
                 schemas=self.config.schemas,
                 with_data=with_data,
                 assertions=assertions,
+                conditions=conditions,
             )
 
     def _provision(self, attempt: Attempt, name: str, database_name: str) -> Database:
@@ -226,7 +241,7 @@ class Runner:
         database = self.server.create(database_name)
         attempt.databases.append(database)
         with self._phase(attempt, f"install {name}"):
-            self.migrator.migrate(self.workspaces.get(name), database, UPGRADE, self.config.version(name).revision)
+            self.migrator.install(self.workspaces.get(name), database, self.config.version(name).revision)
         return database
 
     def _seed(self, attempt: Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
@@ -267,7 +282,7 @@ class Runner:
             database = self._provision(attempt, target, scenario.id)
             self._seed(attempt, target, database)
             with self._phase(attempt, "capture"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.resolved
             self._verify_app(attempt, context, target, database)
         with self._phase(attempt, "check"):
@@ -296,14 +311,15 @@ class Runner:
                 return
         database = self._provision(attempt, source, scenario.id)
         self._seed(attempt, source, database)
-        with self._phase(attempt, "capture before"):
-            context.before = self._capture(database, source)
+        with self._phase(attempt, "capture before") as phase:
+            context.before = self._capture(database, source, declared_for=scenario)
+            phase.detail = bookkeeping.note([context.before])
         try:
             with self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
-                context.after = self._capture(database, target, queries=True)
+                context.after = self._capture(database, target, queries=scenario)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
@@ -359,18 +375,21 @@ class Runner:
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
         api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
         sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
+        values = {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
         try:
             with self._phase(attempt, phase_name) as phase:
                 with self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app:
                     observed.ready_seconds = app.ready_seconds
-                    for read in reads:
-                        expected = seeded_objects(sent, read.path) if read.seeded else list(read.contains)
-                        reading = ApiReading(read.path, expected)
-                        try:
-                            reading.items = read_all(app.base_url, read)
-                        except StepFailed as exc:
-                            reading.error = exc
-                        observed.readings.append(reading)
+                    assert self.config.app is not None
+                    with ApiClient.connect(app.base_url, self.config.app, values, self.config.seed.captures) as client:
+                        for read in reads:
+                            reading = ApiReading(read.path, [])
+                            try:
+                                reading.expected = expected_objects(read, sent, client.values)
+                                reading.items = client.read_all(read)
+                            except StepFailed as exc:
+                                reading.error = exc
+                            observed.readings.append(reading)
                 phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
                 phase.figures = app.figures
         except StepFailed as exc:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy
 
-from migtest.config import SqlAssertion
-from migtest.databases import execute_as_written
+from migtest.config import RowCondition, SqlAssertion
 from migtest.dialects import Dialect, Name, dialect_for, normalize_value
+from migtest.sqltext import as_written
 
 Row = dict[str, Any]
 
@@ -28,6 +28,7 @@ class TableSchema:
     unique: list[dict[str, Any]]
     indexes: list[dict[str, Any]]
     options: dict[str, Any] = field(default_factory=dict)
+    checks: list[dict[str, Any]] = field(default_factory=list)  # CHECK constraints: {name, expression}
     location: Name | None = field(default=None, compare=False)  # where its rows are read; None: by its key
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +39,7 @@ class TableSchema:
             "unique": self.unique,
             "indexes": self.indexes,
             "options": self.options,
+            "checks": self.checks,
         }
 
 
@@ -55,6 +57,14 @@ class TableData:
 
 
 @dataclass
+class Selection:
+    """The rows a declared condition matched when captured (before migrating), or why none could be read."""
+
+    rows: list[Row] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
 class State:
     revision: str | None
     schema: dict[str, TableSchema]
@@ -62,6 +72,8 @@ class State:
     queries: dict[str, Any] = field(default_factory=dict)
     enums: dict[str, list[str]] = field(default_factory=dict)  # PostgreSQL enum types: their values in order
     sequences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selections: dict[str, Selection] = field(default_factory=dict)  # by the label of the declaring key
+    bookkeeping: list[str] = field(default_factory=list)  # migration tools' history tables present, left out
 
     def fingerprint(self) -> str:
         """One digest of schema, rows and revision: equal digests mean nothing changed."""
@@ -104,6 +116,7 @@ class Reflected:
     foreign_keys: dict[tuple[str | None, str], list[dict[str, Any]]]
     unique: dict[tuple[str | None, str], list[dict[str, Any]]]
     indexes: dict[tuple[str | None, str], list[dict[str, Any]]]
+    checks: dict[tuple[str | None, str], list[dict[str, Any]]]
 
     @classmethod
     def of(cls, dialect: Dialect, schema: str | None, names: list[str]) -> Reflected:
@@ -114,6 +127,7 @@ class Reflected:
             inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
             inspector.get_multi_unique_constraints(schema=schema, filter_names=names),
             inspector.get_multi_indexes(schema=schema, filter_names=names),
+            dialect.reflect_checks(schema, names),
         )
 
 
@@ -139,7 +153,9 @@ def _table_schema(dialect: Dialect, table: Name, reflected: Reflected) -> TableS
             foreign_keys,
         )
     )
-    return TableSchema(columns, primary_key, foreign_keys, unique, indexes, dialect.table_options(table), table)
+    checks = dialect.check_constraints(reflected.checks.get(key, []), table)
+    options = dialect.table_options(table)
+    return TableSchema(columns, primary_key, foreign_keys, unique, indexes, options, checks, location=table)
 
 
 def _reference(dialect: Dialect, fk: dict[str, Any]) -> str:
@@ -158,21 +174,46 @@ def _sorted(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, TableData]:
     """Every row, each value read the way its column's type says (see `Dialect.converter`)."""
-    preparer = dialect.connection.dialect.identifier_preparer
     data: dict[str, TableData] = {}
     for key, table in schema.items():
-        columns = list(table.columns)
-        converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
-        select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
         captured = TableData(table.primary_key)
-        for values in dialect.connection.exec_driver_sql(select):
-            row = {column: convert(value) for column, convert, value in zip(columns, converters, values)}
+        for row in _read_rows(dialect, key, table):
             if table.primary_key:
                 captured.rows[tuple(row[c] for c in table.primary_key)] = row
             else:
                 captured.unkeyed.append(row)
         data[key] = captured
     return data
+
+
+def _read_rows(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[Row]:
+    preparer = dialect.connection.dialect.identifier_preparer
+    columns = list(table.columns)
+    converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
+    select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
+    if where is not None:
+        select += f" WHERE {where}"
+    for values in dialect.connection.exec_driver_sql(as_written(dialect.connection, select)):
+        yield {column: convert(value) for column, convert, value in zip(columns, converters, values)}
+
+
+def select_declared(
+    dialect: Dialect, schema: dict[str, TableSchema], conditions: Iterable[RowCondition]
+) -> dict[str, Selection]:
+    """The rows each declared condition matches now, read like every captured row so that checks can
+    find them among the captured ones; a condition the database rejects keeps its error."""
+    selections = {}
+    for condition in conditions:
+        table = schema.get(condition.table)
+        if table is None:
+            selections[condition.label] = Selection(error=f"table '{condition.table}' is not there")
+            continue
+        try:
+            selections[condition.label] = Selection(list(_read_rows(dialect, condition.table, table, condition.where)))
+        except sqlalchemy.exc.DBAPIError as exc:
+            dialect.connection.rollback()
+            selections[condition.label] = Selection(error=str(exc.orig).strip())
+    return selections
 
 
 def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
@@ -187,7 +228,7 @@ def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion
     results: dict[str, Any] = {}
     for assertion in assertions:
         try:
-            rows = execute_as_written(connection, assertion.query).fetchall()
+            rows = connection.exec_driver_sql(as_written(connection, assertion.query)).fetchall()
             results[assertion.name] = [[normalize_value(v) for v in row] for row in rows]
         except sqlalchemy.exc.DBAPIError as exc:
             connection.rollback()
@@ -200,14 +241,28 @@ def capture(
     revision: str | None,
     ignore: Collection[str],
     *,
+    bookkeeping: Collection[str] = (),
     schemas: Iterable[str | None] = (None,),
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
+    conditions: Iterable[RowCondition] = (),
 ) -> State:
-    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one."""
+    """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
+    `conditions` the declarations whose matching rows the checks need (see `select_declared`).
+    Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
     data = capture_data(dialect, schema) if with_data else {}
     queries = run_queries(connection, assertions or [])
-    return State(revision, schema, data, queries, dialect.enums(names), dialect.sequences(names, ignore))
+    selections = select_declared(dialect, schema, conditions)
+    enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)
+    state = State(revision, schema, data, queries, enums, sequences, selections)
+    state.bookkeeping = _present(dialect, bookkeeping, names)
+    return state
+
+
+def _present(dialect: Dialect, tables: Collection[str], schemas: list[str | None]) -> list[str]:
+    """Which of `tables` the schemas hold (the inspector has their table names cached already)."""
+    found = [Name(schema, name) for schema in schemas for name in dialect.inspector.get_table_names(schema=schema)]
+    return sorted(table.key for table in found if table.ignored_by(tables))

@@ -70,11 +70,13 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import api, assertions, data, history, idempotent, migration, schema
+    from migtest.checks import api, assertions, data, history, idempotent, migration, moves, schema
 
-    checks = [migration.check, history.check, schema.check, data.rows, data.content, idempotent.check]
+    checks = [migration.check, history.check, schema.check, data.rows, data.content, moves.check, idempotent.check]
     return [*checks, assertions.check, api.check, api.previous_release]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:
-    return [result for check in all_checks() for result in check(context)]
+    from migtest.checks import bookkeeping
+
+    return bookkeeping.noted(context, [result for check in all_checks() for result in check(context)])

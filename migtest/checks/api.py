@@ -1,15 +1,14 @@
 """The app after migrating: it became ready on the migrated database, and every `verify.api`
-listing, read page by page, still holds the objects expected (by default those seeded).
+listing, read page by page, still holds the objects expected (by default those seeded); for each
+one missing, the evidence shows the nearest item read and the keys that differ.
 
 `previous-release` asks the same of the release before the newest, started on the newest's
 schema, as during a rolling deploy; `app.previous_release: warn` makes it advisory."""
 
 from __future__ import annotations
 
-import json
-
 from migtest.checks import ApiReading, AppObservation, CheckContext
-from migtest.http_api import unmatched
+from migtest.http_api import missing_evidence, unmatched
 from migtest.results import FAILED, PASSED, SKIPPED, WARNED, CheckResult
 
 
@@ -39,7 +38,7 @@ def _reading(reading: ApiReading) -> CheckResult:
     found = f"among {len(reading.items)} item(s)"
     if missing:
         summary = f"{len(missing)} of {len(reading.expected)} expected object(s) missing {found}"
-        return CheckResult(name, FAILED, summary, [json.dumps(item, sort_keys=True) for item in missing])
+        return CheckResult(name, FAILED, summary, [missing_evidence(item, reading.items) for item in missing])
     return CheckResult(name, PASSED, f"all {len(reading.expected)} expected object(s) found {found}")
 
 

@@ -10,8 +10,7 @@ from migtest.results import FAILED, PASSED, CheckResult
 
 
 def applicable(context: CheckContext) -> list[Any]:
-    target = context.scenario.target
-    return [a for a in context.options.sql if a.applies_to(target)]
+    return [a for a in context.options.sql if a.applies_to(context.scenario)]
 
 
 def check(context: CheckContext) -> list[CheckResult]:

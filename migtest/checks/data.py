@@ -1,8 +1,11 @@
 """`rows` and `content`: no row lost by primary key, no value changed or dropped unnoticed.
 
-On an upgrade every table and column holding data must survive unless `allow_lost_rows` /
-`allow_changes` say otherwise. A downgrade may drop what the older version never had (tables and
-columns absent from its fresh install); everything else follows the same rules.
+On an upgrade every table and column holding data must survive unless declared otherwise: whole
+tables and columns (`allow_lost_rows`, `allow_changes`), some rows only (their mapping entries),
+values moved elsewhere (`moves`, verified by the `moves` check) or volatile columns, which the
+app writes by itself. Whatever a declaration let pass is counted in the check's summary. A
+downgrade may drop what the older version never had (tables and columns absent from its fresh
+install); everything else follows the same rules.
 """
 
 from __future__ import annotations
@@ -14,13 +17,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from migtest.checks import CheckContext
+from migtest.checks.declared import Declared, Tally, moved_values, row_values, target_key
 from migtest.results import FAILED, PASSED, CheckResult
 from migtest.state import Row, State, TableData
 
 EVIDENCE_CAP = 20
+MOVED = "moved as declared"
+LOST_DECLARED = "lost as declared"
+LOST_ALLOWED = "lost as allowed by allow_lost_rows"
+CHANGED_DECLARED = "changed as declared"
+CHANGED_ALLOWED = "changed as allowed by allow_changes"
+VOLATILE = "volatile value(s) not compared:"
+VOLATILE_UNKEYED = "volatile column(s) not compared, no primary key to pair rows by:"
+NOT_COMPARED = "table(s) not compared, allow_changes '*':"
+Excuse = tuple[str, str]  # a reason a difference is no loss (one of the above) and what it concerns
 
 
-def _applies(context: CheckContext) -> bool:
+def applies(context: CheckContext) -> bool:
     return context.scenario.kind != "fresh" and context.options.data and context.before is not None
 
 
@@ -32,7 +45,7 @@ def _expected_to_go(context: CheckContext, table: str, column: str | None = None
     return table not in schema if column is None else table in schema and column not in schema[table].columns
 
 
-def _capped(lines: list[str]) -> list[str]:
+def capped(lines: list[str]) -> list[str]:
     if len(lines) <= EVIDENCE_CAP:
         return lines
     return [*lines[:EVIDENCE_CAP], f"... and {len(lines) - EVIDENCE_CAP} more"]
@@ -43,39 +56,111 @@ def _key_text(key: tuple[Any, ...]) -> str:
 
 
 def rows(context: CheckContext) -> list[CheckResult]:
-    if not _applies(context):
+    if not applies(context):
         return []
     skipped = context.not_run("rows")
     if skipped:
         return [skipped]
     before, after = context.before, context.after
+    declared = Declared.of(context)
+    tally = Tally()
+    stale = [m.stale for m in declared.losses if m.stale]
     evidence: list[str] = []
-    total = 0
+    total = lost = 0
     for table, old in sorted(before.data.items()):
-        if old.count == 0 or table in context.options.allow_lost_rows or _expected_to_go(context, table):
+        if old.count == 0 or _expected_to_go(context, table):
             continue
         total += old.count
-        new = after.data.get(table)
-        if new is None:
-            evidence.append(f"table '{table}': dropped with {old.count} row(s)")
-            continue
-        evidence += _lost_rows(table, old, new)
-    if evidence:
-        return [CheckResult("rows", FAILED, f"rows lost in {len(evidence)} table(s)", _capped(evidence))]
-    return [CheckResult("rows", PASSED, f"all {total} row(s) kept")]
+        allowed = table in context.options.allow_lost_rows
+        lines, count = _lost_rows(declared, tally, table, old, after.data.get(table), allowed)
+        evidence += lines
+        lost += count
+    if evidence or stale:
+        summary = "; ".join(
+            filter(None, [_count(len(evidence), "rows lost in {} table(s)"), _count(len(stale), _STALE)])
+        )
+        return [CheckResult("rows", FAILED, summary, capped(evidence) + stale + tally.lines())]
+    kept = total - lost - sum(map(tally.total, tally.counts))
+    if not tally.counts:
+        return [CheckResult("rows", PASSED, f"all {total} row(s) kept")]
+    return [CheckResult("rows", PASSED, ", ".join([f"{kept} kept", *tally.parts()]), tally.lines())]
 
 
-def _lost_rows(table: str, old: TableData, new: TableData) -> list[str]:
-    if old.primary_key and old.primary_key == new.primary_key:
-        lost = [key for key in old.rows if key not in new.rows]
-        if not lost:
-            return []
-        keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(k)}" for k in lost[:EVIDENCE_CAP])
-        more = f" and {len(lost) - EVIDENCE_CAP} more" if len(lost) > EVIDENCE_CAP else ""
-        return [f"table '{table}': {len(lost)} of {old.count} row(s) lost: {keys}{more}"]
-    if new.count < old.count:
-        return [f"table '{table}': {old.count} row(s) before, {new.count} after"]
-    return []
+_STALE = "{} declaration(s) could not be verified"
+
+
+def _count(count: int, text: str) -> str:
+    return text.format(count) if count else ""
+
+
+def _lost_rows(
+    declared: Declared, tally: Tally, table: str, old: TableData, new: TableData | None, allowed: bool
+) -> tuple[list[str], int]:
+    """Evidence of the rows gone without a declaration, and how many they are; the others are tallied."""
+    if new is not None and not (old.primary_key and old.primary_key == new.primary_key):
+        return _lost_unkeyed(declared, tally, table, old, new, allowed)
+    gone = _all_rows(old) if new is None else [row for key, row in old.rows.items() if key not in new.rows]
+    lost = []
+    for row in gone:
+        excuse = _row_excuse(declared, table, old, row, allowed)
+        if excuse:
+            tally.add(*excuse)
+        else:
+            lost.append(row)
+    if not lost:
+        return [], 0
+    if new is None:
+        more = "" if len(lost) == old.count else f", {len(lost)} of them not declared to go"
+        return [f"table '{table}': dropped with {old.count} row(s){more}"], len(lost)
+    keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(_key(old, row))}" for row in lost[:EVIDENCE_CAP])
+    more = f" and {len(lost) - EVIDENCE_CAP} more" if len(lost) > EVIDENCE_CAP else ""
+    return [f"table '{table}': {len(lost)} of {old.count} row(s) lost: {keys}{more}"], len(lost)
+
+
+def _lost_unkeyed(
+    declared: Declared, tally: Tally, table: str, old: TableData, new: TableData, allowed: bool
+) -> tuple[list[str], int]:
+    """Without a key (or with a key changed) rows are counted: as many fewer rows as there are, less
+    the old rows no longer present as they were that a declaration covers."""
+    missing = old.count - new.count
+    if missing <= 0:
+        return [], 0
+    excusable = allowed or declared.moves_from(table) or declared.losses_of(table)
+    for row in _gone_as_they_were(old, new) if excusable else []:
+        excuse = _row_excuse(declared, table, old, row, allowed)
+        if excuse and missing:
+            tally.add(*excuse)
+            missing -= 1
+    if missing:
+        return [f"table '{table}': {old.count} row(s) before, {new.count} after"], missing
+    return [], 0
+
+
+def _gone_as_they_were(old: TableData, new: TableData) -> list[Row]:
+    """The old rows not found, value for value, among the new ones (a multiset difference)."""
+    remaining = Counter(row_values(row) for row in _all_rows(new))
+    gone = []
+    for row in _all_rows(old):
+        identity = row_values(row)
+        if remaining[identity]:
+            remaining[identity] -= 1
+        else:
+            gone.append(row)
+    return gone
+
+
+def _row_excuse(declared: Declared, table: str, old: TableData, row: Row, allowed: bool) -> Excuse | None:
+    for move, matched in declared.moves_from(table):
+        if matched.covers(old, row):
+            return MOVED, move.describe()
+    for matched in declared.losses_of(table):
+        if matched.covers(old, row):
+            return LOST_DECLARED, matched.condition.describe()
+    return (LOST_ALLOWED, table) if allowed else None
+
+
+def _key(table: TableData, row: Row) -> tuple[Any, ...]:
+    return tuple(row.get(column) for column in table.primary_key)
 
 
 def _pk_label(primary_key: tuple[str, ...]) -> str:
@@ -83,31 +168,37 @@ def _pk_label(primary_key: tuple[str, ...]) -> str:
 
 
 def content(context: CheckContext) -> list[CheckResult]:
-    if not _applies(context):
+    if not applies(context):
         return []
     skipped = context.not_run("content")
     if skipped:
         return [skipped]
     before, after = context.before, context.after
+    comparison = _Comparison(context, Declared.of(context))
+    stale = [m.stale for _, m in comparison.declared.changes if m.stale]
     evidence: list[str] = []
     compared = 0
     for table, old in sorted(before.data.items()):
         new = after.data.get(table)
         if new is None or old.count == 0:
             continue
-        allowed = set(context.options.allow_changes.get(table, ()))
-        if "*" in allowed:
+        if "*" in context.options.allow_changes.get(table, ()):
+            comparison.tally.add(NOT_COMPARED, table)
             continue
         renamed = context.options.renamed.get(table, {})
         kept = _kept_columns(old_columns(before, table), after.schema[table].columns, renamed)
-        evidence += _dropped_columns(context, table, before, set(kept) | allowed)
-        common = {old_name: new_name for old_name, new_name in kept.items() if old_name not in allowed}
-        changes = _changed_values(old, new, common, context.options.float_tolerance)
-        compared += len(common)
-        evidence += [f"table '{table}': {line}" for line in changes]
-    if evidence:
-        return [CheckResult("content", FAILED, f"{len(evidence)} change(s) to existing data", _capped(evidence))]
-    return [CheckResult("content", PASSED, f"values unchanged in {compared} column(s) present before and after")]
+        evidence += comparison.dropped_columns(table, old, set(kept))
+        not_held = {*context.options.allow_changes.get(table, ()), *context.options.volatile.get(table, ())}
+        compared += len(set(kept) - not_held)
+        evidence += [f"table '{table}': {line}" for line in comparison.changed_values(table, old, new, kept)]
+    tally = comparison.tally
+    if evidence or stale:
+        summary = "; ".join(
+            filter(None, [_count(len(evidence), "{} change(s) to existing data"), _count(len(stale), _STALE)])
+        )
+        return [CheckResult("content", FAILED, summary, capped(evidence) + stale + tally.lines())]
+    summary = f"values unchanged in {compared} column(s) present before and after"
+    return [CheckResult("content", PASSED, "; ".join([summary, *tally.parts()]), tally.lines())]
 
 
 def old_columns(state: State, table: str) -> list[str]:
@@ -126,39 +217,142 @@ def _kept_columns(before: list[str], after: Iterable[str], renamed: dict[str, st
     return kept
 
 
-def _dropped_columns(context: CheckContext, table: str, before: State, kept: set[str]) -> list[str]:
-    lines = []
-    for column in old_columns(before, table):
-        if column in kept or _expected_to_go(context, table, column):
-            continue
-        held = sum(1 for row in _all_rows(before.data[table]) if row.get(column) is not None)
-        if held:
-            lines.append(f"table '{table}': column '{column}' dropped while {held} row(s) held a value in it")
-    return lines
-
-
 def _all_rows(table: TableData) -> list[Row]:
     return [*table.rows.values(), *table.unkeyed]
 
 
-def _changed_values(old: TableData, new: TableData, columns: dict[str, str], tolerance: float) -> list[str]:
-    """Compare each old column with the column it is called after migrating (renames followed)."""
-    if old.primary_key and old.primary_key == new.primary_key:
+class _Comparison:
+    """One scenario's `content` comparison: the declarations in scope, and the tally of what they let pass."""
+
+    def __init__(self, context: CheckContext, declared: Declared) -> None:
+        self.context = context
+        self.options = context.options
+        self.declared = declared
+        self.tally = Tally()
+        self.arrivals = {id(move): moved_values(move, matched) for move, matched in declared.moves}
+        self.outcomes = {(c.rows.table, c.column) for c, _ in declared.changes if c.becomes is not None}
+
+    def dropped_columns(self, table: str, old: TableData, kept: set[str]) -> list[str]:
+        """A column gone while rows held values in it, unless those values were declared to go
+        (volatile columns are no exception: their values are lost all the same)."""
+        assert self.context.before is not None
+        allowed = self.options.allow_changes.get(table, ())
         lines = []
+        for column in old_columns(self.context.before, table):
+            if column in kept or _expected_to_go(self.context, table, column):
+                continue
+            held = 0
+            for row in _all_rows(old):
+                if row.get(column) is None:
+                    continue
+                excuse = self._declared_excuse(table, column, old, row)
+                excuse = excuse or ((CHANGED_ALLOWED, f"{table}.{column}") if column in allowed else None)
+                if excuse:
+                    self.tally.add(*excuse)
+                else:
+                    held += 1
+            if held:
+                lines.append(f"table '{table}': column '{column}' dropped while {held} row(s) held a value in it")
+        return lines
+
+    def _declared_excuse(self, table: str, column: str, old: TableData, row: Row) -> Excuse | None:
+        """A declaration for this value of this row: its change (without a required outcome) or its move."""
+        for change, matched in self.declared.changes_of(table, column):
+            if change.becomes is None and matched.covers(old, row):
+                return CHANGED_DECLARED, change.describe()
+        for move, matched in self.declared.moves_from(table, column):
+            if matched.covers(old, row):
+                return MOVED, move.describe()
+        return None
+
+    def changed_values(self, table: str, old: TableData, new: TableData, columns: dict[str, str]) -> list[str]:
+        """Compare each old column with the column it is called after migrating (renames followed)."""
+        if not (old.primary_key and old.primary_key == new.primary_key):
+            return self._changed_unkeyed(table, old, new, columns)
+        lines = []
+        label = _pk_label(old.primary_key)
+        tolerance = self.options.float_tolerance
+        declared_outcome = {column for name, column in self.outcomes if name == table}
         for key, row in old.rows.items():
             other = new.rows.get(key)
             if other is None:
                 continue
             for column, new_column in columns.items():
-                if not same_value(row.get(column), other.get(new_column), tolerance):
-                    label = f"{_pk_label(old.primary_key)}={_key_text(key)}"
-                    name = column if column == new_column else f"{column} (now {new_column})"
-                    lines.append(f"{label}: {name} {row.get(column)!r} -> {other.get(new_column)!r}")
+                was, now = row.get(column), other.get(new_column)
+                wrong = self._not_become(table, column, old, row, now) if column in declared_outcome else None
+                if wrong is None and same_value(was, now, tolerance):
+                    continue
+                excuse = None if wrong else self._change_excuse(table, column, new_column, old, row, other)
+                if excuse:
+                    self.tally.add(*excuse)
+                    continue
+                name = column if column == new_column else f"{column} (now {new_column})"
+                went = f"{was!r} kept" if wrong and same_value(was, now, 0) else f"{was!r} -> {now!r}"
+                lines.append(f"{label}={_key_text(key)}: {name} {went}{wrong or ''}")
         return lines
-    projected_old = Counter(_project(row, list(columns)) for row in _all_rows(old))
-    projected_new = Counter(_project(row, list(columns.values())) for row in _all_rows(new))
-    missing = projected_old - projected_new
-    return [f"row {dict(zip(columns, values))} no longer present as it was" for values in missing.elements()]
+
+    def _not_become(self, table: str, column: str, old: TableData, row: Row, now: Any) -> str | None:
+        """Why the value breaks a declaration that says what it must become, or None."""
+        for change, matched in self.declared.changes_of(table, column):
+            if change.becomes is not None and matched.covers(old, row) and not same_value(now, change.becomes[0], 0):
+                return f", declared to become {change.becomes[0]!r} ({change.rows.label})"
+        return None
+
+    def _change_excuse(
+        self, table: str, column: str, new_column: str, old: TableData, row: Row, other: Row
+    ) -> Excuse | None:
+        """The most precise reason first: a volatile column, a declaration about this row, the whole column."""
+        name = f"{table}.{column}"
+        if column in self.options.volatile.get(table, ()):
+            return VOLATILE, name
+        for change, matched in self.declared.changes_of(table, column):
+            if matched.covers(old, row):
+                return CHANGED_DECLARED, change.describe()
+        excuse = self._declared_excuse(table, column, old, row) or self._arrival(table, new_column, other)
+        if excuse is None and column in self.options.allow_changes.get(table, ()):
+            return CHANGED_ALLOWED, name
+        return excuse
+
+    def _arrival(self, table: str, column: str, row: Row) -> Excuse | None:
+        """The new value is one a declared move sent to this row."""
+        for move, _ in self.declared.moves:
+            if (move.to_table, move.to_column) != (table, column):
+                continue
+            sent = self.arrivals[id(move)].get(target_key(move, row), [])
+            if any(same_value(value, row.get(column), self.options.float_tolerance) for value in sent):
+                return MOVED, move.describe()
+        return None
+
+    def _changed_unkeyed(self, table: str, old: TableData, new: TableData, columns: dict[str, str]) -> list[str]:
+        """Without a key to pair rows by, rows are compared as a multiset over the columns compared;
+        an old row missing from it is excused by a declaration that covers it."""
+        skipped = set(self.options.allow_changes.get(table, ())) | set(self.options.volatile.get(table, ()))
+        for column in sorted(set(self.options.volatile.get(table, ())) & set(columns)):
+            self.tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
+        common = {old_name: new_name for old_name, new_name in columns.items() if old_name not in skipped}
+        projected_new = Counter(_project(row, list(common.values())) for row in _all_rows(new))
+        lines = [
+            f"{change.rows.label}: cannot tell what each row became without a primary key (drop 'becomes')"
+            for change, _ in self.declared.changes
+            if change.rows.table == table and change.becomes is not None
+        ]
+        for row in _all_rows(old):
+            values = _project(row, list(common))
+            if projected_new[values]:
+                projected_new[values] -= 1
+                continue
+            excuse = self._row_declared(table, old, row)
+            if excuse:
+                self.tally.add(*excuse)
+            else:
+                lines.append(f"row {dict(zip(common, values))} no longer present as it was")
+        return lines
+
+    def _row_declared(self, table: str, old: TableData, row: Row) -> Excuse | None:
+        for change, matched in self.declared.changes:
+            if change.rows.table == table and matched.covers(old, row):
+                return CHANGED_DECLARED, change.describe()
+        return _row_excuse(self.declared, table, old, row, table in self.options.allow_lost_rows)
 
 
 def _project(row: Row, columns: list[str]) -> tuple[Any, ...]:

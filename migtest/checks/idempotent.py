@@ -1,10 +1,14 @@
-"""`idempotent`: running the same upgrade again changes nothing."""
+"""`idempotent`: running the same upgrade again changes nothing (but the declared volatile columns,
+which an app that migrates on start writes on every start: running again is a restart)."""
 
 from __future__ import annotations
 
 from migtest.checks import CheckContext
+from migtest.checks.data import VOLATILE, VOLATILE_UNKEYED
+from migtest.checks.declared import Tally, row_values
 from migtest.checks.schema import diff_states
 from migtest.results import FAILED, PASSED, CheckResult
+from migtest.state import Row, TableData
 
 
 def check(context: CheckContext) -> list[CheckResult]:
@@ -22,12 +26,40 @@ def check(context: CheckContext) -> list[CheckResult]:
     evidence = diff_states(before, after)
     if before.revision != after.revision:
         evidence.append(f"revision moved from {before.revision} to {after.revision}")
+    volatile = Tally()
     for table in sorted(set(before.data) & set(after.data)):
         old, new = before.data[table], after.data[table]
-        if (
-            old.count != new.count
-            or old.rows != new.rows
-            or sorted(map(repr, old.unkeyed)) != sorted(map(repr, new.unkeyed))
-        ):
+        if _rows_changed(old, new, context.options.volatile.get(table, ()), table, volatile):
             evidence.append(f"table '{table}': rows changed ({old.count} before, {new.count} after the second run)")
-    return [CheckResult("idempotent", FAILED, "running the upgrade again changed the database", evidence)]
+    if evidence:
+        return [CheckResult("idempotent", FAILED, "running the upgrade again changed the database", evidence)]
+    if not volatile.counts:
+        return [CheckResult("idempotent", PASSED, "running the upgrade again changed nothing")]
+    summary = "running the upgrade again changed nothing but " + ", ".join(volatile.parts())
+    return [CheckResult("idempotent", PASSED, summary, volatile.lines())]
+
+
+def _rows_changed(old: TableData, new: TableData, volatile: tuple[str, ...], table: str, tally: Tally) -> bool:
+    """Whether any row or value other than a volatile one differs; volatile ones differing are tallied."""
+    if old.count != new.count or old.rows.keys() != new.rows.keys():
+        return True
+    if sorted(_without(row, volatile) for row in old.unkeyed) != sorted(_without(row, volatile) for row in new.unkeyed):
+        return True
+    changed = False
+    for key, row in old.rows.items():
+        other = new.rows[key]
+        for column in dict.fromkeys([*row, *other]):
+            if row.get(column) == other.get(column):
+                continue
+            if column in volatile:
+                tally.add(VOLATILE, f"{table}.{column}")
+            else:
+                changed = True
+    for column in volatile:
+        if old.unkeyed:
+            tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
+    return changed
+
+
+def _without(row: Row, columns: tuple[str, ...]) -> str:
+    return row_values({column: value for column, value in row.items() if column not in columns})

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from migtest.checks import CheckContext
+from migtest.config import AcceptedDifference
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
 from migtest.state import State, TableSchema
 
@@ -20,15 +21,39 @@ def check(context: CheckContext) -> list[CheckResult]:
     skipped = context.not_run(name)
     if skipped:
         return [skipped]
+    target = context.scenario.target
     if context.reference is None:
         reason = context.reference_error or "unknown error"
-        return [CheckResult(name, ERROR, f"no fresh install of {context.scenario.target} to compare with: {reason}")]
+        return [CheckResult(name, ERROR, f"no fresh install of {target} to compare with: {reason}")]
+    accepted = [entry for entry in context.options.accept_schema if entry.scope.matches(context.scenario)]
     differences = diff_states(context.reference, context.after)
-    target = context.scenario.target
-    if differences:
-        summary = f"{len(differences)} difference(s) in {_objects(differences)} from a fresh install of {target}"
-        return [CheckResult(name, FAILED, summary, differences)]
-    return [CheckResult(name, PASSED, f"equals a fresh install of {target} ({len(context.after.schema)} tables)")]
+    fresh = f"a fresh install of {target}"
+    return [judged(name, differences, accepted, fresh, f"equals {fresh} ({len(context.after.schema)} tables)")]
+
+
+def judged(
+    name: str, differences: list[str], accepted: list[AcceptedDifference], compared_with: str, equal: str
+) -> CheckResult:
+    """The differences the configuration accepts pass, each named in the evidence; one it accepts
+    that did not occur fails, so that accept-lists cannot rot."""
+    taken = [line for line in differences if any(entry.accepts(line) for entry in accepted)]
+    real = [line for line in differences if line not in taken]
+    used = {entry.key for entry in accepted for line in taken if entry.accepts(line)}
+    stale = [entry for entry in accepted if entry.key not in used]
+    evidence = [*real, *(f"{entry.key} ({entry.describe()}) accepted, but no longer occurs" for entry in stale)]
+    evidence += [f"accepted by {_acceptor(line, accepted)}: {line}" for line in taken]
+    noted = f", {len(taken)} accepted difference(s)" if taken else ""
+    if not real and not stale:
+        return CheckResult(name, PASSED, f"{equal}{noted}", evidence)
+    problems = [f"{len(real)} difference(s) in {_objects(real)} from {compared_with}"] if real else []
+    if stale:
+        problems.append(f"{len(stale)} accepted difference(s) no longer occur: {', '.join(e.key for e in stale)}")
+    return CheckResult(name, FAILED, "; ".join(problems) + noted, evidence)
+
+
+def _acceptor(line: str, accepted: list[AcceptedDifference]) -> str:
+    entry = next(entry for entry in accepted if entry.accepts(line))
+    return f"{entry.key} ({entry.reason})" if entry.reason else entry.key
 
 
 def _objects(differences: list[str]) -> str:
@@ -92,7 +117,46 @@ def _diff_table(fresh: TableSchema, migrated: TableSchema) -> list[str]:
         lines.append(f"primary key: {list(migrated.primary_key)} after migrating, {list(fresh.primary_key)} fresh")
     for kind in ("foreign_keys", "unique", "indexes"):
         lines += _diff_items(kind, getattr(fresh, kind), getattr(migrated, kind))
-    return lines
+    return lines + _diff_checks(fresh.checks, migrated.checks)
+
+
+def _diff_checks(fresh: list[dict[str, Any]], migrated: list[dict[str, Any]]) -> list[str]:
+    """CHECK constraints pair up by expression (a name only counts where both sides chose one),
+    then by name: a named check whose condition changed is one line, not two."""
+    fresh, migrated = list(fresh), list(migrated)
+    lines = []
+    for same in (_same_check, _same_expression, _same_name):
+        for check in list(migrated):
+            twin = next((candidate for candidate in fresh if same(candidate, check)), None)
+            if twin is None:
+                continue
+            fresh.remove(twin)
+            migrated.remove(check)
+            if twin["expression"] != check["expression"]:
+                changed = f"({check['expression']}) after migrating, ({twin['expression']}) fresh"
+                lines.append(f"check '{check['name']}': {changed}")
+            elif twin["name"] and check["name"] and twin["name"] != check["name"]:
+                named = f"named '{check['name']}' after migrating, '{twin['name']}' fresh"
+                lines.append(f"check ({check['expression']}): {named}")
+    lines += [f"{_check(check)} missing after migrating" for check in fresh]
+    return lines + [f"{_check(check)} present after migrating, not in a fresh install" for check in migrated]
+
+
+def _same_check(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return fresh == migrated
+
+
+def _same_expression(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return fresh["expression"] == migrated["expression"]
+
+
+def _same_name(fresh: dict[str, Any], migrated: dict[str, Any]) -> bool:
+    return bool(fresh["name"]) and fresh["name"] == migrated["name"]
+
+
+def _check(check: dict[str, Any]) -> str:
+    name = f"'{check['name']}' " if check["name"] else ""
+    return f"check {name}({check['expression']})"
 
 
 def _diff_items(kind: str, fresh: list[dict[str, Any]], migrated: list[dict[str, Any]]) -> list[str]:

@@ -20,13 +20,6 @@ if TYPE_CHECKING:
     from migtest.docker import DockerEngine
 
 
-def execute_as_written(connection: sqlalchemy.Connection, statement: str) -> sqlalchemy.CursorResult:
-    """Run SQL the user wrote (a migration, a seed, an assertion) without a parameter list:
-    psycopg and PyMySQL read every '%' as a placeholder marker once one is passed, even empty,
-    so `LIKE '%x%'` would fail on PostgreSQL and MySQL only."""
-    return connection.exec_driver_sql(statement, execution_options={"no_parameters": True})
-
-
 @dataclass(frozen=True)
 class Database:
     name: str

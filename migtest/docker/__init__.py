@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.errors import ConfigError, StepFailed
-from migtest.process import tail
+from migtest.evidence import shorten
 
 RUN_LABEL = "migtest.run"
 LOG_TAIL = 40
@@ -157,7 +157,7 @@ class DockerEngine:
             )
         except docker.errors.BuildError as exc:
             log = "".join(str(entry.get("stream") or entry.get("error") or "") for entry in exc.build_log)
-            raise ConfigError(f"building {tag} failed: {exc.msg}\n{tail(log)}", key=key) from exc
+            raise ConfigError(f"building {tag} failed: {exc.msg}\n{shorten(log)}", key=key) from exc
         except docker.errors.APIError as exc:
             raise ConfigError(f"building {tag} failed: {exc.explanation or exc}", key=key) from exc
         return tag
@@ -196,7 +196,7 @@ class DockerEngine:
 
     @staticmethod
     def logs(container) -> str:
-        return container.logs(tail=LOG_TAIL).decode(errors="replace")
+        return shorten(container.logs(tail=LOG_TAIL).decode(errors="replace"))
 
     def remove_run(self) -> None:
         if not self.keep:

@@ -24,12 +24,14 @@ import requests
 import sqlalchemy
 
 from migtest.config import AppConfig
+from migtest.database_urls import url_forms
 from migtest.databases import Database
 from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
-from migtest.process import fill, tail
+from migtest.evidence import shorten
+from migtest.process import fill
 from migtest.sources import Workspace
 
 STOP_SECONDS = 10
@@ -46,7 +48,7 @@ class RunningApp:
     figures: dict[str, float] = field(default_factory=dict)  # complete once the app has stopped
 
     def log(self) -> str:
-        return tail(self.container.logs().decode(errors="replace"))
+        return shorten(self.container.logs().decode(errors="replace"))
 
 
 class ImageRunner:
@@ -66,7 +68,7 @@ class ImageRunner:
         return url.render_as_string(hide_password=False)
 
     def environment(self, workspace: Workspace, database: Database) -> dict[str, str]:
-        values = {"database_url": self.database_url(database), "version": workspace.version.name}
+        values = {**url_forms(self.database_url(database)), "version": workspace.version.name}
         return {name: fill(value, values) for name, value in self.app.env}
 
     @contextlib.contextmanager
@@ -97,7 +99,7 @@ class ImageRunner:
             code = self._exit_code(container, what)
             output = container.logs().decode(errors="replace")
         if code != 0:
-            raise StepFailed(f"{what}: exited with code {code}", tail(output))
+            raise StepFailed(f"{what}: exited with code {code}", shorten(output))
         return output
 
     def _exit_code(self, container: Any, what: str) -> int:

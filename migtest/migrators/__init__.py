@@ -26,12 +26,15 @@ class MigrationRun:
     resolved: str | None = None
     # Already-applied migrations whose files differ from what was applied; None: cannot tell.
     edited: tuple[str, ...] | None = None
+    # What the tool itself does with such an edit, checks.history's default: fail (Flyway validates
+    # checksums) or warn (golang-migrate keeps none).
+    edited_default: str = "fail"
     figures: dict[str, float] = field(default_factory=dict)  # of the container that migrated, if any
     files: tuple[Path, ...] = ()  # the migration files that ran, in order (where the migrator knows)
 
 
-class Migrator(Protocol):
-    bookkeeping_tables: tuple[str, ...]
+class ToolMigrator(Protocol):
+    """What each tool's module implements."""
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         """Bring the database to `target`; raise StepFailed with the tool's output if it fails."""
@@ -50,16 +53,27 @@ class Migrator(Protocol):
         """Stop whatever the migrator keeps running between commands."""
 
 
+class Migrator(ToolMigrator, Protocol):
+    """A tool's migrator with the user's commands that apply to every tool (user_commands.py)."""
+
+    def install(self, workspace: Workspace, database: Database, target: str) -> MigrationRun:
+        """A fresh install of the version on an empty database (`migrations.install`, else the upgrade)."""
+
+
 def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None) -> Migrator:
     """`images` runs versions that are container images (command and on-start)."""
     from migtest.migrators.alembic import AlembicMigrator
     from migtest.migrators.command import CommandMigrator
     from migtest.migrators.on_start import OnStartMigrator
     from migtest.migrators.sql import SqlMigrator
+    from migtest.migrators.user_commands import WithUserCommands
 
+    tool: ToolMigrator
     if config.tool == "on-start":
         assert images is not None
-        return OnStartMigrator(config, images)
-    if config.tool == "command":
-        return CommandMigrator(config, images)
-    return {"alembic": AlembicMigrator, "sql": SqlMigrator}[config.tool](config)
+        tool = OnStartMigrator(config, images)
+    elif config.tool == "command":
+        tool = CommandMigrator(config, images)
+    else:
+        tool = {"alembic": AlembicMigrator, "sql": SqlMigrator}[config.tool](config)
+    return WithUserCommands(tool, config, images)

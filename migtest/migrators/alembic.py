@@ -23,9 +23,11 @@ import sqlalchemy
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
-from migtest.errors import StepFailed
+from migtest.errors import ConfigError, StepFailed
+from migtest.evidence import shorten
 from migtest.migrators import MigrationRun
-from migtest.process import failed, tail
+from migtest.once import Once
+from migtest.process import failed
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
@@ -69,7 +71,7 @@ class _Worker:
         self.process.wait()
         self.stderr.seek(0)
         output = self.stderr.read().decode(errors="replace")
-        return StepFailed(f"{what}: Alembic could not start under {self.python}", tail(output))
+        return StepFailed(f"{what}: Alembic could not start under {self.python}", shorten(output))
 
     @property
     def alive(self) -> bool:
@@ -90,12 +92,26 @@ class _Worker:
         self.stderr.close()
 
 
-class AlembicMigrator:
-    bookkeeping_tables = ("alembic_version",)
+# Asks a version's interpreter where a package is, without importing it (only its parents, for a
+# dotted name); exit code 3: not installed there.
+FIND_PACKAGE = """
+import importlib.util, os, sys
+try:
+    spec = importlib.util.find_spec(sys.argv[1])
+except ImportError:
+    spec = None
+if spec is None or not (spec.submodule_search_locations or spec.origin):
+    sys.exit(3)
+print(next(iter(spec.submodule_search_locations or []), None) or os.path.dirname(spec.origin))
+"""
 
+
+class AlembicMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.config is not None
         self.ini = config.config
+        self.package = config.package
+        self._packages: Once[str, Path] = Once()
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
         self._busy: set[_Worker] = set()
@@ -113,7 +129,7 @@ class AlembicMigrator:
 
     def _call(self, workspace: Workspace, database: Database, direction: str, target: str) -> list[str]:
         """One request to a worker of the version's interpreter; the lines it printed."""
-        ini = workspace.relocate(self.ini)
+        ini = self._ini(workspace)
         what = f"alembic {direction} {target}"
         with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log") as log:
             request = {
@@ -133,6 +149,40 @@ class AlembicMigrator:
         if code != 0:
             raise failed(f"{what}: exited with code {code}", output, workspace.root)
         return output.splitlines()
+
+    def _ini(self, workspace: Workspace) -> Path:
+        """alembic.ini (or the script folder) in the version's tree, or inside `migrations.package`
+        as the version's environment has it installed."""
+        if self.package is None:
+            return workspace.relocate(self.ini)
+        python = self._python(workspace)
+        ini = self._packages.get(python, lambda: self._package_folder(workspace, python)) / self.ini
+        if not ini.exists():
+            raise ConfigError(
+                f"version {workspace.version.name}: package '{self.package}' has no {self.ini} "
+                f"(looked in {ini.parent})",
+                key="migrations.config",
+            )
+        return ini
+
+    def _package_folder(self, workspace: Workspace, python: str) -> Path:
+        assert self.package is not None
+        found = subprocess.run(
+            [python, "-c", FIND_PACKAGE, self.package],
+            cwd=workspace.env_dir or tempfile.gettempdir(),  # not the project: a folder there would shadow it
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+        if found.returncode != 0 or not found.stdout.strip():
+            detail = found.stderr.strip().splitlines()[-1:] if found.returncode != 3 else []
+            raise ConfigError(
+                f"version {workspace.version.name}: package '{self.package}' is not installed for {python}"
+                + "".join(f" ({line})" for line in detail),
+                key="migrations.package",
+            )
+        return Path(found.stdout.strip().splitlines()[-1])
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         with database.connection() as connection:

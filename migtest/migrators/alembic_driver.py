@@ -6,8 +6,9 @@ forks a child that runs one command: every command starts from the same clean in
 (env.py and the app's models import fresh) without paying Alembic's import time again.
 Only the standard library and alembic may be imported here.
 
-Request (one JSON line): {"ini", "direction" (upgrade, downgrade, or history: list the
-revisions), "target", "url", "cwd", "env", "log", "prefix", "file_prefix"}. Reply (one JSON
+Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
+downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
+"file_prefix"}. Reply (one JSON
 line): {"code": exit code}; the command's output is in the file "log", a line starting with
 "prefix" names the revision(s) the target resolved to (history: one per revision, oldest
 first), and lines starting with "file_prefix" their script files (after an upgrade: the newest
@@ -25,7 +26,11 @@ from alembic.script import ScriptDirectory
 
 
 def run_command(request: dict) -> None:
-    config = Config(request["ini"])
+    if os.path.isdir(request["ini"]):  # the script folder itself, where no alembic.ini is shipped
+        config = Config()
+        config.set_main_option("script_location", request["ini"])
+    else:
+        config = Config(request["ini"])
     config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
     if request["direction"] == "history":  # the revisions, oldest first, one per line
         for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions())):

@@ -1,5 +1,6 @@
 """The user's own upgrade/downgrade commands, run as argument lists in the version's tree, or,
-for a version that is an image, in a throw-away container of it (with the database attached)."""
+for a version that is an image, in a throw-away container of it (with the database attached).
+Its revision comes from `migrations.current` (user_commands.py), where set."""
 
 from __future__ import annotations
 
@@ -8,38 +9,23 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
-from migtest.process import run, split_command
+from migtest.migrators.user_commands import run_user_command
 from migtest.sources import Workspace
 
 
 class CommandMigrator:
-    bookkeeping_tables: tuple[str, ...] = ()
-
     def __init__(self, config: MigrationsConfig, images: ImageRunner | None = None) -> None:
         self.config = config
         self.images = images
 
-    def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
-        if workspace.image is not None:
-            assert self.images is not None
-            url = self.images.database_url(database)
-            argv = split_command(command, workspace.placeholders(url, target))
-            return self.images.command(workspace, database, argv, f"{what} in {workspace.image}")
-        argv = split_command(command, workspace.placeholders(database.url, target))
-        return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
-
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
         assert command is not None
-        output = self._run(command, workspace, database, target, f"{direction} command")
-        return MigrationRun(output)
+        return MigrationRun(run_user_command(command, workspace, database, target, f"{direction} command", self.images))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        if not self.config.current:
-            return None
-        output = self._run(self.config.current, workspace, database, "", "migrations.current command")
-        lines = [line.strip() for line in output.splitlines() if line.strip()]
-        return lines[-1] if lines else "base"
+        """Unknown without `migrations.current`."""
+        return None
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         if not self.config.downgrade:
@@ -53,7 +39,8 @@ class CommandMigrator:
                 "a step walk needs a command that lists the migrations, oldest first, one per line",
                 key="migrations.history",
             )
-        output = self._run(self.config.history, workspace, database, "", "migrations.history command")
+        what = "migrations.history command"
+        output = run_user_command(self.config.history, workspace, database, "", what, self.images)
         return [line.strip() for line in output.splitlines() if line.strip()]
 
     def close(self) -> None:

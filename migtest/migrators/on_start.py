@@ -19,7 +19,6 @@ class OnStartMigrator:
     def __init__(self, config: MigrationsConfig, images: ImageRunner) -> None:
         self.config = config
         self.images = images
-        self.bookkeeping_tables: tuple[str, ...] = (config.table,) if config.table else ()
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         if direction == UPGRADE:
@@ -28,13 +27,11 @@ class OnStartMigrator:
                 log = app.log()
             return MigrationRun(f"ready after {app.ready_seconds:.1f}s\n{log}", figures=app.figures)
         assert self.config.downgrade is not None
-        placeholders = {"target": target, "version": workspace.version.name}
-        placeholders["database_url"] = self.images.database_url(database)
-        argv = split_command(self.config.downgrade, placeholders)
+        argv = split_command(self.config.downgrade, workspace.placeholders(self.images.database_url(database), target))
         return MigrationRun(self.images.command(workspace, database, argv, f"downgrade command in {workspace.image}"))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        """The value in `migrations.table` (the app's history table, e.g. alembic_version), if named."""
+        """The value in the first `migrations.table` (the app's history table, e.g. alembic_version), if named."""
         if not self.config.table:
             return None
         with database.connection() as connection:

@@ -25,10 +25,11 @@ import sqlparse
 from sqlalchemy import event
 
 from migtest.config import MigrationsConfig
-from migtest.databases import Database, execute_as_written
+from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
+from migtest.sqltext import as_written
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
@@ -62,10 +63,19 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}(?P<version>\d+(?:[._]\d+)*)__(?P<description>.+)\.sql$")
 
 
+def _sql_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+
+
+def layout_of(files: list[Path], config: MigrationsConfig) -> str:
+    """`migrations.layout`, else golang-migrate when a file is named that way, else flyway."""
+    return config.layout or ("golang-migrate" if any(GOLANG.match(p.name) for p in files) else "flyway")
+
+
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
     """The migrations of a directory, oldest first; a .sql file that fits no pattern is an error."""
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".sql")
-    layout = config.layout or ("golang-migrate" if any(GOLANG.match(p.name) for p in files) else "flyway")
+    files = _sql_files(directory)
+    layout = layout_of(files, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
     descriptions: dict[tuple[int, ...], str] = {}
@@ -195,7 +205,7 @@ class Script:
                 connection.commit()
                 self.committed = number - 1
             try:
-                execute_as_written(connection, statement)
+                connection.exec_driver_sql(as_written(connection, statement))
             except sqlalchemy.exc.DBAPIError as exc:
                 line = statement_line(self.path.read_text(), self.statements, number)
                 failure = self._failure(number, exc.orig)
@@ -224,7 +234,6 @@ class SqlMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.dir is not None
         self.config = config
-        self.bookkeeping_tables = (config.table,)
 
     def _migrations(self, workspace: Workspace) -> list[SqlMigration]:
         directory = workspace.relocate(self.config.dir)
@@ -293,7 +302,14 @@ class SqlMigrator:
                 log.append(f"{direction} {migration.label}: {path.name}")
                 self._apply(engine, migration, path, direction, log)
         files = tuple(path for _migration, path in steps if path is not None)
-        return MigrationRun("\n".join(log), ".".join(map(str, goal)) or "base", edited, files=files)
+        resolved = ".".join(map(str, goal)) or "base"
+        return MigrationRun("\n".join(log), resolved, edited, self._edited_default(workspace), files=files)
+
+    def _edited_default(self, workspace: Workspace) -> str:
+        """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
+        migrate; golang-migrate keeps no checksums and runs on, so there it is a warning."""
+        files = _sql_files(workspace.relocate(self.config.dir))
+        return "warn" if layout_of(files, self.config) == "golang-migrate" else "fail"
 
     def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
         """Applied migrations whose file now differs from the one applied (Flyway's validate)."""

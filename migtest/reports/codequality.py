@@ -13,7 +13,7 @@ from migtest.reports.findings import WARNING_KIND, Finding, findings
 from migtest.results import RunResult
 
 FILE_NAME = "gl-code-quality-report.json"
-DATA_LOSS = ("migration", "install", "run", "rows", "content")
+DATA_LOSS = ("migration", "install", "run", "rows", "content", "moves")
 
 
 def issues(result: RunResult, root: Path | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ import secrets
 import sys
 from typing import TextIO
 
+from migtest.locations import MIGRATING_CHECKS
 from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.reports.excerpt import excerpt
@@ -47,6 +48,8 @@ class Console:
     def scenario_finished(self, result: ScenarioResult) -> None:
         for check in result.checks:
             self._print(f"  {check.status.upper():<8} {check.name}: {check.summary}")
+            if check.noteworthy and check.name in MIGRATING_CHECKS and check.location and check.location.line:
+                self._print(f"           at {check.location.path}:{check.location.line}")
             if check.noteworthy:
                 for line in excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "the reports"):
                     self._print(f"           {line}")

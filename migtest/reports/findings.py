@@ -11,7 +11,7 @@ from pathlib import Path
 from migtest.results import WARNED, CheckResult, Location, RunResult, ScenarioResult
 
 # A failed migration first (it explains the rest), then lost data, then drift, then the others.
-RANK = ("migration", "install", "run", "rows", "content", "schema", "downgrade", "history", "idempotent")
+RANK = ("migration", "install", "run", "rows", "content", "moves", "schema", "downgrade", "history", "idempotent")
 ERROR_KIND, WARNING_KIND = "error", "warning"
 
 

@@ -147,7 +147,7 @@ class _Filler:
         return self.result
 
     def _fill(self) -> None:
-        pools = [self._keys(fk) for fk in self.plan.foreign_keys]
+        pools = _agreeing(self.plan.foreign_keys, [self._keys(fk) for fk in self.plan.foreign_keys])
         for fk, pool in zip(self.plan.foreign_keys, pools):
             if not pool and not fk.nullable and not fk.self_reference:
                 self.result.note = f"no rows, since {fk.parent_key} has none to refer to"
@@ -257,6 +257,8 @@ class _Filler:
         digit = self.digits.get(index)
         earlier = list(pool)
         unused = collections.deque(pool)
+        shared = [] if fk.self_reference else self._set_before(index)
+        agreeing = _by_values(pool, [fk.columns.index(column) for column in shared])
 
         def pick(i: int, row: dict[str, Any]) -> tuple[Any, ...] | None:
             if digit is not None:
@@ -264,7 +266,8 @@ class _Filler:
             if not fk.self_reference:
                 if not pool or (fk.nullable and (i == 1 or rng.random() < NULL_SHARE)):
                     return None
-                return pool[rng.randrange(len(pool))]
+                keys = agreeing.get(tuple(row.get(column) for column in shared), pool) if shared else pool
+                return keys[rng.randrange(len(keys))]
             own = tuple(row.get(column) for column in fk.referred)
             if index in self.chained:
                 key = unused.popleft() if unused else (None if fk.nullable else own)
@@ -283,11 +286,20 @@ class _Filler:
 
         return pick
 
+    def _set_before(self, index: int) -> list[str]:
+        """The columns of a foreign key that another one, filled before it in a row, has set."""
+        before = {column for fk in self.plan.foreign_keys[:index] if not fk.self_reference for column in fk.columns}
+        return [column for column in self.plan.foreign_keys[index].columns if column in before]
+
     def _row(self, i: int, references: list[Any]) -> dict[str, Any]:
+        """A NULL reference leaves the columns it shares with an earlier one as that one set them."""
         row = {name: value(i) for name, value in self.values.items()}
         for fk, reference in zip(self.plan.foreign_keys, references):
             key = reference(i, row)
-            row.update(zip(fk.columns, key if key is not None else [None] * len(fk.columns)))
+            if key is None:
+                row.update({column: None for column in fk.columns if column not in row})
+            else:
+                row.update(zip(fk.columns, key))
         return row
 
     # -- inserting ----------------------------------------------------------------------------------
@@ -303,6 +315,37 @@ class _Filler:
         tenth = self.count / 10
         if int(after / tenth) > int(before / tenth):
             self.progress(f"seed.generate: {self.plan.key}: {after} of {self.count} rows")
+
+
+def _agreeing(foreign_keys: list[ForeignKey], pools: list[list[tuple[Any, ...]]]) -> list[list[tuple[Any, ...]]]:
+    """Each pool without the keys no other foreign key sharing a column with it can agree with (a
+    tenant's project where the tenant has no member), so that rows picking jointly always find a
+    match; repeated until nothing changes, since one pool shrinking can shrink another."""
+    pairs = []
+    for a, first in enumerate(foreign_keys):
+        for b, second in enumerate(foreign_keys):
+            shared = [c for c in first.columns if c in second.columns]
+            if a != b and shared and not first.self_reference and not second.self_reference:
+                positions = ([first.columns.index(c) for c in shared], [second.columns.index(c) for c in shared])
+                pairs.append((a, b, positions))
+    pools = list(pools)
+    changed = bool(pairs)
+    while changed:
+        changed = False
+        for a, b, (in_first, in_second) in pairs:
+            there = set(_by_values(pools[b], in_second))
+            kept = [key for key in pools[a] if tuple(key[p] for p in in_first) in there]
+            if len(kept) < len(pools[a]):
+                pools[a], changed = kept, True
+    return pools
+
+
+def _by_values(keys: list[tuple[Any, ...]], positions: list[int]) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """Keys grouped by their values at `positions`."""
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = collections.defaultdict(list)
+    for key in keys:
+        groups[tuple(key[p] for p in positions)].append(key)
+    return dict(groups)
 
 
 def _count(number: int, noun: str) -> str:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import sqlalchemy
 
-from migtest.databases import Database, execute_as_written
+from migtest.databases import Database
 from migtest.errors import StepFailed
 from migtest.migrators.sql import statements
 from migtest.sources import Workspace
+from migtest.sqltext import as_written
 
 
 class SqlFileSeeder:
@@ -25,7 +26,7 @@ class SqlFileSeeder:
             with engine.begin() as connection:
                 for number, statement in enumerate(parts, 1):
                     try:
-                        execute_as_written(connection, statement)
+                        connection.exec_driver_sql(as_written(connection, statement))
                     except sqlalchemy.exc.DBAPIError as exc:
                         raise StepFailed(f"seed {path.name}: statement {number} failed: {exc.orig}", statement) from exc
         finally:

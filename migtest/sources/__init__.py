@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.config import Config, Version
+from migtest.database_urls import dsn, url_forms
 from migtest.docker import DockerEngine
 from migtest.errors import ConfigError
 from migtest.once import Once
@@ -33,7 +34,7 @@ class Workspace:
         return self.root / path.relative_to(self.project)
 
     def environment(self, database_url: str) -> dict[str, str]:
-        env = {"DATABASE_URL": database_url, "MIGTEST_VERSION": self.version.name}
+        env = {"DATABASE_URL": database_url, "DATABASE_DSN": dsn(database_url), "MIGTEST_VERSION": self.version.name}
         if self.env_dir is not None:
             env["MIGTEST_ENV"] = str(self.env_dir)
             bins = [str(self.env_dir / sub) for sub in ("bin", ".venv/bin") if (self.env_dir / sub).is_dir()]
@@ -43,8 +44,9 @@ class Workspace:
         return env
 
     def placeholders(self, database_url: str, target: str) -> dict[str, str]:
+        """`{database_url}` and its other forms (`{database_dsn}`, `{database_url:<driver>}`), and the rest."""
         return {
-            "database_url": database_url,
+            **url_forms(database_url),
             "version": self.version.name,
             "target": target,
             "env": str(self.env_dir or ""),

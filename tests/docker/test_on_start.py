@@ -136,7 +136,10 @@ def test_api_checks_fail_on_missing_objects_and_refused_seeds(tmp_path, app_imag
     assert outcome.exit_code == EXIT_FAILED, outcome.output
     missing = outcome.check("upgrade-1-to-2", "api: GET /items")
     assert missing["summary"] == "1 of 1 expected object(s) missing among 4 item(s)"
-    assert missing["evidence"] == ['{"name": "ghost"}']
+    [evidence] = missing["evidence"]
+    assert evidence.splitlines()[0] == '{"name": "ghost"}'
+    assert evidence.splitlines()[1].startswith("nearest item read (0 of 1 key(s) equal): ")
+    assert evidence.splitlines()[2].startswith('  name: expected "ghost", read "lamp')
     seed = outcome.check("downgrade-2-to-1", "seed")
     assert seed["summary"] == "seeding 2 failed: POST /items: expected status 201, got 400"
     assert "name" in seed["evidence"][0]

@@ -11,6 +11,7 @@ and every published port go over TCP as from a GitLab job.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import threading
 from collections.abc import Iterator
@@ -49,9 +50,16 @@ def engine_over_tcp(address: str) -> Iterator[int]:
         listener.close()
 
 
+def bridge_gateway(client) -> str:
+    """The host's address on the default bridge; an engine that leaves it out of the network's
+    IPAM settings (seen on a fresh daemon) uses the subnet's first address."""
+    config = client.networks.get("bridge").attrs["IPAM"]["Config"][0]
+    return config.get("Gateway") or str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
+
+
 def test_engine_over_tcp_publishes_ports_on_its_host(tmp_path, client, migtest_image, app_image):
     marker = write_config(tmp_path, ["1", "2"], app_image)
-    gateway = client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    gateway = bridge_gateway(client)
 
     with engine_over_tcp(gateway) as port:
         run = run_to_the_end(

@@ -8,6 +8,7 @@ caught it, so the fault and the evidence expected of migtest sit side by side.
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,3 +102,15 @@ def engine_of(database_config: dict[str, str] | None) -> str:
 
 def statuses(outcome: Any, scenario: str) -> dict[str, str]:
     return {check["name"]: check["status"] for check in outcome.scenario(scenario)["checks"]}
+
+
+def run_by_this_python(project: FixtureProject, options: str = "") -> None:
+    """Point the commands of tests/fixtures/django-like (`python app.py ...`) at this interpreter
+    (it has SQLAlchemy and the drivers), each given `options`."""
+    settings = project.settings()["migrations"]
+    commands = {
+        key: f"{value.replace('python ', f'{sys.executable} ', 1)} {options}".rstrip()
+        for key, value in settings.items()
+        if key != "tool"
+    }
+    project.configure(migrations={"tool": settings["tool"], **commands})

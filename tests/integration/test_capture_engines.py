@@ -370,3 +370,96 @@ def _insert_and_read(database: Database) -> dict[str, Any]:
         sizes = [tuple(row) for row in run("SELECT name, size FROM parent_sizes ORDER BY name")]
         connection.commit()
     return {"parent": parent, "child": child, "audited": audited, "sizes": sizes}
+
+
+# -- CHECK constraints ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sqlite(tmp_path_factory) -> Build:
+    return _builder(SqliteServer(tmp_path_factory.mktemp("checks")))
+
+
+CHECKS_TWO_WAYS = {
+    "sqlite": (
+        (
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, status VARCHAR(9) CHECK (status IN ('a','b')), n INT, "
+            "CONSTRAINT ck_n CHECK (n > 0))",
+        ),
+        (  # what Alembic's batch mode writes when it recreates the table
+            'CREATE TABLE t ("id" INTEGER PRIMARY KEY, "status" VARCHAR(9), "n" INT, '
+            "CHECK ( \"status\" in ( 'a' , 'b' ) ), CONSTRAINT \"ck_n\" CHECK (((n)>0)))",
+        ),
+    ),
+    "postgres": (
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY, status TEXT CHECK (status IN ('a','b')), "
+            "n INT CONSTRAINT ck_n CHECK (n > 0))",
+        ),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY, status VARCHAR(9), n INT)",
+            "ALTER TABLE t ADD CHECK (status IN ('a', 'b'))",
+            "ALTER TABLE t ALTER COLUMN status TYPE TEXT",  # the check keeps casts to character varying
+            "ALTER TABLE t ADD CONSTRAINT ck_n CHECK ((n>0))",
+        ),
+    ),
+    "mariadb": (
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY, data JSON, status VARCHAR(9) CHECK (status IN ('a','b')), n INT, "
+            "CONSTRAINT ck_n CHECK (n > 0))",
+        ),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY, status VARCHAR(9), n INT)",
+            "ALTER TABLE t ADD COLUMN data JSON",  # MariaDB's json_valid(data) check is the column's type
+            "ALTER TABLE t ADD CHECK (`status` in ('a', 'b'))",
+            "ALTER TABLE t ADD CONSTRAINT ck_n CHECK ((n>0))",
+        ),
+    ),
+}
+STATUS_CHECK = {
+    "sqlite": "status IN ('a', 'b')",
+    "postgres": "status = ANY(ARRAY['a', 'b'])",
+    "mariadb": "status IN ('a', 'b')",
+}
+
+
+def raw_checks(database: Database, table: str) -> list[str]:
+    with database.connection() as connection:
+        return sorted(check["sqltext"] for check in sqlalchemy.inspect(connection).get_check_constraints(table))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres", "mariadb"])
+def test_checks_written_and_made_differently_capture_equal(request, engine):
+    build: Build = request.getfixturevalue(engine)
+    direct, altered = (build(*statements) for statements in CHECKS_TWO_WAYS[engine])
+    if engine != "mariadb":  # where SQLAlchemy reads them all, the engine's own texts differ
+        assert raw_checks(direct, "t") != raw_checks(altered, "t")
+    first, second = state_of(direct), state_of(altered)
+    assert_equal_captures(first, second)
+    assert first.schema["t"].checks == [
+        {"name": "ck_n", "expression": "n > 0"},
+        {"name": None, "expression": STATUS_CHECK[engine]},
+    ]
+
+
+def test_mariadb_json_column_is_json_not_a_check_and_differs_from_text(mariadb):
+    table = "CREATE TABLE t (id INT PRIMARY KEY, data JSON, notes JSON)"
+    fresh, migrated = mariadb(table), mariadb(table, "ALTER TABLE t MODIFY notes LONGTEXT")
+    first, second = state_of(fresh), state_of(migrated)
+    assert (first.schema["t"].columns["data"]["type"], first.schema["t"].checks) == ("JSON", [])
+    assert diff_states(first, second) == ["table 't': column 'notes' type: 'LONGTEXT' after migrating, 'JSON' fresh"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres", "mariadb"])
+def test_check_differences_name_the_table_and_the_check(request, engine):
+    build: Build = request.getfixturevalue(engine)
+    fresh = build("CREATE TABLE t (id INT PRIMARY KEY, n INT, m INT, CONSTRAINT ck_n CHECK (n > 0), CHECK (m < 5))")
+    migrated = build(
+        "CREATE TABLE t (id INT PRIMARY KEY, n INT, m INT, "
+        "CONSTRAINT ck_n CHECK (n >= 0), CONSTRAINT ck_m CHECK (m < 9))"
+    )
+    assert diff_states(state_of(fresh), state_of(migrated)) == [
+        "table 't': check 'ck_n': (n >= 0) after migrating, (n > 0) fresh",
+        "table 't': check (m < 5) missing after migrating",
+        "table 't': check 'ck_m' (m < 9) present after migrating, not in a fresh install",
+    ]

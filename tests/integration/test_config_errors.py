@@ -25,6 +25,14 @@ def skip_unknown_version(project) -> None:
     project.configure(matrix={"skip": [["1.0", "3.0"]]})
 
 
+def sql_assertion_from_unknown_version(project) -> None:
+    project.configure(checks={"sql": [{"name": "n", "query": "SELECT 1", "expect": [[1]], "from": ["0.9"]}]})
+
+
+def accepted_difference_with_unknown_kind(project) -> None:
+    project.configure(checks={"accept_schema": [{"table": "users", "difference": "x", "kinds": ["upgrades"]}]})
+
+
 def remove_seed_file(project) -> None:
     (project.root / "seeds/1.1.sql").unlink()
 
@@ -48,8 +56,18 @@ def orphan_undo_file(project) -> None:
         ("flyway-base", rename_versions_section, ["key 'versionz'", "did you mean 'versions'"]),
         ("flyway-base", typo_in_checks, ["key 'checks.schemma': unknown key (did you mean 'schema'?)"]),
         ("flyway-base", skip_unknown_version, ["key 'matrix.skip[0]': unknown version '3.0' (versions: 1.0, 1.1)"]),
+        (
+            "alembic-base",
+            sql_assertion_from_unknown_version,
+            ["key 'checks.sql[0].from': unknown version '0.9' (versions: 1.0, 1.1)"],
+        ),
+        (
+            "alembic-base",
+            accepted_difference_with_unknown_kind,
+            ["key 'checks.accept_schema[0].kinds': unknown kind 'upgrades' (kinds: upgrade, skip, downgrade)"],
+        ),
         ("flyway-base", remove_seed_file, ["key 'seed.sql': seed file for version '1.1' not found", "seeds/1.1.sql"]),
-        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file not found", "alembic.ini"]),
+        ("alembic-base", remove_alembic_ini, ["key 'migrations.config': file or directory not found", "alembic.ini"]),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

@@ -124,6 +124,7 @@ def test_data_migration_that_changes_kept_values_fails_content(release_2_0, run_
     assert content["evidence"] == [
         "table 'users': id=2: name 'Bob' -> 'bob'",
         "table 'users': id=3: name 'Cyd' -> 'cyd'",
+        "1 changed as allowed by allow_changes: users.email",  # what was let pass is said too
     ]
 
 

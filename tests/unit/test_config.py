@@ -148,3 +148,43 @@ def test_image_versions_and_app_defaults(tmp_path):
 )
 def test_image_version_errors_name_the_key(tmp_path, changes, expected):
     assert expected in on_start_error(tmp_path, **changes)
+
+
+def test_migrations_table_is_one_name_or_a_list_for_every_tool(tmp_path):
+    def tables(**migrations) -> tuple[str, ...]:
+        return load_config(str(write(tmp_path, {**BASE, "migrations": migrations}))).migrations.tables
+
+    assert tables(tool="sql", dir="migrations") == ("migtest_schema_history",)
+    assert tables(tool="sql", dir="migrations", table="history") == ("history",)
+    assert tables(tool="command", upgrade="up") == ()
+    assert tables(tool="command", upgrade="up", table=["app_history", "app_lock"]) == ("app_history", "app_lock")
+
+
+@pytest.mark.parametrize(
+    ("migrations", "checks", "expected"),
+    [
+        ({"tool": "command", "upgrade": "up", "table": []}, {}, "key 'migrations.table': must name at least one"),
+        ({"tool": "command", "upgrade": "up", "table": ["a", 3]}, {}, "key 'migrations.table[1]': must be a string"),
+        ({"tool": "command", "upgrade": "up", "install": ""}, {}, "key 'migrations.install': must be a non-empty"),
+        ({"tool": "sql", "dir": "migrations", "package": "app"}, {}, "key 'migrations.package': a package's"),
+        (
+            {"tool": "alembic", "package": "app", "config": "../alembic.ini"},
+            {},
+            "key 'migrations.config': must be a path inside",
+        ),
+        ({"tool": "alembic", "config": "missing.ini"}, {}, "key 'migrations.config': file or directory not found"),
+        (
+            {"tool": "sql", "dir": "migrations"},
+            {"history": "maybe"},
+            "key 'checks.history': must be one of fail, warn, off",
+        ),
+    ],
+)
+def test_migrator_keys_name_the_key(tmp_path, migrations, checks, expected):
+    message = error_for(tmp_path, migrations=migrations, checks=checks)
+    assert expected in message and str(tmp_path / "migtest.yml") in message
+
+
+def test_package_config_defaults_to_its_alembic_ini(tmp_path):
+    config = load_config(str(write(tmp_path, {**BASE, "migrations": {"tool": "alembic", "package": "app"}})))
+    assert (config.migrations.package, config.migrations.config) == ("app", Path("alembic.ini"))

@@ -21,3 +21,8 @@ def test_long_evidence_keeps_its_first_lines_and_its_error():
 
 def test_one_hidden_line_is_shown_instead_of_counted():
     assert excerpt(traceback(8), 3, 4, "results.json") == traceback(8)
+
+
+def test_an_over_long_line_keeps_its_two_ends():
+    (shown,) = excerpt(["SELECT " + "1, " * 10_000 + "2"], 3, 4, "results.json")
+    assert shown.startswith("SELECT 1, 1,") and shown.endswith("1, 2") and "characters left out" in shown

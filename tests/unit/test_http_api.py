@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from http_server import Handler, Server, serving
 
-from migtest import http_api
 from migtest.config import ApiRead, ApiRequest
 from migtest.errors import StepFailed
-from migtest.http_api import Exchange, read_all, seeded_objects, send, unmatched
+from migtest.http_api import ApiClient, Exchange, seeded_objects, unmatched
 
 ITEMS = [{"id": n, "name": f"item {n}"} for n in range(1, 6)]
 PAGE_SIZE = 2
 
 
-class Api(BaseHTTPRequestHandler):
+class Api(Handler):
     """A paginated /items listing, plus endpoints that misbehave the ways real apps do."""
-
-    server: Server
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -36,81 +31,57 @@ class Api(BaseHTTPRequestHandler):
         match url.path:
             case "/items":
                 next_page = f"/items?page={page + 1}" if more else None
-                self._json(200, {"data": {"items": chunk}, "links": {"next": next_page}})
+                self.json(200, {"data": {"items": chunk}, "links": {"next": next_page}})
             case "/absolute":
-                self._json(200, {"items": chunk, "next": f"{base}/absolute?page={page + 1}" if more else ""})
+                self.json(200, {"items": chunk, "next": f"{base}/absolute?page={page + 1}" if more else ""})
             case "/plain":
-                self._json(200, ITEMS)
+                self.json(200, ITEMS)
             case "/empty":
-                self._json(200, {"items": []})
+                self.json(200, {"items": []})
             case "/wrong-status":
-                self._send(404, "no such listing")
+                self.send(404, "no such listing")
             case "/not-json":
-                self._send(200, "<html>maintenance</html>")
+                self.send(200, "<html>maintenance</html>")
             case "/no-items":
-                self._json(200, {"results": ITEMS})
+                self.json(200, {"results": ITEMS})
             case "/not-a-list":
-                self._json(200, {"items": {"id": 1}})
+                self.json(200, {"items": {"id": 1}})
             case "/bad-next":
-                self._json(200, {"items": [], "next": 2})
+                self.json(200, {"items": [], "next": 2})
             case "/loop":
-                self._json(200, {"items": [page], "next": f"/loop?page={2 if page == 1 else 1}"})
+                self.json(200, {"items": [page], "next": f"/loop?page={2 if page == 1 else 1}"})
             case "/broken":
                 if page == 2:
-                    self._send(500, "database is locked")
+                    self.send(500, "database is locked")
                 else:
-                    self._json(200, {"items": chunk, "next": "/broken?page=2"})
+                    self.json(200, {"items": chunk, "next": "/broken?page=2"})
             case "/endless":
-                self._json(200, {"items": [page], "next": f"?page={page + 1}"})
+                self.json(200, {"items": [page], "next": f"?page={page + 1}"})
             case _:
-                self._send(404, "unknown path")
+                self.send(404, "unknown path")
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
+        body = self.body()
         self.server.received.append((self.command, self.path, body))
         match urlsplit(self.path).path:
             case "/items":
-                self._json(201, {"id": 99, **body})
+                self.json(201, {"id": 99, **body})
             case "/taken":
-                self._json(422, {"error": "name taken"})
+                self.json(422, {"error": "name taken"})
             case "/huge":
-                self._send(500, "x" * 5000)
+                self.send(500, "x" * 5000)
             case "/text":
-                self._send(201, "created")
+                self.send(201, "created")
             case _:
-                self._send(404, "unknown path")
+                self.send(404, "unknown path")
 
     do_PUT = do_POST
-
-    def _json(self, status: int, body: Any) -> None:
-        self._send(status, json.dumps(body), "application/json")
-
-    def _send(self, status: int, text: str, kind: str = "text/plain") -> None:
-        data = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class Server(ThreadingHTTPServer):
-    received: list[tuple[str, str, Any]]
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    httpd = Server(("127.0.0.1", 0), Api)
-    httpd.received = []
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(Api) as httpd:
+        yield httpd
 
 
 @pytest.fixture
@@ -121,7 +92,7 @@ def base(server: Server) -> str:
 
 def failure(base: str, read: ApiRead) -> StepFailed:
     with pytest.raises(StepFailed) as raised:
-        read_all(base, read)
+        ApiClient(base).read_all(read)
     return raised.value
 
 
@@ -129,23 +100,23 @@ def failure(base: str, read: ApiRead) -> StepFailed:
 
 
 def test_pagination_collects_every_item_in_order(base):
-    assert read_all(base, ApiRead("/items", items="data.items", next="links.next")) == ITEMS
+    assert ApiClient(base).read_all(ApiRead("/items", items="data.items", next="links.next")) == ITEMS
 
 
 def test_next_may_be_an_absolute_url_and_empty_string_ends(base):
-    assert read_all(base, ApiRead("/absolute", items="items", next="next")) == ITEMS
+    assert ApiClient(base).read_all(ApiRead("/absolute", items="items", next="next")) == ITEMS
 
 
 def test_the_body_itself_may_be_the_list(base):
-    assert read_all(base + "/", ApiRead("/plain")) == ITEMS
+    assert ApiClient(base + "/").read_all(ApiRead("/plain")) == ITEMS
 
 
 def test_without_next_only_the_first_page_is_read(base):
-    assert read_all(base, ApiRead("/items", items="data.items")) == ITEMS[:2]
+    assert ApiClient(base).read_all(ApiRead("/items", items="data.items")) == ITEMS[:2]
 
 
 def test_a_truly_empty_listing_is_an_empty_list(base):
-    assert read_all(base, ApiRead("/empty", items="items", next="next")) == []
+    assert ApiClient(base).read_all(ApiRead("/empty", items="items", next="next")) == []
 
 
 def test_unexpected_status_fails_with_the_body(base):
@@ -190,9 +161,8 @@ def test_a_failing_later_page_fails_the_whole_read(base):
     assert error.output == "database is locked"
 
 
-def test_too_many_pages_fail(base, monkeypatch):
-    monkeypatch.setattr(http_api, "MAX_PAGES", 5)
-    error = failure(base, ApiRead("/endless", items="items", next="next"))
+def test_too_many_pages_fail(base):
+    error = failure(base, ApiRead("/endless", items="items", next="next", max_pages=5))
     assert str(error) == "GET /endless: more than 5 pages, stopped before /endless?page=6"
     assert json.loads(error.output) == {"items": [5], "next": "?page=6"}
 
@@ -213,7 +183,7 @@ def test_send_fills_placeholders_everywhere_in_the_body(base, server):
     body = {"name": "{version} item", "{version}": 1, "tags": ["v{version}", {"deep": "{who}/{version}"}], "n": 3}
     body["raw"] = "{unknown} {}"
     request = ApiRequest("/items", json=body)
-    exchange = send(base, request, {"version": "1.2", "who": "me"})
+    exchange = ApiClient(base, values={"version": "1.2", "who": "me"}).send(request)
     sent = {"name": "1.2 item", "1.2": 1, "tags": ["v1.2", {"deep": "me/1.2"}], "n": 3, "raw": "{unknown} {}"}
     assert server.received == [("POST", "/items", sent)]
     assert exchange == Exchange("POST", "/items", 201, sent, {"id": 99, **sent})
@@ -221,20 +191,20 @@ def test_send_fills_placeholders_everywhere_in_the_body(base, server):
 
 
 def test_send_keeps_a_response_that_is_not_json_as_text(base):
-    exchange = send(base, ApiRequest("/text", json={"a": 1}), {})
+    exchange = ApiClient(base).send(ApiRequest("/text", json={"a": 1}))
     assert exchange == Exchange("POST", "/text", 201, {"a": 1}, "created")
 
 
 def test_send_fails_on_an_unexpected_status_with_the_body(base):
     with pytest.raises(StepFailed) as raised:
-        send(base, ApiRequest("/taken", method="put", json={"name": "a"}, status=200), {})
+        ApiClient(base).send(ApiRequest("/taken", method="put", json={"name": "a"}, status=200))
     assert str(raised.value) == "PUT /taken: expected status 200, got 422"
     assert json.loads(raised.value.output) == {"error": "name taken"}
 
 
 def test_send_truncates_a_long_body(base):
     with pytest.raises(StepFailed) as raised:
-        send(base, ApiRequest("/huge", json={}), {})
+        ApiClient(base).send(ApiRequest("/huge", json={}))
     assert str(raised.value) == "POST /huge: expected status 201, got 500"
     assert raised.value.output == "x" * 4000 + "\n... (1000 more characters)"
 

@@ -1,0 +1,56 @@
+"""The forms of a database's address that commands can be given.
+
+`{database_url}` is the SQLAlchemy URL migtest itself connects with (psycopg 3, PyMySQL). Apps on
+SQLAlchemy 1.x, psycopg2, asyncpg or other languages need other forms: `{database_dsn}` is the
+engine's plain URL (`postgresql://...`, `mysql://...`; for SQLite the file's path, which every
+SQLite client takes), `{database_url:<driver>}` the SQLAlchemy URL with another driver of the
+same engine. Each has the password in URL form, which masking hides wherever it is printed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.engine import make_url
+
+# SQLAlchemy's driver names, by backend.
+DRIVERS = {
+    "postgresql": ("psycopg", "psycopg2", "psycopg2cffi", "asyncpg", "pg8000", "psycopg_async"),
+    "mysql": ("pymysql", "mysqldb", "mysqlconnector", "mariadbconnector", "asyncmy", "aiomysql", "cymysql"),
+    "sqlite": ("pysqlite", "aiosqlite", "pysqlcipher"),
+}
+BACKENDS = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+DRIVER_PLACEHOLDER = re.compile(r"\{database_url:([^}]*)\}")
+
+
+def url_forms(url: str) -> dict[str, str]:
+    """Placeholder name -> value, for every form of the database at `url` (a SQLAlchemy URL)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    forms = {"database_url": url, "database_dsn": dsn(url)}
+    for driver in DRIVERS.get(backend, ()):
+        forms[f"database_url:{driver}"] = parsed.set(drivername=f"{backend}+{driver}").render_as_string(
+            hide_password=False
+        )
+    return forms
+
+
+def dsn(url: str) -> str:
+    """The engine's plain URL without a driver; for SQLite the database file's path."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.database or ""
+    return parsed.set(drivername=backend).render_as_string(hide_password=False)
+
+
+def unknown_driver(text: str, engine: str) -> str | None:
+    """Why a `{database_url:<driver>}` in `text` cannot be filled for `engine`, or None."""
+    backend = BACKENDS[engine]
+    for driver in DRIVER_PLACEHOLDER.findall(text):
+        if driver not in DRIVERS[backend]:
+            return (
+                f"{{database_url:{driver}}}: '{driver}' is not a driver of {engine}; "
+                f"known: {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
+            )
+    return None

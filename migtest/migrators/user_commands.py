@@ -1,0 +1,74 @@
+"""The user's own commands that apply to every tool: `migrations.install` (a fresh install that
+is not "upgrade from empty", e.g. an app that creates its tables on first start and stamps the
+revision) and `migrations.current` (how the revision is read, overriding the tool's way).
+
+Each runs as an argument list in the version's tree and environment or, for a version that is an
+image, in a throw-away container of it with the database attached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from migtest.config import MigrationsConfig
+from migtest.databases import Database
+from migtest.docker.app import ImageRunner
+from migtest.migrators import UPGRADE, MigrationRun, ToolMigrator
+from migtest.process import run, split_command
+from migtest.sources import Workspace
+
+
+def run_user_command(
+    command: str, workspace: Workspace, database: Database, target: str, what: str, images: ImageRunner | None
+) -> str:
+    """The command's output; StepFailed with its output when it fails."""
+    if workspace.image is not None:
+        assert images is not None
+        argv = split_command(command, workspace.placeholders(images.database_url(database), target))
+        return images.command(workspace, database, argv, f"{what} in {workspace.image}")
+    argv = split_command(command, workspace.placeholders(database.url, target))
+    return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+
+
+def last_line(output: str) -> str:
+    """The revision a `current` command printed: its last non-empty line ("base" when it printed none)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else "base"
+
+
+class WithUserCommands:
+    """A tool's migrator, with `migrations.install` and `migrations.current` where they are set."""
+
+    def __init__(self, tool: ToolMigrator, config: MigrationsConfig, images: ImageRunner | None) -> None:
+        self.tool = tool
+        self.config = config
+        self.images = images
+
+    def install(self, workspace: Workspace, database: Database, target: str) -> MigrationRun:
+        if self.config.install is None:
+            return self._read_by_current(self.tool.migrate(workspace, database, UPGRADE, target))
+        what = "migrations.install command"
+        return MigrationRun(run_user_command(self.config.install, workspace, database, target, what, self.images))
+
+    def current(self, workspace: Workspace, database: Database) -> str | None:
+        if self.config.current is None:
+            return self.tool.current(workspace, database)
+        what = "migrations.current command"
+        return last_line(run_user_command(self.config.current, workspace, database, "", what, self.images))
+
+    def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
+        return self._read_by_current(self.tool.migrate(workspace, database, direction, target))
+
+    def _read_by_current(self, run: MigrationRun) -> MigrationRun:
+        """Without the revision the tool resolved its target to where `migrations.current` reads the
+        revision: the command speaks its own vocabulary (a release, say), which only it can compare."""
+        return dataclasses.replace(run, resolved=None) if self.config.current else run
+
+    def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
+        return self.tool.downgrade_blocker(workspace, source, target)
+
+    def history(self, workspace: Workspace, database: Database) -> list[str]:
+        return self.tool.history(workspace, database)
+
+    def close(self) -> None:
+        self.tool.close()

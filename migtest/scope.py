@@ -1,0 +1,131 @@
+"""Which scenarios a declaration concerns: from which versions, to which, of which kinds, or by id.
+
+SQL assertions (`checks.sql`), accepted schema differences (`checks.accept_schema`) and data
+declarations (`when:` of moves, row-scoped changes and losses) share it: an assertion about migrated
+rows need not run on a fresh install, an accepted difference is expected, and required, exactly
+where its scope says, and a release's data move holds when crossing that release only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from itertools import permutations
+from typing import Any, Protocol
+
+MIGRATION_KINDS = ("upgrade", "skip", "downgrade")  # the kinds that migrate from one version to another
+UPWARD_KINDS = ("upgrade", "skip")
+RUN_KINDS = ("fresh", *MIGRATION_KINDS)  # the scenarios of `migtest run`
+
+
+class ScenarioLike(Protocol):
+    """plan.Scenario, which imports the configuration this module is part of."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def source(self) -> str | None: ...
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+
+class Entry(Protocol):
+    """A mapping of migtest.yml being read (config._Section)."""
+
+    data: dict[Any, Any]
+
+    def texts(self, key: str) -> tuple[str, ...]: ...
+
+    def raw(self, key: str, default: Any = None) -> Any: ...
+
+    def error(self, message: str, key: str | None = None) -> Exception: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Every condition given must hold; none given: every scenario."""
+
+    sources: tuple[str, ...] = ()  # `from`: a fresh install has none
+    targets: tuple[str, ...] = ()  # `to`
+    kinds: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = ()  # globs on scenario ids, as `--only` takes them
+
+    def matches(self, scenario: ScenarioLike) -> bool:
+        return (
+            (not self.sources or scenario.source in self.sources)
+            and (not self.targets or scenario.target in self.targets)
+            and (not self.kinds or scenario.kind in self.kinds)
+            and (not self.scenarios or any(fnmatchcase(scenario.id, glob) for glob in self.scenarios))
+        )
+
+    def crossing(self, release: str, order: Sequence[str]) -> Scope | None:
+        """Narrowed to the upgrades and skips that cross `release` (from an older version to it or a
+        newer one); None when nothing is left of it."""
+        at = order.index(release)
+        sources, targets = _narrowed(self.sources, order[:at]), _narrowed(self.targets, order[at:])
+        kinds = _narrowed(self.kinds, UPWARD_KINDS)
+        return Scope(sources, targets, kinds, self.scenarios) if sources and targets and kinds else None
+
+
+MIGRATING = Scope(kinds=MIGRATION_KINDS)  # a data declaration with no `when`: every scenario that migrates
+
+
+def _narrowed(given: tuple[str, ...], allowed: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name for name in (given or allowed) if name in allowed)
+
+
+def parse_scope(
+    entry: Entry,
+    versions: Sequence[str],
+    kinds: Sequence[str],
+    target_keys: Sequence[str] = ("to",),
+) -> Scope:
+    """The scope keys of one entry (`from`, `to` or another of `target_keys`, `kinds`, `scenarios`),
+    each name checked: a typo would otherwise make a declaration apply nowhere, silently."""
+    sources = _versions(entry, "from", versions)
+    given = [key for key in target_keys if key in entry.data]
+    if len(given) > 1:
+        raise entry.error(f"give one of {' or '.join(target_keys)}, not both", given[1])
+    targets = tuple(name for key in target_keys for name in _versions(entry, key, versions))
+    chosen = name_list(entry, "kinds")
+    for kind in chosen:
+        if kind not in kinds:
+            raise entry.error(f"unknown kind '{kind}' (kinds: {', '.join(kinds)})", "kinds")
+    if sources and chosen and set(chosen) <= {"fresh"}:
+        raise entry.error("a fresh install comes from no version: remove 'from' or choose other kinds", "from")
+    globs = name_list(entry, "scenarios")
+    ids = _scenario_ids(versions, kinds)
+    for glob in globs:
+        if not any(fnmatchcase(scenario_id, glob) for scenario_id in ids):
+            example = next(iter(ids), "")
+            raise entry.error(f"'{glob}' matches no scenario id (ids look like '{example}')", "scenarios")
+    return Scope(sources, targets, chosen, globs)
+
+
+def name_list(entry: Entry, key: str) -> tuple[str, ...]:
+    """A name or a list of names (YAML numbers as written: `from: 1.0`)."""
+    value = entry.raw(key)
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return (str(value),)
+    return entry.texts(key)
+
+
+def _versions(entry: Entry, key: str, versions: Sequence[str]) -> tuple[str, ...]:
+    chosen = name_list(entry, key)
+    for name in chosen:
+        if name not in versions:
+            raise entry.error(f"unknown version '{name}' (versions: {', '.join(versions)})", key)
+    return chosen
+
+
+def _scenario_ids(versions: Sequence[str], kinds: Sequence[str]) -> list[str]:
+    """Every id a scenario of these kinds could have, whatever the matrix runs."""
+    ids = [f"fresh-{name}" for name in versions] if "fresh" in kinds else []
+    pairs = list(permutations(versions, 2))
+    return ids + [f"{kind}-{old}-to-{new}" for kind in kinds if kind in MIGRATION_KINDS for old, new in pairs]
