@@ -2,8 +2,6 @@
 
   create URL            first use of a storage: optuna.storages.RDBStorage(URL) creates the tables
                         of the installed release (create_all) and stamps its alembic revision
-  upgrade URL           `optuna storage upgrade --storage URL` (on an empty database: `create`,
-                        because that command fails there; see README.md)
   downgrade URL TARGET  optuna ships no downgrade command: alembic's downgrade through the
                         alembic.ini inside the installed optuna package
   current URL           the alembic revision the storage is at (alembic_version, as optuna reads it)
@@ -13,7 +11,6 @@ Runs in the version's virtualenv (migtest puts its bin/ first on PATH).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import sqlalchemy
@@ -39,14 +36,6 @@ def storage(url: str, *, create: bool):
         return optuna.storages.RDBStorage(url, skip_compatibility_check=True)
 
 
-def is_empty(url: str) -> bool:
-    engine = sqlalchemy.create_engine(url)
-    try:
-        return not sqlalchemy.inspect(engine).get_table_names()
-    finally:
-        engine.dispose()
-
-
 def current_revision(url: str) -> str:
     """What optuna's get_current_version reads, without importing optuna (a second per call)."""
     engine = sqlalchemy.create_engine(url)
@@ -59,10 +48,8 @@ def current_revision(url: str) -> str:
 
 def main(command: str, url: str, *args: str) -> None:
     url = plain_url(url)
-    if command == "create" or (command == "upgrade" and is_empty(url)):
+    if command == "create":
         storage(url, create=True)
-    elif command == "upgrade":
-        subprocess.run(["optuna", "storage", "upgrade", "--storage", url], check=True)
     elif command == "downgrade":
         from alembic import command as alembic_command
 
