@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean realworld-optuna realworld-golang
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
+
+# Real projects (docs-realworld.md). optuna: three releases from PyPI, SQLite and PostgreSQL
+# (about 6 minutes, virtualenvs built from PyPI included).
+realworld-optuna: $(STAMP)
+	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_optuna.py
+
+# Harbor's golang-migrate history on PostgreSQL: needs a copy of github.com/goharbor/harbor,
+# HARBOR_REPO=/path/to/harbor.git (see scripts/realworld_golang.py; about 4.5 minutes).
+realworld-golang: $(STAMP)
+	$(BIN)/python scripts/realworld_golang.py $(if $(HARBOR_REPO),--repository $(HARBOR_REPO))
 
 clean:
 	rm -rf $(VENV) examples/*/migtest-results examples/*/.migtest-cache

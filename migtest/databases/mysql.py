@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy
 
 from migtest.databases.server import ServerDatabases
+from migtest.sqltext import as_written
 
 
 class MysqlServer(ServerDatabases):
@@ -39,12 +40,12 @@ class MysqlServer(ServerDatabases):
                 "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = %s", (template,)
             ).fetchall():
                 create = run(f"SHOW CREATE TRIGGER {source}.{self.quote(trigger)}").fetchone()[2]
-                run(self._retarget(create, template, name))
+                connection.exec_driver_sql(as_written(connection, self._retarget(create, template, name)))
 
     def _copy_table(self, connection: sqlalchemy.Connection, template: str, name: str, table: str) -> None:
         run = connection.exec_driver_sql
         source = f"{self.quote(template)}.{self.quote(table)}"
-        run(run(f"SHOW CREATE TABLE {source}").fetchone()[1])
+        connection.exec_driver_sql(as_written(connection, run(f"SHOW CREATE TABLE {source}").fetchone()[1]))
         columns = run(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
             "AND extra NOT LIKE '%%GENERATED%%' ORDER BY ordinal_position",
@@ -68,7 +69,7 @@ class MysqlServer(ServerDatabases):
             failures: dict[str, Exception] = {}
             for view, create in pending.items():
                 try:
-                    run(create)
+                    connection.exec_driver_sql(as_written(connection, create))
                 except sqlalchemy.exc.DBAPIError as exc:
                     failures[view] = exc
             if len(failures) == len(pending):
