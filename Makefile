@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean realworld realworld-images
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Real releases of mcp-contextforge-gateway from PyPI, one virtualenv each (needs PyPI; not part of
+# `make test`). See examples/contextforge/README.md for what it finds and how long it takes.
+realworld: $(STAMP)
+	cd examples/contextforge && ../../$(BIN)/migtest run
+
+# The same releases as container images built from wheels (needs PyPI on the host and Docker).
+realworld-images: $(STAMP)
+	cd examples/contextforge && docker/build-wheels.sh && ../../$(BIN)/migtest run -c docker/migtest.yml
+
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
 
 clean:
-	rm -rf $(VENV) examples/*/migtest-results examples/*/.migtest-cache
+	rm -rf $(VENV) examples/*/migtest-results examples/*/.migtest-cache examples/contextforge/docker/wheels
