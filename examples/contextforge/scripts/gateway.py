@@ -5,6 +5,8 @@ database in DATABASE_URL:
 
     python scripts/gateway.py seed      start the gateway on a free port, write objects through its
                                         REST API (JWT bearer auth), read them back, stop it
+    python scripts/gateway.py verify    start the gateway on the database and list what it holds
+                                        (fails when it cannot start or a listing fails)
     python scripts/gateway.py current   print the Alembic revision the database is at
 
 Only the standard library and the installed gateway are used, so it runs in every release's
@@ -75,9 +77,11 @@ class Gateway:
         self.port = free_port()
         self.env = app_environment(database_url, self.port)
         self.workdir = tempfile.TemporaryDirectory(prefix="contextforge-")
-        self.log = Path(self.workdir.name, "gateway.log").open("w+")
+        self.log = Path(self.workdir.name, "gateway.log").open("w+")  # noqa: SIM115 - closed by stop()
         argv = [sys.executable, "-m", "uvicorn", "mcpgateway.main:app", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(argv, cwd=self.workdir.name, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            argv, cwd=self.workdir.name, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.token = ""
 
     def log_tail(self, lines: int = 40) -> str:
@@ -89,7 +93,9 @@ class Gateway:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"the gateway exited with {self.process.returncode} before answering /health:\n{self.log_tail()}")
+                raise SystemExit(
+                    f"the gateway exited with {self.process.returncode} before answering /health:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as answer:
                     if answer.status == 200:
@@ -109,13 +115,21 @@ class Gateway:
 
     def request(self, method: str, path: str, body: object = None) -> object:
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Accept": "application/json"}
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method, headers=headers)
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method, headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as answer:
                 return json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise SystemExit(f"{method} {path} answered {exc.code}: {exc.read()[:2000].decode(errors='replace')}") from exc
+            raise SystemExit(
+                f"{method} {path} answered {exc.code}: {exc.read()[:2000].decode(errors='replace')}"
+            ) from exc
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -135,18 +149,57 @@ def objects(version: tuple[int, ...]) -> list[tuple[str, dict]]:
     so the objects of an upgraded database can be told apart."""
     tag = "v" + "-".join(str(part) for part in version)
     tools = [
-        {"name": f"weather_{tag}", "url": "http://weather.invalid/api", "description": "Weather by city", "integration_type": "REST", "request_type": "GET", "tags": ["weather", "demo"]},
-        {"name": f"stock_quote_{tag}", "url": "http://stocks.invalid/quote", "description": "Stock quote", "integration_type": "REST", "request_type": "POST", "tags": ["finance"]},
+        {
+            "name": f"weather_{tag}",
+            "url": "http://weather.invalid/api",
+            "description": "Weather by city",
+            "integration_type": "REST",
+            "request_type": "GET",
+            "tags": ["weather", "demo"],
+        },
+        {
+            "name": f"stock_quote_{tag}",
+            "url": "http://stocks.invalid/quote",
+            "description": "Stock quote",
+            "integration_type": "REST",
+            "request_type": "POST",
+            "tags": ["finance"],
+        },
     ]
     resources = [
-        {"uri": f"docs/{tag}/readme", "name": f"readme_{tag}", "description": "Read me", "content": "Hello from the seed", "tags": ["docs"]},
-        {"uri": f"config/{tag}/settings.json", "name": f"settings_{tag}", "mime_type": "application/json", "content": '{"theme": "dark"}'},
+        {
+            "uri": f"docs/{tag}/readme",
+            "name": f"readme_{tag}",
+            "description": "Read me",
+            "content": "Hello from the seed",
+            "tags": ["docs"],
+        },
+        {
+            "uri": f"config/{tag}/settings.json",
+            "name": f"settings_{tag}",
+            "mime_type": "application/json",
+            "content": '{"theme": "dark"}',
+        },
     ]
     prompts = [
-        {"name": f"greet_{tag}", "description": "Greets", "template": "Hello {{ name }}!", "arguments": [{"name": "name", "description": "who", "required": True}], "tags": ["demo"]},
-        {"name": f"summarise_{tag}", "template": "Summarise: {{ text }}", "arguments": [{"name": "text", "required": True}]},
+        {
+            "name": f"greet_{tag}",
+            "description": "Greets",
+            "template": "Hello {{ name }}!",
+            "arguments": [{"name": "name", "description": "who", "required": True}],
+            "tags": ["demo"],
+        },
+        {
+            "name": f"summarise_{tag}",
+            "template": "Summarise: {{ text }}",
+            "arguments": [{"name": "text", "required": True}],
+        },
     ]
-    return [("/tools", body) for body in tools] + [("/resources", body) for body in resources] + [("/prompts", body) for body in prompts]
+    return (
+        [("/tools", body) for body in tools]
+        + [("/resources", body) for body in resources]
+        + [("/prompts", body) for body in prompts]
+    )
 
 
 def wrapped(version: tuple[int, ...], path: str, body: dict) -> dict:
@@ -168,12 +221,32 @@ def seed(database_url: str) -> None:
             answer = gateway.request("POST", path, wrapped(version, path, body))
             created.setdefault(path, []).append(str(answer.get("id")) if isinstance(answer, dict) else "?")
         tool_ids = created["/tools"]
-        server = {"name": f"server_v{'-'.join(map(str, version))}", "description": "A virtual server", "associated_tools": tool_ids, "tags": ["demo"]}
+        server = {
+            "name": f"server_v{'-'.join(map(str, version))}",
+            "description": "A virtual server",
+            "associated_tools": tool_ids,
+            "tags": ["demo"],
+        }
         gateway.request("POST", "/servers", wrapped(version, "/servers", server))
-        for path in ("/tools", "/resources", "/prompts", "/servers"):
-            listed = gateway.request("GET", path)
-            count = len(listed) if isinstance(listed, list) else len(listed.get("items", listed.get("data", [])))
-            print(f"{path}: {count} listed")
+        list_all(gateway)
+    finally:
+        gateway.stop()
+
+
+def list_all(gateway: Gateway) -> None:
+    """Read every listing back: a failed read fails the command, never counts as empty."""
+    for path in ("/tools", "/resources", "/prompts", "/servers"):
+        listed = gateway.request("GET", path)
+        count = len(listed) if isinstance(listed, list) else len(listed.get("items", listed.get("data", [])))
+        print(f"{path}: {count} listed")
+
+
+def verify(database_url: str) -> None:
+    gateway = Gateway(database_url)
+    try:
+        gateway.wait_ready()
+        gateway.login()
+        list_all(gateway)
     finally:
         gateway.stop()
 
@@ -191,7 +264,7 @@ def current(database_url: str) -> None:
 
 
 def main() -> None:
-    commands = {"seed": seed, "current": current}
+    commands = {"seed": seed, "verify": verify, "current": current}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         raise SystemExit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}}")
     commands[sys.argv[1]](os.environ["DATABASE_URL"])
