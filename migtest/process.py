@@ -86,7 +86,17 @@ def stream(
     """Run to completion, handing each output line to `on_line` as it comes (for commands that
     take minutes, such as a `setup:`); return the whole output, or raise StepFailed with its tail.
     Its own process group, so that a timeout or an interrupt stops what it started too."""
-    try:
+    lines: list[str] = []
+    process: subprocess.Popen[str] | None = None
+
+    def read() -> None:
+        assert process is not None and process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
+    try:  # from the moment the command exists: an interrupt may come before the wait begins
         process = subprocess.Popen(
             argv,
             cwd=cwd,
@@ -96,26 +106,17 @@ def stream(
             errors="replace",
             start_new_session=True,
         )
+        reader.start()
+        code = process.wait(timeout=timeout)
     except FileNotFoundError as exc:
         raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
-    lines: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            on_line(line.rstrip("\n"))
-
-    reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
-    reader.start()
-    try:
-        code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         _stop_group(process)
         reader.join()
         raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten("".join(lines), cwd)) from exc
     except BaseException:  # Ctrl-C, SIGTERM: nothing it started may outlive the run
-        _stop_group(process)
+        if process is not None:
+            _stop_group(process)
         raise
     _stop_group(process)  # what it left running in the background would hold the output open
     reader.join()
