@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -1265,13 +1266,10 @@ def _allowed_changes(
     scoped = []
     for table in map(str, list(section.data)):
         columns = []
-        for index, item in enumerate(section.items(table)):
-            if isinstance(item, str):
-                columns.append(item)
+        for name, entry in _names_or_entries(section, table, "a column name"):
+            if entry is None:
+                columns.append(name)
                 continue
-            if not isinstance(item, dict):
-                raise section.error(f"must be a column name or a mapping, got {_kind(item)}", f"{table}[{index}]")
-            entry = _Section(item, f"{section.key}.{table}[{index}]", section.file)
             column = entry.text("column")
             if column is None:
                 raise entry.error("missing key 'column'")
@@ -1284,18 +1282,27 @@ def _allowed_changes(
     return {table: columns for table, columns in whole.items() if columns}, tuple(scoped)
 
 
+def _names_or_entries(section: _Section, key: str, name: str) -> Iterator[tuple[str, _Section | None]]:
+    """The items of a list that takes plain names (whole columns or tables) and mappings (some
+    rows only): each name with None, or "" with the mapping to read."""
+    for index, item in enumerate(section.items(key)):
+        if isinstance(item, str):
+            yield item, None
+        elif isinstance(item, dict):
+            yield "", _Section(item, f"{section.key}.{key}[{index}]", section.file)
+        else:
+            raise section.error(f"must be {name} or a mapping, got {_kind(item)}", f"{key}[{index}]")
+
+
 def _allowed_losses(
     section: _Section, versions: tuple[Version, ...]
 ) -> tuple[tuple[str, ...], tuple[RowCondition, ...]]:
     """`[table, ...]`; an entry that is a mapping allows some rows of a table to go."""
     tables, scoped = [], []
-    for index, item in enumerate(section.items("allow_lost_rows")):
-        if isinstance(item, str):
-            tables.append(item)
+    for name, entry in _names_or_entries(section, "allow_lost_rows", "a table name"):
+        if entry is None:
+            tables.append(name)
             continue
-        if not isinstance(item, dict):
-            raise section.error(f"must be a table name or a mapping, got {_kind(item)}", f"allow_lost_rows[{index}]")
-        entry = _Section(item, f"{section.key}.allow_lost_rows[{index}]", section.file)
         table = entry.text("table")
         if table is None:
             raise entry.error("missing key 'table'")
