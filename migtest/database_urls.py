@@ -4,7 +4,9 @@
 SQLAlchemy 1.x, psycopg2, asyncpg or other languages need other forms: `{database_dsn}` is the
 engine's plain URL (`postgresql://...`, `mysql://...`; for SQLite the file's path, which every
 SQLite client takes), `{database_url:<driver>}` the SQLAlchemy URL with another driver of the
-same engine. Each has the password in URL form, which masking hides wherever it is printed.
+same engine, and `{database_url:default}` the SQLAlchemy URL of the engine's default driver
+(`postgresql://`, `mysql://`, `sqlite:///`: what SQLAlchemy 1.x apps take on every engine).
+Each has the password in URL form, which masking hides wherever it is printed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def url_forms(url: str) -> dict[str, str]:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     forms = {"database_url": url, "database_dsn": dsn(url)}
+    forms["database_url:default"] = parsed.set(drivername=backend).render_as_string(hide_password=False)
     for driver in DRIVERS.get(backend, ()):
         forms[f"database_url:{driver}"] = parsed.set(drivername=f"{backend}+{driver}").render_as_string(
             hide_password=False
@@ -48,9 +51,9 @@ def unknown_driver(text: str, engine: str) -> str | None:
     """Why a `{database_url:<driver>}` in `text` cannot be filled for `engine`, or None."""
     backend = BACKENDS[engine]
     for driver in DRIVER_PLACEHOLDER.findall(text):
-        if driver not in DRIVERS[backend]:
+        if driver != "default" and driver not in DRIVERS[backend]:
             return (
                 f"{{database_url:{driver}}}: '{driver}' is not a driver of {engine}; "
-                f"known: {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
+                f"known: default, {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
             )
     return None

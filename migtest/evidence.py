@@ -26,7 +26,8 @@ def cap_line(line: str) -> str:
 
 def shorten(text: str, root: Path | None = None, lines: int = TAIL_LINES) -> str:
     """The last `lines` lines, plus a traceback's own frames (files in `root`, not in an installed
-    package) and its final error; gaps marked with how many lines were left out; masked."""
+    package, and migration files wherever they are) and its final error; gaps marked with how many
+    lines were left out; masked."""
     all_lines = text.strip().splitlines()
     kept = set(range(max(0, len(all_lines) - lines), len(all_lines)))
     kept |= _traceback_lines(all_lines, root)
@@ -49,6 +50,16 @@ def own_file(file: Path, root: Path | None) -> bool:
     return not any(part in ("site-packages", "dist-packages") or part.startswith(".") for part in parts)
 
 
+def migration_script(file: Path) -> bool:
+    """A migration file wherever it is installed (inside a package in a virtualenv, as optuna's and
+    mcp-contextforge-gateway's are): an Alembic revision (in `versions/` beside the tree's
+    `env.py`) or a Django migration (a numbered module of a `migrations` package)."""
+    folder = file.parent
+    if folder.name == "versions":
+        return (folder.parent / "env.py").is_file()
+    return folder.name == "migrations" and file.name[:4].isdigit() and (folder / "__init__.py").is_file()
+
+
 def _traceback_lines(lines: list[str], root: Path | None) -> set[int]:
     kept = {index for index, line in enumerate(lines) if line.strip() == TRACEBACK}
     last_frame_end = None
@@ -57,7 +68,8 @@ def _traceback_lines(lines: list[str], root: Path | None) -> set[int]:
         if not match:
             continue
         end = _frame_end(lines, index, len(match["indent"]))
-        if own_file(Path(match["file"]), root):
+        file = Path(match["file"])
+        if own_file(file, root) or migration_script(file):
             kept |= set(range(index, end))
         last_frame_end = end
     if last_frame_end is not None:

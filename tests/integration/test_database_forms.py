@@ -65,8 +65,8 @@ DRIVERS = {None: ("aiosqlite", "sqlite+aiosqlite:///"), "postgres": ("psycopg2",
 DRIVERS["mariadb"] = ("mysqldb", "mysql+mysqldb://")
 
 
-def dsn_project(root: Path, engine: str | None, action: str = "upgrade") -> Path:
-    driver = DRIVERS[engine][0]
+def dsn_project(root: Path, engine: str | None, action: str = "upgrade", driver: str | None = None) -> Path:
+    driver = driver or DRIVERS[engine][0]
     root.mkdir(parents=True)
     (root / "migrate.py").write_text(textwrap.dedent(SCRIPT))
     arguments = f"{{database_dsn}} {{database_url:{driver}}}"
@@ -104,6 +104,20 @@ def test_commands_connect_with_the_plain_dsn(tmp_path, run_migtest, database_con
         assert forms["dsn"].startswith(scheme) and "+" not in forms["dsn"].split("://")[0]
         assert forms["driver_url"].startswith(DRIVERS[engine][1])
         assert forms["driver_url"].split("://", 1)[1] == forms["url"].split("://", 1)[1]
+
+
+@pytest.mark.engines
+def test_the_default_driver_url_is_a_url_on_every_engine(tmp_path, run_migtest, database_config):
+    engine = engine_of(database_config)
+    config = dsn_project(tmp_path / "project", engine, driver="default")
+
+    outcome = run_migtest(config)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    forms = json.loads((config.parent / "seen-upgrade.json").read_text())
+    scheme = {None: "sqlite://", "postgres": "postgresql://", "mariadb": "mysql://"}[engine]
+    assert forms["driver_url"].startswith(scheme)
+    assert forms["driver_url"].split("://", 1)[1] == forms["url"].split("://", 1)[1]
 
 
 @pytest.mark.parametrize("database_config", ["postgres", "mariadb"], indirect=True)

@@ -21,6 +21,13 @@ def test_plain_dsn_and_driver_forms_keep_the_escaped_password():
     assert url_forms("sqlite:////data/app.db")["database_dsn"] == "/data/app.db"
 
 
+def test_the_default_driver_form_is_a_url_on_every_engine():
+    """What an app on SQLAlchemy 1.x takes whatever the engine: the default driver, no `+driver`."""
+    assert url_forms("postgresql+psycopg://app:pw@db/shop")["database_url:default"] == "postgresql://app:pw@db/shop"
+    assert url_forms("mysql+pymysql://root:pw@db/shop")["database_url:default"] == "mysql://root:pw@db/shop"
+    assert url_forms("sqlite:////data/app.db")["database_url:default"] == "sqlite:////data/app.db"
+
+
 def test_app_env_gets_every_form_as_the_container_reaches_the_server():
     app = AppConfig(env=(("DSN", "{database_dsn}"), ("LEGACY", "{database_url:psycopg2}"), ("V", "{version}")))
     runner = ImageRunner(app, docker=None)

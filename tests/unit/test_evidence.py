@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migtest.evidence import MAX_LINE, shorten
+from migtest.evidence import MAX_LINE, migration_script, shorten
 
 ROOT = Path("/project")
 
@@ -59,3 +59,36 @@ def test_an_over_long_line_keeps_both_ends():
     assert len(line) < MAX_LINE + 50
     assert line.startswith('{"level": "info"') and line.endswith('"end": true}')
     assert f"... ({len(record) - 800} characters left out) ..." in line
+
+
+def test_migration_frames_inside_an_installed_package_are_kept(tmp_path):
+    """optuna and mcp-contextforge-gateway ship their Alembic trees inside the package, so the
+    failing revision is in site-packages, never in the project's tree."""
+    scripts = tmp_path / "env/lib/python3.11/site-packages/optuna/storages/_rdb/alembic"
+    (scripts / "versions").mkdir(parents=True)
+    (scripts / "env.py").write_text("")
+    revision = scripts / "versions/v3.0.0.c.py"
+    revision.write_text("")
+    lines = ["Traceback (most recent call last):"]
+    lines += frame(str(tmp_path / "env/lib/python3.11/site-packages/alembic/command.py"), 10)
+    lines += frame(str(revision), 77, "IntermediateValueModel.FloatTypeEnum")
+    for number in range(60):
+        lines += frame("/usr/lib/python3.11/copy.py", number)
+    lines.append("AttributeError: type object 'IntermediateValueModel' has no attribute 'FloatTypeEnum'")
+
+    shown = shorten("\n".join(lines), tmp_path / "project").splitlines()
+
+    assert frame(str(revision), 77, "IntermediateValueModel.FloatTypeEnum")[0] in shown
+    assert shown[-1].startswith("AttributeError")
+
+
+def test_what_counts_as_a_migration_script(tmp_path):
+    (tmp_path / "alembic/versions").mkdir(parents=True)
+    (tmp_path / "alembic/env.py").write_text("")
+    (tmp_path / "app/migrations").mkdir(parents=True)
+    (tmp_path / "app/migrations/__init__.py").write_text("")
+    (tmp_path / "lib/versions").mkdir(parents=True)
+    assert migration_script(tmp_path / "alembic/versions/0003_emails.py")
+    assert migration_script(tmp_path / "app/migrations/0002_auto.py")
+    assert not migration_script(tmp_path / "app/migrations/helpers.py")
+    assert not migration_script(tmp_path / "lib/versions/compat.py")  # no env.py beside it
