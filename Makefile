@@ -45,7 +45,8 @@ realworld-postgres: $(STAMP)
 
 # The same releases as container images built from wheels (needs PyPI on the host and Docker).
 realworld-images: $(STAMP)
-	cd examples/contextforge && docker/build-wheels.sh && { ../../$(BIN)/migtest run -c docker/migtest.yml; test $$? -le 1; } \
+	cd examples/contextforge && docker/build-wheels.sh && eval "$$(python3 scripts/make-token.py)" \
+		&& { ../../$(BIN)/migtest run -c docker/migtest.yml; test $$? -le 1; } \
 		&& ../../$(BIN)/python scripts/expect.py docker/migtest-results/results.json expected/images.json
 
 bench: $(STAMP)

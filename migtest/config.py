@@ -16,13 +16,20 @@ import yaml
 from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
-from migtest.scope import MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, name_list, parse_scope
+from migtest.scope import (
+    ENGINES,
+    MIGRATING,
+    MIGRATION_KINDS,
+    RUN_KINDS,
+    ScenarioLike,
+    Scope,
+    name_list,
+    parse_scope,
+)
 from migtest.shell import command_problem
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
-SERVER_ENGINES = ("postgres", "mysql", "mariadb")
-ENGINES = ("sqlite", *SERVER_ENGINES)
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
@@ -296,8 +303,8 @@ class SqlAssertion:
     expect: tuple[tuple[Any, ...], ...]
     scope: Scope = field(default_factory=Scope)
 
-    def applies_to(self, scenario: ScenarioLike) -> bool:
-        return self.scope.matches(scenario)
+    def applies_to(self, scenario: ScenarioLike, engine: str) -> bool:
+        return self.scope.matches(scenario, engine)
 
 
 @dataclass(frozen=True)
@@ -383,10 +390,10 @@ class ChecksConfig:
     row_changes: tuple[RowChange, ...] = ()
     row_losses: tuple[RowCondition, ...] = ()
 
-    def declared_conditions(self, scenario: Any) -> list[RowCondition]:
+    def declared_conditions(self, scenario: Any, engine: str) -> list[RowCondition]:
         """The conditions whose rows the scenario must select before migrating (those in its scope with a WHERE)."""
         declared = [*(m.rows for m in self.moves), *(c.rows for c in self.row_changes), *self.row_losses]
-        return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario)]
+        return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario, engine)]
 
     accept_schema: tuple[AcceptedDifference, ...] = ()
     history: str | None = None  # fail | warn | off; None: what the layout's own tool does

@@ -223,8 +223,9 @@ class Runner:
     ) -> State:
         """`queries`: the scenario whose SQL assertions to run on the database; `declared_for`: the
         scenario about to migrate, whose declared conditions select their rows now."""
-        assertions = [a for a in self.config.checks.sql if a.applies_to(queries)] if queries else []
-        conditions = self.config.checks.declared_conditions(declared_for) if declared_for else []
+        engine = self.config.database.engine
+        assertions = [a for a in self.config.checks.sql if a.applies_to(queries, engine)] if queries else []
+        conditions = self.config.checks.declared_conditions(declared_for, engine) if declared_for else []
         revision = self.migrator.current(self.workspaces.get(version), database)
         with database.connection() as connection:
             return capture(
@@ -290,7 +291,9 @@ class Runner:
         scenario, result = attempt.scenario, attempt.result
         target = scenario.target
         reference = self._reference(attempt, target)
-        context = CheckContext(scenario, self.config.checks, migration_error=reference.error)
+        context = CheckContext(
+            scenario, self.config.checks, self.config.database.engine, migration_error=reference.error
+        )
         if reference.error is None:
             database = self._provision(attempt, target, scenario.id)
             self._seed(attempt, target, database)
@@ -310,7 +313,7 @@ class Runner:
         # Upgrades run the newer release's code; a downgrade too (that is how releases roll back).
         workspace = self.workspaces.get(target if direction == UPGRADE else source)
         reference = self._reference(attempt, target)
-        context = CheckContext(scenario, self.config.checks, reference=reference.state)
+        context = CheckContext(scenario, self.config.checks, self.config.database.engine, reference=reference.state)
         if reference.error is not None:
             context.reference_error = str(reference.error)
             if direction == DOWNGRADE:

@@ -4,6 +4,8 @@ SQL assertions (`checks.sql`), accepted schema differences (`checks.accept_schem
 declarations (`when:` of moves, row-scoped changes and losses) share it: an assertion about migrated
 rows need not run on a fresh install, an accepted difference is expected, and required, exactly
 where its scope says, and a release's data move holds when crossing that release only.
+`engines` narrows any of them to the run's database engine: a difference SQLite alone shows is
+then neither accepted nor required on PostgreSQL, so one file serves every engine.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 MIGRATION_KINDS = ("upgrade", "skip", "downgrade")  # the kinds that migrate from one version to another
 UPWARD_KINDS = ("upgrade", "skip")
 RUN_KINDS = ("fresh", *MIGRATION_KINDS)  # the scenarios of `migtest run`
+ENGINES = ("sqlite", "postgres", "mysql", "mariadb")  # `database.engine`, of which a scope may name some
 
 
 class ScenarioLike(Protocol):
@@ -55,10 +58,13 @@ class Scope:
     targets: tuple[str, ...] = ()  # `to`
     kinds: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()  # globs on scenario ids, as `--only` takes them
+    engines: tuple[str, ...] = ()  # the run's `database.engine` (one run, one engine)
 
-    def matches(self, scenario: ScenarioLike) -> bool:
+    def matches(self, scenario: ScenarioLike, engine: str) -> bool:
+        """`engine`: the run's database engine, which the scenario itself does not carry."""
         return (
-            (not self.sources or scenario.source in self.sources)
+            (not self.engines or engine in self.engines)
+            and (not self.sources or scenario.source in self.sources)
             and (not self.targets or scenario.target in self.targets)
             and (not self.kinds or scenario.kind in self.kinds)
             and (not self.scenarios or any(fnmatchcase(scenario.id, glob) for glob in self.scenarios))
@@ -70,7 +76,8 @@ class Scope:
         at = order.index(release)
         sources, targets = _narrowed(self.sources, order[:at]), _narrowed(self.targets, order[at:])
         kinds = _narrowed(self.kinds, UPWARD_KINDS)
-        return Scope(sources, targets, kinds, self.scenarios) if sources and targets and kinds else None
+        narrowed = Scope(sources, targets, kinds, self.scenarios, self.engines)
+        return narrowed if sources and targets and kinds else None
 
 
 MIGRATING = Scope(kinds=MIGRATION_KINDS)  # a data declaration with no `when`: every scenario that migrates
@@ -86,8 +93,8 @@ def parse_scope(
     kinds: Sequence[str],
     target_keys: Sequence[str] = ("to",),
 ) -> Scope:
-    """The scope keys of one entry (`from`, `to` or another of `target_keys`, `kinds`, `scenarios`),
-    each name checked: a typo would otherwise make a declaration apply nowhere, silently."""
+    """The scope keys of one entry (`from`, `to` or another of `target_keys`, `kinds`, `scenarios`,
+    `engines`), each name checked: a typo would otherwise make a declaration apply nowhere, silently."""
     sources = _versions(entry, "from", versions)
     given = [key for key in target_keys if key in entry.data]
     if len(given) > 1:
@@ -105,7 +112,11 @@ def parse_scope(
         if not any(fnmatchcase(scenario_id, glob) for scenario_id in ids):
             example = next(iter(ids), "")
             raise entry.error(f"'{glob}' matches no scenario id (ids look like '{example}')", "scenarios")
-    return Scope(sources, targets, chosen, globs)
+    engines = name_list(entry, "engines")
+    for engine in engines:
+        if engine not in ENGINES:
+            raise entry.error(f"unknown engine '{engine}' (engines: {', '.join(ENGINES)})", "engines")
+    return Scope(sources, targets, chosen, globs, engines)
 
 
 def name_list(entry: Entry, key: str) -> tuple[str, ...]:

@@ -217,7 +217,9 @@ class StepRunner(Runner):
         """Run one step (first upgrading to `start`, where the walk starts past base); why the walk
         cannot go on after it, or None."""
         scenario, name = attempt.scenario, workspace.version.name
-        context = CheckContext(scenario, self.config.checks, expected_revision=scenario.target)
+        context = CheckContext(
+            scenario, self.config.checks, self.config.database.engine, expected_revision=scenario.target
+        )
         try:
             if start is not None:
                 with self._phase(attempt, f"upgrade to {start} (the walk's start)"):

@@ -14,6 +14,7 @@ from migtest.errors import StepFailed
 from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
+from migtest.scope import Scope
 from migtest.state import State
 
 
@@ -50,6 +51,7 @@ class CommandObservation:
 class CheckContext:
     scenario: Scenario
     options: ChecksConfig
+    engine: str  # the run's database.engine: scopes may name engines
     before: State | None = None
     after: State | None = None
     reference: State | None = None
@@ -65,6 +67,9 @@ class CheckContext:
     previous_command: CommandObservation | None = None  # verify.command run by that release
     previous_warns: bool = False  # verify.previous_release (or app.previous_release): warn
     command: CommandObservation | None = None  # verify.command run by the target (verify.target)
+
+    def in_scope(self, scope: Scope) -> bool:
+        return scope.matches(self.scenario, self.engine)
 
     @property
     def is_downgrade(self) -> bool:

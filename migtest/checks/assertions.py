@@ -10,7 +10,7 @@ from migtest.results import FAILED, PASSED, CheckResult
 
 
 def applicable(context: CheckContext) -> list[Any]:
-    return [a for a in context.options.sql if a.applies_to(context.scenario)]
+    return [a for a in context.options.sql if a.applies_to(context.scenario, context.engine)]
 
 
 def check(context: CheckContext) -> list[CheckResult]:

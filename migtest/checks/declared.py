@@ -82,15 +82,11 @@ class Declared:
 
     @classmethod
     def of(cls, context: CheckContext) -> Declared:
-        options, scenario = context.options, context.scenario
+        options, in_scope = context.options, context.in_scope
         return cls(
-            [(move, matched(context, move.rows)) for move in options.moves if move.rows.scope.matches(scenario)],
-            [
-                (change, matched(context, change.rows))
-                for change in options.row_changes
-                if change.rows.scope.matches(scenario)
-            ],
-            [matched(context, rows) for rows in options.row_losses if rows.scope.matches(scenario)],
+            [(move, matched(context, move.rows)) for move in options.moves if in_scope(move.rows.scope)],
+            [(change, matched(context, change.rows)) for change in options.row_changes if in_scope(change.rows.scope)],
+            [matched(context, rows) for rows in options.row_losses if in_scope(rows.scope)],
         )
 
     def moves_from(self, table: str, column: str | None = None) -> list[tuple[Move, Matched]]:

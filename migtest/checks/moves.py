@@ -19,7 +19,7 @@ from migtest.state import Row, State
 
 
 def check(context: CheckContext) -> list[CheckResult]:
-    if not applies(context) or not any(move.rows.scope.matches(context.scenario) for move in context.options.moves):
+    if not applies(context) or not any(context.in_scope(move.rows.scope) for move in context.options.moves):
         return []
     skipped = context.not_run("moves")
     if skipped:

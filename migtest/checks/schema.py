@@ -25,7 +25,7 @@ def check(context: CheckContext) -> list[CheckResult]:
     if context.reference is None:
         reason = context.reference_error or "unknown error"
         return [CheckResult(name, ERROR, f"no fresh install of {target} to compare with: {reason}")]
-    accepted = [entry for entry in context.options.accept_schema if entry.scope.matches(context.scenario)]
+    accepted = [entry for entry in context.options.accept_schema if context.in_scope(entry.scope)]
     differences = diff_states(context.reference, context.after)
     fresh = f"a fresh install of {target}"
     return [judged(name, differences, accepted, fresh, f"equals {fresh} ({len(context.after.schema)} tables)")]

@@ -82,7 +82,7 @@ def assert_equal_captures(first: State, second: State) -> None:
 
 
 def schema_check(fresh: State, migrated: State) -> Any:
-    context = CheckContext(Scenario("upgrade", "1", "2"), ChecksConfig(), reference=fresh, after=migrated)
+    context = CheckContext(Scenario("upgrade", "1", "2"), ChecksConfig(), "sqlite", reference=fresh, after=migrated)
     return schema_checks.check(context)[0]
 
 
@@ -266,7 +266,9 @@ def test_real_widened_to_double_passes_content_only_within_float_tolerance(reque
 
     def content(tolerance: float) -> Any:
         options = ChecksConfig(float_tolerance=tolerance)
-        context = CheckContext(Scenario("upgrade", "1", "2"), options, before=before, after=after, reference=after)
+        context = CheckContext(
+            Scenario("upgrade", "1", "2"), options, "sqlite", before=before, after=after, reference=after
+        )
         return data_checks.content(context)[0]
 
     assert content(1e-6).status == "passed"

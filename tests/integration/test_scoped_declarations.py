@@ -74,6 +74,25 @@ def test_downgrade_accepts_a_difference_scoped_to_downgrades_only(fixture_projec
     assert outcome.check(UPGRADE, "schema")["evidence"] == []  # not in its scope: neither used nor required
 
 
+def test_difference_accepted_on_sqlite_only_is_neither_used_nor_required_on_other_engines(
+    fixture_project, run_migtest, database_config
+):
+    """One file for every engine: a difference only SQLite shows is accepted there and ignored elsewhere."""
+    sqlite_only = INDEX_ONLY_WHEN_UPGRADING.replace("> 0:", '> 0 and op.get_bind().dialect.name == "sqlite":')
+    accept = [{"table": "users", "difference": "index 'ix_users_name' *", "engines": ["sqlite"], "reason": "SQLite"}]
+    project = release(fixture_project, sqlite_only, accept_schema=accept)
+    outcome = run_migtest(project.config, "--only", UPGRADE)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    schema = outcome.check(UPGRADE, "schema")
+    if database_config is None:  # SQLite
+        assert schema["summary"] == "equals a fresh install of 2.0 (1 tables), 1 accepted difference(s)"
+        assert schema["evidence"] == [f"accepted by checks.accept_schema[0] (SQLite): {EXTRA_INDEX}"]
+    else:
+        assert schema["summary"] == "equals a fresh install of 2.0 (1 tables)"
+        assert schema["evidence"] == []
+
+
 BACKFILL = 'op.execute("UPDATE users SET nickname = name WHERE nickname IS NULL")'
 
 

@@ -33,6 +33,7 @@ def state(schema: dict[str, TableSchema], rows: dict[str, list[dict]], revision:
 
 def results(scenario=UPGRADE, options=None, **context) -> dict:
     context.setdefault("expected_revision", "2")
+    context.setdefault("engine", "sqlite")
     checked = run_checks(CheckContext(scenario, options or ChecksConfig(idempotent=False), **context))
     return {c.name: c for c in checked}
 

@@ -141,14 +141,14 @@ ORDER = ["1.0", "1.1", "2.0", "3.0"]
     ],
 )
 def test_scope_crossing_a_release(scenario, crosses):
-    assert Scope().crossing("2.0", ORDER).matches(scenario) is crosses
+    assert Scope().crossing("2.0", ORDER).matches(scenario, "sqlite") is crosses
 
 
 def test_scope_parts_all_have_to_match():
     scope = Scope(sources=("1.0",), scenarios=("skip-*",))
-    assert scope.matches(Scenario("skip", "1.0", "3.0"))
-    assert not scope.matches(Scenario("upgrade", "1.0", "1.1"))
-    assert not MIGRATING.matches(Scenario("fresh", None, "1.0"))
+    assert scope.matches(Scenario("skip", "1.0", "3.0"), "sqlite")
+    assert not scope.matches(Scenario("upgrade", "1.0", "1.1"), "sqlite")
+    assert not MIGRATING.matches(Scenario("fresh", None, "1.0"), "sqlite")
     assert Scope(sources=("3.0",)).crossing("2.0", ORDER) is None
     assert UPGRADE.kind in MIGRATING.kinds
 
@@ -182,8 +182,11 @@ def test_declarations_are_read_with_their_scope(tmp_path):
     crossing = Scope(("1.0",), ("2.0",), ("upgrade", "skip"))
     assert declared.row_losses == (RowCondition("checks.allow_lost_rows[1]", "events", "kind = 'debug'", crossing),)
     upgrade = Scenario("upgrade", "1.0", "2.0")
-    assert [c.label for c in declared.declared_conditions(upgrade)] == ["checks.moves[0]", "checks.allow_lost_rows[1]"]
-    assert declared.declared_conditions(Scenario("downgrade", "2.0", "1.0")) == [declared.moves[0].rows]
+    assert [c.label for c in declared.declared_conditions(upgrade, "sqlite")] == [
+        "checks.moves[0]",
+        "checks.allow_lost_rows[1]",
+    ]
+    assert declared.declared_conditions(Scenario("downgrade", "2.0", "1.0"), "sqlite") == [declared.moves[0].rows]
 
 
 MOVE = {"from": "t.a", "to": "u.b"}

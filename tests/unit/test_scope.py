@@ -34,11 +34,31 @@ def error_for(tmp_path: Path, checks: dict) -> str:
 
 def test_scope_matches_every_condition_given():
     upgrade, fresh = Scenario("upgrade", "1.0", "1.1"), Scenario("fresh", None, "1.1")
-    assert Scope().matches(upgrade) and Scope().matches(fresh)
-    assert Scope(sources=("1.0",)).matches(upgrade) and not Scope(sources=("1.0",)).matches(fresh)
-    assert not Scope(sources=("1.0",), kinds=("skip",)).matches(upgrade)
-    assert Scope(targets=("1.1",), scenarios=("upgrade-*",)).matches(upgrade)
-    assert not Scope(scenarios=("upgrade-*-to-2.0",)).matches(upgrade)
+    assert Scope().matches(upgrade, "sqlite") and Scope().matches(fresh, "sqlite")
+    assert Scope(sources=("1.0",)).matches(upgrade, "sqlite") and not Scope(sources=("1.0",)).matches(fresh, "sqlite")
+    assert not Scope(sources=("1.0",), kinds=("skip",)).matches(upgrade, "sqlite")
+    assert Scope(targets=("1.1",), scenarios=("upgrade-*",)).matches(upgrade, "sqlite")
+    assert not Scope(scenarios=("upgrade-*-to-2.0",)).matches(upgrade, "sqlite")
+
+
+def test_scope_with_engines_matches_only_runs_on_those_engines():
+    upgrade = Scenario("upgrade", "1.0", "1.1")
+    sqlite_only = Scope(engines=("sqlite",), kinds=("upgrade",))
+    assert sqlite_only.matches(upgrade, "sqlite")
+    assert not sqlite_only.matches(upgrade, "postgres")
+    assert Scope(engines=("postgres", "mariadb")).matches(upgrade, "mariadb")
+
+
+def test_engines_key_is_read_for_accepted_differences_and_when(tmp_path):
+    config = load(
+        tmp_path,
+        {
+            "accept_schema": [{"table": "t", "difference": "x", "engines": "sqlite"}],
+            "allow_lost_rows": [{"table": "t", "when": {"crosses": "2.0", "engines": ["postgres", "mysql"]}}],
+        },
+    )
+    assert config.checks.accept_schema[0].scope == Scope(engines=("sqlite",))
+    assert config.checks.row_losses[0].scope.engines == ("postgres", "mysql")
 
 
 def test_sql_assertion_scope_is_read_with_versions_kept_as_the_target_key(tmp_path):
@@ -86,6 +106,10 @@ def test_sql_assertion_scope_mistakes_name_the_key(tmp_path, entry, expected):
             "unknown kind 'fresh' (kinds: upgrade, skip, downgrade)",
         ),
         ({"table": "t", "difference": "x", "scenarios": ["fresh-*"]}, "'fresh-*' matches no scenario id"),
+        (
+            {"table": "t", "difference": "x", "engines": ["postgresql"]},
+            "key 'checks.accept_schema[0].engines': unknown engine 'postgresql' (engines: sqlite, postgres,",
+        ),
     ],
 )
 def test_accept_schema_mistakes_name_the_key(tmp_path, entry, expected):
