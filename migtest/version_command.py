@@ -20,3 +20,8 @@ def run_as_version(
         return images.command(workspace, database, argv, f"{what} in {workspace.image}")
     argv = split_command(command, workspace.placeholders(database.url, target))
     return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+
+
+def printed_lines(output: str) -> list[str]:
+    """What a command printed, one stripped line each, blank lines left out (a revision, a history)."""
+    return [line.strip() for line in output.splitlines() if line.strip()]

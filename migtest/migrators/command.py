@@ -10,7 +10,7 @@ from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
-from migtest.version_command import run_as_version
+from migtest.version_command import printed_lines, run_as_version
 
 
 class CommandMigrator:
@@ -41,7 +41,7 @@ class CommandMigrator:
             )
         what = "migrations.history command"
         output = run_as_version(self.config.history, workspace, database, "", what, self.images)
-        return [line.strip() for line in output.splitlines() if line.strip()]
+        return printed_lines(output)
 
     def close(self) -> None:
         """Nothing runs between commands."""

@@ -15,12 +15,12 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.migrators import UPGRADE, MigrationRun, ToolMigrator
 from migtest.sources import Workspace
-from migtest.version_command import run_as_version
+from migtest.version_command import printed_lines, run_as_version
 
 
 def last_line(output: str) -> str:
     """The revision a `current` command printed: its last non-empty line ("base" when it printed none)."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = printed_lines(output)
     return lines[-1] if lines else "base"
 
 
