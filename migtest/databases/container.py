@@ -51,16 +51,17 @@ def start_server(
             port=kind.port,
         )
 
+        what = f"database {config.image}"
+
         def url() -> str:
-            """Asked only while the container runs: an exited one has no published port."""
-            address = docker.address(container, kind.port)
+            address = docker.address(container, kind.port, what)
             return f"{kind.scheme}://{kind.user}:{password}@{address.host}:{address.port}/"
 
         docker.wait_until_ready(
             container,
             lambda: _accepts_login(server_class.driver_url(url()), server_class, kind),
             timeout=config.ready_timeout,
-            what=f"database {config.image}",
+            what=what,
         )
         return server_class(url(), on_close=docker.remove_run, network_address=(container.name, kind.port))
     except StepFailed as exc:

@@ -188,12 +188,15 @@ class DockerEngine:
             raise ConfigError(f"building {tag} failed: {exc.explanation or exc}", key=key) from exc
         return tag
 
-    def address(self, container, port: int) -> Address:
+    def address(self, container, port: int, what: str) -> Address:
+        """Where migtest reaches the container's port. A container that exited right after it
+        started has none: that exit (`what` names the container) is the error then."""
         if self.own_container is not None:
             return Address(container.name, port)
         container.reload()
         bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp")
         if not bindings:
+            self._fail_if_exited(container, what)
             raise StepFailed(f"{container.name} has no published port {port}: it is not running")
         return Address(self.remote_host or "127.0.0.1", int(bindings[0]["HostPort"]))
 

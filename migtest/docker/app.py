@@ -86,7 +86,7 @@ class ImageRunner:
             services_running(self.docker, self.app.services, role, values) as network,
             self._attached(workspace, database, role, port=self.app.port, network=network) as container,
         ):
-            address = self.docker.address(container, self.app.port)
+            address = self.docker.address(container, self.app.port, what)
             base_url = f"http://{address.host}:{address.port}"
             where = {"host": address.host, "port": str(address.port)}
             health = fill(self.app.health, where) if self.app.health else None

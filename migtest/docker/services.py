@@ -52,8 +52,9 @@ def services_running(
 
 def _start(docker: DockerEngine, service: ServiceConfig, container: Any) -> None:
     """Start it and wait until it is ready."""
+    what = f"service '{service.name}' ({service.image})"
     docker.run_container(container, service.image)
-    address = docker.address(container, service.port) if service.port else None
+    address = docker.address(container, service.port, what) if service.port else None
     where = {"host": address.host, "port": str(address.port)} if address else {}
     readiness = Readiness(
         log=service.ready_log,
@@ -65,6 +66,6 @@ def _start(docker: DockerEngine, service: ServiceConfig, container: Any) -> None
         container,
         lambda: readiness.holds(container),
         timeout=service.ready_timeout,
-        what=f"service '{service.name}' ({service.image})",
+        what=what,
         condition=readiness.describe(),
     )
