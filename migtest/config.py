@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from migtest.database_urls import unknown_driver
+from migtest.database_urls import ENVIRONMENT_PLACEHOLDER, fill_url, unencoded_login, unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
 from migtest.scope import (
@@ -773,33 +773,43 @@ def _database(section: _Section) -> DatabaseConfig:
 
 
 def _expand_environment(section: _Section, key: str) -> str | None:
-    """`${NAME}` takes a value from the environment, so CI secrets stay out of migtest.yml."""
+    """`${NAME}` takes a value from the environment, so CI secrets stay out of migtest.yml. One that
+    is the whole password is URL-encoded there, and every value that goes into the password is
+    masked whole, however the URL splits it."""
     value = section.text(key)
     if value is None:
         return None
-    expanded = _from_environment(section, key, value)
+    expanded, passwords = fill_url(value, lambda name: _environment(section, key, name))
+    for password in passwords:
+        register_secret(password)
     register_url_password(expanded)
+    problem = unencoded_login(expanded)
+    if problem:
+        raise section.error(problem, key)
     return expanded
 
 
-def _from_environment(section: _Section, key: str, value: str, *, secret: bool = False) -> str:
-    """`value` with each `${NAME}` replaced by the environment's; `secret`: each value so taken is
-    masked in everything migtest prints or writes."""
+def _environment(section: _Section, key: str, name: str) -> str:
+    if name not in os.environ:
+        raise section.error(f"environment variable {name} is not set", key)
+    return os.environ[name]
+
+
+def _from_environment(section: _Section, key: str, value: str) -> str:
+    """`value` with each `${NAME}` replaced by the environment's, each value so taken masked in
+    everything migtest prints or writes."""
 
     def lookup(match: re.Match[str]) -> str:
-        name = match[1]
-        if name not in os.environ:
-            raise section.error(f"environment variable {name} is not set", key)
-        if secret:
-            register_secret(os.environ[name])
-        return os.environ[name]
+        found = _environment(section, key, match[1])
+        register_secret(found)
+        return found
 
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lookup, value)
+    return ENVIRONMENT_PLACEHOLDER.sub(lookup, value)
 
 
 def _secret_text(section: _Section, key: str) -> str | None:
     value = section.text(key)
-    return None if value is None else _from_environment(section, key, value, secret=True)
+    return None if value is None else _from_environment(section, key, value)
 
 
 def _secret_pairs(
@@ -807,13 +817,13 @@ def _secret_pairs(
 ) -> tuple[tuple[str, str], ...]:
     """A mapping of names to strings whose `${NAME}` values come from the environment, masked."""
     pairs = section.pairs(key, default)
-    return tuple((name, _from_environment(section, f"{key}.{name}", value, secret=True)) for name, value in pairs)
+    return tuple((name, _from_environment(section, f"{key}.{name}", value)) for name, value in pairs)
 
 
 def _secret_json(section: _Section, key: str, value: Any) -> Any:
     """A JSON body with `${NAME}` filled (and masked) in its strings."""
     if isinstance(value, str):
-        return _from_environment(section, key, value, secret=True)
+        return _from_environment(section, key, value)
     if isinstance(value, dict):
         return {name: _secret_json(section, f"{key}.{name}", item) for name, item in value.items()}
     if isinstance(value, list):

@@ -12,6 +12,8 @@ Each has the password in URL form, which masking hides wherever it is printed.
 from __future__ import annotations
 
 import re
+import urllib.parse
+from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
@@ -23,6 +25,42 @@ DRIVERS = {
 }
 BACKENDS = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 DRIVER_PLACEHOLDER = re.compile(r"\{database_url:([^}]*)\}")
+ENVIRONMENT_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# As SQLAlchemy reads a URL: the user name ends at the first ':', the password at the first '@'.
+_LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:/@]*)(?::(?P<password>[^@]*))?@")
+ENCODE_COMMAND = """python3 -c "import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""""
+
+
+def fill_url(template: str, value_of: Callable[[str], str]) -> tuple[str, list[str]]:
+    """`template` with each `${NAME}` filled by `value_of(NAME)`, and the values that went into its
+    password. A placeholder that is the whole user name or password is URL-encoded there: a CI
+    secret holds the password itself (the one a service container is given too), and an `@ : / #
+    ? %` in it would otherwise end the password early or be decoded as an escape."""
+    login = _LOGIN.match(template)
+    whole = {login.span("user"), login.span("password")} if login else set()
+    start, end = login.span("password") if login and login["password"] is not None else (0, 0)
+    passwords: list[str] = []
+
+    def fill(match: re.Match[str]) -> str:
+        value = value_of(match[1])
+        if start <= match.start() and match.end() <= end:
+            passwords.append(value)
+        return urllib.parse.quote(value, safe="") if match.span() in whole else value
+
+    return ENVIRONMENT_PLACEHOLDER.sub(fill, template), passwords
+
+
+def unencoded_login(url: str) -> str | None:
+    """Why `url` cannot be read as meant, or None: a second `@` is one in the user name or
+    password left unencoded, and the part after the first would be taken for the host."""
+    if url.count("@") < 2:
+        return None
+    return (
+        "has more than one '@', so its password would end at the first and the rest be taken for the "
+        "host: URL-encode the user name and password (@ as %40; also : / # ? %), e.g. with "
+        f"{ENCODE_COMMAND}, or give the password itself in a variable that is the whole password, "
+        "scheme://user:${PASSWORD}@host/db, which migtest encodes"
+    )
 
 
 def url_forms(url: str) -> dict[str, str]:

@@ -1,7 +1,20 @@
 """Keep secrets out of every line migtest prints or writes.
 
-In GitHub Actions each secret is also announced with ::add-mask:: the moment it is known, before
-anything could print it, so the runner hides it in every later log line, migtest's or not.
+Two rules, applied to every text before it is shown or written:
+- Where a password stands is masked whatever it is: the password of any URL
+  (`scheme://user:***@host`, up to the last `@` before the host) and the value after `password=`
+  (libpq DSNs, query strings, `PGPASSWORD=`).
+- A registered secret (a password, a `${NAME}` value, a token) is masked in each form it takes
+  (as is, URL-encoded, as SQLAlchemy renders it, in a libpq DSN, inside a JSON string) where that
+  form stands as a whole token: not glued to a letter, digit or `_` on a side where the form itself
+  starts or ends with one, so password `postgres` hides `:postgres@` and `'postgres'` but not
+  `postgresql://`. A form of 16 characters or more is masked anywhere, even glued to a word (no
+  unrelated text has it), and one shorter than 4 is not registered at all: masking every `b` would
+  make output unreadable, and so short a password is guessed at once anyway; the first rule still
+  hides it in a URL or after `password=`.
+
+In GitHub Actions each registered form is also announced with ::add-mask:: the moment it is known,
+before anything could print it, so the runner hides it in every later log line, migtest's or not.
 """
 
 from __future__ import annotations
@@ -12,30 +25,75 @@ import re
 import sys
 import urllib.parse
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]+:)(?P<password>[^@\s]+)(?=@)", re.I)
+MIN_LENGTH = 4
+ANYWHERE_LENGTH = 16
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^\s/?#\"'<>]*(?=@)", re.I)
+_KEY_PASSWORD = re.compile(r"""(?P<head>[\w.-]*password=)(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;'"]+)""", re.I)
+_URL_LOGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^:/@]*:(?P<password>[^@]*)@", re.I)
+# Before a token: no word character, unless it ends an escape (JSON `\n`, `\u2019`, URL `%20`).
+_TOKEN_START = r"(?:(?<!\w)|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4})|(?<=%[0-9a-fA-F]{2}))"
+
 _secrets: set[str] = set()
+_pattern: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
+
+
+def forms(secret: str) -> set[str]:
+    """`secret` as it may appear in output: as is, URL-encoded (by hand, by SQLAlchemy, in a
+    query string), in a libpq DSN, and each of these inside a JSON string."""
+    written = {
+        secret,
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote(secret, safe=" +"),
+        urllib.parse.quote_plus(secret),
+        secret.replace("\\", "\\\\").replace("'", "\\'"),
+    }
+    return written | {json.dumps(form)[1:-1] for form in written}
 
 
 def register_secret(secret: str) -> None:
-    """Mask `secret`, and its form inside a JSON string (results.json) where that differs."""
-    for form in (secret, json.dumps(secret)[1:-1]):
-        if form and form not in _secrets:
+    """Mask `secret` in each of its forms long enough to be told from ordinary text."""
+    for form in sorted(forms(secret)):
+        if len(form) >= MIN_LENGTH and form not in _secrets:
             _secrets.add(form)
             if os.environ.get("GITHUB_ACTIONS") == "true":
                 print(f"::add-mask::{form}", flush=True, file=sys.stdout)
 
 
 def register_url_password(url: str) -> None:
-    """Mask a URL's password on its own too: drivers and servers may echo it outside the URL."""
-    match = _URL_PASSWORD.search(url)
-    if match:
+    """Mask a URL's password on its own too (as SQLAlchemy reads it: up to the first `@`):
+    drivers and servers may echo it outside the URL."""
+    match = _URL_LOGIN.match(url)
+    if match and match["password"]:
         register_secret(match["password"])
         register_secret(urllib.parse.unquote(match["password"]))
 
 
 def mask(text: str) -> str:
-    """Replace registered secrets and any password written inside a URL with ***."""
+    """`text` with every registered secret and every password where it stands replaced by ***."""
+    pattern = _secrets_pattern()
+    if pattern is not None:
+        text = pattern.sub("***", text)
     text = _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    return _KEY_PASSWORD.sub(lambda m: m["head"] + "***", text)
+
+
+def _secrets_pattern() -> re.Pattern[str] | None:
+    """One pattern for all registered secrets, longest first; rebuilt only when one was added."""
+    global _pattern
+    known = frozenset(_secrets)
+    if _pattern[0] != known:
+        tokens = [_token(secret) for secret in sorted(known, key=len, reverse=True)]
+        _pattern = (known, re.compile("|".join(tokens)) if tokens else None)
+    return _pattern[1]
+
+
+def _token(secret: str) -> str:
+    pattern = re.escape(secret)
+    if len(secret) >= ANYWHERE_LENGTH:
+        return pattern
+    if re.match(r"\w", secret):
+        pattern = _TOKEN_START + pattern
+    if re.search(r"\w\Z", secret):
+        pattern += r"(?!\w)"
+    return pattern
