@@ -3,7 +3,7 @@
 Two rules, applied to every text before it is shown or written:
 - Where a password stands is masked whatever it is: the password of any URL
   (`scheme://user:***@host`, up to the last `@` before the host) and the value after `password=`
-  (libpq DSNs, query strings, `PGPASSWORD=`).
+  (libpq DSNs, query strings) or `NAME_PASSWORD=` (`PGPASSWORD=`, `MYSQL_PASSWORD=`).
 - A registered secret (a password, a `${NAME}` value, a token) is masked in each form it takes
   (as is, URL-encoded, as SQLAlchemy renders it, in a libpq DSN, inside a JSON string) where that
   form stands as a whole token: not glued to a letter, digit or `_` on a side where the form itself
@@ -29,7 +29,11 @@ MIN_LENGTH = 4
 ANYWHERE_LENGTH = 16
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^\s/?#\"'<>]*(?=@)", re.I)
-_KEY_PASSWORD = re.compile(r"""(?P<head>[\w.-]*password=)(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;'"]+)""", re.I)
+# `password=`, `--password=`, `PGPASSWORD=`, `spring.datasource.password=`; not `hide_password=`.
+_KEY_PASSWORD = re.compile(
+    r"""(?P<head>(?<!\w)(?:[Pp]assword|PASSWORD|[A-Z][A-Z0-9_]*PASSWORD)=)"""
+    r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;'"]+)"""
+)
 _URL_LOGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^:/@]*:(?P<password>[^@]*)@", re.I)
 # Before a token: no word character, unless it ends an escape (JSON `\n`, `\u2019`, URL `%20`).
 _TOKEN_START = r"(?:(?<!\w)|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4})|(?<=%[0-9a-fA-F]{2}))"

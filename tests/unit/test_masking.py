@@ -37,6 +37,12 @@ def test_a_short_password_does_not_mask_unrelated_text():
     assert masking._secrets == set()
 
 
+def test_a_password_after_its_key_is_masked_whatever_it_is():
+    text = "dsn password={} host=db; PGPASSWORD={} MYSQL_ROOT_PASSWORD={} a.password={} mysql --password={}"
+    assert mask(text.format("b", "'x y'", '"z"', "pw", "pw")) == text.format(*["***"] * 5)
+    assert mask("url.render_as_string(hide_password=False)") == "url.render_as_string(hide_password=False)"
+
+
 def test_a_word_password_masks_the_word_not_words_containing_it():
     register_secret("postgres")
     text = "postgresql+psycopg://app:postgres@db/x engine postgres_like; PGPASSWORD='postgres' postgres"
