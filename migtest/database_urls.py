@@ -7,6 +7,9 @@ SQLite client takes), `{database_url:<driver>}` the SQLAlchemy URL with another 
 same engine, and `{database_url:default}` the SQLAlchemy URL of the engine's default driver
 (`postgresql://`, `mysql://`, `sqlite:///`: what SQLAlchemy 1.x apps take on every engine).
 Each has the password in URL form, which masking hides wherever it is printed.
+
+`database.url` itself is written with `${NAME}` for what comes from the environment; `fill_url`
+fills it so that a raw password there still makes a URL that reads as the user meant.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ DRIVER_PLACEHOLDER = re.compile(r"\{database_url:([^}]*)\}")
 ENVIRONMENT_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # As SQLAlchemy reads a URL: the user name ends at the first ':', the password at the first '@'.
 _LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:/@]*)(?::(?P<password>[^@]*))?@")
-ENCODE_COMMAND = """python3 -c "import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""""
+_ENCODE_COMMAND = (
+    """python3 -c "import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""""
+)
 
 
 def fill_url(template: str, value_of: Callable[[str], str]) -> tuple[str, list[str]]:
@@ -58,7 +63,7 @@ def unencoded_login(url: str) -> str | None:
     return (
         "has more than one '@', so its password would end at the first and the rest be taken for the "
         "host: URL-encode the user name and password (@ as %40; also : / # ? %), e.g. with "
-        f"{ENCODE_COMMAND}, or give the password itself in a variable that is the whole password, "
+        f"{_ENCODE_COMMAND}, or give the password itself in a variable that is the whole password, "
         "scheme://user:${PASSWORD}@host/db, which migtest encodes"
     )
 

@@ -42,7 +42,7 @@ _secrets: set[str] = set()
 _pattern: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
 
 
-def forms(secret: str) -> set[str]:
+def _forms(secret: str) -> set[str]:
     """`secret` as it may appear in output: as is, URL-encoded (by hand, by SQLAlchemy, in a
     query string), in a libpq DSN, and each of these inside a JSON string."""
     written = {
@@ -57,7 +57,7 @@ def forms(secret: str) -> set[str]:
 
 def register_secret(secret: str) -> None:
     """Mask `secret` in each of its forms long enough to be told from ordinary text."""
-    for form in sorted(forms(secret)):
+    for form in sorted(_forms(secret)):
         if len(form) >= MIN_LENGTH and form not in _secrets:
             _secrets.add(form)
             if os.environ.get("GITHUB_ACTIONS") == "true":
