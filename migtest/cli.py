@@ -28,7 +28,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 as well; keep our wording
         self.print_usage(sys.stderr)
-        print(f"migtest: error: {message}", file=sys.stderr)
+        print(mask(f"migtest: error: {message}"), file=sys.stderr)  # it may quote a URL given
         raise SystemExit(EXIT_USAGE)
 
 

@@ -63,8 +63,8 @@ def unencoded_login(url: str) -> str | None:
     return (
         "has more than one '@', so its password would end at the first and the rest be taken for the "
         "host: URL-encode the user name and password (@ as %40; also : / # ? %), e.g. with "
-        f"{_ENCODE_COMMAND}, or give the password itself in a variable that is the whole password, "
-        "scheme://user:${PASSWORD}@host/db, which migtest encodes"
+        f"{_ENCODE_COMMAND}, or put the password itself in a variable that fills the whole password "
+        "(user:${PASSWORD}@host), which migtest encodes"
     )
 
 

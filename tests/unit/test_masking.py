@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from migtest import masking
+from migtest.cli import main
 from migtest.config import load_config
 from migtest.database_urls import url_forms
 from migtest.errors import ConfigError
@@ -122,7 +123,7 @@ def test_a_variable_inside_the_password_is_masked_whole_and_an_unencoded_at_refu
         load(tmp_path, "postgresql://app:pre${MIGTEST_PW}@db/shop")
     message = mask(str(caught.value))
     assert "key 'database.url': has more than one '@'" in message
-    assert "urllib.parse.quote(getpass.getpass(), safe='')" in message
+    assert "urllib.parse.quote(getpass.getpass(), safe='')" in message and "(user:${PASSWORD}@host)" in message
     assert "Zq9" not in message and "Xv7k" not in message
     assert mask("login Zq9@Xv7k failed") == "login *** failed"
 
@@ -140,3 +141,10 @@ def test_an_encoded_url_and_other_variables_are_taken_as_written(tmp_path, monke
     config = load(tmp_path, "postgresql://app:p%40ss@${MIGTEST_HOST}:5432/shop")
     assert config.database.url == "postgresql://app:p%40ss@db.internal:5432/shop"
     assert mask("db.internal p@ss") == "db.internal ***"
+
+
+def test_a_url_quoted_by_a_command_line_error_is_masked(capsys):
+    with pytest.raises(SystemExit):
+        main(["plan", "--database-url", "postgresql://app:p@ss@db/shop"])
+    error = capsys.readouterr().err
+    assert "unrecognized arguments: --database-url postgresql://app:***@db/shop" in error
