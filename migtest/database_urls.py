@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
+from migtest.masking import URL_LOGIN
+
 # SQLAlchemy's driver names, by backend.
 DRIVERS = {
     "postgresql": ("psycopg", "psycopg2", "psycopg2cffi", "asyncpg", "pg8000", "psycopg_async"),
@@ -29,8 +31,6 @@ DRIVERS = {
 BACKENDS = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 DRIVER_PLACEHOLDER = re.compile(r"\{database_url:([^}]*)\}")
 ENVIRONMENT_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# As SQLAlchemy reads a URL: the user name ends at the first ':', the password at the first '@'.
-_LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:/@]*)(?::(?P<password>[^@]*))?@")
 _ENCODE_COMMAND = (
     """python3 -c "import getpass, urllib.parse; print(urllib.parse.quote(getpass.getpass(), safe=''))\""""
 )
@@ -41,7 +41,7 @@ def fill_url(template: str, value_of: Callable[[str], str]) -> tuple[str, list[s
     password. A placeholder that is the whole user name or password is URL-encoded there: a CI
     secret holds the password itself (the one a service container is given too), and an `@ : / #
     ? %` in it would otherwise end the password early or be decoded as an escape."""
-    login = _LOGIN.match(template)
+    login = URL_LOGIN.match(template)
     whole = {login.span("user"), login.span("password")} if login else set()
     start, end = login.span("password") if login and login["password"] is not None else (0, 0)
     passwords: list[str] = []

@@ -34,7 +34,8 @@ _KEY_PASSWORD = re.compile(
     r"""(?P<head>(?<!\w)(?:[Pp]assword|PASSWORD|[A-Z][A-Z0-9_]*PASSWORD)=)"""
     r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;'"]+)"""
 )
-_URL_LOGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^:/@]*:(?P<password>[^@]*)@", re.I)
+# A URL's login as SQLAlchemy reads it: the user name ends at the first ':', the password at the first '@'.
+URL_LOGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?P<user>[^:/@]*)(?::(?P<password>[^@]*))?@", re.I)
 # Before a token: no word character, unless it ends an escape (JSON `\n`, `\u2019`, URL `%20`).
 _TOKEN_START = r"(?:(?<!\w)|(?<=\\[nrtbf])|(?<=\\u[0-9a-fA-F]{4})|(?<=%[0-9a-fA-F]{2}))"
 
@@ -67,7 +68,7 @@ def register_secret(secret: str) -> None:
 def register_url_password(url: str) -> None:
     """Mask a URL's password on its own too (as SQLAlchemy reads it: up to the first `@`):
     drivers and servers may echo it outside the URL."""
-    match = _URL_LOGIN.match(url)
+    match = URL_LOGIN.match(url)
     if match and match["password"]:
         register_secret(match["password"])
         register_secret(urllib.parse.unquote(match["password"]))
