@@ -104,7 +104,7 @@ def stream(
         end_process_group(process)
         reader.join()
         named = f" ({limit})" if limit else ""
-        raise StepFailed(f"{what}: still running after {timeout:g} s{named}", shorten("".join(lines), cwd)) from exc
+        raise StepFailed(f"{what}: still running after {timeout:g}s{named}", shorten("".join(lines), cwd)) from exc
     except BaseException:  # Ctrl-C, SIGTERM: nothing it started may outlive the run
         if process is not None:
             end_process_group(process)

@@ -58,7 +58,7 @@ def limited(connection: sqlalchemy.Connection, seconds: float, what: str) -> Ite
     except Exception as exc:
         if not expired.is_set():
             raise
-        message = f"{what} still running after {seconds:g} s ({LIMIT_KEY})"
+        message = f"{what}: still running after {seconds:g}s ({LIMIT_KEY})"
         output = exc.output if isinstance(exc, StepFailed) else ""
         raise StepFailed(message, output, file=getattr(exc, "file", None), line=getattr(exc, "line", None)) from exc
     finally:

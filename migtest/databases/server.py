@@ -76,7 +76,7 @@ class ServerDatabases:
             with probe.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         except sqlalchemy.exc.DBAPIError as exc:
-            waited = f"waited at most {self.connect_timeout:g} s for its answer (database.connect_timeout)"
+            waited = f"waited at most {self.connect_timeout:g}s for its answer (database.connect_timeout)"
             raise ConfigError(f"cannot log in to {self.where}: {_reason(exc)}; {waited}", key="database.url") from exc
         finally:
             probe.dispose()

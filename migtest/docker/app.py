@@ -124,7 +124,7 @@ class ImageRunner:
             except requests.exceptions.RequestException as exc:
                 if time.monotonic() > deadline:
                     log = self.docker.logs(container)
-                    raise StepFailed(f"{what}: still running after {timeout:g} s ({LIMIT_KEY})", log) from exc
+                    raise StepFailed(f"{what}: still running after {timeout:g}s ({LIMIT_KEY})", log) from exc
         raise StepFailed(f"{what}: interrupted")
 
     @contextlib.contextmanager

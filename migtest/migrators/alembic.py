@@ -60,7 +60,7 @@ class _Worker:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             self.close()
-            raise StepFailed(f"{what}: still running after {timeout:g} s ({LIMIT_KEY})")
+            raise StepFailed(f"{what}: still running after {timeout:g}s ({LIMIT_KEY})")
         reply = self.process.stdout.readline()
         if not reply:
             raise self._died(what)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -14,6 +15,8 @@ from integration_support import engine_of, failed
 from migtest.cli import EXIT_USAGE
 from migtest.databases.mysql import MysqlServer
 from migtest.databases.postgres import PostgresServer
+from migtest.errors import StepFailed
+from migtest.process import run
 
 UPGRADE_1_1 = "upgrade-1.1-to-2.0"
 # A statement that never ends on its own, per engine (SQLite: counting an endless recursion).
@@ -51,7 +54,7 @@ def test_a_runaway_sql_migration_is_cancelled_on_the_server(fixture_project, run
     outcome = run_migtest(project.config, "--only", UPGRADE_1_1)
 
     migration = failed(outcome, UPGRADE_1_1, "migration")["migration"]
-    assert migration["summary"] == "migration V3__runaway.sql still running after 3 s (migrations.timeout)"
+    assert migration["summary"] == "migration V3__runaway.sql: still running after 3s (migrations.timeout)"
     assert server_running(database_config) == []
 
 
@@ -64,7 +67,7 @@ def test_a_runaway_seed_file_is_cut_by_the_same_limit(fixture_project, run_migte
     outcome = run_migtest(project.config, "--only", "upgrade-1.0-to-1.1", "--only", "fresh-1.1")
 
     seed = failed(outcome, "fresh-1.1", "seed")["seed"]
-    assert seed["summary"] == "seeding 1.1 failed: seed 1.1.sql still running after 3 s (migrations.timeout)"
+    assert seed["summary"] == "seeding 1.1 failed: seed 1.1.sql: still running after 3s (migrations.timeout)"
     assert server_running(database_config) == []
 
 
@@ -89,4 +92,39 @@ def test_a_server_that_never_answers_is_given_up_on(fixture_project, run_migtest
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert "key 'database.url': cannot log in to" in outcome.output
-    assert "waited at most 2 s for its answer (database.connect_timeout)" in outcome.output
+    assert "waited at most 2s for its answer (database.connect_timeout)" in outcome.output
+
+
+def test_a_timed_out_command_ends_with_everything_it_started(tmp_path):
+    # The command prints the pid of what it started in the background, then waits in the foreground.
+    command = ["sh", "-c", "sleep 300 & echo $!; sleep 300"]
+
+    with pytest.raises(StepFailed) as failure:
+        run(command, cwd=tmp_path, what="upgrade command", timeout=5)
+
+    assert str(failure.value) == "upgrade command: still running after 5s (migrations.timeout)"
+    background = int(failure.value.output.split()[0])
+    assert not alive(background), "the command's background sleep outlived its timeout"
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie waiting for its (new) parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_command_migration_that_runs_too_long_names_the_scenario_and_the_limit(fixture_project, run_migtest):
+    project = fixture_project("command-steps")
+    settings = project.settings()["migrations"]
+    # Fresh installs run the project's own command; upgrading a database hangs.
+    upgrade = {"install": settings["upgrade"], "upgrade": "sleep 300", "timeout": 10}
+    project.configure(migrations={**settings, **upgrade})
+
+    outcome = run_migtest(project.config, "--only", "upgrade-1.0-to-1.1")
+
+    migration = failed(outcome, "upgrade-1.0-to-1.1", "migration")["migration"]
+    assert migration["summary"] == "upgrade command: still running after 10s (migrations.timeout)"
+    assert "upgrade 1.0 -> 1.1" in outcome.output
