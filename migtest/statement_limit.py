@@ -24,7 +24,7 @@ def canceller(connection: sqlalchemy.Connection) -> Callable[[], None]:
     """How another thread stops the statement running on `connection` (a no-op when none runs)."""
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        return driver.cancel_safe
+        return getattr(driver, "cancel_safe", driver.cancel)  # cancel_safe: psycopg 3.2 and later
     if connection.dialect.name == "sqlite":
         return driver.interrupt
     thread_id = driver.thread_id()  # MySQL, MariaDB: from a connection of its own

@@ -95,12 +95,16 @@ def test_a_server_that_never_answers_is_given_up_on(fixture_project, run_migtest
     assert "waited at most 2s for its answer (database.connect_timeout)" in outcome.output
 
 
-def test_a_timed_out_command_ends_with_everything_it_started(tmp_path):
-    # The command prints the pid of what it started in the background, then waits in the foreground.
-    command = ["sh", "-c", "sleep 300 & echo $!; sleep 300"]
-
+@pytest.mark.parametrize(
+    "script",
+    ["sleep 300 & echo $!; sleep 300", "trap '' TERM; sleep 300 & echo $!; sleep 300"],
+    ids=["stops-on-sigterm", "ignores-sigterm"],
+)
+def test_a_timed_out_command_ends_with_everything_it_started(tmp_path, script):
+    # The command prints the pid of what it started in the background, then waits in the foreground;
+    # a group that ignores SIGTERM (the trap is inherited) is killed after the grace.
     with pytest.raises(StepFailed) as failure:
-        run(command, cwd=tmp_path, what="upgrade command", timeout=5)
+        run(["sh", "-c", script], cwd=tmp_path, what="upgrade command", timeout=5)
 
     assert str(failure.value) == "upgrade command: still running after 5s (migrations.timeout)"
     background = int(failure.value.output.split()[0])
