@@ -55,6 +55,9 @@ def limited(connection: sqlalchemy.Connection, seconds: float, what: str) -> Ite
     timer.start()
     try:
         yield
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM in this very thread (migtest steps): the server stops too
+        _quietly(cancel)
+        raise
     except Exception as exc:
         if not expired.is_set():
             raise

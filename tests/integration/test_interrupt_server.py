@@ -31,8 +31,9 @@ STATEMENTS = {
 }
 
 
+@pytest.mark.parametrize("command", [["run", "--only", "upgrade-1.1-to-2.0"], ["steps"]], ids=["run", "steps"])
 @pytest.mark.parametrize("database_config", ["postgres", "mariadb"], indirect=True)
-def test_sigterm_during_a_runaway_statement_cancels_it(fixture_project, tmp_path, database_config):
+def test_sigterm_during_a_runaway_statement_cancels_it(fixture_project, tmp_path, database_config, command):
     statement, running, databases = STATEMENTS[database_config["engine"]]
     project = fixture_project("flyway-base")
     project.write("migrations/V3__runaway.sql", statement)
@@ -49,7 +50,7 @@ def test_sigterm_during_a_runaway_statement_cancels_it(fixture_project, tmp_path
     log = tmp_path / "migtest.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "migtest", "run", "-c", str(project.config), "--only", "upgrade-1.1-to-2.0"],
+            [sys.executable, "-m", "migtest", command[0], "-c", str(project.config), *command[1:]],
             stdout=output,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
