@@ -132,3 +132,15 @@ def test_a_command_migration_that_runs_too_long_names_the_scenario_and_the_limit
     migration = failed(outcome, "upgrade-1.0-to-1.1", "migration")["migration"]
     assert migration["summary"] == "upgrade command: still running after 10s (migrations.timeout)"
     assert "upgrade 1.0 -> 1.1" in outcome.output
+
+
+def test_an_alembic_migration_that_runs_too_long_is_stopped(fixture_project, run_migtest):
+    project = fixture_project("alembic-base")
+    project.revision("0003", "0002", "import time\ntime.sleep(300)")
+    project.add_version("2.0", "0003")
+    project.configure(migrations={**project.settings()["migrations"], "timeout": 5})
+
+    outcome = run_migtest(project.config, "--only", "upgrade-1.1-to-2.0")
+
+    migration = failed(outcome, "upgrade-1.1-to-2.0", "migration")["migration"]
+    assert migration["summary"] == "alembic upgrade 0003: still running after 5s (migrations.timeout)"
