@@ -144,3 +144,24 @@ def test_an_alembic_migration_that_runs_too_long_is_stopped(fixture_project, run
 
     migration = failed(outcome, "upgrade-1.1-to-2.0", "migration")["migration"]
     assert migration["summary"] == "alembic upgrade 0003: still running after 5s (migrations.timeout)"
+
+
+@pytest.mark.parametrize(
+    ("section", "check", "summary"),
+    [
+        ({"seed": {"command": "sleep 300"}}, "seed", "seeding 1.0 failed: seed command: still running after 3s"),
+        (
+            {"verify": {"command": "sleep 300", "target": True, "previous_release": "off"}},
+            "verify-command",
+            "1.1 on the migrated database: verify.command: still running after 3s",
+        ),
+    ],
+    ids=["seed.command", "verify.command"],
+)
+def test_seed_and_verify_commands_take_the_same_limit(fixture_project, run_migtest, section, check, summary):
+    project = fixture_project("flyway-base")
+    project.configure(migrations={**project.settings()["migrations"], "timeout": 3}, **section)
+
+    outcome = run_migtest(project.config, "--only", "upgrade-1.0-to-1.1")
+
+    assert failed(outcome, "upgrade-1.0-to-1.1", check)[check]["summary"] == f"{summary} (migrations.timeout)"
