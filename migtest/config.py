@@ -67,6 +67,7 @@ class MigrationsConfig:
     history: str | None = None  # command: lists the migrations' targets, oldest first (step walk)
     schema: str | None = None
     package: str | None = None  # alembic: `config` is relative to this package, found in the version's environment
+    timeout: float = 600.0  # seconds one migration (a command, an SQL file), seed or verify command may run
 
     @property
     def table(self) -> str | None:
@@ -82,6 +83,7 @@ class DatabaseConfig:
     image: str | None = None
     schemas: tuple[str, ...] = ()
     ready_timeout: float = 120.0
+    connect_timeout: float = 30.0  # seconds a server may take to answer a login
 
     @property
     def dialect(self) -> str:
@@ -506,6 +508,13 @@ class _Section:
             raise self.error(f"must be a list, got {_kind(value)}", key)
         return value
 
+    def positive(self, key: str, default: float) -> float:
+        """A number of seconds a wait may last: above 0 and finite."""
+        value = self.raw(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            raise self.error(f"must be a number of seconds above 0, got {_kind(value)}", key)
+        return float(value)
+
     def integer(self, key: str, default: int) -> int:
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -716,6 +725,7 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         history=section.command("history"),
         schema=section.text("schema"),
         package=package,
+        timeout=section.positive("timeout", 600.0),
     )
     section.finish()
     required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
@@ -754,6 +764,7 @@ def _database(section: _Section) -> DatabaseConfig:
         image=section.text("image"),
         schemas=section.texts("schemas"),
         ready_timeout=section.number("ready_timeout", 120.0),
+        connect_timeout=section.positive("connect_timeout", 30.0),
     )
     section.finish()
     if engine == "sqlite":

@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from migtest.errors import StepFailed
 from migtest.evidence import FRAME, own_file, shorten
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
+LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs
+GRACE_SECONDS = 5.0  # a command's group gets this long to exit on SIGTERM before SIGKILL
+GROUP_POLL_SECONDS = 0.05
 
 
 def failed(message: str, output: str, root: Path) -> StepFailed:
@@ -51,41 +55,26 @@ def run(
     cwd: Path,
     env: dict[str, str] | None = None,
     what: str,
-    timeout: float = 600,
+    timeout: float,
 ) -> str:
     """Run to completion; return combined output, or raise StepFailed with its output shortened."""
-    try:
-        done = subprocess.run(
-            argv,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
-    except subprocess.TimeoutExpired as exc:
-        output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
-        raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten(output, cwd)) from exc
-    if done.returncode != 0:
-        raise failed(f"{what}: exited with code {done.returncode}", done.stdout, cwd)
-    return done.stdout
+    return stream(argv, cwd=cwd, env=env, what=what, timeout=timeout, limit=LIMIT_KEY, on_line=lambda _line: None)
 
 
 def stream(
     argv: list[str],
     *,
     cwd: Path,
+    env: dict[str, str] | None = None,
     what: str,
     timeout: float,
+    limit: str | None = None,
     on_line: Callable[[str], None],
 ) -> str:
     """Run to completion, handing each output line to `on_line` as it comes (for commands that
     take minutes, such as a `setup:`); return the whole output, or raise StepFailed with its tail.
-    Its own process group, so that a timeout or an interrupt stops what it started too."""
+    Its own process group, so that a timeout or an interrupt stops what it started too; `limit`
+    names the setting that set `timeout`."""
     lines: list[str] = []
     process: subprocess.Popen[str] | None = None
 
@@ -100,6 +89,7 @@ def stream(
         process = subprocess.Popen(
             argv,
             cwd=cwd,
+            env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -111,14 +101,15 @@ def stream(
     except FileNotFoundError as exc:
         raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
     except subprocess.TimeoutExpired as exc:
-        _stop_group(process)
+        end_process_group(process)
         reader.join()
-        raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten("".join(lines), cwd)) from exc
+        named = f" ({limit})" if limit else ""
+        raise StepFailed(f"{what}: still running after {timeout:g}s{named}", shorten("".join(lines), cwd)) from exc
     except BaseException:  # Ctrl-C, SIGTERM: nothing it started may outlive the run
         if process is not None:
-            _stop_group(process)
+            end_process_group(process)
         raise
-    _stop_group(process)  # what it left running in the background would hold the output open
+    end_process_group(process)  # what it left running in the background would hold the output open
     reader.join()
     output = "".join(lines)
     if code != 0:
@@ -126,7 +117,25 @@ def stream(
     return output
 
 
-def _stop_group(process: subprocess.Popen[str]) -> None:
+def end_process_group(process: subprocess.Popen[str], grace: float = GRACE_SECONDS) -> None:
+    """End a command started in its own session and everything it started: SIGTERM to the group,
+    `grace` seconds to exit, then SIGKILL to whatever of the group is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        process.poll()  # reaped, the command no longer counts as a member of its group
+        if not _group_alive(process.pid):
+            break
+        time.sleep(GROUP_POLL_SECONDS)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -38,6 +38,7 @@ from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
 from migtest.sources import SetupProgress, Workspace, Workspaces
 from migtest.state import State, capture
+from migtest.statement_limit import cancel_running
 from migtest.version_command import run_as_version
 
 POLL_SECONDS = 0.2
@@ -164,6 +165,7 @@ class Runner:
                 self.stop.set()
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.migrator.close()
+                cancel_running()  # a statement the server works on would hold its scenario's thread
                 raise
         return [future.result() for future in futures]
 
@@ -406,14 +408,16 @@ class Runner:
         self, attempt: Attempt, version: str, database: Database, phase_name: str
     ) -> CommandObservation:
         """`verify.command` as the version, in its tree and environment (or a container of its image)."""
-        command = self.config.verify.command
+        command, timeout = self.config.verify.command, self.config.migrations.timeout
         assert command is not None
         observed = CommandObservation(version)
         workspace = self.workspaces.get(version)
         try:
             with self._phase(attempt, phase_name):
                 revision = self.config.version(version).revision
-                observed.output = run_as_version(command, workspace, database, revision, "verify.command", self.images)
+                observed.output = run_as_version(
+                    command, workspace, database, revision, "verify.command", self.images, timeout=timeout
+                )
         except StepFailed as exc:
             observed.error = exc
         return observed

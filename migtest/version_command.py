@@ -10,16 +10,23 @@ from migtest.sources import Workspace
 
 
 def run_as_version(
-    command: str, workspace: Workspace, database: Database, target: str, what: str, images: ImageRunner | None
+    command: str,
+    workspace: Workspace,
+    database: Database,
+    target: str,
+    what: str,
+    images: ImageRunner | None,
+    *,
+    timeout: float,
 ) -> str:
-    """Its output, or StepFailed with the output's tail."""
+    """Its output, or StepFailed with the output's tail (or saying it ran out of `timeout` seconds)."""
     if workspace.image is not None:
         assert images is not None
         url = images.database_url(database)
         argv = split_command(command, workspace.placeholders(url, target))
-        return images.command(workspace, database, argv, f"{what} in {workspace.image}")
+        return images.command(workspace, database, argv, f"{what} in {workspace.image}", timeout=timeout)
     argv = split_command(command, workspace.placeholders(database.url, target))
-    return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what)
+    return run(argv, cwd=workspace.root, env=workspace.environment(database.url), what=what, timeout=timeout)
 
 
 def printed_lines(output: str) -> list[str]:

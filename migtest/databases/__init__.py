@@ -66,4 +66,4 @@ def open_server(config: DatabaseConfig, workdir: Path, docker: DockerEngine | No
 
         return start_server(config, server_class, docker)
     assert config.url is not None
-    return server_class(config.url)
+    return server_class(config.url, connect_timeout=config.connect_timeout)

@@ -63,7 +63,12 @@ def start_server(
             timeout=config.ready_timeout,
             what=what,
         )
-        return server_class(url(), on_close=docker.remove_run, network_address=(container.name, kind.port))
+        return server_class(
+            url(),
+            connect_timeout=config.connect_timeout,
+            on_close=docker.remove_run,
+            network_address=(container.name, kind.port),
+        )
     except StepFailed as exc:
         docker.remove_run()
         raise ConfigError(f"{exc}\n{exc.output}".rstrip(), key="database.image") from exc

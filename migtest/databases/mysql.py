@@ -19,7 +19,13 @@ class MysqlServer(ServerDatabases):
     driver = "mysql+pymysql"
 
     def connect_args(self) -> dict[str, object]:
-        return {"connect_timeout": 10, "charset": "utf8mb4"}
+        return {"connect_timeout": self.connect_timeout, "charset": "utf8mb4"}
+
+    def probe_args(self) -> dict[str, object]:
+        """PyMySQL's connect_timeout ends with the TCP connection; a server that accepts it and
+        never answers holds the handshake until a read times out. Only the first login gets one:
+        later reads are statements, which may take as long as migrations.timeout allows."""
+        return {"read_timeout": self.connect_timeout}
 
     @classmethod
     def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:

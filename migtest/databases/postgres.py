@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import sqlalchemy
 
 from migtest.databases.server import ServerDatabases
@@ -13,7 +15,8 @@ class PostgresServer(ServerDatabases):
     admin_database = "postgres"
 
     def connect_args(self) -> dict[str, object]:
-        return {"connect_timeout": 10}
+        """libpq counts whole seconds and at least 2 (it bounds the whole login, answer included)."""
+        return {"connect_timeout": max(2, math.ceil(self.connect_timeout))}
 
     @classmethod
     def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:

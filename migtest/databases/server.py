@@ -29,10 +29,12 @@ class ServerDatabases:
         self,
         url: str,
         *,
+        connect_timeout: float = 30.0,
         on_close: Callable[[], None] | None = None,
         network_address: tuple[str, int] | None = None,
     ) -> None:
         self.url = self.driver_url(url)
+        self.connect_timeout = connect_timeout
         self.network_address = network_address  # how containers on the run's network reach it
         self.prefix = f"migtest_{secrets.token_hex(3)}_"
         self.created: set[str] = set()
@@ -53,6 +55,11 @@ class ServerDatabases:
         return f"{self.engine_name} at {self.url.host}:{self.url.port or 'default port'} as {self.url.username}"
 
     def connect_args(self) -> dict[str, object]:
+        """The driver's arguments of every connection: `database.connect_timeout` bounds each login."""
+        return {}
+
+    def probe_args(self) -> dict[str, object]:
+        """The first login's extra arguments: bound its wait for the server's answer too."""
         return {}
 
     @classmethod
@@ -62,13 +69,19 @@ class ServerDatabases:
 
     def _probe(self) -> None:
         """Fail before any scenario when the login, the host or the privilege to create databases is missing."""
+        probe = sqlalchemy.create_engine(
+            self.url, poolclass=sqlalchemy.NullPool, connect_args={**self.connect_args(), **self.probe_args()}
+        )
         try:
-            with self.admin.connect() as connection:
+            with probe.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
         except sqlalchemy.exc.DBAPIError as exc:
-            raise ConfigError(f"cannot log in to {self.where}: {_reason(exc)}", key="database.url") from exc
-        probe = self.create("probe")
-        self.drop(probe)
+            waited = f"waited at most {self.connect_timeout:g}s for its answer (database.connect_timeout)"
+            raise ConfigError(f"cannot log in to {self.where}: {_reason(exc)}; {waited}", key="database.url") from exc
+        finally:
+            probe.dispose()
+        created = self.create("probe")
+        self.drop(created)
 
     def database_name(self, name: str) -> str:
         """Unique to this run, safe to quote anywhere, and short enough for every engine."""

@@ -32,11 +32,10 @@ from migtest.docker.services import services_running
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
 from migtest.evidence import shorten
-from migtest.process import fill
+from migtest.process import LIMIT_KEY, fill
 from migtest.sources import Workspace
 
 STOP_SECONDS = 10
-COMMAND_TIMEOUT = 600
 WAIT_SLICE = 1
 
 
@@ -105,26 +104,27 @@ class ImageRunner:
             finally:  # sampled while it still runs: _attached stops it
                 app.figures = {"ready_seconds": round(seconds, 2), **sampler.figures()}
 
-    def command(self, workspace: Workspace, database: Database, argv: list[str], what: str) -> str:
-        """Run one command in a throw-away container of the version's image; its output, or StepFailed."""
+    def command(self, workspace: Workspace, database: Database, argv: list[str], what: str, *, timeout: float) -> str:
+        """Run one command in a throw-away container of the version's image; its output, or StepFailed
+        (also when it runs longer than `timeout` seconds: the container is then stopped and removed)."""
         role = f"{database.name}-command-{next(self._numbers)}"
         with self._attached(workspace, database, role, command=argv) as container:
-            code = self._exit_code(container, what)
+            code = self._exit_code(container, what, timeout)
             output = container.logs().decode(errors="replace")
         if code != 0:
             raise StepFailed(f"{what}: exited with code {code}", shorten(output))
         return output
 
-    def _exit_code(self, container: Any, what: str) -> int:
+    def _exit_code(self, container: Any, what: str, timeout: float) -> int:
         """Wait for the command in slices, so that an interrupted run stops it at once."""
-        deadline = time.monotonic() + COMMAND_TIMEOUT
+        deadline = time.monotonic() + timeout
         while not self.docker.interrupted.is_set():
             try:
                 return container.wait(timeout=WAIT_SLICE)["StatusCode"]
             except requests.exceptions.RequestException as exc:
                 if time.monotonic() > deadline:
                     log = self.docker.logs(container)
-                    raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT}s", log) from exc
+                    raise StepFailed(f"{what}: still running after {timeout:g}s ({LIMIT_KEY})", log) from exc
         raise StepFailed(f"{what}: interrupted")
 
     @contextlib.contextmanager

@@ -27,13 +27,12 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.evidence import shorten
 from migtest.migrators import MigrationRun
 from migtest.once import Once
-from migtest.process import failed
+from migtest.process import LIMIT_KEY, failed
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
 RESOLVED_PREFIX = "MIGTEST-RESOLVED:"
 FILE_PREFIX = "MIGTEST-FILE:"
-COMMAND_TIMEOUT = 600.0
 
 
 class _Worker:
@@ -51,17 +50,17 @@ class _Worker:
             start_new_session=True,
         )
 
-    def call(self, request: dict[str, object], what: str) -> int:
+    def call(self, request: dict[str, object], what: str, timeout: float) -> int:
         assert self.process.stdin and self.process.stdout
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
         except BrokenPipeError:
             raise self._died(what) from None
-        ready, _, _ = select.select([self.process.stdout], [], [], COMMAND_TIMEOUT)
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             self.close()
-            raise StepFailed(f"{what}: still running after {COMMAND_TIMEOUT:.0f}s")
+            raise StepFailed(f"{what}: still running after {timeout:g}s ({LIMIT_KEY})")
         reply = self.process.stdout.readline()
         if not reply:
             raise self._died(what)
@@ -111,6 +110,7 @@ class AlembicMigrator:
         assert config.config is not None
         self.ini = config.config
         self.package = config.package
+        self.timeout = config.timeout
         self._packages: Once[str, Path] = Once()
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
@@ -144,7 +144,7 @@ class AlembicMigrator:
                 "file_prefix": FILE_PREFIX,
             }
             with self._worker(self._python(workspace)) as worker:
-                code = worker.call(request, what)
+                code = worker.call(request, what, self.timeout)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:
             raise failed(f"{what}: exited with code {code}", output, workspace.root)
@@ -172,7 +172,7 @@ class AlembicMigrator:
             cwd=workspace.env_dir or tempfile.gettempdir(),  # not the project: a folder there would shadow it
             capture_output=True,
             text=True,
-            timeout=COMMAND_TIMEOUT,
+            timeout=self.timeout,
             check=False,
         )
         if found.returncode != 0 or not found.stdout.strip():

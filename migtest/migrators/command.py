@@ -21,7 +21,10 @@ class CommandMigrator:
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
         assert command is not None
-        return MigrationRun(run_as_version(command, workspace, database, target, f"{direction} command", self.images))
+        return MigrationRun(self._run(command, workspace, database, target, f"{direction} command"))
+
+    def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
+        return run_as_version(command, workspace, database, target, what, self.images, timeout=self.config.timeout)
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         """Unknown without `migrations.current`."""
@@ -40,7 +43,7 @@ class CommandMigrator:
                 key="migrations.history",
             )
         what = "migrations.history command"
-        output = run_as_version(self.config.history, workspace, database, "", what, self.images)
+        output = self._run(self.config.history, workspace, database, "", what)
         return printed_lines(output)
 
     def close(self) -> None:

@@ -28,7 +28,11 @@ class OnStartMigrator:
             return MigrationRun(f"ready after {app.ready_seconds:.1f}s\n{log}", figures=app.figures)
         assert self.config.downgrade is not None
         argv = split_command(self.config.downgrade, workspace.placeholders(self.images.database_url(database), target))
-        return MigrationRun(self.images.command(workspace, database, argv, f"downgrade command in {workspace.image}"))
+        return MigrationRun(
+            self.images.command(
+                workspace, database, argv, f"downgrade command in {workspace.image}", timeout=self.config.timeout
+            )
+        )
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         """The value in the first `migrations.table` (the app's history table, e.g. alembic_version), if named."""

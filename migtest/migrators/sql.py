@@ -30,6 +30,7 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
 from migtest.sqltext import as_written
+from migtest.statement_limit import limited
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
@@ -326,7 +327,7 @@ class SqlMigrator:
     ) -> None:
         in_transaction = executes_in_transaction(path)
         try:
-            with engine.connect() as connection:
+            with engine.connect() as connection, limited(connection, self.config.timeout, f"migration {path.name}"):
                 if not in_transaction:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)

@@ -36,13 +36,16 @@ class WithUserCommands:
         if self.config.install is None:
             return self._read_by_current(self.tool.migrate(workspace, database, UPGRADE, target))
         what = "migrations.install command"
-        return MigrationRun(run_as_version(self.config.install, workspace, database, target, what, self.images))
+        return MigrationRun(self._run(self.config.install, workspace, database, target, what))
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         if self.config.current is None:
             return self.tool.current(workspace, database)
         what = "migrations.current command"
-        return last_line(run_as_version(self.config.current, workspace, database, "", what, self.images))
+        return last_line(self._run(self.config.current, workspace, database, "", what))
+
+    def _run(self, command: str, workspace: Workspace, database: Database, target: str, what: str) -> str:
+        return run_as_version(command, workspace, database, target, what, self.images, timeout=self.config.timeout)
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         return self._read_by_current(self.tool.migrate(workspace, database, direction, target))

@@ -32,9 +32,9 @@ def make_seeders(config: Config, images: ImageRunner | None = None, skip: Collec
 
     seeders: list[Seeder] = []
     if config.seed.sql:
-        seeders.append(SqlFileSeeder(config.root, config.seed.sql))
+        seeders.append(SqlFileSeeder(config.root, config.seed.sql, config.migrations.timeout))
     if config.seed.command:
-        seeders.append(CommandSeeder(config.seed.command))
+        seeders.append(CommandSeeder(config.seed.command, config.migrations.timeout))
     if config.seed.generate:
         seeders.append(GeneratedSeeder(config.seed.generate, skip, config.schemas))
     if config.seed.api:

@@ -8,10 +8,12 @@ from migtest.sources import Workspace
 
 
 class CommandSeeder:
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, timeout: float) -> None:
         self.command = command
+        self.timeout = timeout
 
     def seed(self, workspace: Workspace, database: Database) -> str:
         argv = split_command(self.command, workspace.placeholders(database.url, workspace.version.revision))
-        run(argv, cwd=workspace.root, env=workspace.environment(database.url), what="seed command")
+        environment = workspace.environment(database.url)
+        run(argv, cwd=workspace.root, env=environment, what="seed command", timeout=self.timeout)
         return f"seed command {argv[0]}"

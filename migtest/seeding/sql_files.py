@@ -11,19 +11,21 @@ from migtest.errors import StepFailed
 from migtest.migrators.sql import statements
 from migtest.sources import Workspace
 from migtest.sqltext import as_written
+from migtest.statement_limit import limited
 
 
 class SqlFileSeeder:
-    def __init__(self, root: Path, pattern: str) -> None:
+    def __init__(self, root: Path, pattern: str, timeout: float) -> None:
         self.root = root
         self.pattern = pattern
+        self.timeout = timeout
 
     def seed(self, workspace: Workspace, database: Database) -> str:
         path = self.root / self.pattern.replace("{version}", workspace.version.name)
         parts = statements(path)
         engine = database.connect()
         try:
-            with engine.begin() as connection:
+            with engine.begin() as connection, limited(connection, self.timeout, f"seed {path.name}"):
                 for number, statement in enumerate(parts, 1):
                     try:
                         connection.exec_driver_sql(as_written(connection, statement))
