@@ -79,19 +79,15 @@ def boolean(value: Any) -> Any:
 
 
 def single_precision(value: Any) -> Any:
-    """The shortest decimal that reads back as the same 4-byte float: 0.1 stored in a REAL column
-    is 0.1, as written and as MySQL prints it, not the 0.10000000149011612 psycopg reads."""
+    """The value a 4-byte float column stores, exactly. Drivers read its shortest decimal (19.99),
+    which as a Python float is another number than the 19.9899997711... stored: compared with a
+    DOUBLE's 19.99, it would hide the precision lost when a DOUBLE column became REAL."""
     if not isinstance(value, float):
         return value
     try:
-        stored = struct.pack("<f", value)
-        for digits in range(6, 10):
-            shortest = float(f"{value:.{digits}g}")
-            if struct.pack("<f", shortest) == stored:
-                return shortest
-    except OverflowError:
-        pass
-    return value
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # not a 4-byte float's value: nothing to round
+        return value
 
 
 # -- schema text ----------------------------------------------------------------------------------

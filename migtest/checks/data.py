@@ -361,7 +361,7 @@ def _project(row: Row, columns: list[str]) -> tuple[Any, ...]:
 
 def same_value(old: Any, new: Any, tolerance: float) -> bool:
     """Equal; or, given a tolerance and a float on either side, within it relative to the larger value
-    (a REAL widened to DOUBLE reads 0.1 back as 0.10000000149011612). Other numbers compare exactly."""
+    (a DOUBLE 19.99 narrowed to REAL is stored as 19.989999771118164). Other numbers compare exactly."""
     if tolerance and _is_number(old) and _is_number(new) and float in (type(old), type(new)):
         return math.isclose(float(old), float(new), rel_tol=tolerance)
     return old == new
