@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+
 import pytest
 import yaml
 from test_checks import UPGRADE, results, state, table
@@ -9,6 +11,7 @@ from test_checks import UPGRADE, results, state, table
 from migtest.checks.instants import comparable, same_instant
 from migtest.cli import EXIT_USAGE, main
 from migtest.config import ChecksConfig, load_config
+from migtest.dialects import epoch_instant
 
 NAIVE, ZONED = "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP WITH TIME ZONE"
 
@@ -69,3 +72,9 @@ def test_only_a_retyped_column_compares_instants(pk):
             "table 'events': id=1: at '2024-01-15 10:00:00' -> '2024-01-15 10:00:00+00:00' "
             "(another instant, naive times read in Europe/Berlin)"
         ]
+
+
+def test_a_mysql_timestamp_reads_as_its_instant():
+    assert epoch_instant(1705312800) == "2024-01-15 10:00:00+00:00"
+    assert epoch_instant(decimal.Decimal("2147483647.999999")) == "2038-01-19 03:14:07.999999+00:00"
+    assert epoch_instant(0) == "0000-00-00 00:00:00" and epoch_instant(None) is None
