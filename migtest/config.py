@@ -1263,8 +1263,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
 
 def _time_zone(section: _Section, key: str) -> str:
     """A zone name zoneinfo knows, checked when the file is read rather than when a comparison needs it."""
-    name = section.text(key, "UTC")
-    assert name is not None
+    name = section.text(key) or "UTC"  # null, like a missing key, is the default
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:

@@ -26,10 +26,11 @@ def config_with(tmp_path, **checks) -> str:
 
 def test_the_zone_is_utc_unless_declared(tmp_path):
     assert load_config(config_with(tmp_path)).checks.naive_timezone == "UTC"
+    assert load_config(config_with(tmp_path, naive_timezone=None)).checks.naive_timezone == "UTC"
     assert load_config(config_with(tmp_path, naive_timezone="Europe/Berlin")).checks.naive_timezone == "Europe/Berlin"
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "../etc/passwd", "Europe/", 3, ""])
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../etc/passwd", "Europe/", "a\x00b", "x" * 5000, 3, "", [1]])
 def test_an_unknown_zone_is_a_usage_error_naming_the_key(tmp_path, capsys, zone):
     code = main(["plan", "-c", config_with(tmp_path, naive_timezone=zone)])
 
