@@ -1,10 +1,11 @@
 """Names migtest derives from version, scenario and test names (files, databases, images).
 
 Each target allows only some characters and lengths. Replacing the others is not enough: Greek
-alpha and beta, `A` and `a`, `1.0` and `1_0` would all meet in one name, and two versions would then share a
-database or an image. So whenever the safe form loses anything (a character replaced, a case
-folded, a length cut), a short digest of the original name is appended: different names stay
-different names.
+alpha and beta, `A` and `a`, `1.0` and `1_0` would all meet in one name, and two versions would
+then share a database or an image. So whenever the safe form loses anything (a character
+replaced, a case folded, a length cut), a short digest of the original name is appended:
+different names stay different names (a name kept as it is could meet a changed one only by
+ending in that one's digest).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ class Alphabet:
     lower: bool = False
 
 
-FILE = Alphabet("A-Za-z0-9._-", "_")
-DATABASE = Alphabet("a-z0-9_", "_", lower=True)  # quoted nowhere the same way: plain lowercase identifiers
+FILE = Alphabet("a-z0-9._-", "_", lower=True)  # lowercase: `A.db` and `a.db` are one file on macOS
+DATABASE = Alphabet("a-z0-9_", "_", lower=True)  # an identifier no engine quotes or case-folds differently
 IMAGE_REPOSITORY = Alphabet("a-z0-9", "-", lower=True)  # Docker's repository component grammar, kept simple
 FILE_LENGTH = 100  # well inside any file system's 255 bytes, with room for a suffix
 
