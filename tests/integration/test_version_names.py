@@ -1,5 +1,6 @@
 """Version names that are not ASCII: each version's databases (and the files and containers named
-after them) stay its own on every engine, so a matrix of Greek alpha, beta, gamma passes as its ASCII twin does."""
+after them) stay its own on every engine, so a matrix of Greek alpha, beta, gamma passes as its
+ASCII twin does (before, all three were the database `migtest_<run>_template`)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,5 @@ def test_versions_named_in_greek_keep_their_own_databases(fixture_project, run_m
     outcome = run_migtest(project.config)
 
     assert outcome.exit_code == EXIT_OK, outcome.output
+    assert outcome.results["totals"] == {"passed": 7, "failed": 0, "skipped": 0}
     assert {scenario["id"] for scenario in outcome.results["scenarios"]} >= {"fresh-α", "upgrade-β-to-γ"}
