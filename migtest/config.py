@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -399,6 +400,7 @@ class ChecksConfig:
 
     accept_schema: tuple[AcceptedDifference, ...] = ()
     history: str | None = None  # fail | warn | off; None: what the layout's own tool does
+    naive_timezone: str = "UTC"  # the zone a timestamp without one is in, when compared with one that has it
 
 
 @dataclass(frozen=True)
@@ -1274,9 +1276,20 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
         history=section.text("history", choices=HISTORY_MODES),
+        naive_timezone=_time_zone(section, "naive_timezone"),
     )
     section.finish()
     return result
+
+
+def _time_zone(section: _Section, key: str) -> str:
+    """A zone name zoneinfo knows, checked when the file is read rather than when a comparison needs it."""
+    name = section.text(key) or "UTC"  # null, like a missing key, is the default
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise section.error(f"unknown time zone '{name}' (an IANA name such as UTC or Europe/Berlin)", key) from exc
+    return name
 
 
 def _allowed_changes(

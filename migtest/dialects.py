@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 import sqlalchemy
 
 Convert = Callable[[Any], Any]
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+ZERO_DATE = "0000-00-00 00:00:00"  # what MySQL drivers give for a zero TIMESTAMP, a value without an instant
 TableKey = tuple[str | None, str]  # (schema, table), as the inspector's get_multi_* key them
 
 
@@ -78,20 +80,29 @@ def boolean(value: Any) -> Any:
     return bool(value)
 
 
+def epoch_instant(value: Any) -> Any:
+    """MySQL's `UNIX_TIMESTAMP()` of a TIMESTAMP as the instant in UTC, written as a zoned timestamp
+    is; 0 is the zero date, which is no instant."""
+    if value is None:
+        return None
+    if value == 0:
+        return ZERO_DATE
+    seconds = decimal.Decimal(value)
+    whole = int(seconds)
+    moment = EPOCH + datetime.timedelta(seconds=whole, microseconds=int((seconds - whole) * 1_000_000))
+    return normalize_value(moment)
+
+
 def single_precision(value: Any) -> Any:
-    """The shortest decimal that reads back as the same 4-byte float: 0.1 stored in a REAL column
-    is 0.1, as written and as MySQL prints it, not the 0.10000000149011612 psycopg reads."""
+    """The value a 4-byte float column stores, exactly. Drivers read its shortest decimal (19.99),
+    which as a Python float is another number than the 19.9899997711... stored: compared with a
+    DOUBLE's 19.99, it would hide the precision lost when a DOUBLE column became REAL."""
     if not isinstance(value, float):
         return value
     try:
-        stored = struct.pack("<f", value)
-        for digits in range(6, 10):
-            shortest = float(f"{value:.{digits}g}")
-            if struct.pack("<f", shortest) == stored:
-                return shortest
-    except OverflowError:
-        pass
-    return value
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # not a 4-byte float's value: nothing to round
+        return value
 
 
 # -- schema text ----------------------------------------------------------------------------------
@@ -265,6 +276,10 @@ class Dialect:
         """How a column's values are read into captures, by the column's normalized type."""
         return _then(boolean) if type_text == "BOOLEAN" else normalize_value
 
+    def selected(self, quoted: str, type_text: str) -> str:
+        """What a capture selects for a column (`quoted`), read by `converter`: the column itself."""
+        return quoted
+
 
 def _then(convert: Convert) -> Convert:
     return lambda value: convert(normalize_value(value))
@@ -335,6 +350,11 @@ _PG_SEQUENCES = sqlalchemy.text(
 )
 
 
+def _is_timestamp(type_text: str) -> bool:
+    """MySQL's TIMESTAMP and TIMESTAMP(fsp), not DATETIME."""
+    return re.fullmatch(r"TIMESTAMP(\(\d\))?", type_text) is not None
+
+
 class MysqlDialect(Dialect):
     """MySQL and MariaDB: display widths, charset spellings, timestamp defaults and implicit
     foreign key index names vary with how a table was reached; the storage engine is schema."""
@@ -383,7 +403,14 @@ class MysqlDialect(Dialect):
             return _then(boolean)
         if type_text.startswith("FLOAT"):
             return _then(single_precision)
+        if _is_timestamp(type_text):
+            return epoch_instant
         return normalize_value
+
+    def selected(self, quoted: str, type_text: str) -> str:
+        """A TIMESTAMP stores an instant but reads as the session zone's time of it: its seconds
+        since the epoch are the instant itself, as PostgreSQL's timestamptz reads."""
+        return f"UNIX_TIMESTAMP({quoted})" if _is_timestamp(type_text) else quoted
 
     @cached_property
     def _mariadb_checks(self) -> list[tuple[str, str, str, str]]:

@@ -62,8 +62,3 @@ def select(scenarios: list[Scenario], patterns: list[str]) -> list[Scenario]:
     if not patterns:
         return scenarios
     return [s for s in scenarios if any(fnmatchcase(s.id, p) or s.kind == p for p in patterns)]
-
-
-def safe_name(name: str) -> str:
-    """A version name usable in file and database names."""
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)

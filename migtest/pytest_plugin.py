@@ -30,7 +30,6 @@ from migtest.databases import Database, open_server
 from migtest.db_helper import DatabaseHelper
 from migtest.errors import MigtestError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE, make_migrator
-from migtest.plan import safe_name
 from migtest.sources import Workspace, Workspaces
 
 LATEST, BASE = ("head", "heads", "latest"), ("base", "0")
@@ -58,7 +57,7 @@ class MigtestSession:
         self._numbers = itertools.count(1)
 
     def new_database(self, test_name: str) -> Database:
-        return self.server.create(f"pytest-{next(self._numbers)}-{safe_name(test_name)[:40]}")
+        return self.server.create(f"pytest-{next(self._numbers)}-{test_name}")
 
     def migrate(self, database: Database, target: str) -> None:
         try:

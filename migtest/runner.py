@@ -32,7 +32,7 @@ from migtest.locations import Locator
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
-from migtest.plan import Scenario, safe_name
+from migtest.plan import Scenario
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
 from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -204,7 +204,7 @@ class Runner:
 
     def _install_reference(self, attempt: Attempt, name: str) -> Reference:
         version = self.config.version(name)
-        database = self.server.create(f"template-{safe_name(name)}")
+        database = self.server.create(f"template-{name}")
         try:
             with self._phase(attempt, f"install {name} (fresh, reused for the run)") as phase:
                 run = self.migrator.install(self.workspaces.get(name), database, version.revision)

@@ -189,8 +189,10 @@ def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, 
 def _read_rows(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[Row]:
     preparer = dialect.connection.dialect.identifier_preparer
     columns = list(table.columns)
-    converters = [dialect.converter(table.columns[c]["type"]) for c in columns]
-    select = "SELECT {} FROM {}".format(", ".join(preparer.quote(c) for c in columns), _source(dialect, table, key))
+    types = [table.columns[c]["type"] for c in columns]
+    converters = [dialect.converter(type_text) for type_text in types]
+    selected = ", ".join(dialect.selected(preparer.quote(c), type_text) for c, type_text in zip(columns, types))
+    select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
     for values in dialect.connection.exec_driver_sql(as_written(dialect.connection, select)):

@@ -28,7 +28,7 @@ from migtest.databases import Database
 from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
-from migtest.plan import Scenario, safe_name
+from migtest.plan import Scenario
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
 from migtest.runner import Aborted, Attempt, Runner
 from migtest.seeding.generate import GeneratedSeeder
@@ -128,7 +128,7 @@ class StepRunner(Runner):
             attempt.result.checks.append(CheckResult("engines", SKIPPED, summary))
             self.progress.scenario_finished(attempt.result)
             return attempt.result
-        database = self.server.create(f"test-{safe_name(test.name)}")
+        database = self.server.create(f"test-{test.name}")
         engine = database.connect()
         try:
             checks = self._run_test(attempt, workspace, test, database, DatabaseHelper(engine), history)

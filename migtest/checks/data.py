@@ -18,6 +18,7 @@ from typing import Any
 
 from migtest.checks import CheckContext
 from migtest.checks.declared import Declared, Tally, moved_values, row_values, target_key
+from migtest.checks.instants import comparable, naive_and_zoned, same_instant
 from migtest.results import FAILED, PASSED, CheckResult
 from migtest.state import Row, State, TableData
 
@@ -271,7 +272,7 @@ class _Comparison:
             return self._changed_unkeyed(table, old, new, columns)
         lines = []
         label = _pk_label(old.primary_key)
-        tolerance = self.options.float_tolerance
+        zones = self._instant_zones(table, columns)
         declared_outcome = {column for name, column in self.outcomes if name == table}
         for key, row in old.rows.items():
             other = new.rows.get(key)
@@ -280,7 +281,7 @@ class _Comparison:
             for column, new_column in columns.items():
                 was, now = row.get(column), other.get(new_column)
                 wrong = self._not_become(table, column, old, row, now) if column in declared_outcome else None
-                if wrong is None and same_value(was, now, tolerance):
+                if wrong is None and self._same(was, now, zones[column]):
                     continue
                 excuse = None if wrong else self._change_excuse(table, column, new_column, old, row, other)
                 if excuse:
@@ -288,8 +289,20 @@ class _Comparison:
                     continue
                 name = column if column == new_column else f"{column} (now {new_column})"
                 went = f"{was!r} kept" if wrong and same_value(was, now, 0) else f"{was!r} -> {now!r}"
+                went += _as_instants(was, now, zones[column])
                 lines.append(f"{label}={_key_text(key)}: {name} {went}{wrong or ''}")
         return lines
+
+    def _instant_zones(self, table: str, columns: dict[str, str]) -> dict[str, str | None]:
+        """Per old column, the declared zone of naive timestamps when its type changed (a naive and
+        a zoned value then compare as instants), else None."""
+        assert self.context.before is not None and self.context.after is not None
+        old, new = self.context.before.schema[table].columns, self.context.after.schema[table].columns
+        retyped = {column for column, to in columns.items() if old[column].get("type") != new[to].get("type")}
+        return {column: self.options.naive_timezone if column in retyped else None for column in columns}
+
+    def _same(self, was: Any, now: Any, zone: str | None) -> bool:
+        return same_value(was, now, self.options.float_tolerance) or (zone is not None and same_instant(was, now, zone))
 
     def _not_become(self, table: str, column: str, old: TableData, row: Row, now: Any) -> str | None:
         """Why the value breaks a declaration that says what it must become, or None."""
@@ -330,14 +343,15 @@ class _Comparison:
         for column in sorted(set(self.options.volatile.get(table, ())) & set(columns)):
             self.tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
         common = {old_name: new_name for old_name, new_name in columns.items() if old_name not in skipped}
-        projected_new = Counter(_project(row, list(common.values())) for row in _all_rows(new))
+        zones = list(self._instant_zones(table, common).values())
+        projected_new = Counter(_project(row, list(common.values()), zones) for row in _all_rows(new))
         lines = [
             f"{change.rows.label}: cannot tell what each row became without a primary key (drop 'becomes')"
             for change, _ in self.declared.changes
             if change.rows.table == table and change.becomes is not None
         ]
         for row in _all_rows(old):
-            values = _project(row, list(common))
+            values = _project(row, list(common), zones)
             if projected_new[values]:
                 projected_new[values] -= 1
                 continue
@@ -345,7 +359,7 @@ class _Comparison:
             if excuse:
                 self.tally.add(*excuse)
             else:
-                lines.append(f"row {dict(zip(common, values))} no longer present as it was")
+                lines.append(f"row {dict(zip(common, _project(row, list(common))))} no longer present as it was")
         return lines
 
     def _row_declared(self, table: str, old: TableData, row: Row) -> Excuse | None:
@@ -355,13 +369,20 @@ class _Comparison:
         return _row_excuse(self.declared, table, old, row, table in self.options.allow_lost_rows)
 
 
-def _project(row: Row, columns: list[str]) -> tuple[Any, ...]:
-    return tuple(row.get(c) for c in columns)
+def _project(row: Row, columns: list[str], zones: list[str | None] | None = None) -> tuple[Any, ...]:
+    """The row's values in `columns`; with `zones`, timestamps of a column given a zone as instants."""
+    zones = zones or [None] * len(columns)
+    return tuple(row.get(c) if z is None else comparable(row.get(c), z) for c, z in zip(columns, zones))
+
+
+def _as_instants(was: Any, now: Any, zone: str | None) -> str:
+    """What a naive <-> zoned difference was compared as, for its evidence line."""
+    return f" (another instant, naive times read in {zone})" if zone and naive_and_zoned(was, now) else ""
 
 
 def same_value(old: Any, new: Any, tolerance: float) -> bool:
     """Equal; or, given a tolerance and a float on either side, within it relative to the larger value
-    (a REAL widened to DOUBLE reads 0.1 back as 0.10000000149011612). Other numbers compare exactly."""
+    (a DOUBLE 19.99 narrowed to REAL is stored as 19.989999771118164). Other numbers compare exactly."""
     if tolerance and _is_number(old) and _is_number(new) and float in (type(old), type(new)):
         return math.isclose(float(old), float(new), rel_tol=tolerance)
     return old == new

@@ -3,8 +3,6 @@ creates its own uniquely named databases, tracks them and drops them, touching n
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -14,8 +12,9 @@ from sqlalchemy.engine import URL, make_url
 
 from migtest.databases import Database
 from migtest.errors import ConfigError
+from migtest.naming import DATABASE, safe_name
 
-MAX_NAME = 63  # PostgreSQL truncates identifiers longer than this, MySQL allows 64
+MAX_NAME = 63  # PostgreSQL truncates identifiers longer than 63 bytes, MySQL allows 64 characters
 
 
 class ServerDatabases:
@@ -84,13 +83,8 @@ class ServerDatabases:
         self.drop(created)
 
     def database_name(self, name: str) -> str:
-        """Unique to this run, safe to quote anywhere, and short enough for every engine."""
-        safe = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
-        full = self.prefix + safe
-        if len(full) > MAX_NAME:
-            digest = hashlib.sha256(safe.encode()).hexdigest()[:8]
-            full = f"{full[: MAX_NAME - 9]}_{digest}"
-        return full
+        """Unique to this run and to `name`, safe to quote anywhere, and short enough for every engine."""
+        return self.prefix + safe_name(name, DATABASE, MAX_NAME - len(self.prefix))
 
     def _fresh_name(self, name: str) -> str:
         """The database's name, free again if this run used it before."""

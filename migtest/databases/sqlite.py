@@ -9,6 +9,7 @@ import sqlalchemy
 from sqlalchemy import event
 
 from migtest.databases import Database
+from migtest.naming import safe_name
 
 SQLITE_SUFFIXES = ("", "-journal", "-wal", "-shm")  # a database file and what SQLite keeps beside it
 
@@ -22,15 +23,18 @@ class SqliteServer:
         return self.directory / f"{name}.db"
 
     def create(self, name: str) -> Database:
-        path = self._path(name)
+        """The file is named after `name` made safe: a version name may hold `/` or meet another
+        version's name once characters are replaced (`safe_name` keeps them apart)."""
+        file_name = safe_name(name)
+        path = self._path(file_name)
         path.unlink(missing_ok=True)
-        return Database(name, f"sqlite:///{path}", self)
+        return Database(file_name, f"sqlite:///{path}", self)
 
     def clone(self, template: Database, name: str) -> Database:
         database = self.create(name)
         source = self._path(template.name)
         if source.exists():
-            shutil.copyfile(source, self._path(name))
+            shutil.copyfile(source, self._path(database.name))
         return database
 
     def drop(self, database: Database) -> None:

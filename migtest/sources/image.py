@@ -6,7 +6,7 @@ from pathlib import Path
 
 from migtest.config import Version
 from migtest.docker import DockerEngine
-from migtest.plan import safe_name
+from migtest.naming import IMAGE_REPOSITORY, safe_name
 
 
 def prepare(version: Version, index: int, root: Path, docker: DockerEngine) -> str:
@@ -17,5 +17,5 @@ def prepare(version: Version, index: int, root: Path, docker: DockerEngine) -> s
         return version.image
     assert version.build is not None
     build = version.build
-    tag = f"migtest-build/{safe_name(version.name).lower()}:{docker.run_id}"
+    tag = f"migtest-build/{safe_name(version.name, IMAGE_REPOSITORY)}:{docker.run_id}"
     return docker.build(root / build.context, build.dockerfile, dict(build.args), tag, f"versions[{index}].build")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from migtest.config import Version
 from migtest.errors import ConfigError
-from migtest.plan import safe_name
+from migtest.naming import safe_name
 from migtest.process import split_command, stream
 
 DONE_MARKER = ".migtest-setup-done"

@@ -210,6 +210,24 @@ def test_build_at_a_version_is_built_once_and_removed(tmp_path, app_image, run_m
     assert f"key 'versions[0].build': no Nope.dockerfile in {context}" in refused.output
 
 
+def test_versions_named_in_greek_name_valid_containers_and_images(tmp_path, app_image, run_migtest, leftovers):
+    """Docker allows only ASCII in container and image names: the image of version alpha is built
+    and its containers run under names made of its digest."""
+    app_image("1")
+    context = Path(__file__).parents[2] / "examples" / "docker-app"
+    versions = [
+        {"name": "α", "build": {"context": str(context), "args": {"BASE": "migtest-test/app-base:1", "RELEASE": "1"}}},
+        {"name": "β", "image": app_image("2")},
+    ]
+    config = write_config(tmp_path, [], app_image, versions=versions, matrix={"fresh": False, "downgrade": "none"})
+
+    outcome = run_migtest(config)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert outcome.scenario("upgrade-α-to-β")["status"] == "passed"
+    assert leftovers() == {}
+
+
 def test_keep_leaves_the_run_and_cleanup_removes_it(tmp_path, app_image, run_migtest, leftovers):
     config = write_config(tmp_path, ["1", "2"], app_image, matrix={"fresh": False, "downgrade": "none"})
 

@@ -131,12 +131,14 @@ def test_boolean_columns_read_true_and_false():
     assert boolean(5) == 5  # a TINYINT(1) may hold more than 0 and 1: kept as it is
 
 
-def test_single_precision_reads_as_written():
-    assert single_precision(0.10000000149011612) == 0.1
-    assert single_precision(0.1) == 0.1
+def test_single_precision_reads_what_is_stored():
+    """Drivers give a 4-byte float's shortest decimal (19.99); the column stores another number."""
+    assert single_precision(19.99) == 19.989999771118164
+    assert single_precision(19.989999771118164) == 19.989999771118164  # read exactly already: kept
+    assert single_precision(0.1) == 0.10000000149011612
     third = struct.unpack("<f", struct.pack("<f", 1 / 3))[0]
-    assert single_precision(third) == 0.33333334
-    assert single_precision(2.5) == 2.5
+    assert single_precision(0.33333334) == third
+    assert single_precision(5.5) == 5.5  # a 4-byte float exactly
     assert single_precision(1e39) == 1e39  # out of REAL's range: left alone
     assert single_precision("0.1") == "0.1"
 
