@@ -18,6 +18,7 @@ import yaml
 from http_server import Handler, Server, serving
 from test_ci_reports import dropping_project, passing_project
 
+from migtest import action
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from migtest.reports import comment
 
@@ -170,6 +171,22 @@ def test_first_run_posts_the_comment_and_the_next_updates_it(tmp_path, capsys, p
     assert calls(pull_request)[-1] == ("PATCH", f"/repos/octo/shop/issues/comments/{posted['id']}")
     assert pull_request.threads[GITHUB_THREAD][:5] == humans
     assert len(pull_request.threads[GITHUB_THREAD]) == 6
+    assert hides_token(output)
+
+
+def test_the_action_comments_with_its_token_input(tmp_path, capsys, pull_request, monkeypatch):
+    """As GitHub runs the action: inputs as INPUT_*, the token from the `token` input only."""
+    dropping_project(tmp_path / "project", releases=3)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    inputs = {"working_directory": str(tmp_path / "project"), "comment": "true", "fail_on_failure": "false"}
+    for name, value in {**inputs, "comment_name": "sqlite", "token": TOKEN}.items():
+        monkeypatch.setenv(f"INPUT_{name.upper()}", value)
+    monkeypatch.chdir(tmp_path)
+    assert action.main([]) == EXIT_OK
+    output = capsys.readouterr().out
+    assert "migtest run -c migtest.yml --comment --comment-name sqlite --comment-token-variable INPUT_TOKEN" in output
+    assert "migtest: posted the report on pull request #7" in output
+    assert pull_request.threads[GITHUB_THREAD][0]["body"].startswith("<!-- migtest-report: sqlite -->\n")
     assert hides_token(output)
 
 
