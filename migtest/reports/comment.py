@@ -62,7 +62,7 @@ class Thread:
     platform: str
     title: str  # "pull request #7"
     comments: str  # the URL that lists (GET) and creates (POST) them
-    comment: str  # one comment's URL, with {id}
+    item: str  # one comment's URL, with {id}
     update: str  # the method that edits one
     headers: dict[str, str]
     limit: int
@@ -86,7 +86,7 @@ def check_variable(name: str) -> str:
 def publish(result: RunResult, options: Options, environ: Mapping[str, str] = os.environ) -> None:
     """Post or update the comment; one line says which, or why there is none."""
     try:
-        target = thread(environ, options.token_variable)
+        target = find_thread(environ, options.token_variable)
         print(f"migtest: {post(target, body(result, target, options), options.marker)}", flush=True)
     except NoComment as reason:
         line = mask(f"{reason}: no comment")
@@ -96,7 +96,7 @@ def publish(result: RunResult, options: Options, environ: Mapping[str, str] = os
             print(f"migtest: {line}", flush=True)
 
 
-def thread(environ: Mapping[str, str], token_variable: str = "") -> Thread:
+def find_thread(environ: Mapping[str, str], token_variable: str = "") -> Thread:
     """The pull request of this GitHub Actions run or the merge request of this GitLab pipeline."""
     if environ.get("GITHUB_ACTIONS") == "true":
         return _github(environ, token_variable or "GITHUB_TOKEN")
@@ -115,7 +115,7 @@ def _github(environ: Mapping[str, str], variable: str) -> Thread:
         platform="GitHub",
         title=f"pull request #{number}",
         comments=f"{api}/repos/{repository}/issues/{number}/comments",
-        comment=f"{api}/repos/{repository}/issues/comments/{{id}}",
+        item=f"{api}/repos/{repository}/issues/comments/{{id}}",
         update="PATCH",
         headers={
             "Authorization": f"Bearer {token}",
@@ -139,7 +139,7 @@ def _gitlab(environ: Mapping[str, str], variable: str) -> Thread:
         platform="GitLab",
         title=f"merge request !{iid}",
         comments=notes,
-        comment=notes + "/{id}",
+        item=notes + "/{id}",
         update="PUT",
         headers={"PRIVATE-TOKEN": token},
         limit=GITLAB_LIMIT,
@@ -191,7 +191,7 @@ def post(thread: Thread, text: str, marker: str) -> str:
         if found is None:
             _call(session, thread, "POST", thread.comments, text)
             return f"posted the report on {thread.title}"
-        _call(session, thread, thread.update, thread.comment.format(id=found), text)
+        _call(session, thread, thread.update, thread.item.format(id=found), text)
         return f"updated the report on {thread.title}"
 
 
