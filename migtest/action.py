@@ -19,10 +19,12 @@ from pathlib import Path
 from migtest import cli
 from migtest.errors import ConfigError
 from migtest.masking import mask, register_url_password
+from migtest.reports.comment import check_name
 from migtest.reports.github import in_actions, write_outputs
 
 COMMANDS = ("run", "plan", "merge")
 SEPARATORS = re.compile(r"[\s,]+")
+TOKEN_INPUT = "INPUT_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Inputs:
     scenarios: list[str]
     merge_dirs: list[str]
     fail_on_failure: bool
+    comment: bool
+    comment_name: str
 
     @classmethod
     def read(cls, environ: Mapping[str, str]) -> Inputs:
@@ -50,9 +54,12 @@ class Inputs:
         jobs = value("jobs")
         if jobs and (not jobs.isdigit() or int(jobs) < 1):
             raise ConfigError(f"must be a whole number of at least 1, got '{jobs}'", key="jobs")
-        fail = value("fail_on_failure", "true").lower()
-        if fail not in ("true", "false"):
-            raise ConfigError(f"must be true or false, got '{fail}'", key="fail_on_failure")
+        comment_name = value("comment_name")
+        if comment_name:
+            try:
+                check_name(comment_name)
+            except ValueError as error:
+                raise ConfigError(str(error), key="comment_name") from None
         merge_dirs = SEPARATORS.split(value("merge_dirs"))
         if command == "merge" and not any(merge_dirs):
             raise ConfigError("command 'merge' needs the report directories to combine", key="merge_dirs")
@@ -65,19 +72,33 @@ class Inputs:
             jobs=jobs,
             scenarios=[s for s in SEPARATORS.split(value("scenarios")) if s],
             merge_dirs=[d for d in merge_dirs if d],
-            fail_on_failure=fail == "true",
+            fail_on_failure=_boolean(value("fail_on_failure", "true"), "fail_on_failure"),
+            comment=_boolean(value("comment", "false"), "comment"),
+            comment_name=comment_name,
         )
 
     def arguments(self) -> list[str]:
         """The migtest command line the inputs stand for (no shell expands merge_dirs' globs: this does)."""
         if self.command == "merge":
             found = [path for pattern in self.merge_dirs for path in sorted(glob.glob(pattern)) or [pattern]]
-            return ["merge", *found, *_option("--report-dir", self.report_dir)]
+            return ["merge", *found, *_option("--report-dir", self.report_dir), *self._comment()]
         selection = ["-c", self.config, *(arg for pattern in self.scenarios for arg in ("--only", pattern))]
         if self.command == "plan":
             return ["plan", *selection, "--format", "github-matrix"]
         options = _option("--report-dir", self.report_dir) + _option("--jobs", self.jobs)
-        return ["run", *selection, *options, *_option("--database-url", self.database_url)]
+        return ["run", *selection, *options, *_option("--database-url", self.database_url), *self._comment()]
+
+    def _comment(self) -> list[str]:
+        """The PR comment's options; the token stays in INPUT_TOKEN, named rather than put on the command line."""
+        if not self.comment:
+            return []
+        return ["--comment", *_option("--comment-name", self.comment_name), "--comment-token-variable", TOKEN_INPUT]
+
+
+def _boolean(text: str, name: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ConfigError(f"must be true or false, got '{text}'", key=name)
+    return text.lower() == "true"
 
 
 def _option(name: str, value: str) -> list[str]:

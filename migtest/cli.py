@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from migtest import __version__
@@ -18,6 +19,7 @@ from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
 from migtest.plan import plan, select
+from migtest.reports import comment
 from migtest.results import RunResult
 from migtest.sources import check_refs
 from migtest.starter import write_starter
@@ -55,7 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    run = with_config(commands.add_parser("run", help="run the scenario matrix and write the reports"))
+    def with_comment(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument(
+            "--comment",
+            action="store_true",
+            help="post the summary on the pull request (GitHub) or merge request (GitLab), updating the earlier one",
+        )
+        sub.add_argument(
+            "--comment-name",
+            type=_checked(comment.check_name),
+            metavar="NAME",
+            help="keep a comment of its own per NAME, for several migtest jobs in one pull request",
+        )
+        sub.add_argument(
+            "--comment-token-variable",
+            type=_checked(comment.check_variable),
+            metavar="VAR",
+            help="the variable holding the API token (default: GITHUB_TOKEN, or MIGTEST_GITLAB_TOKEN on GitLab)",
+        )
+        return sub
+
+    run = with_comment(with_config(commands.add_parser("run", help="run the scenario matrix and write the reports")))
     run.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
     run.add_argument(
         "--database-url",
@@ -79,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave the run's containers, volumes and network for inspection (then: migtest cleanup)",
     )
-    steps = commands.add_parser("steps", help="test each migration on its own: upgrade, downgrade, upgrade again")
+    steps = with_comment(
+        commands.add_parser("steps", help="test each migration on its own: upgrade, downgrade, upgrade again")
+    )
     steps.add_argument("-c", "--config", help=f"configuration file (default: {DEFAULT_CONFIG})")
     steps.add_argument("--version", metavar="NAME", help="whose migrations to walk (default: the newest version)")
     steps.add_argument("--from", dest="start", metavar="REV", help="start at this revision (default: base)")
@@ -93,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help='github-matrix: {"scenario": [ids]} on one line, for a workflow\'s strategy.matrix',
     )
-    merge = commands.add_parser("merge", help="combine the results of runs fanned out across CI runners")
+    merge = with_comment(commands.add_parser("merge", help="combine the results of runs fanned out across CI runners"))
     merge.add_argument("results", nargs="+", type=Path, metavar="DIR", help="report directories or results.json")
     merge.add_argument("--report-dir", default="migtest-results", help="where to write (default: migtest-results)")
     cleanup = commands.add_parser("cleanup", help="remove the containers, networks and volumes runs left")
@@ -102,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--dir", default=".", help="project folder (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
     return parser
+
+
+def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a check that raises ValueError with the reason."""
+
+    def parse(text: str) -> str:
+        try:
+            return check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
 def _positive(text: str) -> int:
@@ -167,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
     runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
     result = runner.run(scenarios)
-    code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir)
+    code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
     if runner.docker is not None and args.keep:
         run_id = runner.docker.run_id
         print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
@@ -182,7 +218,7 @@ def _steps(args: argparse.Namespace) -> int:
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
     result = StepRunner(config, Console()).walk(args.version, args.start, args.end)
-    return _report(result, Path(args.report_dir) if args.report_dir else config.report.dir)
+    return _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -190,11 +226,12 @@ def _merge(args: argparse.Namespace) -> int:
 
     result = merge(args.results)
     print(f"merged {len(args.results)} result(s)")
-    return _report(result, Path(args.report_dir))
+    return _report(result, Path(args.report_dir), args)
 
 
-def _report(result: RunResult, directory: Path) -> int:
-    """Write the reports (and, in GitHub Actions, annotations, summary and outputs); the exit code."""
+def _report(result: RunResult, directory: Path, args: argparse.Namespace) -> int:
+    """Write the reports (and, in GitHub Actions, annotations, summary and outputs), post the
+    comment if asked; the exit code, whatever became of the comment."""
     from migtest.reports import github, write_reports
 
     paths = write_reports(result, directory)
@@ -204,6 +241,8 @@ def _report(result: RunResult, directory: Path) -> int:
     print("Reports: " + ", ".join(str(p) for p in paths.values()))
     if github.in_actions():
         github.publish(result, paths)
+    if args.comment:
+        comment.publish(result, comment.Options(args.comment_name or "", args.comment_token_variable or ""))
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -70,8 +70,8 @@ def summary(result: RunResult, left: dict[str, int], limit: int = SUMMARY_LIMIT)
     return cut(text, limit)
 
 
-def cut(text: str, limit: int) -> str:
-    """The text within `limit` bytes, cut at a line, naming the sections left out."""
+def cut(text: str, limit: int, whose: str = "GitHub's limit") -> str:
+    """The text within `limit` bytes, cut at a line, naming the sections left out and `whose` limit it is."""
     if len(text.encode()) <= limit:
         return text
     lines = text.splitlines()
@@ -89,7 +89,7 @@ def cut(text: str, limit: int) -> str:
     note = [
         "```" if fenced else "",
         "",
-        f"**Summary cut at {limit // 1024} KiB** (GitHub's limit): {len(dropped)} lines left out"
+        f"**Summary cut at {limit // 1024} KiB** ({whose}): {len(dropped)} lines left out"
         + (f", with the details of {len(headings)} scenario(s): {', '.join(headings[:20])}" if headings else "")
         + ". Everything is in the report directory's summary.md and results.json.",
     ]

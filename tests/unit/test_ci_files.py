@@ -24,6 +24,9 @@ ACTION_INPUTS = {
     "scenarios": "",
     "merge_dirs": "",
     "fail_on_failure": "true",
+    "comment": "false",
+    "comment_name": "",
+    "token": "${{ github.token }}",
 }
 
 

@@ -45,12 +45,23 @@ def test_inputs_become_the_command_line():
     assert inputs(fail_on_failure="FALSE").fail_on_failure is False
 
 
+def test_comment_input_adds_the_comment_options_to_run_and_merge_only():
+    comment = ["--comment", "--comment-token-variable", "INPUT_TOKEN"]
+    assert inputs(comment="true").arguments() == ["run", "-c", "migtest.yml", *comment]
+    assert inputs(command="merge", merge_dirs="a", comment="True", comment_name="pg-16").arguments() == [
+        "merge", "a", "--comment", "--comment-name", "pg-16", "--comment-token-variable", "INPUT_TOKEN",
+    ]  # fmt: skip
+    assert "--comment" not in inputs(command="plan", comment="true").arguments()
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
         ({"command": "test"}, "key 'command': must be one of run, plan, merge, got 'test'"),
         ({"jobs": "0"}, "key 'jobs': must be a whole number of at least 1, got '0'"),
         ({"fail_on_failure": "yes"}, "key 'fail_on_failure': must be true or false, got 'yes'"),
+        ({"comment": "on"}, "key 'comment': must be true or false, got 'on'"),
+        ({"comment_name": "pg 16"}, "key 'comment_name': use 1 to 64 letters, digits, '.', '_' or '-', got 'pg 16'"),
         ({"command": "merge"}, "key 'merge_dirs': command 'merge' needs the report directories to combine"),
     ],
 )
