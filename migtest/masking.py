@@ -28,7 +28,7 @@ import urllib.parse
 MIN_LENGTH = 4
 ANYWHERE_LENGTH = 16
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^\s/?#\"'<>]*(?=@)", re.I)
+_URL_PASSWORD = re.compile(r"(?P<head>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^\s/?#\"'<>]*(?=@)", re.I)
 # `password=`, `--password=`, `PGPASSWORD=`, `spring.datasource.password=`; not `hide_password=`.
 _KEY_PASSWORD = re.compile(
     r"""(?P<head>(?<!\w)(?:[Pp]assword|PASSWORD|[A-Z][A-Z0-9_]*PASSWORD)=)"""
