@@ -9,13 +9,16 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from migtest import interrupts
 from migtest.errors import StepFailed
 from migtest.evidence import FRAME, own_file, shorten
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
+GRACE_SECONDS = 5.0  # how long an interrupted command may take to exit before its group is killed
 
 
 def failed(message: str, output: str, root: Path) -> StepFailed:
@@ -53,26 +56,34 @@ def run(
     what: str,
     timeout: float = 600,
 ) -> str:
-    """Run to completion; return combined output, or raise StepFailed with its output shortened."""
+    """Run to completion; return combined output, or raise StepFailed with its output shortened.
+    Its own process group, ended (with a grace) on an interrupt like `stream`'s."""
     try:
-        done = subprocess.run(
+        process = _started(
             argv,
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=timeout,
-            check=False,
+            errors="replace",
         )
     except FileNotFoundError as exc:
         raise StepFailed(f"{what}: command not found: {argv[0]}") from exc
+    try:
+        output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
+        end_process_group(process, grace=0)
         output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
         raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten(output, cwd)) from exc
-    if done.returncode != 0:
-        raise failed(f"{what}: exited with code {done.returncode}", done.stdout, cwd)
-    return done.stdout
+    except BaseException:  # Ctrl-C, SIGTERM in this thread: nothing it started may outlive the run
+        end_process_group(process)
+        raise
+    finally:
+        _forget(process)
+    if process.returncode != 0:
+        raise failed(f"{what}: exited with code {process.returncode}", output, cwd)
+    return output
 
 
 def stream(
@@ -97,14 +108,13 @@ def stream(
 
     reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
     try:  # from the moment the command exists: an interrupt may come before the wait begins
-        process = subprocess.Popen(
+        process = _started(
             argv,
             cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            start_new_session=True,
         )
         reader.start()
         code = process.wait(timeout=timeout)
@@ -116,8 +126,11 @@ def stream(
         raise StepFailed(f"{what}: still running after {timeout:.0f}s", shorten("".join(lines), cwd)) from exc
     except BaseException:  # Ctrl-C, SIGTERM: nothing it started may outlive the run
         if process is not None:
-            _stop_group(process)
+            end_process_group(process)
         raise
+    finally:
+        if process is not None:
+            _forget(process)
     _stop_group(process)  # what it left running in the background would hold the output open
     reader.join()
     output = "".join(lines)
@@ -130,3 +143,47 @@ def _stop_group(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+# The commands running now, in any thread: an interrupted run ends them (`end_running`).
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _started(argv: list[str], **options: object) -> subprocess.Popen[str]:
+    """A command in its own process group (a terminal's Ctrl-C does not reach it: migtest forwards
+    it), known to `end_running` until it is forgotten."""
+    process = subprocess.Popen(argv, start_new_session=True, **options)  # type: ignore[call-overload]
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    return process
+
+
+def _forget(process: subprocess.Popen[str]) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(process)
+
+
+def end_process_group(process: subprocess.Popen[str], grace: float = GRACE_SECONDS) -> None:
+    """Send the run's interrupt signal (SIGTERM if none) to the command's group, give it `grace`
+    seconds to exit, then kill the group; returns once the command has exited."""
+    end_process_groups([process], grace)
+
+
+def end_running(grace: float = GRACE_SECONDS) -> None:
+    """End every command running now, in parallel (the threads that wait on them then see them exit)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    end_process_groups(running, grace)
+
+
+def end_process_groups(processes: list[subprocess.Popen[str]], grace: float) -> None:
+    signum = interrupts.received() or signal.SIGTERM
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum if grace > 0 else signal.SIGKILL)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        _stop_group(process)
