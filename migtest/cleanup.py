@@ -47,12 +47,15 @@ def _databases(runs: set[str], config_path: str | None, database_url: str | None
     from migtest.databases.mysql import MysqlServer
     from migtest.databases.postgres import PostgresServer
 
-    if config_path is None and database_url is None and not Path(DEFAULT_CONFIG).is_file():
+    if config_path is not None or Path(DEFAULT_CONFIG).is_file():
+        database = load_config(config_path, database_url=database_url).database
+        engine, url = database.engine, database.url
+    elif database_url is not None:
+        engine, url = ("postgres" if database_url.startswith("postgres") else "mysql"), database_url
+    else:
         print(f"note: no {DEFAULT_CONFIG} here: no databases looked for on a server (give -c or --database-url)")
         return []
-    database = load_config(config_path, database_url=database_url).database
-    if database.url is None:
+    if url is None:  # SQLite files are in the run's folder; a server container goes with the Docker objects
         return []
-    server_class = PostgresServer if database.engine == "postgres" else MysqlServer
-    server = server_class(database.url, probe=False)
+    server = (PostgresServer if engine == "postgres" else MysqlServer)(url, probe=False)
     return [f"database {name}" for name in server.remove(server.run_databases(runs))]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 import yaml
 
 from migtest.cli import EXIT_FAILED
@@ -114,3 +115,21 @@ def run_by_this_python(project: FixtureProject, options: str = "") -> None:
         if key != "tool"
     }
     project.configure(migrations={"tool": settings["tool"], **commands})
+
+
+def scratch_folder(tmp_path: Path) -> Path:
+    """The run's TMPDIR: what it leaves there is what it left."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return scratch
+
+
+def run_databases(url: str, run_id: str) -> list[str]:
+    """The databases of this run (`migtest_<run id>_…`) still on the server."""
+    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+    finally:
+        engine.dispose()
+    return [name for name in names if name.startswith(f"migtest_{run_id}_")]

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy
+from integration_support import run_databases, scratch_folder
 from started import Started
 
 from migtest.migrators.alembic import DRIVER
@@ -50,7 +50,7 @@ def test_a_burst_of_signals_cleans_up_whole(project, tmp_path, postgres_host, co
     code, output = interrupt_shop(project, scratch, [*command, "--database-url", postgres_host.url], BURST)
     assert code == 130, output
     assert "Traceback" not in output
-    assert run_databases(postgres_host.url, run_id_in(output)) == []
+    assert run_databases(postgres_host.url, output.split("run id ", 1)[1].split(":", 1)[0]) == []
     assert list(scratch.iterdir()) == []
     assert workers_started_with(scratch) == [], "Alembic workers left running"
 
@@ -123,28 +123,6 @@ def interrupt_shop(project, scratch: Path, command: list[str], signums: tuple[in
     run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
     run.send(*signums)
     return run.finish()
-
-
-def scratch_folder(tmp_path: Path) -> Path:
-    """The run's TMPDIR: what it leaves there is what it left."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    return scratch
-
-
-def run_id_in(output: str) -> str:
-    return output.split("run id ", 1)[1].split(":", 1)[0]
-
-
-def run_databases(url: str, run_id: str) -> list[str]:
-    """The databases of this run (`migtest_<run id>_…`) still on the server."""
-    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as connection:
-            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
-    finally:
-        engine.dispose()
-    return [name for name in names if name.startswith(f"migtest_{run_id}_")]
 
 
 def workers_started_with(tmpdir: Path) -> list[str]:
