@@ -168,10 +168,11 @@ class Runner:
                     futures.append(pool.submit(self._run_numbered, scenario, index, len(scenarios)))
                 _wait_all(futures)
             except BaseException:
-                self.stop.set()
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.migrator.close()
-                _end_commands_until_done(futures)
+                with interrupts.deferred():  # an unexpected error's unwinding is not cut short either
+                    self.stop.set()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.migrator.close()
+                    _end_commands_until_done(futures)
                 raise
         return [future.result() for future in futures]
 
