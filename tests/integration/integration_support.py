@@ -7,7 +7,9 @@ caught it, so the fault and the evidence expected of migtest sit side by side.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ import sqlalchemy
 import yaml
 
 from migtest.cli import EXIT_FAILED
+from migtest.docker import RUN_LABEL
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REVISION = '''"""{message}"""
@@ -133,3 +136,25 @@ def run_databases(url: str, run_id: str) -> list[str]:
     finally:
         engine.dispose()
     return [name for name in names if name.startswith(f"migtest_{run_id}_")]
+
+
+def cleanup(scratch: Path, *args: str, docker_host: str | None = None) -> str:
+    """`migtest cleanup ARGS` with this TMPDIR (and DOCKER_HOST), run beside it; what it printed."""
+    env = {"TMPDIR": str(scratch), **({"DOCKER_HOST": docker_host} if docker_host else {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "migtest", "cleanup", *args],
+        capture_output=True,
+        text=True,
+        cwd=scratch.parent,  # no migtest.yml there
+        env={**os.environ, **env},
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def run_objects(client, run_id: str) -> list[str]:
+    """The containers, networks and volumes of this run still on the Docker engine."""
+    selector = {"label": f"{RUN_LABEL}={run_id}"}
+    found = [*client.containers.list(all=True, filters=selector), *client.networks.list(filters=selector)]
+    return [thing.name for thing in [*found, *client.volumes.list(filters=selector)]]

@@ -4,13 +4,10 @@ without `--run`, only runs whose process has ended are cleaned."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from integration_support import run_databases, scratch_folder
+from integration_support import cleanup, run_databases, scratch_folder
 from started import Started
 
 NO_DOCKER = "unix:///nonexistent/docker.sock"  # other test sessions' containers share the engine
@@ -28,20 +25,6 @@ def killed_mid_run(config: Path, scratch: Path, url: str) -> str:
     run.process.kill()
     run.finish()
     return run.run_id
-
-
-def cleanup(scratch: Path, *args: str, docker_host: str | None = None) -> str:
-    env = {"TMPDIR": str(scratch), **({"DOCKER_HOST": docker_host} if docker_host else {})}
-    done = subprocess.run(
-        [sys.executable, "-m", "migtest", "cleanup", *args],
-        capture_output=True,
-        text=True,
-        cwd=scratch.parent,  # no migtest.yml there
-        env={**os.environ, **env},
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_cleanup_of_a_killed_run_removes_its_databases_and_folder(project, tmp_path, postgres_host):

@@ -10,6 +10,7 @@ import time
 import machine
 import pytest
 import sqlalchemy
+from integration_support import cleanup, run_objects, scratch_folder
 from machine import PASSWORD
 from started import Started
 
@@ -212,14 +213,31 @@ def test_unreachable_docker_engine_is_a_usage_error(fixture_project, run_migtest
 @pytest.mark.parametrize(
     "signums", [(signal.SIGTERM,), (signal.SIGINT, signal.SIGINT, signal.SIGINT, signal.SIGTERM)], ids=["once", "burst"]
 )
-def test_signals_mid_run_remove_the_server_container(server_image, project, leftovers, signums):
+def test_signals_mid_run_remove_the_server_container(server_image, project, client, signums):
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
     run = Started("run", "-c", config)
     run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
-    assert leftovers().get("container"), run.output
+    assert run_objects(client, run.run_id), run.output
     run.send(*signums)
     code, output = run.finish()
     assert code == 130, output
     assert "Traceback" not in output
-    assert leftovers() == {}
+    assert run_objects(client, run.run_id) == []
+
+
+def test_cleanup_after_kill_9_removes_the_server_container_and_folder(server_image, project, client, tmp_path):
+    scratch = scratch_folder(tmp_path)
+    config = project("alembic-shop") / "migtest.yml"
+    config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
+    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
+    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    run.process.kill()
+    run.finish()
+    assert run_objects(client, run.run_id) and list(scratch.iterdir()), run.output
+
+    output = cleanup(scratch, "--run", run.run_id, "-c", str(config))
+
+    assert f"removed container migtest-{run.run_id}-database" in output
+    assert run_objects(client, run.run_id) == []
+    assert list(scratch.iterdir()) == [], output
