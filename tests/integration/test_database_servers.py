@@ -213,10 +213,11 @@ def test_unreachable_docker_engine_is_a_usage_error(fixture_project, run_migtest
 @pytest.mark.parametrize(
     "signums", [(signal.SIGTERM,), (signal.SIGINT, signal.SIGINT, signal.SIGINT, signal.SIGTERM)], ids=["once", "burst"]
 )
-def test_signals_mid_run_remove_the_server_container(server_image, project, client, signums):
+def test_signals_mid_run_remove_the_server_container(server_image, project, client, tmp_path, signums):
+    scratch = scratch_folder(tmp_path)
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
-    run = Started("run", "-c", config)
+    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
     run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
     assert run_objects(client, run.run_id), run.output
     run.send(*signums)
@@ -224,6 +225,7 @@ def test_signals_mid_run_remove_the_server_container(server_image, project, clie
     assert code == 130, output
     assert "Traceback" not in output
     assert run_objects(client, run.run_id) == []
+    assert list(scratch.iterdir()) == []
 
 
 def test_cleanup_after_kill_9_removes_the_server_container_and_folder(server_image, project, client, tmp_path):

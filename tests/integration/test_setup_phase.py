@@ -79,8 +79,10 @@ def test_failing_setup_is_exit_2_naming_its_key_with_its_output(fixture_project,
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert "  | compiling 1.0" in outcome.output
-    assert "setup of version 1.0: exited with code 3" in outcome.output.splitlines()[3]
-    assert "FAILED" in outcome.output.splitlines()[3]
+    lines = outcome.output.splitlines()
+    assert lines[0].startswith("run id ")
+    assert "setup of version 1.0: exited with code 3" in lines[4]
+    assert "FAILED" in lines[4]
     error = outcome.output[outcome.output.index("migtest: error:") :]
     assert error.startswith(f"migtest: error: {project.config}, key 'versions[0].setup': setup of version 1.0:")
     assert "the end of its output:\ncompiling 1.0\nno compiler" in error
