@@ -129,10 +129,14 @@ def scratch_folder(tmp_path: Path) -> Path:
 
 def run_databases(url: str, run_id: str) -> list[str]:
     """The databases of this run (`migtest_<run id>_…`) still on the server."""
-    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    postgres = url.startswith("postgresql://")
+    engine = sqlalchemy.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://").replace("mysql://", "mysql+pymysql://")
+    )
     try:
         with engine.connect() as connection:
-            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+            listing = "SELECT datname FROM pg_database" if postgres else "SHOW DATABASES"
+            names = connection.exec_driver_sql(listing).scalars().all()
     finally:
         engine.dispose()
     return [name for name in names if name.startswith(f"migtest_{run_id}_")]

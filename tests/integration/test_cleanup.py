@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
 from integration_support import cleanup, run_databases, scratch_folder
 from started import Started
 
@@ -27,17 +28,19 @@ def killed_mid_run(config: Path, scratch: Path, url: str) -> str:
     return run.run_id
 
 
-def test_cleanup_of_a_killed_run_removes_its_databases_and_folder(project, tmp_path, postgres_host):
+@pytest.mark.parametrize("server", ["postgres_host", "mariadb_host"])
+def test_cleanup_of_a_killed_run_removes_its_databases_and_folder(project, tmp_path, request, server):
+    url = request.getfixturevalue(server).url
     scratch = scratch_folder(tmp_path)
-    run_id = killed_mid_run(project("alembic-shop") / "migtest.yml", scratch, postgres_host.url)
-    left = run_databases(postgres_host.url, run_id)
+    run_id = killed_mid_run(project("alembic-shop") / "migtest.yml", scratch, url)
+    left = run_databases(url, run_id)
     assert left, "the killed run left no database: nothing to test"
     assert [path.name for path in scratch.iterdir() if path.name.startswith(f"migtest-{run_id}-")]
 
-    output = cleanup(scratch, "--run", run_id, "--database-url", postgres_host.url)
+    output = cleanup(scratch, "--run", run_id, "--database-url", url)
 
     assert all(f"removed database {name}" in output for name in left), output
-    assert run_databases(postgres_host.url, run_id) == []
+    assert run_databases(url, run_id) == []
     assert not [path for path in scratch.iterdir() if path.name.startswith(f"migtest-{run_id}-")], output
 
 
