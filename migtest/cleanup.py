@@ -23,11 +23,11 @@ def clean(run_id: str | None, config_path: str | None, database_url: str | None)
     folders = [folder for folder in run_folders(run_id) if run_id or not folder.alive]
     runs = {run_id} if run_id else {folder.run_id for folder in folders}
     removed = _docker(run_id)
-    if runs:
-        removed += _databases(runs, config_path, database_url)
-    for folder in folders:
+    for folder in folders:  # before the server, which may refuse the login
         shutil.rmtree(folder.path, ignore_errors=True)
         removed.append(f"folder {folder.path}")
+    if runs:
+        removed += _databases(runs, config_path, database_url)
     return removed
 
 

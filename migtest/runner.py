@@ -6,7 +6,9 @@ schema is the reference that upgrades and downgrades are compared with.
 
 Scenarios run on up to `jobs` threads (the work is subprocesses and database I/O), each on its own
 databases; results keep the plan's order. The main thread only waits, so Ctrl-C and SIGTERM reach
-it: it stops new scenarios, kills the migrator's running commands and tears everything down.
+it: it stops new scenarios, kills the migrator's running commands, passes the signal on to the
+user's commands (killed after a grace) and tears everything down, which further signals cannot
+cut short (interrupts.py).
 """
 
 from __future__ import annotations
