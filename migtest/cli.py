@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from migtest import __version__
+from migtest import __version__, interrupts
 from migtest.config import DEFAULT_CONFIG, load_config
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
@@ -25,6 +24,7 @@ from migtest.sources import check_refs
 from migtest.starter import write_starter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # by Ctrl-C or SIGTERM alike
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     merge = with_comment(commands.add_parser("merge", help="combine the results of runs fanned out across CI runners"))
     merge.add_argument("results", nargs="+", type=Path, metavar="DIR", help="report directories or results.json")
     merge.add_argument("--report-dir", default="migtest-results", help="where to write (default: migtest-results)")
-    cleanup = commands.add_parser("cleanup", help="remove the containers, networks and volumes runs left")
-    cleanup.add_argument("--run", metavar="ID", help="only those of this run (default: every migtest run's)")
+    cleanup = commands.add_parser(
+        "cleanup", help="remove the containers, networks, volumes, databases and temporary folders runs left"
+    )
+    cleanup.add_argument(
+        "--run", metavar="ID", help="only this run's (default: every run's containers, ended runs' databases, folders)"
+    )
+    cleanup.add_argument("-c", "--config", help=f"whose database.url to clean (default: {DEFAULT_CONFIG} if here)")
+    cleanup.add_argument("--database-url", metavar="URL", help="clean this PostgreSQL or MySQL/MariaDB server")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
     init.add_argument("--dir", default=".", help="project folder (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
@@ -148,7 +154,7 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupts.install()  # SIGTERM unwinds as Ctrl-C does; a second signal cannot cut the cleanup short
     try:
         commands = {"run": _run, "steps": _steps, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
         return commands[args.command](args)
@@ -157,12 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("migtest: interrupted; everything it created was removed", file=sys.stderr)
-        return 130
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    """Turn SIGTERM into the same unwinding as Ctrl-C, so every cleanup runs."""
-    raise KeyboardInterrupt
+        return EXIT_INTERRUPTED
+    finally:
+        interrupts.uninstall()
 
 
 def _scenarios(args: argparse.Namespace):
@@ -202,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
     config, scenarios = _scenarios(args)
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
     runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
+    _announce(runner.run_id, args)
     result = runner.run(scenarios)
     code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
     if runner.docker is not None and args.keep:
@@ -217,7 +221,9 @@ def _steps(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
-    result = StepRunner(config, Console()).walk(args.version, args.start, args.end)
+    runner = StepRunner(config, Console())
+    _announce(runner.run_id, args)
+    result = runner.walk(args.version, args.start, args.end)
     return _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
 
 
@@ -246,10 +252,16 @@ def _report(result: RunResult, directory: Path, args: argparse.Namespace) -> int
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _cleanup(args: argparse.Namespace) -> int:
-    from migtest.docker import connect, remove_labelled
+def _announce(run_id: str, args: argparse.Namespace) -> None:
+    """Before anything is made, so that a user whose run was killed knows what to clean."""
+    where = (f" -c {args.config}" if args.config else "") + (" --database-url URL" if args.database_url else "")
+    print(f"run id {run_id}: `migtest cleanup --run {run_id}{where}` removes what a killed run leaves", flush=True)
 
-    removed = remove_labelled(connect(), {RUN_LABEL: args.run})
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from migtest.cleanup import clean
+
+    removed = clean(args.run, args.config, args.database_url)
     for thing in removed:
         print(f"removed {thing}")
     print(f"{len(removed)} object(s) removed" if removed else "nothing to remove")

@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from migtest import interrupts
 from migtest.errors import StepFailed
 from migtest.evidence import FRAME, own_file, shorten
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs
-GRACE_SECONDS = 5.0  # a command's group gets this long to exit on SIGTERM before SIGKILL
+GRACE_SECONDS = 5.0  # a command's group gets this long to exit on SIGTERM (or the run's signal) before SIGKILL
 GROUP_POLL_SECONDS = 0.05
 
 
@@ -86,7 +87,7 @@ def stream(
 
     reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
     try:  # from the moment the command exists: an interrupt may come before the wait begins
-        process = subprocess.Popen(
+        process = _started(
             argv,
             cwd=cwd,
             env={**os.environ, **(env or {})},
@@ -94,7 +95,6 @@ def stream(
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            start_new_session=True,
         )
         reader.start()
         code = process.wait(timeout=timeout)
@@ -109,6 +109,9 @@ def stream(
         if process is not None:
             end_process_group(process)
         raise
+    finally:
+        if process is not None:
+            _forget(process)
     end_process_group(process)  # what it left running in the background would hold the output open
     reader.join()
     output = "".join(lines)
@@ -117,20 +120,55 @@ def stream(
     return output
 
 
+# The commands running now, in any thread: an interrupted run ends them (`end_running`).
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _started(argv: list[str], **options: object) -> subprocess.Popen[str]:
+    """A command in its own process group (a terminal's Ctrl-C does not reach it: migtest forwards
+    it), known to `end_running` until it is forgotten."""
+    process = subprocess.Popen(argv, start_new_session=True, **options)  # type: ignore[call-overload]
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    return process
+
+
+def _forget(process: subprocess.Popen[str]) -> None:
+    with _RUNNING_LOCK:
+        _RUNNING.discard(process)
+
+
+def end_running(grace: float = GRACE_SECONDS) -> None:
+    """End every command running now, in parallel (the threads that wait on them then see them exit)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    end_process_groups(running, grace)
+
+
 def end_process_group(process: subprocess.Popen[str], grace: float = GRACE_SECONDS) -> None:
-    """End a command started in its own session and everything it started: SIGTERM to the group,
-    `grace` seconds to exit, then SIGKILL to whatever of the group is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+    """End a command started in its own session and everything it started."""
+    end_process_groups([process], grace)
+
+
+def end_process_groups(processes: list[subprocess.Popen[str]], grace: float) -> None:
+    """The run's interrupt signal (SIGTERM if none) to each group, `grace` seconds for all of them
+    to exit, then SIGKILL to whatever is left; returns once every command has exited."""
+    signum = interrupts.received() or signal.SIGTERM
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        process.poll()  # reaped, the command no longer counts as a member of its group
-        if not _group_alive(process.pid):
+        for process in processes:
+            process.poll()  # reaped, the command no longer counts as a member of its group
+        if not any(_group_alive(process.pid) for process in processes):
             break
         time.sleep(GROUP_POLL_SECONDS)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _group_alive(group: int) -> bool:

@@ -6,21 +6,24 @@ schema is the reference that upgrades and downgrades are compared with.
 
 Scenarios run on up to `jobs` threads (the work is subprocesses and database I/O), each on its own
 databases; results keep the plan's order. The main thread only waits, so Ctrl-C and SIGTERM reach
-it: it stops new scenarios, kills the migrator's running commands and tears everything down.
+it: it stops new scenarios, kills the migrator's running commands, passes the signal on to the
+user's commands (killed after a grace) and tears everything down, which further signals cannot
+cut short (interrupts.py).
 """
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from migtest import interrupts
 from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
@@ -33,7 +36,9 @@ from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario
+from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
+from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
 from migtest.sources import SetupProgress, Workspace, Workspaces
@@ -99,6 +104,7 @@ class Runner:
         self.jobs = jobs
         self.reuse = reuse
         self.keep = keep
+        self.run_id = new_run_id()  # names its databases, temporary folder and Docker objects
         self.docker: DockerEngine | None = None
         self.locator = Locator(config)
 
@@ -126,46 +132,50 @@ class Runner:
     @contextmanager
     def _session(self) -> Iterator[None]:
         """The engine, migrator, seeders, database server and workspaces of one run; all closed,
-        and whatever the run made removed, however it ends."""
+        and whatever the run made removed, however it ends (a signal cannot cut that short)."""
         containerized = [v for v in self.config.versions if v.containerized]
         self.stop = threading.Event()
-        docker = self.docker = DockerEngine(keep=self.keep, interrupted=self.stop) if containerized else None
+        cleanup = ExitStack()
         try:
+            docker = self.docker = (
+                DockerEngine(self.run_id, keep=self.keep, interrupted=self.stop) if containerized else None
+            )
+            if docker is not None:
+                cleanup.callback(docker.remove_run)
+            workdir = make_run_folder(self.run_id)
+            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+            self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
+            cleanup.callback(self.server.close)
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
-            self.migrator: Migrator = make_migrator(self.config.migrations, self.images)
+            self.migrator: Migrator = make_migrator(self.config.migrations, self.images, scratch=workdir)
+            cleanup.callback(self.migrator.close)  # first: its commands may hold the databases open
             self.bookkeeping = history_tables(self.config.migrations)
             self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
-            with tempfile.TemporaryDirectory(prefix="migtest-") as workdir:
-                self.server: DatabaseServer = open_server(self.config.database, Path(workdir), docker)
-                self.workspaces = Workspaces(self.config, Path(workdir), self.cache_dir, docker, self.progress)
-                self.references: Once[str, Reference] = Once()
-                try:
-                    for version in containerized:  # a missing image or a failing build stops the run first
-                        self.workspaces.get(version.name)
-                    yield
-                finally:
-                    self.migrator.close()
-                    self.server.close()
+            self.workspaces = Workspaces(self.config, workdir, self.cache_dir, docker, self.progress)
+            self.references: Once[str, Reference] = Once()
+            for version in containerized:  # a missing image or a failing build stops the run first
+                self.workspaces.get(version.name)
+            yield
         finally:
-            if docker is not None:
-                docker.remove_run()
+            with interrupts.deferred():
+                cleanup.close()
 
     def _run_all(self, scenarios: list[Scenario]) -> list[ScenarioResult]:
         """Leaving the pool waits for its threads, so on an interrupt (or an unexpected error in a
         scenario) the running scenarios have dropped their databases before the server closes."""
+        futures: list[Future[ScenarioResult]] = []  # those submitted so far, when a signal comes
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="migtest") as pool:
             try:
-                futures = [
-                    pool.submit(self._run_numbered, scenario, index, len(scenarios))
-                    for index, scenario in enumerate(scenarios, 1)
-                ]
+                for index, scenario in enumerate(scenarios, 1):
+                    futures.append(pool.submit(self._run_numbered, scenario, index, len(scenarios)))
                 _wait_all(futures)
             except BaseException:
-                self.stop.set()
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.migrator.close()
-                cancel_running()  # a statement the server works on would hold its scenario's thread
+                with interrupts.deferred():  # an unexpected error's unwinding is not cut short either
+                    self.stop.set()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.migrator.close()
+                    _end_work_until_done(futures)
                 raise
         return [future.result() for future in futures]
 
@@ -456,6 +466,17 @@ class Runner:
         if direction == DOWNGRADE and reference.state is not None and reference.state.revision:
             return reference.state.revision
         return self.config.version(target).revision
+
+
+def _end_work_until_done(futures: list[Future[ScenarioResult]]) -> None:
+    """End the commands the scenarios run (forwarding the signal, then killing them after a grace)
+    and cancel the statements a server works on for them, until every scenario has stopped: one
+    between two phases may start one more."""
+    pending = {future for future in futures if not future.done()}
+    while pending:
+        end_running()
+        cancel_running()
+        _, pending = wait(pending, timeout=POLL_SECONDS)
 
 
 def _wait_all(futures: list[Future[ScenarioResult]]) -> None:

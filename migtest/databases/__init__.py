@@ -52,8 +52,11 @@ class DatabaseServer(Protocol):
     def close(self) -> None: ...
 
 
-def open_server(config: DatabaseConfig, workdir: Path, docker: DockerEngine | None = None) -> DatabaseServer:
-    """The engine's server: files for SQLite, a login to a server (`url`) or a server container (`image`)."""
+def open_server(
+    config: DatabaseConfig, workdir: Path, docker: DockerEngine | None = None, run_id: str | None = None
+) -> DatabaseServer:
+    """The engine's server: files for SQLite, a login to a server (`url`) or a server container
+    (`image`). `run_id` goes into the names of the databases made on a server."""
     from migtest.databases.mysql import MysqlServer
     from migtest.databases.postgres import PostgresServer
     from migtest.databases.sqlite import SqliteServer
@@ -63,7 +66,8 @@ def open_server(config: DatabaseConfig, workdir: Path, docker: DockerEngine | No
     server_class = PostgresServer if config.engine == "postgres" else MysqlServer
     if config.image:
         from migtest.databases.container import start_server
+        from migtest.docker import DockerEngine
 
-        return start_server(config, server_class, docker)
+        return start_server(config, server_class, docker or DockerEngine(run_id))
     assert config.url is not None
-    return server_class(config.url, connect_timeout=config.connect_timeout)
+    return server_class(config.url, run_id=run_id, connect_timeout=config.connect_timeout)

@@ -33,13 +33,10 @@ IMAGES = {
 }
 
 
-def start_server(
-    config: DatabaseConfig, server_class: type[ServerDatabases], docker: DockerEngine | None = None
-) -> ServerDatabases:
-    """On the run's engine when it has one (the app's containers then reach the server by name)."""
+def start_server(config: DatabaseConfig, server_class: type[ServerDatabases], docker: DockerEngine) -> ServerDatabases:
+    """On the run's engine (the app's containers then reach the server by name)."""
     assert config.image is not None
     kind = IMAGES[config.engine]
-    docker = docker or DockerEngine()
     try:
         docker.require_image(config.image, "database.image")
         password = secrets.token_hex(16)
@@ -65,6 +62,7 @@ def start_server(
         )
         return server_class(
             url(),
+            run_id=docker.run_id,
             connect_timeout=config.connect_timeout,
             on_close=docker.remove_run,
             network_address=(container.name, kind.port),

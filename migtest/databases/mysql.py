@@ -8,6 +8,8 @@ AUTO_INCREMENT counters and every row, without replaying migrations or leaving t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy
 
 from migtest.databases.server import ServerDatabases
@@ -30,6 +32,9 @@ class MysqlServer(ServerDatabases):
     @classmethod
     def login_refused(cls, exc: sqlalchemy.exc.DBAPIError) -> bool:
         return bool(exc.orig and exc.orig.args) and exc.orig.args[0] in (1044, 1045, 1130)
+
+    def list_databases(self, connection: sqlalchemy.Connection) -> Iterable[str]:
+        return connection.exec_driver_sql("SHOW DATABASES").scalars()
 
     def copy(self, template: str, name: str) -> None:
         source, target = self.quote(template), self.quote(name)

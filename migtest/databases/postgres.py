@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import sqlalchemy
 
@@ -25,6 +26,19 @@ class PostgresServer(ServerDatabases):
     def copy(self, template: str, name: str) -> None:
         self.execute(f"CREATE DATABASE {self.quote(name)} TEMPLATE {self.quote(template)}")
 
+    def end_sessions(self, connection: sqlalchemy.Connection, name: str) -> None:
+        """A killed migration command's sessions are this login's, which it may end without being a
+        superuser (DROP … WITH (FORCE) fails outright when a superuser's session is among them)."""
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            (name,),
+        )
+
     def drop_statement(self, name: str) -> str:
-        """FORCE ends sessions a killed migration command left behind."""
-        return f"DROP DATABASE IF EXISTS {self.quote(name)} WITH (FORCE)"
+        """FORCE (PostgreSQL 13 and later) also ends the sessions that began since."""
+        force = " WITH (FORCE)" if self.admin.dialect.server_version_info >= (13,) else ""
+        return f"DROP DATABASE IF EXISTS {self.quote(name)}{force}"
+
+    def list_databases(self, connection: sqlalchemy.Connection) -> Iterable[str]:
+        return connection.exec_driver_sql("SELECT datname FROM pg_database").scalars()

@@ -1,20 +1,29 @@
 """What PostgreSQL and MySQL/MariaDB share: a login to an existing server, under which migtest
-creates its own uniquely named databases, tracks them and drops them, touching nothing else."""
+creates its own uniquely named databases, tracks them and drops them, touching nothing else.
+
+Their names start with `migtest_<run id>_`, so that `migtest cleanup` finds a killed run's. A
+database that cannot be dropped (another login's session holds it) is reported by name, with the
+reason and how to drop it later, rather than ending the run with a traceback.
+"""
 
 from __future__ import annotations
 
-import secrets
+import re
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy
 from sqlalchemy.engine import URL, make_url
 
 from migtest.databases import Database
 from migtest.errors import ConfigError
+from migtest.masking import mask
 from migtest.naming import DATABASE, safe_name
+from migtest.run_folders import new_run_id
 
 MAX_NAME = 63  # PostgreSQL truncates identifiers longer than 63 bytes, MySQL allows 64 characters
+RUN_DATABASE = re.compile(r"^migtest_(?P<run>[0-9a-f]{8})_")
 
 
 class ServerDatabases:
@@ -28,21 +37,27 @@ class ServerDatabases:
         self,
         url: str,
         *,
+        run_id: str | None = None,
         connect_timeout: float = 30.0,
         on_close: Callable[[], None] | None = None,
         network_address: tuple[str, int] | None = None,
+        probe: bool = True,
     ) -> None:
         self.url = self.driver_url(url)
         self.connect_timeout = connect_timeout
         self.network_address = network_address  # how containers on the run's network reach it
-        self.prefix = f"migtest_{secrets.token_hex(3)}_"
+        self.run_id = run_id or new_run_id()
+        self.prefix = f"migtest_{self.run_id}_"
         self.created: set[str] = set()
+        self.undropped: dict[str, str] = {}  # name: why the last try to drop it failed
         self.lock = threading.Lock()
         self.on_close = on_close
         self.admin = sqlalchemy.create_engine(
             self.url, poolclass=sqlalchemy.NullPool, isolation_level="AUTOCOMMIT", connect_args=self.connect_args()
         )
-        self._probe()
+        self._log_in()
+        if probe:
+            self.drop(self.create("probe"))
 
     @classmethod
     def driver_url(cls, url: str) -> URL:
@@ -66,8 +81,9 @@ class ServerDatabases:
         """The server answered and said no, as opposed to not answering (yet)."""
         raise NotImplementedError
 
-    def _probe(self) -> None:
-        """Fail before any scenario when the login, the host or the privilege to create databases is missing."""
+    def _log_in(self) -> None:
+        """Fail before any scenario when the login or the host is wrong (the probe database then
+        tells whether the login may create databases)."""
         probe = sqlalchemy.create_engine(
             self.url, poolclass=sqlalchemy.NullPool, connect_args={**self.connect_args(), **self.probe_args()}
         )
@@ -79,8 +95,6 @@ class ServerDatabases:
             raise ConfigError(f"cannot log in to {self.where}: {_reason(exc)}; {waited}", key="database.url") from exc
         finally:
             probe.dispose()
-        created = self.create("probe")
-        self.drop(created)
 
     def database_name(self, name: str) -> str:
         """Unique to this run and to `name`, safe to quote anywhere, and short enough for every engine."""
@@ -106,24 +120,32 @@ class ServerDatabases:
         return Database(name, url, self)
 
     def create(self, name: str) -> Database:
-        database_name = self._fresh_name(name)
+        database_name = self._track(self._fresh_name(name))
         try:
             self.execute(f"CREATE DATABASE {self.quote(database_name)}")
         except sqlalchemy.exc.DBAPIError as exc:
+            self._untrack(database_name)
             raise ConfigError(
                 f"{self.where} may not create databases ({_reason(exc)}); grant that privilege or use another login",
                 key="database.url",
             ) from exc
-        with self.lock:
-            self.created.add(database_name)
         return self._database(database_name)
 
     def clone(self, template: Database, name: str) -> Database:
-        database_name = self._fresh_name(name)
+        database_name = self._track(self._fresh_name(name))
         self.copy(template.name, database_name)
-        with self.lock:
-            self.created.add(database_name)
         return self._database(database_name)
+
+    def _track(self, name: str) -> str:
+        """Before it is made: an interrupt between making and tracking it would leave it behind."""
+        with self.lock:
+            self.created.add(name)
+        return name
+
+    def _untrack(self, name: str) -> None:
+        with self.lock:
+            self.created.discard(name)
+            self.undropped.pop(name, None)
 
     def copy(self, template: str, name: str) -> None:
         raise NotImplementedError
@@ -134,10 +156,53 @@ class ServerDatabases:
     def drop_statement(self, name: str) -> str:
         return f"DROP DATABASE IF EXISTS {self.quote(name)}"
 
-    def drop_named(self, name: str) -> None:
-        self.execute(self.drop_statement(name))
+    def drop_named(self, name: str) -> bool:
+        """Drop it (after ending this login's sessions on it); when the server refuses, remember
+        why and keep it to try again at the end."""
+        try:
+            with self.admin.connect() as connection:
+                self.end_sessions(connection, name)
+                connection.exec_driver_sql(self.drop_statement(name))
+        except sqlalchemy.exc.DBAPIError as exc:
+            with self.lock:
+                self.undropped[name] = _reason(exc)
+            return False
+        self._untrack(name)
+        return True
+
+    def end_sessions(self, connection: sqlalchemy.Connection, name: str) -> None:
+        """End what this login still has connected to the database (a killed command's sessions)."""
+
+    def list_databases(self, connection: sqlalchemy.Connection) -> Iterable[str]:
+        raise NotImplementedError
+
+    def run_databases(self, run_ids: set[str] | None = None) -> list[str]:
+        """The databases of these runs on the server (of any migtest run, for None)."""
+        with self.admin.connect() as connection:
+            names = list(self.list_databases(connection))
+        found = [(name, RUN_DATABASE.match(name)) for name in names]
+        return sorted(name for name, run in found if run and (run_ids is None or run["run"] in run_ids))
+
+    def remove(self, names: list[str]) -> list[str]:
+        """Drop these databases (of killed runs); those dropped. The others are reported."""
         with self.lock:
-            self.created.discard(name)
+            self.created.update(names)
+        dropped = [name for name in names if self.drop_named(name)]
+        self.report_undropped()
+        self.admin.dispose()
+        return dropped
+
+    def report_undropped(self) -> None:
+        for name, reason in sorted(self.undropped.items()):
+            run = RUN_DATABASE.match(name)
+            print(
+                mask(
+                    f"migtest: could not drop database {name} on {self.where}: {reason}. "
+                    f"Drop it once its sessions end: migtest cleanup --run {run['run'] if run else self.run_id} "
+                    f"(or by hand: DROP DATABASE {self.quote(name)})"
+                ),
+                file=sys.stderr,
+            )
 
     def connect(self, database: Database) -> sqlalchemy.Engine:
         return sqlalchemy.create_engine(database.url, poolclass=sqlalchemy.NullPool, connect_args=self.connect_args())
@@ -147,6 +212,7 @@ class ServerDatabases:
         try:
             for name in sorted(self.created):
                 self.drop_named(name)
+            self.report_undropped()
             self.admin.dispose()
         finally:
             if self.on_close is not None:

@@ -60,8 +60,9 @@ class Migrator(ToolMigrator, Protocol):
         """A fresh install of the version on an empty database (`migrations.install`, else the upgrade)."""
 
 
-def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None) -> Migrator:
-    """`images` runs versions that are container images (command and on-start)."""
+def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None, scratch: Path | None = None) -> Migrator:
+    """`images` runs versions that are container images (command and on-start); `scratch` is the
+    run's temporary folder, where the migrator keeps its files (default: the system's)."""
     from migtest.migrators.alembic import AlembicMigrator
     from migtest.migrators.command import CommandMigrator
     from migtest.migrators.on_start import OnStartMigrator
@@ -75,5 +76,5 @@ def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None) -
     elif config.tool == "command":
         tool = CommandMigrator(config, images)
     else:
-        tool = {"alembic": AlembicMigrator, "sql": SqlMigrator}[config.tool](config)
+        tool = AlembicMigrator(config, scratch) if config.tool == "alembic" else SqlMigrator(config)
     return WithUserCommands(tool, config, images)

@@ -106,8 +106,9 @@ print(next(iter(spec.submodule_search_locations or []), None) or os.path.dirname
 
 
 class AlembicMigrator:
-    def __init__(self, config: MigrationsConfig) -> None:
+    def __init__(self, config: MigrationsConfig, scratch: Path | None = None) -> None:
         assert config.config is not None
+        self.scratch = scratch  # where the commands' logs go: a killed run's folder, which cleanup removes
         self.ini = config.config
         self.package = config.package
         self.timeout = config.timeout
@@ -131,7 +132,7 @@ class AlembicMigrator:
         """One request to a worker of the version's interpreter; the lines it printed."""
         ini = self._ini(workspace)
         what = f"alembic {direction} {target}"
-        with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log") as log:
+        with tempfile.NamedTemporaryFile(prefix="migtest-alembic-", suffix=".log", dir=self.scratch) as log:
             request = {
                 "ini": str(ini),
                 "direction": direction,

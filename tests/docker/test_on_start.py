@@ -8,7 +8,6 @@ migration once the table holds data, `crash` exits 3 before migrating.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from started import Started
 
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
@@ -246,26 +246,12 @@ def test_keep_leaves_the_run_and_cleanup_removes_it(tmp_path, app_image, run_mig
 
 def test_sigterm_mid_scenario_removes_containers_and_volumes(tmp_path, app_image, leftovers):
     config = write_config(tmp_path, ["1", "2", "3"], app_image)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "migtest", "run", "-c", str(config), "--jobs", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    seen = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        seen.append(line)
-        if line.startswith("[4/"):
-            break
-    deadline = time.monotonic() + 30
-    while not leftovers().get("container") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert leftovers().get("container"), "".join(seen)
-    process.send_signal(signal.SIGTERM)
-    output = "".join(seen) + process.stdout.read()
-    assert process.wait(timeout=60) == 130, output
+    run = Started("run", "-c", config, "--jobs", "1")
+    run.wait_for(lambda line: line.startswith("[4/"), "fourth scenario starting")
+    run.wait_until(lambda: bool(leftovers().get("container")), "a container of the scenario starting", timeout=30)
+    run.send(signal.SIGTERM)
+    code, output = run.finish()
+    assert code == 130, output
     assert leftovers() == {}
 
 

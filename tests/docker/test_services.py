@@ -6,18 +6,15 @@ companion is python3's http.server from the same image."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import machine
 import pytest
 import yaml
+from started import Started
 
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from migtest.docker import RUN_LABEL
@@ -137,27 +134,19 @@ def test_sigterm_while_a_companion_starts_removes_it_and_its_network(tmp_path, c
     """The run is found by its companion (only these tests start this image): other test
     sessions may share the engine."""
     config = write_config(tmp_path, [{**COMPANION, "ready_log": "never printed", "ready_timeout": 600}])
-    process = subprocess.Popen(
-        [sys.executable, "-m", "migtest", "run", "-c", str(config), "--only", "fresh-1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    deadline = time.monotonic() + 120
-    companions: list = []
-    while not companions and time.monotonic() < deadline and process.poll() is None:
-        found = client.containers.list(filters={"label": RUN_LABEL, "ancestor": IMAGE})
-        companions = [container for container in found if container.name.endswith("-companion")]
-        time.sleep(0.1)
-    assert companions, "no companion started"
-    run = companions[0].labels[RUN_LABEL]
-
-    process.send_signal(signal.SIGTERM)
-    output = process.stdout.read() if process.stdout else ""
-
-    assert process.wait(timeout=60) == 130, output
+    migtest = Started("run", "-c", config, "--only", "fresh-1")
+    run = migtest.run_id
     selector = {"label": f"{RUN_LABEL}={run}"}
+
+    def companion_started() -> bool:
+        found = client.containers.list(filters={**selector, "ancestor": IMAGE})
+        return any(container.name.endswith("-companion") for container in found)
+
+    migtest.wait_until(companion_started, "the companion starting", timeout=120)
+    migtest.send(signal.SIGTERM)
+    code, output = migtest.finish()
+
+    assert code == 130, output
     assert client.containers.list(all=True, filters=selector) == []
     assert client.networks.list(filters=selector) == []
     assert client.volumes.list(filters=selector) == []

@@ -7,16 +7,20 @@ caught it, so the fault and the evidence expected of migtest sit side by side.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 import yaml
 
 from migtest.cli import EXIT_FAILED
+from migtest.docker import RUN_LABEL
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REVISION = '''"""{message}"""
@@ -114,3 +118,47 @@ def run_by_this_python(project: FixtureProject, options: str = "") -> None:
         if key != "tool"
     }
     project.configure(migrations={"tool": settings["tool"], **commands})
+
+
+def scratch_folder(tmp_path: Path) -> Path:
+    """The run's TMPDIR: what it leaves there is what it left."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    return scratch
+
+
+def run_databases(url: str, run_id: str) -> list[str]:
+    """The databases of this run (`migtest_<run id>_…`) still on the server."""
+    postgres = url.startswith("postgresql://")
+    engine = sqlalchemy.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://").replace("mysql://", "mysql+pymysql://")
+    )
+    try:
+        with engine.connect() as connection:
+            listing = "SELECT datname FROM pg_database" if postgres else "SHOW DATABASES"
+            names = connection.exec_driver_sql(listing).scalars().all()
+    finally:
+        engine.dispose()
+    return [name for name in names if name.startswith(f"migtest_{run_id}_")]
+
+
+def cleanup(scratch: Path, *args: str, docker_host: str | None = None) -> str:
+    """`migtest cleanup ARGS` with this TMPDIR (and DOCKER_HOST), run beside it; what it printed."""
+    env = {"TMPDIR": str(scratch), **({"DOCKER_HOST": docker_host} if docker_host else {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "migtest", "cleanup", *args],
+        capture_output=True,
+        text=True,
+        cwd=scratch.parent,  # no migtest.yml there
+        env={**os.environ, **env},
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def run_objects(client, run_id: str) -> list[str]:
+    """The containers, networks and volumes of this run still on the Docker engine."""
+    selector = {"label": f"{RUN_LABEL}={run_id}"}
+    found = [*client.containers.list(all=True, filters=selector), *client.networks.list(filters=selector)]
+    return [thing.name for thing in [*found, *client.volumes.list(filters=selector)]]

@@ -4,16 +4,15 @@ no password shown, on a real PostgreSQL 15 and MariaDB 10.11."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import machine
 import pytest
 import sqlalchemy
+from integration_support import cleanup, run_objects, scratch_folder
 from machine import PASSWORD
+from started import Started
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
 
@@ -211,23 +210,36 @@ def test_unreachable_docker_engine_is_a_usage_error(fixture_project, run_migtest
     assert f"the Docker engine at unix://{tmp_path}/no-docker.sock is not reachable" in outcome.output
 
 
-def test_sigterm_mid_run_removes_the_server_container(server_image, project, leftovers):
+@pytest.mark.parametrize(
+    "signums", [(signal.SIGTERM,), (signal.SIGINT, signal.SIGINT, signal.SIGINT, signal.SIGTERM)], ids=["once", "burst"]
+)
+def test_signals_mid_run_remove_the_server_container(server_image, project, client, tmp_path, signums):
+    scratch = scratch_folder(tmp_path)
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "migtest", "run", "-c", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line.startswith("[3/"):
-            break
-    assert leftovers().get("container"), "".join(seen)
-    process.send_signal(signal.SIGTERM)
-    output = "".join(seen) + process.stdout.read()
-    assert process.wait(timeout=60) == 130, output
-    assert leftovers() == {}
+    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
+    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    assert run_objects(client, run.run_id), run.output
+    run.send(*signums)
+    code, output = run.finish()
+    assert code == 130, output
+    assert "Traceback" not in output
+    assert run_objects(client, run.run_id) == []
+    assert list(scratch.iterdir()) == []
+
+
+def test_cleanup_after_kill_9_removes_the_server_container_and_folder(server_image, project, client, tmp_path):
+    scratch = scratch_folder(tmp_path)
+    config = project("alembic-shop") / "migtest.yml"
+    config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
+    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
+    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    run.process.kill()
+    run.finish()
+    assert run_objects(client, run.run_id) and list(scratch.iterdir()), run.output
+
+    output = cleanup(scratch, "--run", run.run_id, "-c", str(config))
+
+    assert f"removed container migtest-{run.run_id}-database" in output
+    assert run_objects(client, run.run_id) == []
+    assert list(scratch.iterdir()) == [], output

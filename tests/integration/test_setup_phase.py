@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from started import Started
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
 from migtest.errors import StepFailed
@@ -78,8 +79,10 @@ def test_failing_setup_is_exit_2_naming_its_key_with_its_output(fixture_project,
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert "  | compiling 1.0" in outcome.output
-    assert "setup of version 1.0: exited with code 3" in outcome.output.splitlines()[3]
-    assert "FAILED" in outcome.output.splitlines()[3]
+    lines = outcome.output.splitlines()
+    assert lines[0].startswith("run id ")
+    assert "setup of version 1.0: exited with code 3" in lines[4]
+    assert "FAILED" in lines[4]
     error = outcome.output[outcome.output.index("migtest: error:") :]
     assert error.startswith(f"migtest: error: {project.config}, key 'versions[0].setup': setup of version 1.0:")
     assert "the end of its output:\ncompiling 1.0\nno compiler" in error
@@ -120,23 +123,12 @@ def test_stream_timeout_stops_the_command_and_says_what_it_waited_for(tmp_path: 
 def test_interrupted_setup_stops_its_command_and_leaves_no_folder(fixture_project, tmp_path, signum):
     marker = f"sleep 600.{os.getpid()}{int(signum)}"  # a child of the shell, which the group kill must reach
     project = with_setup(fixture_project, f"sh -c 'echo started; {marker}; echo done'")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "migtest", "run", "-c", str(project.config), "--report-dir", str(tmp_path / "r")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line == "  | started\n":
-            break
-    process.send_signal(signum)
-    output = "".join(seen) + process.stdout.read()
+    run = Started("run", "-c", project.config, "--report-dir", tmp_path / "r")
+    run.wait_for(lambda line: line == "  | started\n", "the setup's first line")
+    run.send(signum)
+    code, output = run.finish()
 
-    assert process.wait(timeout=60) == 130, output
+    assert code == 130, output
     assert "FAILED   interrupted" in output and "Traceback" not in output
     assert gone_within(marker, seconds=30), "the setup's command still runs"
     assert not setup_folders(project.root)
