@@ -59,7 +59,7 @@ def _word(name: str | None) -> re.Pattern[str] | None:
 class Locator:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._version_lines = _version_lines(config.path)
+        self._version_lines = version_lines(config.path)
 
     def version(self, name: str) -> Location:
         """The version's entry in migtest.yml."""
@@ -110,7 +110,7 @@ class Locator:
         return Location(file.relative_to(tree).as_posix(), line)
 
 
-def _version_lines(path: Path) -> dict[str, int]:
+def version_lines(path: Path) -> dict[str, int]:
     """The line of each `versions` entry of migtest.yml, by name."""
     try:
         document = yaml.compose(path.read_text())
