@@ -88,9 +88,10 @@ def _case(scenario: ScenarioResult, check: CheckResult, file: str, line: int | N
         output = ET.SubElement(case, "system-out")
         output.text = text(f"{check.status}: {check.summary}\n{evidence}".rstrip())
         return case
-    detail = ET.SubElement(case, outcome, message=text(check.summary))
+    detail = ET.SubElement(case, outcome)
     if outcome != "skipped":
         detail.set("type", text(check.name))
+    detail.set("message", text(check.summary))
     detail.text = text(f"{check.summary}\n{evidence}".rstrip())
     return case
 
