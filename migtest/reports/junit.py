@@ -2,9 +2,9 @@
 
 Built with the standard library's ElementTree rather than junit-xml, whose `disabled` attribute
 and unrounded times the Jenkins junit-10 XSD rejects. What consumers rely on:
-- `file` and `line` on every testcase: a failed or warned check at the line it points at (as its
-  annotation), any other at its scenario's target version in migtest.yml. Without them, reporters
-  take the "file" from the last dotted part of the classname.
+- `file` and `line` (and `lineno`) on every testcase: a failed or warned check at the line it
+  points at (as its annotation), any other at its scenario's target version in migtest.yml.
+  Without them, reporters take the "file" from the last dotted part of the classname.
 - the classname `migtest.<scenario id>` with the id's dots made `_`: its last dotted part, which
   such reporters (and Jenkins, as the class of package `migtest`) read, is the whole scenario.
 - the one-line summary as the first line of a failure's text, then the evidence: GitLab shows
@@ -79,8 +79,9 @@ def _suite(result: RunResult, scenario: ScenarioResult, root: Path, entry: Locat
 
 def _case(scenario: ScenarioResult, check: CheckResult, file: str, line: int | None, share: float) -> ET.Element:
     case = ET.Element("testcase", name=text(check.name), classname=text(classname(scenario)), file=text(file))
-    if line is not None:
+    if line is not None:  # `line` as pytest's xunit1 and most reporters read it, `lineno` as junit-to-ctrf does
         case.set("line", str(line))
+        case.set("lineno", str(line))
     case.set("time", seconds(share))
     evidence = "\n".join(check.evidence).strip()
     outcome = OUTCOMES.get(check.status)

@@ -1,10 +1,14 @@
 """junit.xml as real consumers read it, for a failing run of versions whose names hold dots: the
-Jenkins junit-10 XSD, junitparser (what Python CI tools build on) and junit2html (a rendered page)."""
+Jenkins junit-10 XSD, junitparser (what Python CI tools build on), junit2html (a rendered page)
+and, under node, junit-to-ctrf (how ctrf's GitHub test reporter reads JUnit; installed in
+tests/consumers by scripts/install-test-machine.sh)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from junitparser import Attr, IntAttr, JUnitXml, TestCase
 from migtest.cli import EXIT_FAILED, main
 
 XSD = Path(__file__).parents[1] / "fixtures/junit-10.xsd"
+JUNIT_TO_CTRF = Path(__file__).parents[1] / "consumers/node_modules/junit-to-ctrf/dist/cli.js"
 REASON = "2 change(s) to existing data"
 
 
@@ -94,10 +99,10 @@ def test_junit2html_page_shows_the_reason_first_and_the_evidence(report):
 def test_valid_against_jenkins_junit10_xsd_timed_everywhere(report):
     text = (report / "junit.xml").read_text()
     tree = ET.fromstring(text)
-    # junit-10 predates the testcase `file` and `line` that linking consumers read: the only deviation
+    # junit-10 predates the testcase `file` and `line` (`lineno`) that linking consumers read: the only deviation
     for case in tree.iter("testcase"):
-        assert set(case.attrib) == {"name", "classname", "time", "file", "line"}
-        del case.attrib["file"], case.attrib["line"]
+        assert set(case.attrib) == {"name", "classname", "time", "file", "line", "lineno"}
+        del case.attrib["file"], case.attrib["line"], case.attrib["lineno"]
     xmlschema.XMLSchema(XSD).validate(ET.tostring(tree, encoding="unicode"))
 
     times = re.findall(r'time="([^"]*)"', text)
@@ -109,3 +114,26 @@ def test_valid_against_jenkins_junit10_xsd_timed_everywhere(report):
     for suite, scenario in zip(tree.iter("testsuite"), results["scenarios"], strict=True):
         shares = [float(case.get("time")) for case in suite.iter("testcase")]
         assert sum(shares) == pytest.approx(scenario["seconds"], abs=0.001 * len(shares))
+
+
+def test_junit_to_ctrf_under_node_names_the_scenario_check_file_line_and_reason(report, tmp_path):
+    node = shutil.which("node")
+    assert node and JUNIT_TO_CTRF.is_file(), "run scripts/install-test-machine.sh (node and tests/consumers)"
+    ctrf = tmp_path / "ctrf.json"
+    command = [node, str(JUNIT_TO_CTRF), str(report / "junit.xml"), "--output", str(ctrf), "--tool", "migtest"]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    results = json.loads(ctrf.read_text())["results"]
+    counts = {key: results["summary"][key] for key in ("tests", "passed", "failed", "skipped")}
+    assert counts == {"tests": 9, "passed": 7, "failed": 1, "skipped": 1}
+    tests = {test["name"]: test for test in results["tests"]}
+    content = tests["upgrade 1.3 -> 2.0: content"]
+    assert (content["status"], content["suite"]) == ("failed", ["upgrade 1.3 -> 2.0"])
+    assert (content["filePath"], content["line"], content["message"]) == ("project/db/V2__drop_email.sql", 3, REASON)
+    assert content["trace"].startswith(f"{REASON}\ntable 'users': column 'email' dropped")
+    skipped = tests["downgrade 2.0 -> 1.3: downgrade"]
+    assert (skipped["status"], skipped["filePath"], skipped["line"]) == (
+        "skipped",
+        "project/migtest.yml",
+        5,
+    )  # its target, 1.3
