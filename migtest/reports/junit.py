@@ -89,11 +89,12 @@ def _case(scenario: ScenarioResult, check: CheckResult, file: str, line: int | N
         output = ET.SubElement(case, "system-out")
         output.text = text(f"{check.status}: {check.summary}\n{evidence}".rstrip())
         return case
+    summary = " ".join(check.summary.splitlines())  # one line, whatever a failed command's message held
     detail = ET.SubElement(case, outcome)
     if outcome != "skipped":
         detail.set("type", text(check.name))
-    detail.set("message", text(check.summary))
-    detail.text = text(f"{check.summary}\n{evidence}".rstrip())
+    detail.set("message", text(summary))
+    detail.text = text(f"{summary}\n{evidence}".rstrip())
     return case
 
 

@@ -108,10 +108,16 @@ def test_junit_parses_back_to_the_literal_names_and_evidence(tmp_path):
     suite = tree.findall("testsuite")[1]
     assert suite.get("name") == f"upgrade {OLD} -> {NEW}"
     case = suite.find("testcase")
-    assert case.get("name") == CHECK and case.get("classname") == "migtest." + f"upgrade-{OLD}-to-{NEW}".replace(
-        ".", "_"
-    )
+    classname = "migtest." + f"upgrade-{OLD}-to-{NEW}".replace(".", "_")
+    assert case.get("name") == CHECK and case.get("classname") == classname
     failure = case.find("failure")
     assert failure.get("message") == SUMMARY
     assert failure.text == "\n".join([SUMMARY, *EVIDENCE])
     assert tree.find("testsuite/testcase/system-out").text == "passed: ok \\x1b[31mred\\x1b[0m"
+
+
+def test_junit_failure_summary_is_one_line(tmp_path):
+    result = run(tmp_path)
+    result.scenarios[1].checks[0].summary = "alembic upgrade failed:\nno such table"
+    failure = junit.build(result, tmp_path).find("testsuite[2]/testcase/failure")
+    assert failure.get("message") == failure.text.splitlines()[0] == "alembic upgrade failed: no such table"
