@@ -22,26 +22,34 @@ from migtest.migrators import MigrationRun
 from migtest.results import ERROR, FAILED, WARNED, CheckResult, Location
 
 SUBJECT = re.compile(r"(table|column) '([^']+)'")
+# A changed value: "table 't': id=1: name 'Ada' -> 'x'" (or "name (now full_name) ..."), naming its column.
+CHANGED = re.compile(r"^table '[^']+': [^:]*: (\w+) .* -> ", re.MULTILINE)
 # What a finding's evidence says was done, and the words of a migration that do it.
-DEEDS = {"dropped": re.compile(r"\bdrop", re.IGNORECASE), "lost": re.compile(r"\b(delete|drop|truncate)", re.I)}
+DEEDS = (
+    (re.compile(r"\bdropped\b"), re.compile(r"\bdrop", re.IGNORECASE)),
+    (re.compile(r"\blost\b"), re.compile(r"\b(delete|drop|truncate)", re.IGNORECASE)),
+    (CHANGED, re.compile(r"\b(update|alter|set|rename|modify)\b", re.IGNORECASE)),
+)
 PINNED = (FAILED, ERROR, WARNED)
 MIGRATING_CHECKS = ("migration", "install")  # the checks that report a failed migration
 
 
 def subject_line(files: tuple[Path, ...], evidence: list[str]) -> tuple[Path, int] | None:
     """The line most likely to have done what the evidence says: naming its table, its column and
-    the deed (DROP for "dropped"), else two of them; in the newest file that has such a line."""
+    the deed (DROP for "dropped", UPDATE or ALTER for a changed value), else the deed and one of
+    them, else the table and column; in the newest file that has such a line."""
     text = "\n".join(evidence)
     found = SUBJECT.findall(text)
     table = next((name.split(".")[-1] for kind, name in found if kind == "table"), None)
-    column = next((name for kind, name in found if kind == "column"), None)
-    deed = next((verbs for word, verbs in DEEDS.items() if word in text), None)
+    changed = CHANGED.search(text)
+    column = next((name for kind, name in found if kind == "column"), changed[1] if changed else None)
+    deed = next((verbs for told, verbs in DEEDS if told.search(text)), None)
     table_word, column_word = _word(table), _word(column)
-    preferences = [
+    preferences = [  # a deed first: a statement spanning lines (UPDATE users / SET name = ...) has it on one
         [table_word, column_word, deed],
-        [table_word, column_word],
         [column_word, deed],
         [table_word, deed],
+        [table_word, column_word],
     ]
     texts = [(file, file.read_text(errors="replace").splitlines()) for file in reversed(files)]
     for patterns in (patterns for patterns in preferences if None not in patterns):
@@ -59,7 +67,7 @@ def _word(name: str | None) -> re.Pattern[str] | None:
 class Locator:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._version_lines = _version_lines(config.path)
+        self._version_lines = version_lines(config.path)
 
     def version(self, name: str) -> Location:
         """The version's entry in migtest.yml."""
@@ -110,7 +118,7 @@ class Locator:
         return Location(file.relative_to(tree).as_posix(), line)
 
 
-def _version_lines(path: Path) -> dict[str, int]:
+def version_lines(path: Path) -> dict[str, int]:
     """The line of each `versions` entry of migtest.yml, by name."""
     try:
         document = yaml.compose(path.read_text())

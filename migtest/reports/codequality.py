@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from migtest.evidence import cap_line
 from migtest.masking import mask
 from migtest.reports.findings import WARNING_KIND, Finding, findings
 from migtest.results import RunResult
 
 FILE_NAME = "gl-code-quality-report.json"
+NAMES_TABLE = re.compile(r"table '[^']+'")
 DATA_LOSS = ("migration", "install", "run", "rows", "content", "moves")
 
 
@@ -21,12 +24,13 @@ def issues(result: RunResult, root: Path | None = None) -> list[dict[str, Any]]:
     found = []
     for finding in findings(result, root):
         fingerprint = _fingerprint(finding, seen)
-        title = f"{finding.scenario.scenario.title}: {finding.check.name}"
+        title = f"{finding.scenario.scenario.title}: {finding.check.name}: {finding.check.summary}"
+        essentials = evidence_essentials(finding.check.evidence)
         found.append(
             {
                 "type": "issue",
                 "check_name": f"migtest/{finding.check.name}",
-                "description": mask(f"{title}: {finding.check.summary}"),
+                "description": mask(f"{title} ({essentials})" if essentials else title),
                 "categories": ["Bug Risk"],
                 "severity": _severity(finding),
                 "fingerprint": fingerprint,
@@ -34,6 +38,17 @@ def issues(result: RunResult, root: Path | None = None) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def evidence_essentials(evidence: list[str]) -> str:
+    """What a one-line description needs of the evidence: its first line naming a table (a data or
+    schema finding), else its last line (a failed command's error), with how many more there are."""
+    lines = [line.strip() for line in "\n".join(evidence).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = next((line for line in lines if NAMES_TABLE.match(line)), lines[-1])
+    more = f"; {len(lines) - 1} more line(s) in the job's report" if len(lines) > 1 else ""
+    return cap_line(first) + more
 
 
 def _severity(finding: Finding) -> str:

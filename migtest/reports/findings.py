@@ -45,7 +45,7 @@ def findings(result: RunResult, root: Path | None = None) -> list[Finding]:
     """Every noteworthy check, most important first: by kind, by check, then in plan order."""
     root = root or repository_root()
     found = [
-        Finding(scenario, check, *_in_repository(result, check.location, root))
+        Finding(scenario, check, *place(result, check.location, root))
         for scenario in result.scenarios
         for check in scenario.checks
         if check.noteworthy
@@ -58,7 +58,7 @@ def _rank(name: str) -> int:
     return RANK.index(name) if name in RANK else len(RANK)
 
 
-def _in_repository(result: RunResult, location: Location | None, root: Path) -> tuple[str, int | None]:
+def place(result: RunResult, location: Location | None, root: Path) -> tuple[str, int | None]:
     """The location as a path relative to the repository root (the config file when there is none)."""
     project = Path(result.root or Path(result.config).parent)
     file = project / location.path if location else Path(result.config)

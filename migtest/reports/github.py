@@ -9,6 +9,7 @@ over 1 MiB is refused, so the summary is cut under it, saying what was left out.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from migtest.results import RunResult
 
 ANNOTATIONS_PER_KIND = 10
 SUMMARY_LIMIT = 1024 * 1024
+FENCE = re.compile(r"\s*(`{3,})")
 EVIDENCE_LINES = (3, 9)  # the first and last lines: a traceback's error is its last
 
 
@@ -76,18 +78,22 @@ def cut(text: str, limit: int, whose: str = "GitHub's limit") -> str:
         return text
     lines = text.splitlines()
     kept: list[str] = []
-    size, fenced = 0, False
+    size, fence = 0, ""  # the open code block's fence (longer than any backtick run in it)
     reserve = 2048  # for the closing fence and the note
     for line in lines:
         size += len(line.encode()) + 1
         if size > limit - reserve:
             break
         kept.append(line)
-        fenced ^= line.strip().startswith("```")
+        marks = FENCE.match(line)
+        if marks and not fence:
+            fence = marks[1]
+        elif marks and line.strip() == fence:
+            fence = ""
     dropped = lines[len(kept) :]
     headings = [line.lstrip("#").strip() for line in dropped if line.startswith("#### ")]
     note = [
-        "```" if fenced else "",
+        fence,
         "",
         f"**Summary cut at {limit // 1024} KiB** ({whose}): {len(dropped)} lines left out"
         + (f", with the details of {len(headings)} scenario(s): {', '.join(headings[:20])}" if headings else "")

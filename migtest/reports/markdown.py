@@ -1,10 +1,13 @@
 """summary.md: a from-by-to matrix with a mark and duration per cell, then every failure.
 
-In GitHub Actions it is also the step summary (github.py).
+In GitHub Actions it is also the step summary (github.py). Every user-written string (version,
+assertion and table names, summaries) goes through `text` (inline: `<known>` would otherwise be
+an HTML tag GitHub hides, `|` would end a table cell) or `fence` (evidence, as code).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from migtest.masking import mask
@@ -14,6 +17,23 @@ from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, RunResult, S
 MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
 EVIDENCE_HEAD, EVIDENCE_TAIL = 10, 20
 SLOWEST = 3
+# CommonMark lets any ASCII punctuation be escaped with a backslash: these mean something inline.
+INLINE = re.compile(r"([\\`*_\[\]<&|~#!])")
+BACKTICKS = re.compile(r"`{3,}")
+
+
+def text(value: object) -> str:
+    """A user-written string shown literally inline (a heading, a table cell, a list item): masked
+    before it is escaped (a secret must be masked as written), its line breaks made spaces."""
+    return INLINE.sub(r"\\\1", " ".join(mask(str(value)).splitlines()))
+
+
+def fence(lines: list[str], indent: str = "") -> list[str]:
+    """Lines as a code block whose fence is longer than any run of backticks in them, so no line
+    can close it (CommonMark)."""
+    longest = max((len(run) for line in lines for run in BACKTICKS.findall(line)), default=2)
+    marks = "`" * (longest + 1)
+    return [f"{indent}{marks}text", *(f"{indent}{line}" for line in lines), f"{indent}{marks}"]
 
 
 def render(result: RunResult) -> str:
@@ -43,7 +63,7 @@ def _setups(result: RunResult) -> list[str]:
     """The versions' `setup:` environments, each built once before the scenarios (or cached)."""
     if not result.setups:
         return []
-    timed = [f"{phase.name} {phase.detail or f'{phase.seconds:.1f}s'}" for phase in result.setups]
+    timed = [text(f"{phase.name} {phase.detail or f'{phase.seconds:.1f}s'}") for phase in result.setups]
     return [f"Environments: {', '.join(timed)}.", ""]
 
 
@@ -52,10 +72,13 @@ def _matrix(result: RunResult) -> list[str]:
     for scenario in result.scenarios:
         cells[(scenario.scenario.source or scenario.scenario.target, scenario.scenario.target)] = scenario
     versions = result.versions
-    lines = ["| from \\ to | " + " | ".join(f"**{v}**" for v in versions) + " |", "|---" * (len(versions) + 1) + "|"]
+    lines = [
+        "| from \\ to | " + " | ".join(f"**{text(v)}**" for v in versions) + " |",
+        "|---" * (len(versions) + 1) + "|",
+    ]
     for source in versions:
         row = [_cell(cells.get((source, target))) for target in versions]
-        lines.append(f"| **{source}** | " + " | ".join(row) + " |")
+        lines.append(f"| **{text(source)}** | " + " | ".join(row) + " |")
     lines += ["", "Diagonal: fresh install. Above it: upgrades (and skips). Below it: downgrades."]
     return lines
 
@@ -70,7 +93,7 @@ def _steps(steps: list[ScenarioResult]) -> list[str]:
         upgrade = f"{_phase_seconds(step, 'upgrade'):.2f}s" + (" 🐢" if step.scenario.id in slowest else "")
         verdict = f"{MARKS[step.status]} {step.status}"
         cells = [upgrade, _timing(step, "downgrade"), _timing(step, "upgrade again"), verdict]
-        lines.append(f"| {step.scenario.source} → {step.scenario.target} | {' | '.join(cells)} |")
+        lines.append(f"| {text(step.scenario.source)} → {text(step.scenario.target)} | {' | '.join(cells)} |")
     return [*lines, "", f"🐢: the {SLOWEST} slowest upgrades."] if slowest else lines
 
 
@@ -78,9 +101,8 @@ def _tests(tests: list[ScenarioResult]) -> list[str]:
     lines = ["", "| step test | migrates | result |", "|---|---|---|"]
     for test in tests:
         scenario = test.scenario
-        lines.append(
-            f"| {scenario.name} | {scenario.source} → {scenario.target} | {MARKS[test.status]} {test.status} |"
-        )
+        migrates = f"{text(scenario.source)} → {text(scenario.target)}"
+        lines.append(f"| {text(scenario.name)} | {migrates} | {MARKS[test.status]} {test.status} |")
     return lines
 
 
@@ -96,7 +118,7 @@ def _timing(scenario: ScenarioResult, name: str) -> str:
 def _figures(result: RunResult) -> list[str]:
     """The app containers' figures (versions that are images), one row per start."""
     rows = [
-        f"| {scenario.scenario.title} | {phase.name} | {phase.figures['ready_seconds']:.1f}s | "
+        f"| {text(scenario.scenario.title)} | {text(phase.name)} | {phase.figures['ready_seconds']:.1f}s | "
         f"{_figure(phase.figures, 'peak_memory_mib', ' MiB')} | {_figure(phase.figures, 'cpu_seconds', 's')} |"
         for scenario in result.scenarios
         for phase in scenario.phases
@@ -120,19 +142,18 @@ def _cell(scenario: ScenarioResult | None) -> str:
 
 def _details(scenario: ScenarioResult, *statuses: str) -> list[str]:
     """The scenario's checks of these statuses, with their evidence."""
-    lines = [f"#### {scenario.scenario.title}", ""]
+    lines = [f"#### {text(scenario.scenario.title)}", ""]
     for check in scenario.checks:
         if check.status not in statuses:
             continue
-        lines.append(f"- **{check.name}**: {check.summary}")
+        lines.append(f"- **{text(check.name)}**: {text(check.summary)}")
         shown = excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "results.json")
         if shown:
-            lines += ["", "  ```text", *(f"  {line}" for line in shown), "  ```"]
+            lines += ["", *fence(shown, "  ")]
     return [*lines, ""]
 
 
 def write(result: RunResult, directory: Path) -> Path:
-    text = render(result)
     path = directory / "summary.md"
-    path.write_text(text)
+    path.write_text(render(result))
     return path

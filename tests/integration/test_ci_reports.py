@@ -59,6 +59,16 @@ def passing_project(root: Path) -> Path:
     return root / "migtest.yml"
 
 
+def with_release_3(root: Path, name: str, migration: str) -> Path:
+    """The passing project in `root` with a release 3 made of one migration file."""
+    config = passing_project(root)
+    (root / "db" / name).write_text(migration)
+    settings = yaml.safe_load(config.read_text())
+    settings["versions"].append({"name": "3", "revision": "3"})
+    config.write_text(yaml.safe_dump(settings))
+    return config
+
+
 @pytest.fixture
 def actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """The environment of a GitHub Actions step, with its summary and output files."""
@@ -168,13 +178,8 @@ def test_github_annotations_point_at_the_files_at_most_ten_with_the_rest_counted
 
 
 def test_failed_statement_is_annotated_at_its_line(tmp_path, capsys, actions):
-    config = passing_project(tmp_path)
-    (tmp_path / "db/V3__age.sql").write_text(
-        "ALTER TABLE users ADD COLUMN age INTEGER;\n\nUPDATE users SET age = nope;\n"
-    )
-    settings = yaml.safe_load(config.read_text())
-    settings["versions"].append({"name": "3", "revision": "3"})
-    config.write_text(yaml.safe_dump(settings))
+    migration = "ALTER TABLE users ADD COLUMN age INTEGER;\n\nUPDATE users SET age = nope;\n"
+    config = with_release_3(tmp_path, "V3__age.sql", migration)
     assert main(["run", "-c", str(config), "--only", "upgrade-2-to-3"]) == EXIT_FAILED
 
     (error,) = annotations(capsys.readouterr().out)
@@ -228,6 +233,21 @@ def test_code_quality_report_has_gitlabs_fields_and_unique_fingerprints(tmp_path
     assert main(["run", "-c", str(config)]) == EXIT_FAILED  # the same failures: the same fingerprints
     again = json.loads((tmp_path / "project/out/gl-code-quality-report.json").read_text())
     assert [issue["fingerprint"] for issue in again] == [issue["fingerprint"] for issue in report]
+
+
+def test_code_quality_points_a_changed_value_at_the_update_and_describes_the_evidence(tmp_path, monkeypatch):
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    shout = "-- capitals\nALTER TABLE users ADD COLUMN age INTEGER;\n\nUPDATE users\n   SET name = upper(name);"
+    config = with_release_3(tmp_path, "V3__shout.sql", shout)
+    assert main(["run", "-c", str(config), "--only", "upgrade-2-to-3"]) == EXIT_FAILED
+
+    (issue,) = json.loads((tmp_path / "out/gl-code-quality-report.json").read_text())
+    jsonschema.validate([issue], CODE_QUALITY_SCHEMA)
+    assert issue["location"] == {"path": "db/V3__shout.sql", "lines": {"begin": 5}}  # SET name = ..., not line 1
+    assert issue["description"] == (
+        "upgrade 2 -> 3: content: 2 change(s) to existing data "
+        "(table 'users': id=1: name 'Ada' -> 'ADA'; 1 more line(s) in the job's report)"
+    )
 
 
 def test_database_url_option_is_masked_and_announced_first(tmp_path, capsys, actions, postgres_host):

@@ -65,7 +65,7 @@ def test_run_writes_every_report_and_groups_for_github(tmp_path, capsys, monkeyp
         ["migration", "history", "schema", "rows", "content", "idempotent"], "passed"
     )
     junit = (tmp_path / "out" / "junit.xml").read_text()
-    assert 'testsuite disabled="0" errors="0" failures="0" name="upgrade 1 -&gt; 2"' in junit
+    assert '<testsuite name="upgrade 1 -&gt; 2" id="upgrade-1-to-2" tests="6" failures="0" errors="0"' in junit
     markdown = (tmp_path / "out" / "summary.md").read_text()
     assert "| **1** | ✅" in markdown
     assert summary.read_text().startswith("earlier step\n## migtest: ✅")

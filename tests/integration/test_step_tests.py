@@ -70,7 +70,7 @@ def test_step_tests_that_hold_pass_and_wrong_ones_fail_with_their_evidence(lower
     assert 'assert db.one("users", id=20)["email"] == "GRACE@x.io"' in after["evidence"][0]
     phases = [phase["name"] for phase in outcome.scenario("test-v3_python")["phases"]]
     assert phases == ["upgrade to 2", "before", "upgrade"]
-    assert "| v3_python_wrong | 2 → 3 | ❌ failed |" in (outcome.report_dir / "summary.md").read_text()
+    assert "| v3\\_python\\_wrong | 2 → 3 | ❌ failed |" in (outcome.report_dir / "summary.md").read_text()
 
 
 @pytest.mark.engines
@@ -126,7 +126,7 @@ def test_run_runs_the_step_tests_too_when_configured(lowering, run_migtest):
         "upgrade-1.1-to-2.0",
         "test-V3_lower",
     ]
-    assert "| V3_lower | 2 → 3 | ✅ passed |" in (outcome.report_dir / "summary.md").read_text()
+    assert "| V3\\_lower | 2 → 3 | ✅ passed |" in (outcome.report_dir / "summary.md").read_text()
     lowering.configure(steps={"dir": "elsewhere"})
     missing = run_migtest(lowering.config)
     assert missing.exit_code == EXIT_USAGE and "key 'steps.dir': directory not found" in missing.output

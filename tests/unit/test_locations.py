@@ -43,3 +43,18 @@ def test_traceback_frame_is_the_innermost_in_the_tree_outside_installed_packages
     )
     assert traceback_frame(output, tmp_path) == (Path(f"{tmp_path}/migrations/versions/0003.py"), 21)
     assert traceback_frame("no traceback", tmp_path) is None
+
+
+def test_a_changed_value_points_at_the_update_that_changed_it(tmp_path):
+    migration = tmp_path / "V3__names.sql"
+    migration.write_text(
+        "-- names are capitalised\nCREATE INDEX users_name ON users (name);\n\n"
+        "UPDATE users\n   SET name = upper(name);\n"
+    )
+    changed = ["table 'users': id=1: name 'ada' -> 'ADA'", "table 'users': id=2: name 'bo' -> 'BO'"]
+    assert subject_line((migration,), changed) == (migration, 5)  # the line naming the column and the deed
+    migration.write_text("UPDATE users SET name = upper(name);\n")
+    renamed = ["table 'users': id=1: name (now full_name) 'ada' -> 'ADA'"]
+    assert subject_line((migration,), renamed) == (migration, 1)
+    migration.write_text("-- nothing here\nUPDATE users\n   SET nickname = NULL;\n")
+    assert subject_line((migration,), changed) == (migration, 2)  # the table and the deed
