@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from migtest.database_urls import unknown_driver
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
@@ -27,6 +25,7 @@ from migtest.scope import (
     parse_scope,
 )
 from migtest.shell import command_problem
+from migtest.userfiles import load_yaml, read_text
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -546,11 +545,12 @@ class _Section:
 
 
 def _kind(value: Any) -> str:
+    """Formats only what it names: a list or mapping may stand for millions of values (aliases)."""
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"'{value}'", bool: str(value).lower()}.get(
-        type(value), repr(value)
-    )
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"'{value}'" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def find_config(path: str | None) -> Path:
@@ -564,10 +564,7 @@ def find_config(path: str | None) -> Path:
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(file)) from exc
+    data = load_yaml(file) or {}
     if database_url:
         data = _with_database_url(data, database_url)
     return parse_config(data, file)
@@ -1182,6 +1179,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
             path = root / result.sql.replace("{version}", version.name)
             if not path.is_file():
                 raise section.error(f"seed file for version '{version.name}' not found: {path}", "sql")
+            read_text(path)  # not UTF-8: found now, not when the first scenario seeds
     return result
 
 

@@ -29,14 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from migtest.checks.assertions import rows_equal
 from migtest.config import SqlAssertion
 from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
 from migtest.state import run_queries
+from migtest.userfiles import load_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
 YAML_KEYS = ("before", "target", "insert", "assert", "expect_error", "engines")
@@ -64,10 +63,7 @@ def discover(directory: Path) -> list[StepTest]:
 
 
 def _yaml_test(path: Path) -> StepTest:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError("a step test is a mapping with before, target and insert or assert", file=str(path))
     unknown = sorted(set(map(str, data)) - set(YAML_KEYS))
