@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from migtest.database_urls import unknown_driver
+from migtest.database_urls import port_problem, unknown_driver, url_problem
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
 from migtest.scope import (
@@ -47,6 +48,7 @@ TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 HISTORY_MODES = ("fail", "warn", "off")
+MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 
 
 @dataclass(frozen=True)
@@ -492,9 +494,10 @@ class _Section:
         return value
 
     def number(self, key: str, default: float) -> float:
+        """A finite number >= 0 (YAML's .nan and .inf are floats too)."""
         value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise self.error(f"must be a number >= 0, got {_kind(value)}", key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+            raise self.error(f"must be a finite number >= 0, got {_kind(value)}", key)
         return float(value)
 
     def items(self, key: str) -> list[Any]:
@@ -509,6 +512,15 @@ class _Section:
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.error(f"must be a whole number >= 1, got {_kind(value)}", key)
+        return value
+
+    def port(self, key: str, default: int | None) -> int | None:
+        """A TCP port (1-65535); None when absent (or null) and there is no default."""
+        value = self.raw(key, default)
+        if value is None and default is None:
+            return None
+        if problem := port_problem(value):
+            raise self.error(problem, key)
         return value
 
     def pairs(self, key: str, default: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
@@ -582,6 +594,8 @@ def _with_database_url(data: Any, url: str) -> Any:
             known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
             raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
         database["engine"] = engines[0]
+    if problem := url_problem(url):
+        raise ConfigError(problem, key="--database-url")
     database.pop("image", None)
     return {**data, "database": {**database, "url": url}}
 
@@ -764,6 +778,8 @@ def _database(section: _Section) -> DatabaseConfig:
         if scheme not in URL_SCHEMES[engine]:
             expected = " or ".join(f"{s}://" for s in URL_SCHEMES[engine])
             raise section.error(f"a {engine} URL starts with {expected}, got {scheme}://", "url")
+        if problem := url_problem(url):
+            raise section.error(problem, "url")
     if result.schemas and engine != "postgres":
         raise section.error("schemas are a PostgreSQL setting", "schemas")
     return result
@@ -881,13 +897,12 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
             raise entry.error(f"must be a host name (letters, digits, '.', '_', '-'), got '{name}'", "name")
         if any(service.name == name for service in services):
             raise entry.error(f"service name '{name}' is used twice", "name")
-        port = entry.raw("port")
         service = ServiceConfig(
             name=name,
             image=image,
             env=entry.pairs("env"),
             command=entry.text("command"),
-            port=None if port is None else entry.integer("port", 1),
+            port=entry.port("port", None),
             health=entry.text("health"),
             health_status=entry.integer("health_status", 200),
             ready_log=_regex(entry, "ready_log"),
@@ -908,7 +923,7 @@ def _app(section: _Section) -> AppConfig:
     ready_log = _regex(section, "ready_log")
     result = AppConfig(
         env=_secret_pairs(section, "env", AppConfig.env),
-        port=section.integer("port", 8000),
+        port=section.port("port", 8000),
         health=section.text("health"),
         health_status=section.integer("health_status", 200),
         ready_log=ready_log,
@@ -1199,7 +1214,7 @@ def _generate(section: _Section) -> GenerateConfig:
         if not isinstance(name, str) or "." not in name or "" in name.split("."):
             raise values.error("must name a column as table.column", str(name))
     result = GenerateConfig(
-        rows=section.integer("rows", 1),
+        rows=_generated_rows(section),
         seed=seed,
         exclude=exclude,
         values=dict(values.data),
@@ -1209,6 +1224,13 @@ def _generate(section: _Section) -> GenerateConfig:
     return result
 
 
+def _generated_rows(section: _Section) -> int:
+    rows = section.integer("rows", 1)
+    if rows > MAX_GENERATED_ROWS:
+        raise section.error(f"at most {MAX_GENERATED_ROWS:,} rows per table, got {rows:,}", "rows")
+    return rows
+
+
 def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     allow_changes, row_changes = _allowed_changes(section.section("allow_changes"), versions)
     allow_lost_rows, row_losses = _allowed_losses(section, versions)
@@ -1216,7 +1238,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     renames = section.section("renamed")
     for table in list(renames.data):
         columns = renames.section(str(table))
-        renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
+        renamed[str(table)] = {str(old): _new_name(columns, str(old)) for old in list(columns.data)}
         columns.finish()
     renames.finish()
     volatile = section.section("volatile")
@@ -1254,6 +1276,14 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     )
     section.finish()
     return result
+
+
+def _new_name(columns: _Section, old: str) -> str:
+    """`renamed.<table>.<old>`: the column's new name (null would leave the rename unchecked)."""
+    new = columns.text(old)
+    if new is None:
+        raise columns.error("must be the column's new name, got nothing", old)
+    return new
 
 
 def _allowed_changes(

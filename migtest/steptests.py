@@ -34,6 +34,7 @@ from migtest.config import SqlAssertion
 from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
+from migtest.scope import engine_problem
 from migtest.state import run_queries
 from migtest.userfiles import load_yaml
 
@@ -85,7 +86,7 @@ def _yaml_test(path: Path) -> StepTest:
             got = run_queries(connection, assertions)
         return [_assertion_result(assertion, got[assertion.name]) for assertion in assertions]
 
-    engines = _texts(data.get("engines"), path, "engines") or ()
+    engines = _engines(_texts(data.get("engines"), path, "engines") or (), path, "engines")
     return StepTest(path.stem, path, before, target, expect_error, engines, prepare, verify)
 
 
@@ -97,6 +98,13 @@ def _texts(value: Any, path: Path, key: str = "expect_error") -> tuple[str, ...]
     if not all(isinstance(text, str) and text for text in texts):
         raise ConfigError("must be a text, or a list of texts", file=str(path), key=key)
     return tuple(texts)
+
+
+def _engines(names: tuple[str, ...], path: Path, key: str) -> tuple[str, ...]:
+    for name in names:
+        if problem := engine_problem(name):
+            raise ConfigError(problem, file=str(path), key=key)
+    return names
 
 
 def _revision(data: dict[str, Any], key: str, path: Path) -> str:
@@ -160,7 +168,7 @@ def _python_test(path: Path) -> StepTest:
         revisions["before"],
         revisions["target"],
         _texts(getattr(module, "EXPECT_ERROR", None), path, "EXPECT_ERROR"),
-        _texts(getattr(module, "ENGINES", None), path, "ENGINES") or (),
+        _engines(_texts(getattr(module, "ENGINES", None), path, "ENGINES") or (), path, "ENGINES"),
         before_hook or (lambda db: None),
         verify,
     )
