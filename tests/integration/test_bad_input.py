@@ -3,9 +3,14 @@ forever) is refused up front instead of accepted."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 
-from migtest.cli import EXIT_USAGE
+from migtest.cli import EXIT_USAGE, main
 
 NOT_UTF8 = b"\n-- caf\xe9\n"
 
@@ -23,3 +28,57 @@ def test_file_that_is_not_utf8_exits_2_naming_it_and_the_byte(fixture_project, r
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert f"migtest: error: {path}: not UTF-8: byte 0xe9 at offset" in outcome.output
     assert "Traceback" not in outcome.output
+
+
+@pytest.mark.parametrize("where", ["--report-dir", "report.dir"])
+def test_report_folder_that_cannot_be_made_exits_2_before_any_scenario(fixture_project, capsys, where):
+    project = fixture_project("flyway-base")
+    blocker = project.write("blocker", "a file where the report folder would be")
+    options = ["--report-dir", str(blocker / "reports")] if where == "--report-dir" else []
+    if where == "report.dir":
+        project.configure(report={"dir": "blocker"})
+    code = main(["run", "-c", str(project.config), *options])
+    output = capsys.readouterr()
+
+    assert code == EXIT_USAGE, output
+    assert "[1/" not in output.out  # no scenario started
+    expected = {
+        "--report-dir": f"key '--report-dir': cannot write reports to {blocker / 'reports'}: Not a directory",
+        "report.dir": f"{project.config}, key 'report.dir': cannot write reports to {blocker}: a file of that name",
+    }[where]
+    assert expected in output.err
+
+
+def test_reports_that_fail_at_the_end_keep_the_results_and_say_where(fixture_project, capsys, tmp_path):
+    """The folder was fine at the start and is taken away during the run (here by the seed command)."""
+    reports = tmp_path / "reports"
+    project = fixture_project("flyway-base")
+    project.configure(seed={"command": f"sh -c 'rm -rf {reports} && touch {reports}'"}, matrix={"downgrade": "none"})
+    code = main(["run", "-c", str(project.config), "--jobs", "1", "--report-dir", str(reports)])
+    output = capsys.readouterr()
+
+    assert code == EXIT_USAGE, output
+    assert "3 scenarios, 0 failed, 0 skipped" in output.out
+    message = output.err.strip().splitlines()[-1]
+    assert message.startswith(f"migtest: error: cannot write reports to {reports}: "), message
+    saved = Path(message.split("the results are saved in ", 1)[1].split(" ", 1)[0])
+    try:
+        assert [s["id"] for s in json.loads(saved.read_text())["scenarios"]] == [
+            "fresh-1.0",
+            "fresh-1.1",
+            "upgrade-1.0-to-1.1",
+        ]
+        assert f"(migtest merge {saved.parent} --report-dir DIR writes the reports from them)" in message
+    finally:
+        shutil.rmtree(saved.parent)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_report_folder_without_permission_exits_2_before_any_scenario(fixture_project, capsys, tmp_path):
+    project = fixture_project("flyway-base")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    code = main(["run", "-c", str(project.config), "--report-dir", str(locked)])
+
+    assert code == EXIT_USAGE
+    assert f"key '--report-dir': cannot write reports to {locked}: Permission denied" in capsys.readouterr().err
