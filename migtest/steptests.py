@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+
 from migtest.checks.assertions import rows_equal
 from migtest.config import SqlAssertion
 from migtest.db_helper import DatabaseHelper
-from migtest.errors import ConfigError
+from migtest.errors import ConfigError, StepFailed
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
 from migtest.scope import engine_problem
 from migtest.state import run_queries
@@ -51,6 +53,7 @@ class StepTest:
     target: str
     expect_error: tuple[str, ...] | None = None  # the migration must fail with one of these
     engines: tuple[str, ...] = ()  # the database engines it applies to (empty: all)
+    # puts in its rows; what the database refuses is a StepFailed with the database's words
     prepare: Callable[[DatabaseHelper], None] = field(default=lambda db: None, compare=False)
     verify: Callable[[DatabaseHelper], list[CheckResult]] = field(default=lambda db: [], compare=False)
 
@@ -71,15 +74,13 @@ def _yaml_test(path: Path) -> StepTest:
     if unknown:
         raise ConfigError(f"unknown key (expected {', '.join(YAML_KEYS)})", file=str(path), key=unknown[0])
     before, target = (_revision(data, key, path) for key in ("before", "target"))
-    inserts = data.get("insert") or {}
-    if not isinstance(inserts, dict) or not all(isinstance(rows, list) for rows in inserts.values()):
-        raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
+    inserts = _inserts(data.get("insert") or {}, path)
     assertions = [_assertion(item, index, path) for index, item in enumerate(data.get("assert") or [])]
     expect_error = _texts(data.get("expect_error"), path)
 
     def prepare(db: DatabaseHelper) -> None:
         for table, rows in inserts.items():
-            db.insert(str(table), rows)
+            _insert(db, table, rows, path, before)
 
     def verify(db: DatabaseHelper) -> list[CheckResult]:
         with db.engine.connect() as connection:
@@ -88,6 +89,41 @@ def _yaml_test(path: Path) -> StepTest:
 
     engines = _engines(_texts(data.get("engines"), path, "engines") or (), path, "engines")
     return StepTest(path.stem, path, before, target, expect_error, engines, prepare, verify)
+
+
+def _inserts(value: Any, path: Path) -> dict[str, list[dict[str, Any]]]:
+    """`insert`: each table's rows, each row a mapping of column names to values."""
+    if not isinstance(value, dict) or not all(isinstance(rows, list) for rows in value.values()):
+        raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
+    for table, rows in value.items():
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict) or not all(isinstance(column, str) for column in row):
+                raise ConfigError(
+                    "must be a row: a mapping of column names to values", file=str(path), key=f"insert.{table}[{index}]"
+                )
+    return {str(table): rows for table, rows in value.items()}
+
+
+def _insert(db: DatabaseHelper, table: str, rows: list[dict[str, Any]], path: Path, revision: str) -> None:
+    """Rows the database does not take fail the test with its words (or, for a table or column it
+    lacks, with what it has at that revision), not with migtest's traceback."""
+    failure = f"{path.name}: cannot insert into '{table}'"
+    try:
+        db.insert(table, rows)
+    except LookupError as exc:
+        raise StepFailed(f"{failure}: {exc}", f"at revision {revision}, {_what_there_is(db, table)}") from exc
+    except sqlalchemy.exc.StatementError as exc:
+        raise StepFailed(f"{failure}: {str(exc.orig).strip().splitlines()[0]}", str(exc.orig)) from exc
+
+
+def _what_there_is(db: DatabaseHelper, table: str) -> str:
+    """The table's columns, or the tables when it has none by that name."""
+    inspector = sqlalchemy.inspect(db.engine)
+    schema, _, name = table.rpartition(".")
+    if inspector.has_table(name, schema=schema or None):
+        columns = [column["name"] for column in inspector.get_columns(name, schema=schema or None)]
+        return f"columns of '{table}': {', '.join(columns)}"
+    return f"tables: {', '.join(inspector.get_table_names(schema=schema or None)) or 'none'}"
 
 
 def _texts(value: Any, path: Path, key: str = "expect_error") -> tuple[str, ...] | None:
@@ -151,6 +187,14 @@ def _python_test(path: Path) -> StepTest:
     before_hook = getattr(module, "before", None) if callable(getattr(module, "before", None)) else None
     after_hook = getattr(module, "after", None) if callable(getattr(module, "after", None)) else None
 
+    def prepare(db: DatabaseHelper) -> None:
+        if before_hook is None:
+            return
+        try:
+            before_hook(db)
+        except Exception as exc:
+            raise StepFailed(f"before: {type(exc).__name__}: {exc}", _own_frames(path)) from exc
+
     def verify(db: DatabaseHelper) -> list[CheckResult]:
         if after_hook is None:
             return []
@@ -169,7 +213,7 @@ def _python_test(path: Path) -> StepTest:
         revisions["target"],
         _texts(getattr(module, "EXPECT_ERROR", None), path, "EXPECT_ERROR"),
         _engines(_texts(getattr(module, "ENGINES", None), path, "ENGINES") or (), path, "ENGINES"),
-        before_hook or (lambda db: None),
+        prepare,
         verify,
     )
 
