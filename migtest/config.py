@@ -901,7 +901,7 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
             name=name,
             image=image,
             env=entry.pairs("env"),
-            command=entry.text("command"),
+            command=entry.command("command"),
             port=entry.port("port", None),
             health=entry.text("health"),
             health_status=entry.integer("health_status", 200),

@@ -82,3 +82,35 @@ def test_report_folder_without_permission_exits_2_before_any_scenario(fixture_pr
 
     assert code == EXIT_USAGE
     assert f"key '--report-dir': cannot write reports to {locked}: Permission denied" in capsys.readouterr().err
+
+
+IMAGE_VERSIONS = [{"name": "1.0", "image": "app:1"}, {"name": "1.1", "image": "app:2"}]
+UNCLOSED = "sh -c 'migrate up"
+
+
+@pytest.mark.parametrize(
+    ("key", "settings"),
+    [
+        ("migrations.install", {"migrations": {"tool": "command", "upgrade": "true", "install": UNCLOSED}}),
+        ("verify.command", {"verify": {"command": UNCLOSED}}),
+        (
+            "app.services[0].command",
+            {
+                "versions": IMAGE_VERSIONS,
+                "migrations": {"tool": "on-start"},
+                "app": {
+                    "health": "http://{host}:{port}/",
+                    "services": [{"name": "c", "image": "c", "command": UNCLOSED}],
+                },
+            },
+        ),
+    ],
+)
+def test_unclosed_quote_in_any_command_exits_2_naming_the_key(fixture_project, run_migtest, key, settings):
+    """The keys test_shell_commands.py does not cover (a service's command was split only when it started)."""
+    project = fixture_project("flyway-base")
+    project.configure(**settings)
+    outcome = run_migtest(project.config, command="plan")
+
+    assert outcome.exit_code == EXIT_USAGE, outcome.output
+    assert f"{project.config}, key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
