@@ -26,7 +26,7 @@ from migtest.scope import (
     parse_scope,
 )
 from migtest.shell import command_problem
-from migtest.userfiles import load_yaml, read_text
+from migtest.userfiles import found, load_yaml, read_text
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -567,7 +567,7 @@ def _kind(value: Any) -> str:
 
 def find_config(path: str | None) -> Path:
     candidate = Path(path or DEFAULT_CONFIG)
-    if not candidate.is_file():
+    if not found(candidate, directory=False):
         hint = "" if path else " (run 'migtest init' to write one, or pass -c PATH)"
         raise ConfigError(f"configuration file not found{hint}", file=str(candidate))
     return candidate.resolve()
@@ -630,7 +630,7 @@ def _steps(section: _Section, root: Path) -> StepsConfig:
     named = section.text("dir")
     result = StepsConfig(root / (named or "migtest/steps"), section.flag("run", False))
     section.finish()
-    if named and not result.dir.is_dir():
+    if named and not found(result.dir, directory=True):
         raise section.error(f"directory not found: {result.dir}", "dir")
     return result
 
@@ -698,7 +698,7 @@ def _existing(section: _Section, key: str, root: Path, *, directory: bool | None
         return None
     value = value.replace("{dialect}", dialect)
     path = root / value
-    if not (path.exists() if directory is None else path.is_dir() if directory else path.is_file()):
+    if not found(path, directory=directory):
         kind = {True: "directory", False: "file", None: "file or directory"}[directory]
         raise section.error(f"{kind} not found: {path}", key)
     return path
@@ -1192,7 +1192,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     if result.sql:
         for version in versions:
             path = root / result.sql.replace("{version}", version.name)
-            if not path.is_file():
+            if not found(path, directory=False):
                 raise section.error(f"seed file for version '{version.name}' not found: {path}", "sql")
             read_text(path)  # not UTF-8: found now, not when the first scenario seeds
     return result

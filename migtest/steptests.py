@@ -38,7 +38,7 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
 from migtest.scope import engine_problem
 from migtest.state import run_queries
-from migtest.userfiles import load_yaml
+from migtest.userfiles import found, load_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
 YAML_KEYS = ("before", "target", "insert", "assert", "expect_error", "engines")
@@ -60,7 +60,7 @@ class StepTest:
 
 def discover(directory: Path) -> list[StepTest]:
     """The step tests of the folder, by file name; none when it does not exist."""
-    if not directory.is_dir():
+    if not found(directory, directory=True):
         return []
     files = sorted(p for p in directory.iterdir() if p.suffix in (*YAML_SUFFIXES, ".py") and p.name[0] not in "_.")
     return [_yaml_test(path) if path.suffix in YAML_SUFFIXES else _python_test(path) for path in files]
@@ -75,7 +75,10 @@ def _yaml_test(path: Path) -> StepTest:
         raise ConfigError(f"unknown key (expected {', '.join(YAML_KEYS)})", file=str(path), key=unknown[0])
     before, target = (_revision(data, key, path) for key in ("before", "target"))
     inserts = _inserts(data.get("insert") or {}, path)
-    assertions = [_assertion(item, index, path) for index, item in enumerate(data.get("assert") or [])]
+    checks = data.get("assert") or []
+    if not isinstance(checks, list):
+        raise ConfigError("must be a list of queries and the rows they return", file=str(path), key="assert")
+    assertions = [_assertion(item, index, path) for index, item in enumerate(checks)]
     expect_error = _texts(data.get("expect_error"), path)
 
     def prepare(db: DatabaseHelper) -> None:

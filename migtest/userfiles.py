@@ -20,6 +20,16 @@ from migtest.errors import ConfigError
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to what the file writes out
 
 
+def found(path: Path, *, directory: bool | None) -> bool:
+    """Whether `path` is a folder (True), a file (False) or either (None). A path the system
+    cannot look up (a name too long, a folder that is a file) is not there: an OSError would
+    escape as a traceback, since Python 3.11's pathlib passes some of them on."""
+    try:
+        return path.exists() if directory is None else path.is_dir() if directory else path.is_file()
+    except OSError:
+        return False
+
+
 def read_text(path: Path) -> str:
     """The file's text; ConfigError when it cannot be read or is not UTF-8."""
     try:
@@ -39,7 +49,15 @@ def read_text(path: Path) -> str:
 def load_yaml(path: Path) -> Any:
     """The YAML document of the file (None when empty), its aliases' expansion bounded."""
     text = read_text(path)
-    loader = yaml.SafeLoader(text)
+    try:
+        return _construct(yaml.SafeLoader(text), path)  # the loader refuses control characters already
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    except RecursionError as exc:
+        raise ConfigError("not read: its YAML is nested too deeply", file=str(path)) from exc
+
+
+def _construct(loader: yaml.SafeLoader, path: Path) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
@@ -52,10 +70,6 @@ def load_yaml(path: Path) -> Any:
                 file=str(path),
             )
         return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
-    except RecursionError as exc:
-        raise ConfigError("not read: its YAML is nested too deeply", file=str(path)) from exc
     finally:
         loader.dispose()
 

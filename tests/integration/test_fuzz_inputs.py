@@ -10,6 +10,7 @@ cannot reach out of the machine (no image, URL or command is ever made up).
 
 from __future__ import annotations
 
+import copy
 import io
 import shutil
 import traceback
@@ -92,11 +93,11 @@ def mutated_tree(draw: st.DrawFn, tree: Any, inside: Callable[[Any], Any] = lamb
         container, key = draw(st.sampled_from(places))
         action = draw(st.sampled_from(["replace", "remove", "add"]))
         if action == "replace":
-            container[key] = draw(st.sampled_from(ODD_VALUES))
+            container[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))  # later mutations change it
         elif action == "remove":
             del container[key]
         elif isinstance(container[key], dict):
-            container[key][draw(st.sampled_from(ODD_KEYS))] = draw(st.sampled_from(ODD_VALUES))
+            container[key][draw(st.sampled_from(ODD_KEYS))] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
     return tree
 
 
@@ -193,7 +194,10 @@ def test_steps_with_a_mutated_step_test(projects, data):
         step.write_text(yaml.safe_dump(data.draw(mutated_tree(STEP_TEST)), sort_keys=False))
     else:
         step.write_bytes(data.draw(mutated_bytes(yaml.safe_dump(STEP_TEST, sort_keys=False).encode())))
-    migtest(["steps", "-c", str(project / "migtest.yml"), "--from", "1", "--report-dir", str(project.parent / "r")])
+    try:
+        migtest(["steps", "-c", str(project / "migtest.yml"), "--from", "1", "--report-dir", str(project.parent / "r")])
+    finally:
+        step.unlink()
 
 
 OPTIONS = {  # option -> values it is given (besides made-up text)

@@ -128,6 +128,7 @@ def test_rows_the_database_refuses_fail_the_test_in_its_words(lowering, run_migt
             'before: "2"\ntarget: "3"\ninsert: {users: [[1, Ada]]}\n',
             "V3.yml, key 'insert.users[0]': must be a row",
         ),
+        ("V3.yml", 'before: "2"\ntarget: "3"\nassert: true\n', "V3.yml, key 'assert': must be a list of queries"),
     ],
 )
 def test_broken_test_file_exits_2_naming_it(lowering, run_migtest, name, text, message):

@@ -98,3 +98,16 @@ def test_step_test_for_an_unknown_engine_is_refused_with_a_hint(tmp_path, name, 
         discover(tmp_path)
     assert expected in str(caught.value)
     assert "did you mean" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"migrations": {"tool": "sql", "dir": "d" * 300}}, "key 'migrations.dir': directory not found"),
+        ({"seed": {"sql": "x" * 300 + "{version}.sql"}}, "key 'seed.sql': seed file for version '1.0' not found"),
+        ({"steps": {"dir": "s" * 300}}, "key 'steps.dir': directory not found"),
+    ],
+)
+def test_path_too_long_to_look_up_is_not_found(tmp_path, changes, expected):
+    """Found by the fuzz test: Python 3.11 raised ENAMETOOLONG from is_file() as a traceback."""
+    assert expected in error_for(tmp_path, **changes)

@@ -65,7 +65,12 @@ def test_alias_inside_the_node_it_names_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("a: [\n", "not valid YAML"), ("[" * 5000 + "]" * 5000, "nested too deeply"), ("", None)],
+    [
+        ("a: [\n", "not valid YAML"),
+        ("\x00a: 1\n", "not valid YAML: unacceptable character #x0000"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("", None),
+    ],
 )
 def test_broken_or_empty_yaml(tmp_path, text, message):
     path = tmp_path / "migtest.yml"
