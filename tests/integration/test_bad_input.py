@@ -114,3 +114,31 @@ def test_unclosed_quote_in_any_command_exits_2_naming_the_key(fixture_project, r
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert f"{project.config}, key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda run: run["scenarios"][0].update(checks=[None]), "AttributeError"),
+        (lambda run: run["scenarios"][0]["phases"][0].update(figures=None), ".scenarios[0].phases[0].figures is not a"),
+        (lambda run: run["scenarios"][0]["checks"][0].update(status="fine"), "unknown status 'fine' of check"),
+        (lambda run: run["scenarios"][0].update(kind="sideways"), "unknown scenario kind 'sideways'"),
+        (lambda run: run.update(seconds="long"), ".seconds is not a float"),
+    ],
+)
+def test_merge_of_a_results_file_of_another_shape_exits_2_naming_it(
+    fixture_project, capsys, tmp_path, change, expected
+):
+    """Found by the fuzz test: values of other types passed the reading and broke the reports."""
+    project = fixture_project("flyway-base")
+    assert main(["run", "-c", str(project.config), "--only", "fresh-1.0", "--report-dir", str(tmp_path / "run")]) == 0
+    results = tmp_path / "run/results.json"
+    run = json.loads(results.read_text())
+    change(run)
+    results.write_text(json.dumps(run))
+    capsys.readouterr()
+    code = main(["merge", str(results), "--report-dir", str(tmp_path / "merged")])
+    error = capsys.readouterr().err
+
+    assert code == EXIT_USAGE, error
+    assert f"migtest: error: {results}: not a migtest results.json: " in error and expected in error

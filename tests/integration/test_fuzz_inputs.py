@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import shutil
 import traceback
 from collections.abc import Callable
@@ -233,3 +234,23 @@ def test_command_lines(projects, tmp_path, data):
     if argv[0] in ("run", "steps") and "-c" not in argv:
         argv += ["-c", places["config"], "--report-dir", str(tmp_path / "r")]
     migtest(argv)
+
+
+@pytest.fixture(scope="module")
+def results_json(projects: dict[str, Path]) -> bytes:
+    """The results.json of a flyway-base run, as `merge` reads it."""
+    report = projects["flyway-base"].parent / "merge-source"
+    config = PROJECTS["flyway-base"] / "migtest.yml"
+    main(["run", "-c", str(config), "--jobs", "1", "--report-dir", str(report)])
+    return (report / "results.json").read_bytes()
+
+
+@settings(BOUNDED, max_examples=40)
+@given(data=st.data())
+def test_merge_of_a_mutated_results_file(results_json, tmp_path, data):
+    results = tmp_path / "results.json"
+    if data.draw(st.booleans()):
+        results.write_text(json.dumps(data.draw(mutated_tree(json.loads(results_json))), default=str))
+    else:
+        results.write_bytes(data.draw(mutated_bytes(results_json)))
+    migtest(["merge", str(results), "--report-dir", str(tmp_path / "merged")])
