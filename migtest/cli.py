@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from migtest import __version__, interrupts
-from migtest.config import DEFAULT_CONFIG, load_config
+from migtest.config import DEFAULT_CONFIG, Config, load_config
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
@@ -203,11 +203,12 @@ def _run(args: argparse.Namespace) -> int:
     from migtest.steps import StepRunner
 
     config, scenarios = _scenarios(args)
+    directory = _report_dir(args, config)
     progress = Console() if args.jobs == 1 else InPlanOrder(Console())
     runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
     _announce(runner.run_id, args)
     result = runner.run(scenarios)
-    code = _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
+    code = _report(result, directory, args)
     if runner.docker is not None and args.keep:
         run_id = runner.docker.run_id
         print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
@@ -221,29 +222,54 @@ def _steps(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
+    directory = _report_dir(args, config)
     runner = StepRunner(config, Console())
     _announce(runner.run_id, args)
     result = runner.walk(args.version, args.start, args.end)
-    return _report(result, Path(args.report_dir) if args.report_dir else config.report.dir, args)
+    return _report(result, directory, args)
 
 
 def _merge(args: argparse.Namespace) -> int:
     from migtest.merge import merge
 
+    directory = _report_dir(args, None)
     result = merge(args.results)
     print(f"merged {len(args.results)} result(s)")
-    return _report(result, Path(args.report_dir), args)
+    return _report(result, directory, args)
+
+
+def _report_dir(args: argparse.Namespace, config: Config | None) -> Path:
+    """The report folder, made and tried now: found unwritable after the run, its results would be lost."""
+    from migtest.reports import writable
+
+    if config is None or args.report_dir:
+        directory, where = Path(args.report_dir), {"key": "--report-dir"}
+    else:
+        directory, where = config.report.dir, {"file": str(config.path), "key": "report.dir"}
+    problem = writable(directory)
+    if problem:
+        raise ConfigError(problem, **where)
+    return directory
 
 
 def _report(result: RunResult, directory: Path, args: argparse.Namespace) -> int:
     """Write the reports (and, in GitHub Actions, annotations, summary and outputs), post the
     comment if asked; the exit code, whatever became of the comment."""
-    from migtest.reports import github, write_reports
+    from migtest.reports import github, save_elsewhere, write_reports
 
-    paths = write_reports(result, directory)
     failed = len(result.failed)
     total = len(result.scenarios)
-    print(f"\n{total} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s")
+    summary = f"\n{total} scenarios, {failed} failed, {result.count('skipped')} skipped in {result.seconds:.1f}s"
+    try:
+        paths = write_reports(result, directory)
+    except OSError as exc:
+        print(summary)
+        saved = save_elsewhere(result)
+        raise ConfigError(
+            f"cannot write reports to {directory}: {exc.strerror or exc}; the results are saved in {saved} "
+            f"(migtest merge {saved.parent} --report-dir DIR writes the reports from them)"
+        ) from exc
+    print(summary)
     print("Reports: " + ", ".join(str(p) for p in paths.values()))
     if github.in_actions():
         github.publish(result, paths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import zoneinfo
@@ -12,9 +13,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from migtest.database_urls import ENVIRONMENT_PLACEHOLDER, fill_url, unencoded_login, unknown_driver
+from migtest.database_urls import (
+    ENVIRONMENT_PLACEHOLDER,
+    fill_url,
+    port_problem,
+    unencoded_login,
+    unknown_driver,
+    url_problem,
+)
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
 from migtest.scope import (
@@ -28,6 +34,7 @@ from migtest.scope import (
     parse_scope,
 )
 from migtest.shell import command_problem
+from migtest.userfiles import found, load_yaml, read_text
 
 DEFAULT_CONFIG = "migtest.yml"
 MIGRATORS = ("alembic", "sql", "command", "on-start")
@@ -49,6 +56,7 @@ TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 HISTORY_MODES = ("fail", "warn", "off")
+MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 
 
 @dataclass(frozen=True)
@@ -497,9 +505,10 @@ class _Section:
         return value
 
     def number(self, key: str, default: float) -> float:
+        """A finite number >= 0 (YAML's .nan and .inf are floats too)."""
         value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise self.error(f"must be a number >= 0, got {_kind(value)}", key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+            raise self.error(f"must be a finite number >= 0, got {_kind(value)}", key)
         return float(value)
 
     def items(self, key: str) -> list[Any]:
@@ -521,6 +530,15 @@ class _Section:
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.error(f"must be a whole number >= 1, got {_kind(value)}", key)
+        return value
+
+    def port(self, key: str, default: int | None) -> int | None:
+        """A TCP port (1-65535); None when absent (or null) and there is no default."""
+        value = self.raw(key, default)
+        if value is None and default is None:
+            return None
+        if problem := port_problem(value):
+            raise self.error(problem, key)
         return value
 
     def pairs(self, key: str, default: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
@@ -557,16 +575,17 @@ class _Section:
 
 
 def _kind(value: Any) -> str:
+    """Formats only what it names: a list or mapping may stand for millions of values (aliases)."""
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"'{value}'", bool: str(value).lower()}.get(
-        type(value), repr(value)
-    )
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return f"'{value}'" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
 
 
 def find_config(path: str | None) -> Path:
     candidate = Path(path or DEFAULT_CONFIG)
-    if not candidate.is_file():
+    if not found(candidate, directory=False):
         hint = "" if path else " (run 'migtest init' to write one, or pass -c PATH)"
         raise ConfigError(f"configuration file not found{hint}", file=str(candidate))
     return candidate.resolve()
@@ -575,10 +594,7 @@ def find_config(path: str | None) -> Path:
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(file)) from exc
+    data = load_yaml(file) or {}
     if database_url:
         data = _with_database_url(data, database_url)
     return parse_config(data, file)
@@ -596,6 +612,8 @@ def _with_database_url(data: Any, url: str) -> Any:
             known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
             raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
         database["engine"] = engines[0]
+    if problem := url_problem(url):
+        raise ConfigError(problem, key="--database-url")
     database.pop("image", None)
     return {**data, "database": {**database, "url": url}}
 
@@ -630,7 +648,7 @@ def _steps(section: _Section, root: Path) -> StepsConfig:
     named = section.text("dir")
     result = StepsConfig(root / (named or "migtest/steps"), section.flag("run", False))
     section.finish()
-    if named and not result.dir.is_dir():
+    if named and not found(result.dir, directory=True):
         raise section.error(f"directory not found: {result.dir}", "dir")
     return result
 
@@ -698,7 +716,7 @@ def _existing(section: _Section, key: str, root: Path, *, directory: bool | None
         return None
     value = value.replace("{dialect}", dialect)
     path = root / value
-    if not (path.exists() if directory is None else path.is_dir() if directory else path.is_file()):
+    if not found(path, directory=directory):
         kind = {True: "directory", False: "file", None: "file or directory"}[directory]
         raise section.error(f"{kind} not found: {path}", key)
     return path
@@ -780,6 +798,8 @@ def _database(section: _Section) -> DatabaseConfig:
         if scheme not in URL_SCHEMES[engine]:
             expected = " or ".join(f"{s}://" for s in URL_SCHEMES[engine])
             raise section.error(f"a {engine} URL starts with {expected}, got {scheme}://", "url")
+        if problem := url_problem(url):
+            raise section.error(problem, "url")
     if result.schemas and engine != "postgres":
         raise section.error("schemas are a PostgreSQL setting", "schemas")
     return result
@@ -907,13 +927,12 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
             raise entry.error(f"must be a host name (letters, digits, '.', '_', '-'), got '{name}'", "name")
         if any(service.name == name for service in services):
             raise entry.error(f"service name '{name}' is used twice", "name")
-        port = entry.raw("port")
         service = ServiceConfig(
             name=name,
             image=image,
             env=entry.pairs("env"),
-            command=entry.text("command"),
-            port=None if port is None else entry.integer("port", 1),
+            command=entry.command("command"),
+            port=entry.port("port", None),
             health=entry.text("health"),
             health_status=entry.integer("health_status", 200),
             ready_log=_regex(entry, "ready_log"),
@@ -934,7 +953,7 @@ def _app(section: _Section) -> AppConfig:
     ready_log = _regex(section, "ready_log")
     result = AppConfig(
         env=_secret_pairs(section, "env", AppConfig.env),
-        port=section.integer("port", 8000),
+        port=section.port("port", 8000),
         health=section.text("health"),
         health_status=section.integer("health_status", 200),
         ready_log=ready_log,
@@ -1203,8 +1222,9 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     if result.sql:
         for version in versions:
             path = root / result.sql.replace("{version}", version.name)
-            if not path.is_file():
+            if not found(path, directory=False):
                 raise section.error(f"seed file for version '{version.name}' not found: {path}", "sql")
+            read_text(path)  # not UTF-8: found now, not when the first scenario seeds
     return result
 
 
@@ -1224,7 +1244,7 @@ def _generate(section: _Section) -> GenerateConfig:
         if not isinstance(name, str) or "." not in name or "" in name.split("."):
             raise values.error("must name a column as table.column", str(name))
     result = GenerateConfig(
-        rows=section.integer("rows", 1),
+        rows=_generated_rows(section),
         seed=seed,
         exclude=exclude,
         values=dict(values.data),
@@ -1234,6 +1254,13 @@ def _generate(section: _Section) -> GenerateConfig:
     return result
 
 
+def _generated_rows(section: _Section) -> int:
+    rows = section.integer("rows", 1)
+    if rows > MAX_GENERATED_ROWS:
+        raise section.error(f"at most {MAX_GENERATED_ROWS:,} rows per table, got {rows:,}", "rows")
+    return rows
+
+
 def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     allow_changes, row_changes = _allowed_changes(section.section("allow_changes"), versions)
     allow_lost_rows, row_losses = _allowed_losses(section, versions)
@@ -1241,7 +1268,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     renames = section.section("renamed")
     for table in list(renames.data):
         columns = renames.section(str(table))
-        renamed[str(table)] = {str(old): columns.text(str(old)) for old in list(columns.data)}
+        renamed[str(table)] = {str(old): _new_name(columns, str(old)) for old in list(columns.data)}
         columns.finish()
     renames.finish()
     volatile = section.section("volatile")
@@ -1290,6 +1317,14 @@ def _time_zone(section: _Section, key: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise section.error(f"unknown time zone '{name}' (an IANA name such as UTC or Europe/Berlin)", key) from exc
     return name
+
+
+def _new_name(columns: _Section, old: str) -> str:
+    """`renamed.<table>.<old>`: the column's new name (null would leave the rename unchecked)."""
+    new = columns.text(old)
+    if new is None:
+        raise columns.error("must be the column's new name, got nothing", old)
+    return new
 
 
 def _allowed_changes(

@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from migtest.masking import URL_LOGIN
 
@@ -68,6 +70,9 @@ def unencoded_login(url: str) -> str | None:
     )
 
 
+PORTS = range(1, 65536)  # a TCP port, wherever migtest takes one
+
+
 def url_forms(url: str) -> dict[str, str]:
     """Placeholder name -> value, for every form of the database at `url` (a SQLAlchemy URL)."""
     parsed = make_url(url)
@@ -88,6 +93,31 @@ def dsn(url: str) -> str:
     if backend == "sqlite":
         return parsed.database or ""
     return parsed.set(drivername=backend).render_as_string(hide_password=False)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be connected to as written (it is no URL, or its port is no TCP port), or None."""
+    try:
+        port = make_url(url).port
+    except ArgumentError:
+        return "not a database URL (driver://user:password@host:port/database)"
+    except ValueError:  # SQLAlchemy reads the port with int()
+        return port_problem(_port_text(url))
+    return None if port is None else port_problem(port)
+
+
+def port_problem(port: object) -> str | None:
+    """Why `port` is not a TCP port (1-65535), or None."""
+    if isinstance(port, int) and not isinstance(port, bool) and port in PORTS:
+        return None
+    shown = f"'{port}'" if isinstance(port, str) else str(port)
+    return f"the port must be a number from {PORTS.start} to {PORTS.stop - 1}, got {shown}"
+
+
+def _port_text(url: str) -> str:
+    """The port as written: after the host (an IPv6 address in brackets may hold colons itself)."""
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    return host.rpartition("]")[2].removeprefix(":") if host.startswith("[") else host.partition(":")[2]
 
 
 def unknown_driver(text: str, engine: str) -> str | None:

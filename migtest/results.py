@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 WARNED = "warned"  # a check the configuration makes advisory: shown, never failing the run
+STATUSES = (PASSED, FAILED, SKIPPED, ERROR, WARNED)
 
 
 @dataclass(frozen=True)

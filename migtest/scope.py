@@ -10,6 +10,7 @@ then neither accepted nor required on PostgreSQL, so one file serves every engin
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -114,9 +115,19 @@ def parse_scope(
             raise entry.error(f"'{glob}' matches no scenario id (ids look like '{example}')", "scenarios")
     engines = name_list(entry, "engines")
     for engine in engines:
-        if engine not in ENGINES:
-            raise entry.error(f"unknown engine '{engine}' (engines: {', '.join(ENGINES)})", "engines")
+        if problem := engine_problem(engine):
+            raise entry.error(problem, "engines")
     return Scope(sources, targets, chosen, globs, engines)
+
+
+def engine_problem(name: str) -> str | None:
+    """Why `name` is not a database engine (with the one it is closest to), or None: a typo would
+    make whatever it scopes apply, or run, on no engine at all."""
+    if name in ENGINES:
+        return None
+    close = difflib.get_close_matches(name, ENGINES, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown engine '{name}' ({hint}engines: {', '.join(ENGINES)})"
 
 
 def name_list(entry: Entry, key: str) -> tuple[str, ...]:

@@ -19,8 +19,6 @@ with `migtest run` too when `steps.run` is set.
 from __future__ import annotations
 
 import time
-import traceback
-from collections.abc import Callable
 
 from migtest.checks import CheckContext, data, migration
 from migtest.checks.schema import diff_states
@@ -160,7 +158,7 @@ class StepRunner(Runner):
                     self.migrator.migrate(workspace, database, UPGRADE, test.before)
             with self._phase(attempt, "before") as phase:
                 phase.detail = test.path.name
-                _as_step(test.prepare, db, "before")
+                test.prepare(db)
         except StepFailed as exc:
             return [CheckResult.from_error("before", ERROR, exc)]
         error = None
@@ -278,11 +276,3 @@ class StepRunner(Runner):
         except StepFailed as exc:
             return [*checks, CheckResult.from_error("upgrade again", FAILED, exc)], exc
         return checks, None
-
-
-def _as_step(hook: Callable[[DatabaseHelper], None], db: DatabaseHelper, what: str) -> None:
-    """Run the test's own code; whatever it raises fails the step with its traceback."""
-    try:
-        hook(db)
-    except Exception as exc:
-        raise StepFailed(f"{what}: {type(exc).__name__}: {exc}", traceback.format_exc()) from exc

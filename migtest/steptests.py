@@ -29,14 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import sqlalchemy
 
 from migtest.checks.assertions import rows_equal
 from migtest.config import SqlAssertion
 from migtest.db_helper import DatabaseHelper
-from migtest.errors import ConfigError
+from migtest.errors import ConfigError, StepFailed
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
+from migtest.scope import engine_problem
 from migtest.state import run_queries
+from migtest.userfiles import found, load_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
 YAML_KEYS = ("before", "target", "insert", "assert", "expect_error", "engines")
@@ -51,46 +53,80 @@ class StepTest:
     target: str
     expect_error: tuple[str, ...] | None = None  # the migration must fail with one of these
     engines: tuple[str, ...] = ()  # the database engines it applies to (empty: all)
+    # puts in its rows; what the database refuses is a StepFailed with the database's words
     prepare: Callable[[DatabaseHelper], None] = field(default=lambda db: None, compare=False)
     verify: Callable[[DatabaseHelper], list[CheckResult]] = field(default=lambda db: [], compare=False)
 
 
 def discover(directory: Path) -> list[StepTest]:
     """The step tests of the folder, by file name; none when it does not exist."""
-    if not directory.is_dir():
+    if not found(directory, directory=True):
         return []
     files = sorted(p for p in directory.iterdir() if p.suffix in (*YAML_SUFFIXES, ".py") and p.name[0] not in "_.")
     return [_yaml_test(path) if path.suffix in YAML_SUFFIXES else _python_test(path) for path in files]
 
 
 def _yaml_test(path: Path) -> StepTest:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError("a step test is a mapping with before, target and insert or assert", file=str(path))
     unknown = sorted(set(map(str, data)) - set(YAML_KEYS))
     if unknown:
         raise ConfigError(f"unknown key (expected {', '.join(YAML_KEYS)})", file=str(path), key=unknown[0])
     before, target = (_revision(data, key, path) for key in ("before", "target"))
-    inserts = data.get("insert") or {}
-    if not isinstance(inserts, dict) or not all(isinstance(rows, list) for rows in inserts.values()):
-        raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
-    assertions = [_assertion(item, index, path) for index, item in enumerate(data.get("assert") or [])]
+    inserts = _inserts(data.get("insert") or {}, path)
+    checks = data.get("assert") or []
+    if not isinstance(checks, list):
+        raise ConfigError("must be a list of queries and the rows they return", file=str(path), key="assert")
+    assertions = [_assertion(item, index, path) for index, item in enumerate(checks)]
     expect_error = _texts(data.get("expect_error"), path)
 
     def prepare(db: DatabaseHelper) -> None:
         for table, rows in inserts.items():
-            db.insert(str(table), rows)
+            _insert(db, table, rows, path, before)
 
     def verify(db: DatabaseHelper) -> list[CheckResult]:
         with db.engine.connect() as connection:
             got = run_queries(connection, assertions)
         return [_assertion_result(assertion, got[assertion.name]) for assertion in assertions]
 
-    engines = _texts(data.get("engines"), path, "engines") or ()
+    engines = _engines(_texts(data.get("engines"), path, "engines") or (), path, "engines")
     return StepTest(path.stem, path, before, target, expect_error, engines, prepare, verify)
+
+
+def _inserts(value: Any, path: Path) -> dict[str, list[dict[str, Any]]]:
+    """`insert`: each table's rows, each row a mapping of column names to values."""
+    if not isinstance(value, dict) or not all(isinstance(rows, list) for rows in value.values()):
+        raise ConfigError("must map each table to a list of rows", file=str(path), key="insert")
+    for table, rows in value.items():
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict) or not all(isinstance(column, str) for column in row):
+                raise ConfigError(
+                    "must be a row: a mapping of column names to values", file=str(path), key=f"insert.{table}[{index}]"
+                )
+    return {str(table): rows for table, rows in value.items()}
+
+
+def _insert(db: DatabaseHelper, table: str, rows: list[dict[str, Any]], path: Path, revision: str) -> None:
+    """Rows the database does not take fail the test with its words (or, for a table or column it
+    lacks, with what it has at that revision), not with migtest's traceback."""
+    failure = f"{path.name}: cannot insert into '{table}'"
+    try:
+        db.insert(table, rows)
+    except LookupError as exc:
+        raise StepFailed(f"{failure}: {exc}", f"at revision {revision}, {_what_there_is(db, table)}") from exc
+    except sqlalchemy.exc.StatementError as exc:
+        raise StepFailed(f"{failure}: {str(exc.orig).strip().splitlines()[0]}", str(exc.orig)) from exc
+
+
+def _what_there_is(db: DatabaseHelper, table: str) -> str:
+    """The table's columns, or the tables when it has none by that name."""
+    inspector = sqlalchemy.inspect(db.engine)
+    schema, _, name = table.rpartition(".")
+    if inspector.has_table(name, schema=schema or None):
+        columns = [column["name"] for column in inspector.get_columns(name, schema=schema or None)]
+        return f"columns of '{table}': {', '.join(columns)}"
+    return f"tables: {', '.join(inspector.get_table_names(schema=schema or None)) or 'none'}"
 
 
 def _texts(value: Any, path: Path, key: str = "expect_error") -> tuple[str, ...] | None:
@@ -101,6 +137,13 @@ def _texts(value: Any, path: Path, key: str = "expect_error") -> tuple[str, ...]
     if not all(isinstance(text, str) and text for text in texts):
         raise ConfigError("must be a text, or a list of texts", file=str(path), key=key)
     return tuple(texts)
+
+
+def _engines(names: tuple[str, ...], path: Path, key: str) -> tuple[str, ...]:
+    for name in names:
+        if problem := engine_problem(name):
+            raise ConfigError(problem, file=str(path), key=key)
+    return names
 
 
 def _revision(data: dict[str, Any], key: str, path: Path) -> str:
@@ -147,6 +190,14 @@ def _python_test(path: Path) -> StepTest:
     before_hook = getattr(module, "before", None) if callable(getattr(module, "before", None)) else None
     after_hook = getattr(module, "after", None) if callable(getattr(module, "after", None)) else None
 
+    def prepare(db: DatabaseHelper) -> None:
+        if before_hook is None:
+            return
+        try:
+            before_hook(db)
+        except Exception as exc:
+            raise StepFailed(f"before: {type(exc).__name__}: {exc}", _own_frames(path)) from exc
+
     def verify(db: DatabaseHelper) -> list[CheckResult]:
         if after_hook is None:
             return []
@@ -164,8 +215,8 @@ def _python_test(path: Path) -> StepTest:
         revisions["before"],
         revisions["target"],
         _texts(getattr(module, "EXPECT_ERROR", None), path, "EXPECT_ERROR"),
-        _texts(getattr(module, "ENGINES", None), path, "ENGINES") or (),
-        before_hook or (lambda db: None),
+        _engines(_texts(getattr(module, "ENGINES", None), path, "ENGINES") or (), path, "ENGINES"),
+        prepare,
         verify,
     )
 

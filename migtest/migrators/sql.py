@@ -31,6 +31,7 @@ from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
 from migtest.sqltext import as_written
 from migtest.statement_limit import limited
+from migtest.userfiles import read_text
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
@@ -112,7 +113,7 @@ def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Pat
 
 def statements(path: Path) -> list[str]:
     """The file's statements, split by sqlparse, comments-only fragments dropped."""
-    return list(_split(path.read_text()))
+    return list(_split(read_text(path)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,7 +164,7 @@ def executes_in_transaction(path: Path) -> bool:
 
 def _properties(path: Path) -> dict[str, str]:
     """`key=value` lines of a Java properties file, comments (# or !) and blank lines skipped."""
-    lines = (line.strip() for line in path.read_text().splitlines())
+    lines = (line.strip() for line in read_text(path).splitlines())
     pairs = (line.partition("=") for line in lines if line and not line.startswith(("#", "!")))
     return {key.strip(): value.strip() for key, _, value in pairs}
 
@@ -208,7 +209,7 @@ class Script:
             try:
                 connection.exec_driver_sql(as_written(connection, statement))
             except sqlalchemy.exc.DBAPIError as exc:
-                line = statement_line(self.path.read_text(), self.statements, number)
+                line = statement_line(read_text(self.path), self.statements, number)
                 failure = self._failure(number, exc.orig)
                 raise StepFailed(failure, self._evidence(number, log), file=self.path, line=line) from exc
             if commits:

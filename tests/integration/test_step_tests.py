@@ -88,13 +88,31 @@ def test_expect_error_passes_when_the_migration_fails_so(lowering, run_migtest):
     assert missing["summary"] == "the migration succeeded; expected it to fail with 'ux_users_name'"
 
 
-def test_failing_insert_is_the_tests_error(lowering, run_migtest):
-    lowering.write("migtest/steps/V3_bad_row.yml", 'before: "2"\ntarget: "3"\ninsert:\n  users: [{id: 1, age: 3}]\n')
+@pytest.mark.engines
+def test_rows_the_database_refuses_fail_the_test_in_its_words(lowering, run_migtest, database_config):
+    """A table or column the database lacks at `before`, or a row it refuses: the step test fails,
+    with what the database has or says as evidence, never migtest's traceback."""
+    step = 'before: "2"\ntarget: "3"\ninsert:\n  %s\n'
+    lowering.write("migtest/steps/V3_no_table.yml", step % "userz: [{id: 1}]")
+    lowering.write("migtest/steps/V3_no_column.yml", step % "users: [{id: 1, name: Ada, age: 3}]")
+    lowering.write("migtest/steps/V3_null.yml", step % "users: [{id: 1, name: null}]")
     outcome = run_migtest(lowering.config, "--from", "2", command="steps")
 
-    before = failed(outcome, "test-V3_bad_row", "before")["before"]
-    assert before["status"] == "error"
-    assert before["summary"] == "before: LookupError: table 'users' has no column 'age' at this point of the history"
+    no_table = failed(outcome, "test-V3_no_table", "before")["before"]
+    assert no_table["summary"] == (
+        "V3_no_table.yml: cannot insert into 'userz': no table 'userz' in the database at this point of the history"
+    )
+    assert no_table["evidence"][0].startswith("at revision 2, tables: ") and "users" in no_table["evidence"][0]
+    no_column = failed(outcome, "test-V3_no_column", "before")["before"]
+    assert no_column["summary"].endswith(
+        "cannot insert into 'users': table 'users' has no column 'age' at this point of the history"
+    )
+    assert no_column["evidence"] == ["at revision 2, columns of 'users': id, name, email, nickname"]
+    null = failed(outcome, "test-V3_null", "before")["before"]
+    assert null["summary"].startswith("V3_null.yml: cannot insert into 'users': ")
+    assert "name" in null["evidence"][0] and ("null" in null["evidence"][0].lower() or "NULL" in null["evidence"][0])
+    for scenario in ("test-V3_no_table", "test-V3_no_column", "test-V3_null"):
+        assert "Traceback" not in str(outcome.scenario(scenario)), outcome.output
 
 
 @pytest.mark.parametrize(
@@ -105,6 +123,12 @@ def test_failing_insert_is_the_tests_error(lowering, run_migtest):
         ("V3.yml", 'target: "3"\n', "V3.yml, key 'before': missing"),
         ("v3.py", "BEFORE = '2'\n", "v3.py, key 'TARGET': the module must set it to a revision"),
         ("v3.py", "import nowhere\n", "v3.py: cannot import (line 1): ModuleNotFoundError: No module named 'nowhere'"),
+        (
+            "V3.yml",
+            'before: "2"\ntarget: "3"\ninsert: {users: [[1, Ada]]}\n',
+            "V3.yml, key 'insert.users[0]': must be a row",
+        ),
+        ("V3.yml", 'before: "2"\ntarget: "3"\nassert: true\n', "V3.yml, key 'assert': must be a list of queries"),
     ],
 )
 def test_broken_test_file_exits_2_naming_it(lowering, run_migtest, name, text, message):

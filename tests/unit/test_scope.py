@@ -108,7 +108,7 @@ def test_sql_assertion_scope_mistakes_name_the_key(tmp_path, entry, expected):
         ({"table": "t", "difference": "x", "scenarios": ["fresh-*"]}, "'fresh-*' matches no scenario id"),
         (
             {"table": "t", "difference": "x", "engines": ["postgresql"]},
-            "key 'checks.accept_schema[0].engines': unknown engine 'postgresql' (engines: sqlite, postgres,",
+            "key 'checks.accept_schema[0].engines': unknown engine 'postgresql' (did you mean 'postgres'? engines:",
         ),
     ],
 )
