@@ -236,6 +236,6 @@ def client(docker_engine: None) -> Iterator[docker.DockerClient]:
 def migtest_image(docker_engine: None) -> str:
     """The repository's Dockerfile built on a Debian Python base from wheels made on this machine
     (no index is reachable in builds); rebuilt only when migtest, pyproject.toml or a Dockerfile change."""
-    base = machine.ensure_image("migtest-test/migtest-base:1", machine.IMAGES / "migtest-base")
+    base = machine.ensure_image("migtest-test/migtest-base:2", machine.IMAGES / "migtest-base")
     context = machine.migtest_image_context(Path(__file__).parent.parent)
     return machine.ensure_image("migtest-test/migtest:dev", context, args={"BASE_IMAGE": base, "WHEELS": "wheels"})
