@@ -60,9 +60,17 @@ class Phase:
     status: str = PASSED
     detail: str = ""
     figures: dict[str, float] = field(default_factory=dict)  # a container's: ready_seconds, peak memory, CPU
+    # When it began, in seconds since the run started (the HTML report's timeline puts parallel
+    # scenarios on one time axis); None in a results.json written before it was recorded.
+    start: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"seconds": round(self.seconds, 3)}
+        data = asdict(self) | {"seconds": round(self.seconds, 3)}
+        if self.start is None:
+            del data["start"]
+        else:
+            data["start"] = round(self.start, 3)
+        return data
 
 
 @dataclass
@@ -74,6 +82,11 @@ class ScenarioResult:
     @property
     def seconds(self) -> float:
         return sum(p.seconds for p in self.phases)
+
+    def seconds_in(self, name: str) -> float | None:
+        """The time spent in the phases called `name`; None if none ran."""
+        times = [phase.seconds for phase in self.phases if phase.name == name]
+        return sum(times) if times else None
 
     @property
     def status(self) -> str:
@@ -113,6 +126,10 @@ class RunResult:
     @property
     def failed(self) -> list[ScenarioResult]:
         return [s for s in self.scenarios if s.status == FAILED]
+
+    def by_pair(self) -> dict[tuple[str, str], ScenarioResult]:
+        """The scenarios by (from, to), a fresh install's from being its own version: the matrix's cells."""
+        return {(s.scenario.source or s.scenario.target, s.scenario.target): s for s in self.scenarios}
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.scenarios if s.status == status)

@@ -136,6 +136,7 @@ class Runner:
         containerized = [v for v in self.config.versions if v.containerized]
         self.stop = threading.Event()
         cleanup = ExitStack()
+        self.origin = time.perf_counter()  # the phases' start times count from here
         try:
             docker = self.docker = (
                 DockerEngine(self.run_id, keep=self.keep, interrupted=self.stop) if containerized else None
@@ -152,7 +153,9 @@ class Runner:
             self.bookkeeping = history_tables(self.config.migrations)
             self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
-            self.workspaces = Workspaces(self.config, workdir, self.cache_dir, docker, self.progress)
+            self.workspaces = Workspaces(
+                self.config, workdir, self.cache_dir, docker, self.progress, origin=self.origin
+            )
             self.references: Once[str, Reference] = Once()
             for version in containerized:  # a missing image or a failing build stops the run first
                 self.workspaces.get(version.name)
@@ -193,8 +196,8 @@ class Runner:
     def _phase(self, attempt: Attempt, name: str) -> Iterator[Phase]:
         if self.stop.is_set():
             raise _Stopped
-        phase = Phase(name, 0.0)
         started = time.perf_counter()
+        phase = Phase(name, 0.0, start=started - self.origin)
         try:
             yield phase
         except StepFailed as exc:

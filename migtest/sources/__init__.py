@@ -90,13 +90,17 @@ class Workspaces:
         cache_dir: Path,
         docker: DockerEngine | None = None,
         progress: SetupProgress | None = None,
+        *,
+        origin: float | None = None,
     ) -> None:
+        """`origin`: the run's start (time.perf_counter()), that the setups' start times count from."""
         self.config = config
         self.workdir = workdir
         self.cache_dir = cache_dir
         self.docker = docker
         self.progress = progress or _Unwatched()
         self.setups: list[Phase] = []
+        self.origin = time.perf_counter() if origin is None else origin
         self._prepared: Once[str, Workspace] = Once()
         self._checkout = threading.Lock()
 
@@ -117,7 +121,7 @@ class Workspaces:
 
     def _set_up(self, version: Version, root: Path) -> Path:
         """The version's environment, its setup timed as a phase of its own."""
-        phase = Phase(f"setup {version.name}", 0.0, detail="cached")
+        phase = Phase(f"setup {version.name}", 0.0, detail="cached", start=time.perf_counter() - self.origin)
         try:
             if not setup.cached(version, self.cache_dir):
                 phase.detail = ""

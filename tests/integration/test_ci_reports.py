@@ -167,6 +167,7 @@ def test_github_annotations_point_at_the_files_at_most_ten_with_the_rest_counted
     assert outputs == {
         "passed": "0",
         "failed": "11",
+        "html": "project/out/report.html",
         "results": "project/out/results.json",
         "junit": "project/out/junit.xml",
         "summary": "project/out/summary.md",
