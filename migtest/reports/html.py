@@ -119,10 +119,16 @@ def render(result: RunResult) -> str:
     ]
     page = PAGE.substitute(
         verdict="migrations broke" if failed else "every migration held",
-        totals=text(f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s ({result.config})."),
+        totals=text(f"{len(result.scenarios)} scenarios: {totals} in {result.seconds:.1f}s ({_config(result)})."),
         body="\n".join(body),
     )
     return mask(page)
+
+
+def _config(result: RunResult) -> str:
+    """The configuration file, relative to the project folder where it is in it."""
+    path = Path(result.config)
+    return str(path.relative_to(result.root)) if result.root and path.is_relative_to(result.root) else str(path)
 
 
 def _link(scenario: ScenarioResult, anchors: dict[int, str], content: str) -> str:
@@ -182,7 +188,10 @@ def _timeline(result: RunResult, anchors: dict[int, str]) -> list[str]:
         drawn = "".join(_bar(phase, start, end) for start, phase in bars)
         lines.append(f'<div class="row"><span class="label">{label}</span><div class="track">{drawn}</div></div>')
     ticks = "".join(f"<span>{_seconds(end * tick / (TICKS - 1))}</span>" for tick in range(TICKS))
-    legend = "".join(f'<span><i class="k-{kind}"></i>{text(name)}</span>' for kind, name in LEGEND.items())
+    drawn_kinds = {_kind(phase) for _label, bars in placed for _start, phase in bars}
+    legend = "".join(
+        f'<span><i class="k-{kind}"></i>{text(name)}</span>' for kind, name in LEGEND.items() if kind in drawn_kinds
+    )
     return [*lines, f'<div class="axis">{ticks}</div>', "</div>", f'<p class="legend">{legend}</p>']
 
 
@@ -197,8 +206,12 @@ def _placed(phases: list[Phase]) -> list[tuple[float, Phase]]:
     return list(zip(starts, phases, strict=True))
 
 
+def _kind(phase: Phase) -> str:
+    return next((kind for kind, pattern in _KINDS if pattern.search(phase.name)), "other")
+
+
 def _bar(phase: Phase, start: float, end: float) -> str:
-    kind = next((kind for kind, pattern in _KINDS if pattern.search(phase.name)), "other")
+    kind = _kind(phase)
     detail = f": {phase.detail}" if phase.detail else ""
     title = text(f"{phase.name} {phase.seconds:.2f}s{detail}")
     ready = phase.figures.get("ready_seconds")

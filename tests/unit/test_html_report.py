@@ -55,7 +55,7 @@ def three_releases() -> RunResult:
         scenario("upgrade", "2", "3", [Phase("upgrade", 4.0, start=2.0)], SKIPPED),
         scenario("downgrade", "2", "1", [Phase("downgrade", 1.0, start=6.0)]),
     ]
-    return RunResult("migtest.yml", ["1", "2", "3"], scenarios, 8.0)
+    return RunResult("/work/shop/ci/migtest.yml", ["1", "2", "3"], scenarios, 8.0, "/work/shop")
 
 
 def test_matrix_cells_are_colored_by_status_and_link_to_their_scenario():
@@ -70,6 +70,11 @@ def test_matrix_cells_are_colored_by_status_and_link_to_their_scenario():
     assert links[:4] == ["#s1", "#s2", "#s4", "#s3"] and {link[1:] for link in links} <= ids
 
 
+def test_header_names_the_configuration_relative_to_the_project():
+    header = "<p>4 scenarios: 2 passed, 1 failed, 1 skipped in 8.0s (ci/migtest.yml).</p>"
+    assert header in html.render(three_releases())
+
+
 def test_timeline_places_parallel_phases_on_the_run_time_axis():
     bars = parsed(three_releases()).with_class("bar")
     geometry = [re.findall(r"[\d.]+", bar["style"]) for bar in bars]
@@ -77,6 +82,8 @@ def test_timeline_places_parallel_phases_on_the_run_time_axis():
     expected = [["0.00", "28.57"], ["28.57", "14.29"], ["42.86", "42.86"], ["28.57", "57.14"], ["85.71", "14.29"]]
     assert geometry == expected
     assert [bar["class"] for bar in bars[1:3]] == ["bar k-seed", "bar k-migrate"]
+    legend = re.search(r'<p class="legend">(.*?)</p>', html.render(three_releases()))[1]
+    assert re.findall(r'class="k-(\w+)"', legend) == ["install", "seed", "migrate"]  # the kinds drawn
 
 
 def test_phases_without_start_times_follow_each_other_from_zero():
