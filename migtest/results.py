@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +76,22 @@ class Phase:
         return data
 
 
+@contextmanager
+def timed(name: str, origin: float, into: list[Phase]) -> Iterator[Phase]:
+    """A phase of the run outside the scenarios, appended to `into` however it ends; `origin` is the
+    run's start (time.perf_counter())."""
+    started = time.perf_counter()
+    phase = Phase(name, 0.0, start=started - origin)
+    try:
+        yield phase
+    except BaseException:
+        phase.status = FAILED
+        raise
+    finally:
+        phase.seconds = time.perf_counter() - started
+        into.append(phase)
+
+
 @dataclass
 class ScenarioResult:
     scenario: Scenario
@@ -122,6 +141,9 @@ class RunResult:
     seconds: float
     root: str = ""  # the project folder that locations are relative to
     setups: list[Phase] = field(default_factory=list)  # each version's `setup:` (run once, before the scenarios)
+    # What the run started before the scenarios: a database server's container (its start and the
+    # wait until it takes a login), the versions' images (found or built).
+    startup: list[Phase] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ScenarioResult]:
@@ -142,6 +164,7 @@ class RunResult:
             "seconds": round(self.seconds, 3),
             "totals": {status: self.count(status) for status in (PASSED, FAILED, SKIPPED)},
             "setups": [phase.to_dict() for phase in self.setups],
+            "startup": [phase.to_dict() for phase in self.startup],
             "scenarios": [s.to_dict() for s in self.scenarios],
         }
 
@@ -149,5 +172,5 @@ class RunResult:
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """A run read back from its results.json (`migtest merge`)."""
         scenarios = [ScenarioResult.from_dict(scenario) for scenario in data["scenarios"]]
-        setups = [Phase(**phase) for phase in data.get("setups", [])]
-        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""), setups)
+        setups, startup = ([Phase(**phase) for phase in data.get(key, [])] for key in ("setups", "startup"))
+        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""), setups, startup)

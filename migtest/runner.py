@@ -37,7 +37,7 @@ from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario
 from migtest.process import end_running
-from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
+from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
 from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -117,8 +117,8 @@ class Runner:
 
     def _result(self, versions: list[str], results: list[ScenarioResult], started: float) -> RunResult:
         seconds = time.perf_counter() - started
-        setups = self.workspaces.setups
-        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root), setups)
+        setups, startup = self.workspaces.setups, [*self.startup, *self.workspaces.images]
+        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root), setups, startup)
 
     def _set_up(self, scenarios: list[Scenario]) -> None:
         """Every `setup:` the scenarios need, one after the other before any scenario starts, so
@@ -145,7 +145,10 @@ class Runner:
                 cleanup.callback(docker.remove_run)
             workdir = make_run_folder(self.run_id)
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-            self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
+            self.startup: list[Phase] = []
+            server = f"database server {self.config.database.image or self.config.database.engine}"
+            with timed(server, self.origin, self.startup):
+                self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
             cleanup.callback(self.server.close)
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images, scratch=workdir)

@@ -40,6 +40,7 @@ _ADDED = re.compile(r"^\+|present after migrating, not in a fresh install")
 # Phase names (runner.py, steps.py, sources) by the kind of work, each kind a color.
 _KINDS = [
     ("setup", re.compile(r"^setup ")),
+    ("container", re.compile(r"^(database server|image) ")),
     ("install", re.compile(r"^(install|provision)")),
     ("seed", re.compile(r"^(seed|before)$")),
     ("capture", re.compile(r"^capture")),
@@ -50,11 +51,12 @@ _KINDS = [
 ]
 LEGEND = {
     "setup": "version setup",
+    "container": "database server / image",
     "install": "install / provision",
     "seed": "seed",
     "capture": "capture",
     "migrate": "migrate",
-    "app": "app container (hatched: waiting until ready)",
+    "app": "app container",
     "verify": "verify.command",
     "check": "checks",
     "other": "other",
@@ -82,8 +84,10 @@ table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding
 .axis { display: flex; justify-content: space-between; margin-left: 16em; color: #57606a; font-size: 12px; }
 .k-setup { background: #8250df; } .k-install { background: #0969da; } .k-seed { background: #1a7f37; }
 .k-capture { background: #9a6700; } .k-migrate { background: #cf222e; } .k-app { background: #bf3989; }
-.k-verify { background: #0550ae; } .k-check { background: #57606a; } .k-other { background: #afb8c1; }
-.legend span { display: inline-block; margin-right: 1em; } .legend i { display: inline-block; width: 1em; height: 1em;
+.k-verify { background: #0550ae; } .k-container { background: #1b1f24; }
+.k-check { background: #57606a; } .k-other { background: #afb8c1; }
+.legend span { display: inline-block; margin-right: 1em; } .legend i.wait { background-color: #afb8c1; }
+.legend i { display: inline-block; width: 1em; height: 1em;
   vertical-align: middle; margin-right: .3em; }
 .duration { display: inline-block; height: .8em; background: #cf222e; vertical-align: middle; }
 pre.evidence { background: #f6f8fa; padding: .6em; overflow-x: auto; white-space: pre-wrap; }
@@ -177,9 +181,11 @@ def _steps(steps: list[ScenarioResult], anchors: dict[int, str]) -> list[str]:
 
 
 def _timeline(result: RunResult, anchors: dict[int, str]) -> list[str]:
-    """A row of bars per scenario (and one for the versions' setups) on the run's time axis; from
+    """A row of bars per scenario (and one for what came before them: the database server, images,
+    the versions' setups) on the run's time axis; from
     a results.json without start times, each row's phases one after the other from 0."""
-    rows = [(text("setups"), result.setups)] if result.setups else []
+    before = sorted([*result.startup, *result.setups], key=lambda phase: phase.start or 0.0)
+    rows = [(text("before the scenarios"), before)] if before else []
     rows += [(_link(s, anchors, text(s.scenario.title)), s.phases) for s in result.scenarios]
     placed = [(label, _placed(phases)) for label, phases in rows]
     end = max((start + phase.seconds for _label, bars in placed for start, phase in bars), default=0.0) or 1.0
@@ -188,10 +194,13 @@ def _timeline(result: RunResult, anchors: dict[int, str]) -> list[str]:
         drawn = "".join(_bar(phase, start, end) for start, phase in bars)
         lines.append(f'<div class="row"><span class="label">{label}</span><div class="track">{drawn}</div></div>')
     ticks = "".join(f"<span>{_seconds(end * tick / (TICKS - 1))}</span>" for tick in range(TICKS))
-    drawn_kinds = {_kind(phase) for _label, bars in placed for _start, phase in bars}
+    drawn = [phase for _label, bars in placed for _start, phase in bars]
+    kinds = {_kind(phase) for phase in drawn}
     legend = "".join(
-        f'<span><i class="k-{kind}"></i>{text(name)}</span>' for kind, name in LEGEND.items() if kind in drawn_kinds
+        f'<span><i class="k-{kind}"></i>{text(name)}</span>' for kind, name in LEGEND.items() if kind in kinds
     )
+    if any("ready_seconds" in phase.figures for phase in drawn):
+        legend += '<span><i class="wait"></i>hatched: a container starting, until it is ready</span>'
     return [*lines, f'<div class="axis">{ticks}</div>', "</div>", f'<p class="legend">{legend}</p>']
 
 

@@ -106,6 +106,8 @@ def test_failing_run_report_renders_its_timeline_and_diff_in_chromium(report, tm
     assert visible.marked == {"del": ["'Ada'", "'Grace'"], "ins": ["'ADA'", "'GRACE'"]}
     results = json.loads((report / "results.json").read_text())
     phases = [phase for scenario in results["scenarios"] for phase in scenario["phases"]]
+    assert [phase["name"] for phase in results["startup"]] == ["database server sqlite"]
+    phases += results["startup"]
     assert len(visible.bars) == len(phases) and any(bar.startswith("upgrade ") for bar in visible.bars)
     for scenario in results["scenarios"]:  # each phase starts where the one before it ended, or later
         ends = [phase["start"] + phase["seconds"] for phase in scenario["phases"]]

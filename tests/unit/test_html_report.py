@@ -8,10 +8,12 @@ import json
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from migtest.masking import register_url_password
 from migtest.plan import Scenario
 from migtest.reports import html
-from migtest.results import FAILED, PASSED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
+from migtest.results import FAILED, PASSED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
 
 
 class Elements(HTMLParser):
@@ -89,6 +91,7 @@ def test_timeline_places_parallel_phases_on_the_run_time_axis():
 def test_phases_without_start_times_follow_each_other_from_zero():
     """A results.json written before phases had start times (`migtest merge` reads old files)."""
     data = three_releases().to_dict()
+    del data["startup"]
     for item in data["scenarios"]:
         for phase in item["phases"]:
             del phase["start"]
@@ -98,11 +101,37 @@ def test_phases_without_start_times_follow_each_other_from_zero():
     assert [bar["style"] for bar in bars[1:3]] == ["left:0.00%;width:25.00%", "left:25.00%;width:75.00%"]
 
 
+def test_what_came_before_the_scenarios_is_one_row_in_the_order_it_ran():
+    result = three_releases()
+    result.setups = [Phase("setup 2", 2.0, start=4.0)]
+    result.startup = [Phase("database server postgres:16", 3.0, start=0.0), Phase("image 2", 1.0, start=3.0)]
+    read_back = RunResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert read_back.startup == result.startup
+    page = html.render(read_back)
+    first_row = re.search(r'<div class="row"><span class="label">(.*?)</span>(.*?)</div></div>', page)
+    assert first_row[1] == "before the scenarios"
+    assert re.findall(r'class="bar (k-\w+)" style="left:([\d.]+)%', first_row[2]) == [
+        ("k-container", "0.00"),
+        ("k-container", "42.86"),
+        ("k-setup", "57.14"),
+    ]
+
+
+def test_a_phase_outside_the_scenarios_is_recorded_however_it_ends():
+    phases: list[Phase] = []
+    with pytest.raises(OSError), timed("database server postgres:16", 0.0, phases):
+        raise OSError("no such image")
+    (phase,) = phases
+    assert phase.status == FAILED and phase.start is not None and phase.start > 0
+
+
 def test_a_container_wait_is_drawn_inside_its_phase_and_a_failed_phase_is_marked():
     start = Phase("verify app 2", 4.0, FAILED, figures={"ready_seconds": 1.0}, start=0.0)
     page = html.render(RunResult("migtest.yml", ["1", "2"], [scenario("upgrade", "1", "2", [start])], 4.0))
     assert '<div class="bar k-app failed" style="left:0.00%;width:100.00%" title="verify app 2 4.00s">' in page
     assert '<div class="wait" style="width:25.0%"></div>' in page
+    assert '<i class="wait"></i>hatched: a container starting, until it is ready' in page
+    assert "hatched" not in html.render(three_releases())
 
 
 def test_step_walk_lists_each_migration_with_its_durations():
