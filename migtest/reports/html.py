@@ -25,7 +25,7 @@ from pathlib import Path
 from migtest.masking import mask
 from migtest.reports.excerpt import excerpt
 from migtest.reports.markdown import timing
-from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, Phase, RunResult, ScenarioResult
+from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, CheckResult, Phase, RunResult, ScenarioResult
 
 EVIDENCE_HEAD, EVIDENCE_TAIL = 50, 100
 # Marks every font has (an emoji needs an emoji font, which a headless browser or a server may lack).
@@ -93,7 +93,7 @@ table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding
 pre.evidence { background: #f6f8fa; padding: .6em; overflow-x: auto; white-space: pre-wrap; }
 .removed, del { background: #ffd7d5; color: #82071e; } .added, ins { background: #ccffd8; color: #055d20; }
 del, ins { text-decoration: none; font-weight: 600; }
-details { margin: .4em 0; } summary { cursor: pointer; font-weight: 600; }
+.where { color: #57606a; margin-top: .3em; } details { margin: .4em 0; } summary { cursor: pointer; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -235,7 +235,7 @@ def _scenario(scenario: ScenarioResult, anchor: str) -> str:
     noteworthy = any(check.noteworthy for check in scenario.checks)
     rows = [
         f'<tr class="{check.status}"><td>{text(check.name)}</td><td>{MARKS[check.status]} {check.status}</td>'
-        f"<td>{text(check.summary)}{_evidence(check.evidence) if check.noteworthy else ''}</td></tr>"
+        f"<td>{text(check.summary)}{_details(check) if check.noteworthy else ''}</td></tr>"
         for check in scenario.checks
     ]
     heading = f"{MARKS[scenario.status]} {text(scenario.scenario.title)} ({scenario.seconds:.1f}s)"
@@ -244,9 +244,13 @@ def _scenario(scenario: ScenarioResult, anchor: str) -> str:
     return f'<details id="{anchor}" class="scenario"{opened}><summary>{heading}</summary>{table}</details>'
 
 
-def _evidence(evidence: list[str]) -> str:
-    shown = excerpt(evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "results.json")
-    return f'<pre class="evidence">{"".join(_line(line) for line in shown)}</pre>' if shown else ""
+def _details(check: CheckResult) -> str:
+    """Where the check points (the migration file and line its annotation names), and its evidence."""
+    where = check.location
+    line = f":{where.line}" if where and where.line else ""
+    located = f'<div class="where">at <code>{text(where.path)}{line}</code></div>' if where else ""
+    shown = excerpt(check.evidence, EVIDENCE_HEAD, EVIDENCE_TAIL, "results.json")
+    return located + (f'<pre class="evidence">{"".join(_line(line) for line in shown)}</pre>' if shown else "")
 
 
 def _line(line: str) -> str:

@@ -102,7 +102,7 @@ def test_failing_run_report_renders_its_timeline_and_diff_in_chromium(report, tm
     visible.feed(dom)
     text = "".join(visible.text)
     assert "migtest: migrations broke" in text and "content" in text
-    assert "2 change(s) to existing data" in text
+    assert "2 change(s) to existing data" in text and "at db/V3__shout.sql:2" in text  # the UPDATE's line
     assert visible.marked == {"del": ["'Ada'", "'Grace'"], "ins": ["'ADA'", "'GRACE'"]}
     results = json.loads((report / "results.json").read_text())
     phases = [phase for scenario in results["scenarios"] for phase in scenario["phases"]]

@@ -133,6 +133,7 @@ def test_html_report_shows_names_summaries_and_evidence_literally(tmp_path):
     assert f"upgrade {OLD} -> {NEW} (0.5s)" in [summary.split(" ", 1)[1] for summary in texts.texts["summary"]]
     assert CHECK in texts.texts["td"] and SUMMARY in "".join(texts.texts["td"])
     assert texts.texts["pre"] == ["\n".join([*EVIDENCE[:2], *EVIDENCE[2].splitlines()]) + "\n"]
+    assert texts.texts["code"] == ["db/V2__x.sql:3"]  # where the failed check points
 
 
 def test_a_secret_with_html_characters_is_masked_before_it_is_escaped(tmp_path):
