@@ -80,10 +80,12 @@ class Visible(HTMLParser):
 
 
 @pytest.fixture
-def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Path:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     config = renaming_project(tmp_path / "project")
     assert main(["run", "-c", str(config), "--jobs", "2"]) == EXIT_FAILED
+    reports = capsys.readouterr().out.splitlines()[-1]
+    assert reports.startswith(f"Reports: {tmp_path / 'project/out/report.html'}, ")  # the file to open, first
     return tmp_path / "project/out"
 
 

@@ -136,6 +136,25 @@ def test_html_report_shows_names_summaries_and_evidence_literally(tmp_path):
     assert texts.texts["code"] == ["db/V2__x.sql:3"]  # where the failed check points
 
 
+def test_html_report_keeps_quotes_literal_in_text_and_attributes(tmp_path):
+    quoted = f"""{NASTY} "double" 'single'"""
+    result = run(tmp_path)
+    result.versions[1] = quoted
+    result.scenarios[1].scenario = Scenario("upgrade", OLD, quoted)
+    result.scenarios[1].checks[0].name = quoted
+    titles = []
+
+    class Titles(Texts):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            super().handle_starttag(tag, attrs)
+            titles.extend(value for key, value in attrs if key == "title")
+
+    texts = Titles()
+    texts.feed(html.render(result))
+    assert f"upgrade {OLD} -> {quoted}" in titles  # the matrix cell's tooltip
+    assert texts.texts["td"].count(quoted) == 1 and quoted in texts.texts["th"]
+
+
 def test_a_secret_with_html_characters_is_masked_before_it_is_escaped(tmp_path):
     register_secret("p<w>&'d")
     result = run(tmp_path)
