@@ -76,6 +76,7 @@ table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding
 .passed { background: #dafbe1; } .failed, .error { background: #ffebe9; } .skipped { background: #f6f8fa; }
 .warned { background: #fff8c5; } td.none { color: #8c959f; }
 .timeline { position: relative; } .row { display: flex; align-items: center; height: 22px; }
+.label.passed { background: none; }
 .row .label { width: 16em; flex: none; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
 .row .track { position: relative; flex: 1; height: 16px; background: #f6f8fa; }
 .bar { position: absolute; top: 0; height: 16px; min-width: 2px; overflow: hidden; box-sizing: border-box; }
@@ -185,14 +186,18 @@ def _timeline(result: RunResult, anchors: dict[int, str]) -> list[str]:
     the versions' setups) on the run's time axis; from
     a results.json without start times, each row's phases one after the other from 0."""
     before = sorted([*result.startup, *result.setups], key=lambda phase: phase.start or 0.0)
-    rows = [(text("before the scenarios"), before)] if before else []
-    rows += [(_link(s, anchors, text(s.scenario.title)), s.phases) for s in result.scenarios]
+    title = text("before the scenarios")
+    rows = [(f'<span class="label" title="{title}">{title}</span>', before)] if before else []
+    for scenario in result.scenarios:  # a tooltip for a title cut short, the row of a failure marked
+        title = text(scenario.scenario.title)
+        label = f'<span class="label {scenario.status}" title="{title}">{_link(scenario, anchors, title)}</span>'
+        rows.append((label, scenario.phases))
     placed = [(label, _placed(phases)) for label, phases in rows]
     end = max((start + phase.seconds for _label, bars in placed for start, phase in bars), default=0.0) or 1.0
     lines = ["<h2>Timeline</h2>", '<div class="timeline">']
     for label, bars in placed:
         drawn = "".join(_bar(phase, start, end) for start, phase in bars)
-        lines.append(f'<div class="row"><span class="label">{label}</span><div class="track">{drawn}</div></div>')
+        lines.append(f'<div class="row">{label}<div class="track">{drawn}</div></div>')
     ticks = "".join(f"<span>{_seconds(end * tick / (TICKS - 1))}</span>" for tick in range(TICKS))
     drawn = [phase for _label, bars in placed for _start, phase in bars]
     kinds = {_kind(phase) for phase in drawn}

@@ -84,6 +84,11 @@ def test_timeline_places_parallel_phases_on_the_run_time_axis():
     expected = [["0.00", "28.57"], ["28.57", "14.29"], ["42.86", "42.86"], ["28.57", "57.14"], ["85.71", "14.29"]]
     assert geometry == expected
     assert [bar["class"] for bar in bars[1:3]] == ["bar k-seed", "bar k-migrate"]
+    labels = parsed(three_releases()).with_class("label")
+    assert [(label["class"], label["title"]) for label in labels[1:3]] == [
+        ("label failed", "upgrade 1 -> 2"),
+        ("label skipped", "upgrade 2 -> 3"),
+    ]
     legend = re.search(r'<p class="legend">(.*?)</p>', html.render(three_releases()))[1]
     assert re.findall(r'class="k-(\w+)"', legend) == ["install", "seed", "migrate"]  # the kinds drawn
 
@@ -108,7 +113,7 @@ def test_what_came_before_the_scenarios_is_one_row_in_the_order_it_ran():
     read_back = RunResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert read_back.startup == result.startup
     page = html.render(read_back)
-    first_row = re.search(r'<div class="row"><span class="label">(.*?)</span>(.*?)</div></div>', page)
+    first_row = re.search(r'<div class="row"><span class="label" title="[^"]*">(.*?)</span>(.*?)</div></div>', page)
     assert first_row[1] == "before the scenarios"
     assert re.findall(r'class="bar (k-\w+)" style="left:([\d.]+)%', first_row[2]) == [
         ("k-container", "0.00"),
