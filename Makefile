@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	cd examples/alembic-shop && ../../$(BIN)/migtest run
 	@echo
-	@echo "Reports of the demo: examples/alembic-shop/migtest-results/{results.json,junit.xml,summary.md,gl-code-quality-report.json}"
+	@echo "Reports of the demo: examples/alembic-shop/migtest-results/{report.html,results.json,junit.xml,summary.md,gl-code-quality-report.json}"
 
 test: $(STAMP)
 	scripts/install-test-machine.sh

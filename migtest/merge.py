@@ -84,7 +84,9 @@ def merge(paths: list[Path]) -> RunResult:
     first = runs[0][1]
     # The runs ran side by side on their runners: the merged run took as long as the longest.
     setups = [phase for _path, run in runs for phase in run.setups]  # each runner set up what it ran
-    return RunResult(first.config, versions, scenarios, max(run.seconds for _path, run in runs), first.root, setups)
+    startup = [phase for _path, run in runs for phase in run.startup]
+    seconds = max(run.seconds for _path, run in runs)
+    return RunResult(first.config, versions, scenarios, seconds, first.root, setups, startup)
 
 
 def _plan_order(result: ScenarioResult, versions: list[str]) -> tuple[int, int, int, str]:

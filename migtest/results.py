@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +63,33 @@ class Phase:
     status: str = PASSED
     detail: str = ""
     figures: dict[str, float] = field(default_factory=dict)  # a container's: ready_seconds, peak memory, CPU
+    # When it began, in seconds since the run started (the HTML report's timeline puts parallel
+    # scenarios on one time axis); None in a results.json written before it was recorded.
+    start: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"seconds": round(self.seconds, 3)}
+        data = asdict(self) | {"seconds": round(self.seconds, 3)}
+        if self.start is None:
+            del data["start"]
+        else:
+            data["start"] = round(self.start, 3)
+        return data
+
+
+@contextmanager
+def timed(name: str, origin: float, into: list[Phase]) -> Iterator[Phase]:
+    """A phase of the run outside the scenarios, appended to `into` however it ends; `origin` is the
+    run's start (time.perf_counter())."""
+    started = time.perf_counter()
+    phase = Phase(name, 0.0, start=started - origin)
+    try:
+        yield phase
+    except BaseException:
+        phase.status = FAILED
+        raise
+    finally:
+        phase.seconds = time.perf_counter() - started
+        into.append(phase)
 
 
 @dataclass
@@ -74,6 +101,11 @@ class ScenarioResult:
     @property
     def seconds(self) -> float:
         return sum(p.seconds for p in self.phases)
+
+    def seconds_in(self, name: str) -> float | None:
+        """The time spent in the phases called `name`; None if none ran."""
+        times = [phase.seconds for phase in self.phases if phase.name == name]
+        return sum(times) if times else None
 
     @property
     def status(self) -> str:
@@ -109,10 +141,17 @@ class RunResult:
     seconds: float
     root: str = ""  # the project folder that locations are relative to
     setups: list[Phase] = field(default_factory=list)  # each version's `setup:` (run once, before the scenarios)
+    # What the run started before the scenarios: a database server's container (its start and the
+    # wait until it takes a login), the versions' images (found or built).
+    startup: list[Phase] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ScenarioResult]:
         return [s for s in self.scenarios if s.status == FAILED]
+
+    def by_pair(self) -> dict[tuple[str, str], ScenarioResult]:
+        """The scenarios by (from, to), a fresh install's from being its own version: the matrix's cells."""
+        return {(s.scenario.source or s.scenario.target, s.scenario.target): s for s in self.scenarios}
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.scenarios if s.status == status)
@@ -125,6 +164,7 @@ class RunResult:
             "seconds": round(self.seconds, 3),
             "totals": {status: self.count(status) for status in (PASSED, FAILED, SKIPPED)},
             "setups": [phase.to_dict() for phase in self.setups],
+            "startup": [phase.to_dict() for phase in self.startup],
             "scenarios": [s.to_dict() for s in self.scenarios],
         }
 
@@ -132,5 +172,5 @@ class RunResult:
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """A run read back from its results.json (`migtest merge`)."""
         scenarios = [ScenarioResult.from_dict(scenario) for scenario in data["scenarios"]]
-        setups = [Phase(**phase) for phase in data.get("setups", [])]
-        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""), setups)
+        setups, startup = ([Phase(**phase) for phase in data.get(key, [])] for key in ("setups", "startup"))
+        return cls(data["config"], data["versions"], scenarios, data["seconds"], data.get("root", ""), setups, startup)

@@ -37,7 +37,7 @@ from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario
 from migtest.process import end_running
-from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult
+from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
 from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -117,8 +117,8 @@ class Runner:
 
     def _result(self, versions: list[str], results: list[ScenarioResult], started: float) -> RunResult:
         seconds = time.perf_counter() - started
-        setups = self.workspaces.setups
-        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root), setups)
+        setups, startup = self.workspaces.setups, [*self.startup, *self.workspaces.images]
+        return RunResult(str(self.config.path), versions, results, seconds, str(self.config.root), setups, startup)
 
     def _set_up(self, scenarios: list[Scenario]) -> None:
         """Every `setup:` the scenarios need, one after the other before any scenario starts, so
@@ -136,6 +136,7 @@ class Runner:
         containerized = [v for v in self.config.versions if v.containerized]
         self.stop = threading.Event()
         cleanup = ExitStack()
+        self.origin = time.perf_counter()  # the phases' start times count from here
         try:
             docker = self.docker = (
                 DockerEngine(self.run_id, keep=self.keep, interrupted=self.stop) if containerized else None
@@ -144,7 +145,10 @@ class Runner:
                 cleanup.callback(docker.remove_run)
             workdir = make_run_folder(self.run_id)
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-            self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
+            self.startup: list[Phase] = []
+            server = f"database server {self.config.database.image or self.config.database.engine}"
+            with timed(server, self.origin, self.startup):
+                self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
             cleanup.callback(self.server.close)
             self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images, scratch=workdir)
@@ -152,7 +156,9 @@ class Runner:
             self.bookkeeping = history_tables(self.config.migrations)
             self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
-            self.workspaces = Workspaces(self.config, workdir, self.cache_dir, docker, self.progress)
+            self.workspaces = Workspaces(
+                self.config, workdir, self.cache_dir, docker, self.progress, origin=self.origin
+            )
             self.references: Once[str, Reference] = Once()
             for version in containerized:  # a missing image or a failing build stops the run first
                 self.workspaces.get(version.name)
@@ -193,8 +199,8 @@ class Runner:
     def _phase(self, attempt: Attempt, name: str) -> Iterator[Phase]:
         if self.stop.is_set():
             raise _Stopped
-        phase = Phase(name, 0.0)
         started = time.perf_counter()
+        phase = Phase(name, 0.0, start=started - self.origin)
         try:
             yield phase
         except StepFailed as exc:

@@ -14,10 +14,11 @@ from migtest.results import RunResult
 
 
 def write_reports(result: RunResult, directory: Path) -> dict[str, Path]:
-    from migtest.reports import codequality, json_report, junit, markdown
+    from migtest.reports import codequality, html, json_report, junit, markdown
 
     directory.mkdir(parents=True, exist_ok=True)
-    writers = {"results": json_report, "junit": junit, "summary": markdown, "code_quality": codequality}
+    # report.html first: the console's "Reports:" line names it first, the file to open.
+    writers = {"html": html, "results": json_report, "junit": junit, "summary": markdown, "code_quality": codequality}
     return {name: writer.write(result, directory) for name, writer in writers.items()}
 
 

@@ -68,9 +68,7 @@ def _setups(result: RunResult) -> list[str]:
 
 
 def _matrix(result: RunResult) -> list[str]:
-    cells: dict[tuple[str, str], ScenarioResult] = {}
-    for scenario in result.scenarios:
-        cells[(scenario.scenario.source or scenario.scenario.target, scenario.scenario.target)] = scenario
+    cells = result.by_pair()
     versions = result.versions
     lines = [
         "| from \\ to | " + " | ".join(f"**{text(v)}**" for v in versions) + " |",
@@ -92,7 +90,7 @@ def _steps(steps: list[ScenarioResult]) -> list[str]:
     for step in steps:
         upgrade = f"{_phase_seconds(step, 'upgrade'):.2f}s" + (" 🐢" if step.scenario.id in slowest else "")
         verdict = f"{MARKS[step.status]} {step.status}"
-        cells = [upgrade, _timing(step, "downgrade"), _timing(step, "upgrade again"), verdict]
+        cells = [upgrade, timing(step, "downgrade"), timing(step, "upgrade again"), verdict]
         lines.append(f"| {text(step.scenario.source)} → {text(step.scenario.target)} | {' | '.join(cells)} |")
     return [*lines, "", f"🐢: the {SLOWEST} slowest upgrades."] if slowest else lines
 
@@ -107,12 +105,12 @@ def _tests(tests: list[ScenarioResult]) -> list[str]:
 
 
 def _phase_seconds(scenario: ScenarioResult, name: str) -> float:
-    return sum(phase.seconds for phase in scenario.phases if phase.name == name)
+    return scenario.seconds_in(name) or 0.0
 
 
-def _timing(scenario: ScenarioResult, name: str) -> str:
-    ran = any(phase.name == name for phase in scenario.phases)
-    return f"{_phase_seconds(scenario, name):.2f}s" if ran else "·"
+def timing(scenario: ScenarioResult, name: str) -> str:
+    seconds = scenario.seconds_in(name)
+    return "·" if seconds is None else f"{seconds:.2f}s"
 
 
 def _figures(result: RunResult) -> list[str]:

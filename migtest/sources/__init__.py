@@ -19,7 +19,7 @@ from migtest.database_urls import dsn, url_forms
 from migtest.docker import DockerEngine
 from migtest.errors import ConfigError, StepFailed
 from migtest.once import Once
-from migtest.results import FAILED, Phase
+from migtest.results import FAILED, Phase, timed
 from migtest.sources import git_ref, image, setup
 
 
@@ -90,13 +90,18 @@ class Workspaces:
         cache_dir: Path,
         docker: DockerEngine | None = None,
         progress: SetupProgress | None = None,
+        *,
+        origin: float | None = None,
     ) -> None:
+        """`origin`: the run's start (time.perf_counter()), that the setups' start times count from."""
         self.config = config
         self.workdir = workdir
         self.cache_dir = cache_dir
         self.docker = docker
         self.progress = progress or _Unwatched()
         self.setups: list[Phase] = []
+        self.images: list[Phase] = []  # each containerized version's image, found or built
+        self.origin = time.perf_counter() if origin is None else origin
         self._prepared: Once[str, Workspace] = Once()
         self._checkout = threading.Lock()
 
@@ -112,12 +117,14 @@ class Workspaces:
         tag = None
         if version.containerized:
             assert self.docker is not None
-            tag = image.prepare(version, self.config.versions.index(version), root, self.docker)
+            with timed(f"image {version.name}", self.origin, self.images) as phase:
+                tag = image.prepare(version, self.config.versions.index(version), root, self.docker)
+                phase.detail = tag
         return Workspace(version, root, self.config.root, env_dir, tag)
 
     def _set_up(self, version: Version, root: Path) -> Path:
         """The version's environment, its setup timed as a phase of its own."""
-        phase = Phase(f"setup {version.name}", 0.0, detail="cached")
+        phase = Phase(f"setup {version.name}", 0.0, detail="cached", start=time.perf_counter() - self.origin)
         try:
             if not setup.cached(version, self.cache_dir):
                 phase.detail = ""

@@ -82,6 +82,7 @@ def test_passing_project_sets_outputs_and_summary(tmp_path, client, migtest_imag
     assert run["outputs"] == {
         "passed": "4",
         "failed": "0",
+        "html": "service/migtest-results/report.html",
         "results": "service/migtest-results/results.json",
         "junit": "service/migtest-results/junit.xml",
         "summary": "service/migtest-results/summary.md",

@@ -64,6 +64,8 @@ def test_good_releases_pass_on_a_sqlite_volume_and_leave_nothing(tmp_path, app_i
     assert set(figures["upgrade"]) == {"ready_seconds", "peak_memory_mib", "cpu_seconds"}, figures
     assert 0 < figures["upgrade"]["ready_seconds"] < 60 and figures["upgrade"]["peak_memory_mib"] > 1
     assert "| upgrade 3 -> 4 | verify app 4 |" in (outcome.report_dir / "summary.md").read_text()
+    images = [(phase["name"], phase["detail"]) for phase in outcome.results["startup"][1:]]
+    assert images == [(f"image {version}", app_image(version)) for version in ("1", "2", "3", "4")]
     downgrade = {check["name"]: check["status"] for check in outcome.scenario("downgrade-2-to-1")["checks"]}
     assert downgrade["downgrade"] == downgrade["api: GET /items"] == "passed"
     assert leftovers() == {}

@@ -126,6 +126,28 @@ def test_fan_out_by_scenario_then_merge_equals_one_run(tmp_path, capsys):
     assert "| **1** | ✅" in (tmp_path / "merged/summary.md").read_text()
 
 
+def test_merge_reads_results_written_before_phases_had_start_times(tmp_path):
+    """A runner of an older migtest wrote no `start` per phase and no `startup`: its scenarios
+    still merge, their phases drawn one after the other in report.html's timeline."""
+    config = passing_project(tmp_path / "project")
+    runs = [tmp_path / "new", tmp_path / "old"]
+    for run, scenario in zip(runs, ("upgrade-1-to-2", "fresh-1"), strict=True):
+        assert main(["run", "-c", str(config), "--scenario", scenario, "--report-dir", str(run)]) == EXIT_OK
+    old = json.loads((runs[1] / "results.json").read_text())
+    del old["startup"]
+    for phase in old["scenarios"][0]["phases"]:
+        del phase["start"]
+    (runs[1] / "results.json").write_text(json.dumps(old))
+
+    assert main(["merge", *map(str, runs), "--report-dir", str(tmp_path / "merged")]) == EXIT_OK
+    merged = json.loads((tmp_path / "merged/results.json").read_text())
+    fresh, upgrade = merged["scenarios"]
+    assert "start" not in fresh["phases"][0] and all("start" in phase for phase in upgrade["phases"])
+    page = (tmp_path / "merged/report.html").read_text()
+    row = '>fresh install of 1</a></span><div class="track"><div class="bar k-install" style="left:0.00%'
+    assert row in page
+
+
 def test_merge_exits_1_when_a_runner_failed_and_2_on_bad_input(tmp_path, capsys):
     config = dropping_project(tmp_path / "project", releases=3)
     runs = [tmp_path / "a", tmp_path / "b"]
@@ -167,6 +189,7 @@ def test_github_annotations_point_at_the_files_at_most_ten_with_the_rest_counted
     assert outputs == {
         "passed": "0",
         "failed": "11",
+        "html": "project/out/report.html",
         "results": "project/out/results.json",
         "junit": "project/out/junit.xml",
         "summary": "project/out/summary.md",

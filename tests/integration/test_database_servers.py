@@ -170,6 +170,8 @@ def test_server_container_runs_the_matrix_and_is_removed(engine, server_image, f
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.results["totals"] == {"passed": 4, "failed": 0, "skipped": 0}
+    (server,) = outcome.results["startup"]  # the container's start and wait, on the report's timeline
+    assert server["name"] == f"database server {server_image(engine)}" and server["seconds"] > 0.1
     assert leftovers() == {}
 
 

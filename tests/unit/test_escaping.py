@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 
 from migtest.masking import register_secret
 from migtest.plan import Scenario
-from migtest.reports import junit, markdown
+from migtest.reports import html, junit, markdown
 from migtest.reports.findings import findings
 from migtest.reports.github import annotation, cut
 from migtest.results import FAILED, PASSED, CheckResult, Location, Phase, RunResult, ScenarioResult
@@ -121,3 +121,43 @@ def test_junit_failure_summary_is_one_line(tmp_path):
     result.scenarios[1].checks[0].summary = "alembic upgrade failed:\nno such table"
     failure = junit.build(result, tmp_path).find("testsuite[2]/testcase/failure")
     assert failure.get("message") == failure.text.splitlines()[0] == "alembic upgrade failed: no such table"
+
+
+def test_html_report_shows_names_summaries_and_evidence_literally(tmp_path):
+    page = html.render(run(tmp_path))
+    assert "<known>" not in page and "<b>" not in page
+    texts = Texts()
+    texts.feed(page)
+    matrix_heads = [head for head in texts.texts["th"] if head in (OLD, NEW)]
+    assert matrix_heads == [OLD, NEW, OLD, NEW]  # the columns, then the rows
+    assert f"upgrade {OLD} -> {NEW} (0.5s)" in [summary.split(" ", 1)[1] for summary in texts.texts["summary"]]
+    assert CHECK in texts.texts["td"] and SUMMARY in "".join(texts.texts["td"])
+    assert texts.texts["pre"] == ["\n".join([*EVIDENCE[:2], *EVIDENCE[2].splitlines()]) + "\n"]
+    assert texts.texts["code"] == ["db/V2__x.sql:3"]  # where the failed check points
+
+
+def test_html_report_keeps_quotes_literal_in_text_and_attributes(tmp_path):
+    quoted = f"""{NASTY} "double" 'single'"""
+    result = run(tmp_path)
+    result.versions[1] = quoted
+    result.scenarios[1].scenario = Scenario("upgrade", OLD, quoted)
+    result.scenarios[1].checks[0].name = quoted
+    titles = []
+
+    class Titles(Texts):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            super().handle_starttag(tag, attrs)
+            titles.extend(value for key, value in attrs if key == "title")
+
+    texts = Titles()
+    texts.feed(html.render(result))
+    assert f"upgrade {OLD} -> {quoted}" in titles  # the matrix cell's tooltip
+    assert texts.texts["td"].count(quoted) == 1 and quoted in texts.texts["th"]
+
+
+def test_a_secret_with_html_characters_is_masked_before_it_is_escaped(tmp_path):
+    register_secret("p<w>&'d")
+    result = run(tmp_path)
+    result.scenarios[1].checks[0].evidence = ["login p<w>&'d refused"]
+    page = html.render(result)
+    assert "login *** refused" in page and "p&lt;w&gt;" not in page
