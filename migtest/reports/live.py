@@ -27,6 +27,7 @@ MODES = ("auto", "live", "plain")
 CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")
 ERASE = "\r\x1b[K"  # to the line's start, then clear to its end
 TICK_SECONDS = 0.5
+STOP_SECONDS = 5  # the ticker wakes at once when stopped; this only bounds a stuck terminal write
 DEFAULT_WIDTH = 80
 
 
@@ -41,9 +42,12 @@ def wanted(mode: str, stream: TextIO, environ: dict[str, str] | os._Environ[str]
 class StatusLine:
     """What the line shows, and the one lock every write to the stream takes while it is shown."""
 
-    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO, clock: Callable[[], float] = time.monotonic, tick_seconds: float = TICK_SECONDS
+    ) -> None:
         self.stream = stream
         self.clock = clock
+        self.tick_seconds = tick_seconds
         self.lock = threading.RLock()
         self.began = clock()
         self.done = self.total = 0
@@ -99,7 +103,7 @@ class StatusLine:
     def stop(self) -> None:
         """Stop the ticker and leave no trace of the line: what is printed next starts a clean line."""
         self._stopped.set()
-        self._ticker.join(timeout=TICK_SECONDS * 4)
+        self._ticker.join(timeout=STOP_SECONDS)
         with self.lock:
             self._active = False
             self._erase()
@@ -107,7 +111,7 @@ class StatusLine:
 
     def _tick(self) -> None:
         """Redraws for the elapsed time; a terminal gone (hung up) ends the ticker, not the run."""
-        while not self._stopped.wait(TICK_SECONDS):
+        while not self._stopped.wait(self.tick_seconds):
             try:
                 self.redraw()
             except OSError:
