@@ -174,6 +174,7 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    READER_GONE.clear()
     interrupts.install()  # SIGTERM unwinds as Ctrl-C does; a second signal cannot cut the cleanup short
     try:
         commands = {"run": _run, "steps": _steps, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}

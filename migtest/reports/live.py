@@ -8,7 +8,9 @@ plain log. CI logs and pipes get the plain lines only (`\\r` would garble them).
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -55,6 +57,7 @@ class StatusLine:
         self.running: dict[Scenario, str] = {}  # the scenario's phase, in the order they started
         self._shown = False
         self._active = False
+        self._held = False  # stderr is in the middle of a line: not drawn until it ends
         self._stopped = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="migtest-progress", daemon=True)
 
@@ -77,12 +80,21 @@ class StatusLine:
             self.stream.write(line + "\n")
             self._draw()
 
+    def write_other(self, stream: TextIO, text: str) -> None:
+        """Text another stream of the same terminal (stderr) is given: above the line as well."""
+        with self.lock:
+            self._erase()
+            stream.write(text)
+            self._held = not text.endswith("\n")
+            stream.flush()
+            self._draw()
+
     def redraw(self) -> None:
         with self.lock:
             self._draw()
 
     def _draw(self) -> None:
-        if self._active:
+        if self._active and not self._held:
             self.stream.write("\r" + self.text(_width(self.stream)) + "\x1b[K")
             self._shown = True
         self.stream.flush()
@@ -131,13 +143,39 @@ def showing(line: StatusLine | None) -> Iterator[None]:
     if line is None:
         yield
         return
+    stderr = sys.stderr
     try:
         with interrupts.deferred():  # drawn and ticking, or neither
             line.start()
+            sys.stderr = _Above(line, stderr)  # type: ignore[assignment]
         yield
     finally:
         with interrupts.deferred():
+            sys.stderr = stderr
             line.stop()
+
+
+class _Above(io.TextIOBase):
+    """sys.stderr while the line is shown: what other code prints there (a database it could not
+    drop, a wait for another run's setup) goes above the line, not into it."""
+
+    def __init__(self, line: StatusLine, stream: TextIO) -> None:
+        super().__init__()
+        self.line = line
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.line.write_other(self.stream, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
 
 
 class Tracked:

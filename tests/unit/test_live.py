@@ -1,13 +1,14 @@
 """The live status line's logic: when it is wanted, what it says, how it writes around plain lines."""
 
 import io
+import sys
 import threading
 
 import pytest
 
 from migtest.plan import Scenario
 from migtest.reports.console import Console
-from migtest.reports.live import StatusLine, Tracked, wanted
+from migtest.reports.live import StatusLine, Tracked, showing, wanted
 from migtest.reports.ordered import InPlanOrder
 from migtest.results import Phase, ScenarioResult
 
@@ -114,3 +115,22 @@ def test_stopping_does_not_wait_for_the_next_tick():
     line.stop()
     assert not line._ticker.is_alive()
     assert line.stream.getvalue().endswith("\r\x1b[K")
+
+
+def test_what_others_print_on_stderr_goes_above_the_line_once_their_line_is_whole(monkeypatch):
+    stream = io.StringIO()  # the terminal, stdout and stderr alike
+    monkeypatch.setattr(sys, "stderr", stream)
+    line = StatusLine(stream, Clock(), tick_seconds=3600)
+    with showing(line):
+        print("migtest: could not drop database x", file=sys.stderr)  # two writes: the text, "\n"
+        sys.stderr.write("half a line")
+        line.redraw()  # a tick meanwhile must not draw into it
+        sys.stderr.write(" ended\n")
+    assert stream.getvalue() == (
+        "\rstarting | 0:00\x1b[K"
+        "\r\x1b[Kmigtest: could not drop database x"
+        "\n\rstarting | 0:00\x1b[K"
+        "\r\x1b[Khalf a line ended\n\rstarting | 0:00\x1b[K"
+        "\r\x1b[K"
+    )
+    assert sys.stderr is stream
