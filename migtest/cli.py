@@ -1,6 +1,7 @@
 """Command line: parse arguments, call into the package, turn outcomes into exit codes.
 
-Exit codes: 0 every check held, 1 a check failed, 2 usage or configuration error.
+Exit codes: 0 every check held, 1 a check failed, 2 usage or configuration error, 130
+interrupted, 141 (as a process ended by SIGPIPE) its output's reader went away (`| head`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migtest import __version__, interrupts
 from migtest.config import DEFAULT_CONFIG, Config, load_config
@@ -18,13 +20,18 @@ from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.masking import mask
 from migtest.plan import plan, select
-from migtest.reports import comment
+from migtest.reports import comment, live
+from migtest.reports.console import READER_GONE, reader_gone
 from migtest.results import RunResult
 from migtest.sources import check_refs
 from migtest.starter import write_starter
 
+if TYPE_CHECKING:
+    from migtest.runner import Progress
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # by Ctrl-C or SIGTERM alike
+EXIT_CLOSED_PIPE = 141  # what a shell reports for `yes | head`'s yes: 128 + SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return sub
 
+    def with_progress(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument(
+            "--progress",
+            choices=live.MODES,
+            default="auto",
+            help="live: a status line kept up to date in place; plain: lines only, as in CI logs and pipes; "
+            "auto (default): live in a terminal unless CI, GITHUB_ACTIONS or GITLAB_CI is set or TERM=dumb",
+        )
+        return sub
+
     def with_comment(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument(
             "--comment",
@@ -77,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    run = with_comment(with_config(commands.add_parser("run", help="run the scenario matrix and write the reports")))
+    run = commands.add_parser("run", help="run the scenario matrix and write the reports")
+    run = with_progress(with_comment(with_config(run)))
     run.add_argument("--report-dir", help="where to write the reports (default: report.dir)")
     run.add_argument(
         "--database-url",
@@ -101,8 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave the run's containers, volumes and network for inspection (then: migtest cleanup)",
     )
-    steps = with_comment(
-        commands.add_parser("steps", help="test each migration on its own: upgrade, downgrade, upgrade again")
+    steps = with_progress(
+        with_comment(
+            commands.add_parser("steps", help="test each migration on its own: upgrade, downgrade, upgrade again")
+        )
     )
     steps.add_argument("-c", "--config", help=f"configuration file (default: {DEFAULT_CONFIG})")
     steps.add_argument("--version", metavar="NAME", help="whose migrations to walk (default: the newest version)")
@@ -154,14 +174,22 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    READER_GONE.clear()
     interrupts.install()  # SIGTERM unwinds as Ctrl-C does; a second signal cannot cut the cleanup short
     try:
         commands = {"run": _run, "steps": _steps, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
-        return commands[args.command](args)
+        code = commands[args.command](args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return EXIT_CLOSED_PIPE if READER_GONE.is_set() else code
+    except BrokenPipeError:
+        reader_gone()
+        return EXIT_CLOSED_PIPE
     except MigtestError as exc:
         print(mask(f"migtest: error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        if READER_GONE.is_set():  # the console ended the run: stdout's reader is gone, not the user
+            return EXIT_CLOSED_PIPE
         print("migtest: interrupted; everything it created was removed", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
@@ -204,10 +232,13 @@ def _run(args: argparse.Namespace) -> int:
 
     config, scenarios = _scenarios(args)
     directory = _report_dir(args, config)
-    progress = Console() if args.jobs == 1 else InPlanOrder(Console())
+    line = _status_line(args)
+    console = Console(line=line)
+    progress = _tracked(console if args.jobs == 1 else InPlanOrder(console), line)
     runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
     _announce(runner.run_id, args)
-    result = runner.run(scenarios)
+    with live.showing(line):
+        result = runner.run(scenarios)
     code = _report(result, directory, args)
     if runner.docker is not None and args.keep:
         run_id = runner.docker.run_id
@@ -223,10 +254,20 @@ def _steps(args: argparse.Namespace) -> int:
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
     directory = _report_dir(args, config)
-    runner = StepRunner(config, Console())
+    line = _status_line(args)
+    runner = StepRunner(config, _tracked(Console(line=line), line))
     _announce(runner.run_id, args)
-    result = runner.walk(args.version, args.start, args.end)
+    with live.showing(line):
+        result = runner.walk(args.version, args.start, args.end)
     return _report(result, directory, args)
+
+
+def _status_line(args: argparse.Namespace) -> live.StatusLine | None:
+    return live.StatusLine(sys.stdout) if live.wanted(args.progress, sys.stdout) else None
+
+
+def _tracked(progress: Progress, line: live.StatusLine | None) -> Progress:
+    return progress if line is None else live.Tracked(progress, line)
 
 
 def _merge(args: argparse.Namespace) -> int:

@@ -55,6 +55,8 @@ class Progress(SetupProgress, Protocol):
 
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None: ...
 
+    def phase_started(self, scenario: Scenario, name: str) -> None: ...
+
     def phase_finished(self, scenario: Scenario, phase: Phase) -> None: ...
 
     def scenario_finished(self, result: ScenarioResult) -> None: ...
@@ -199,6 +201,7 @@ class Runner:
     def _phase(self, attempt: Attempt, name: str) -> Iterator[Phase]:
         if self.stop.is_set():
             raise _Stopped
+        self.progress.phase_started(attempt.scenario, name)
         started = time.perf_counter()
         phase = Phase(name, 0.0, start=started - self.origin)
         try:

@@ -11,28 +11,58 @@ still read in plan order.
 
 from __future__ import annotations
 
+import _thread
 import os
 import secrets
 import sys
+import threading
 from typing import TextIO
 
 from migtest.locations import MIGRATING_CHECKS
 from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.reports.excerpt import excerpt
+from migtest.reports.live import StatusLine
 from migtest.results import FAILED, Phase, ScenarioResult
 
 EVIDENCE_HEAD, EVIDENCE_TAIL = 3, 9
+READER_GONE = threading.Event()
+
+
+def reader_gone() -> None:
+    """stdout's reader went away (`migtest plan | head`): what is still written, or buffered for
+    Python's flush at exit, goes to /dev/null, so that nothing prints a traceback or "Exception
+    ignored" (the recipe of the signal module's documentation for SIGPIPE)."""
+    READER_GONE.set()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 class Console:
-    def __init__(self, stream: TextIO | None = None, *, github: bool | None = None) -> None:
+    """`line`: the live status line (live.py) to write through, in a terminal."""
+
+    def __init__(
+        self, stream: TextIO | None = None, *, github: bool | None = None, line: StatusLine | None = None
+    ) -> None:
         self.stream = stream or sys.stdout
         self.github = os.environ.get("GITHUB_ACTIONS") == "true" if github is None else github
         self.token = secrets.token_hex(16)
+        self.line = line
 
     def _print(self, text: str) -> None:
-        print(mask(text), file=self.stream, flush=True)
+        try:
+            if self.line is not None:
+                self.line.write(mask(text))
+            else:
+                print(mask(text), file=self.stream, flush=True)
+        except BrokenPipeError:
+            reader_gone()
+            if threading.current_thread() is threading.main_thread():
+                raise
+            # a scenario's or a command's output thread: raising would end it, not the run (and
+            # leave its command blocked on a full pipe); the main thread unwinds as on Ctrl-C
+            _thread.interrupt_main()
 
     def scenario_started(self, scenario: Scenario, index: int, total: int) -> None:
         self._open_group(f"[{index}/{total}] {scenario.title}")
@@ -59,6 +89,9 @@ class Console:
         if phase.detail != "cached":
             self._close_group()
         self._print_phase(phase)
+
+    def phase_started(self, scenario: Scenario, name: str) -> None:
+        """Nothing to print: a phase's line says how it ended."""
 
     def phase_finished(self, scenario: Scenario, phase: Phase) -> None:
         self._print_phase(phase)

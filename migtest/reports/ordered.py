@@ -45,6 +45,9 @@ class InPlanOrder:
         with self._lock:
             self._running[scenario] = (index, [partial(self.inner.scenario_started, scenario, index, total)])
 
+    def phase_started(self, scenario: Scenario, name: str) -> None:
+        """Not printed (the console prints a phase when it ends); live.py shows it as it happens."""
+
     def phase_finished(self, scenario: Scenario, phase: Phase) -> None:
         with self._lock:
             self._running[scenario][1].append(partial(self.inner.phase_finished, scenario, phase))
