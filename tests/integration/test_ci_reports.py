@@ -195,6 +195,8 @@ def test_github_annotations_point_at_the_files_at_most_ten_with_the_rest_counted
         "summary": "project/out/summary.md",
         "code_quality": "project/out/gl-code-quality-report.json",
     }
+    declared = yaml.safe_load((Path(__file__).parents[2] / "action.yml").read_text())["outputs"]
+    assert set(outputs) <= set(declared), "every output the run sets is declared in action.yml"
     # what the migrations print stays inside ::stop-commands::, so it cannot act as a workflow command
     token = re.search(r"^::stop-commands::(\w+)$", output, re.MULTILINE)[1]
     assert output.count(f"::stop-commands::{token}") == output.count(f"::{token}::") == RELEASES - 1
