@@ -6,23 +6,18 @@ screenshot: regenerate it with MIGTEST_WRITE_README=1."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import chromium, readme_picture
 from png_pixels import colours, pixels
 from test_ci_reports import with_release_3
 
 from migtest.cli import EXIT_FAILED, main
 
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_SECONDS = 20
 WINDOW = (1280, 1200)
 README_PICTURE = Path(__file__).parents[2] / "docs/report-html.png"
-README_LIMIT = 200 * 1024
 FAILED_RED = bytes.fromhex("ffebe9")  # a failed cell's background
 
 
@@ -30,28 +25,6 @@ def renaming_project(root: Path) -> Path:
     """Releases 1 and 2 hold; release 3 writes every name upper-case, which changes data the users
     wrote: the content check fails with `'Ada' -> 'ADA'`."""
     return with_release_3(root, "V3__shout.sql", "-- names shown upper-case\nUPDATE users SET name = upper(name);\n")
-
-
-def chromium(page: Path, profile: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """Chromium on `page`, offline and bounded: no first run, sync, updates or background traffic."""
-    assert CHROMIUM.is_file(), "run scripts/install-test-machine.sh (it installs Debian's chromium)"
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",  # the tests run as root in CI, where Chromium refuses its sandbox
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}",
-        *options,
-        page.as_uri(),
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=BROWSER_SECONDS, check=True)
 
 
 class Visible(HTMLParser):
@@ -92,8 +65,8 @@ def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
 def test_failing_run_report_renders_its_timeline_and_diff_in_chromium(report, tmp_path, capsys):
     page = report / "report.html"
     screenshot = tmp_path / "report.png"
-    chromium(page, tmp_path / "profile", f"--screenshot={screenshot}")
-    dom = chromium(page, tmp_path / "profile", "--dump-dom").stdout
+    chromium(page, tmp_path / "profile", WINDOW, f"--screenshot={screenshot}")
+    dom = chromium(page, tmp_path / "profile", WINDOW, "--dump-dom").stdout
     print(f"screenshot of the report: {screenshot}")
 
     width, height, _rows = pixels(screenshot)
@@ -116,6 +89,4 @@ def test_failing_run_report_renders_its_timeline_and_diff_in_chromium(report, tm
         starts = [phase["start"] for phase in scenario["phases"]]
         assert all(start >= end - 0.002 for start, end in zip(starts[1:], ends, strict=False))
 
-    if os.environ.get("MIGTEST_WRITE_README") == "1":
-        shutil.copyfile(screenshot, README_PICTURE)
-    assert README_PICTURE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and README_PICTURE.stat().st_size < README_LIMIT
+    readme_picture(screenshot, README_PICTURE)

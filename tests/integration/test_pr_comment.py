@@ -4,6 +4,7 @@ with Link headers, create, edit) and records every call."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -15,7 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from browser import chromium, readme_picture
 from http_server import Handler, Server, serving
+from markdown_it import MarkdownIt
+from png_pixels import colours
 from test_ci_reports import dropping_project, passing_project
 
 from migtest import action
@@ -318,11 +322,17 @@ def contacts_project(root: Path) -> Path:
     return config
 
 
-def test_readme_shows_the_comment_a_run_posts(tmp_path, capsys, pull_request):
-    """The README's example is a real comment: regenerate it with MIGTEST_WRITE_README=1."""
+@pytest.fixture
+def readme_comment(tmp_path: Path, capsys: pytest.CaptureFixture[str], pull_request: ForgeServer) -> str:
+    """The comment a failing run of the contacts project posts: the README's example and picture."""
     config = contacts_project(tmp_path / "project")
     assert migtest(config, capsys)[0] == EXIT_FAILED
-    posted = "\n".join(f"> {line}".rstrip() for line in pull_request.threads[GITHUB_THREAD][0]["body"].splitlines())
+    return pull_request.threads[GITHUB_THREAD][0]["body"]
+
+
+def test_readme_shows_the_comment_a_run_posts(readme_comment):
+    """The README's example is a real comment: regenerate it with MIGTEST_WRITE_README=1."""
+    posted = "\n".join(f"> {line}".rstrip() for line in readme_comment.splitlines())
     start, end = "<!-- pr-comment-example -->\n", "\n<!-- /pr-comment-example -->"
     readme = README.read_text()
     begin, finish = readme.index(start) + len(start), readme.index(end)
@@ -335,3 +345,49 @@ def test_readme_shows_the_comment_a_run_posts(tmp_path, capsys, pull_request):
         return re.sub(r"\d+\.\d+s", "…s", text)
 
     assert timeless(shown) == timeless(posted)
+
+
+COMMENT_WINDOW = (860, 610)
+COMMENT_PICTURE = Path(__file__).parents[2] / "docs/pr-comment.png"
+COMMENT_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>migtest comment</title><style>
+body { margin: 0; padding: 16px; background: #fff; color: #1f2328; font: 14px/1.5 -apple-system,
+  "Segoe UI", "Noto Sans", Helvetica, Arial, "DejaVu Sans", sans-serif; }
+.comment { border: 1px solid #d0d7de; border-radius: 6px; }
+.header { background: #f6f8fa; border-bottom: 1px solid #d0d7de; padding: 8px 16px; color: #59636e;
+  border-radius: 6px 6px 0 0; }
+.header b { color: #1f2328; }
+.body { padding: 0 16px 8px; }
+h2 { font-size: 1.5em; border-bottom: 1px solid #d1d9e0b3; padding-bottom: .3em; margin: 16px 0; }
+h3 { font-size: 1.25em; margin: 24px 0 16px; } h4 { font-size: 1em; margin: 24px 0 16px; }
+table { border-collapse: collapse; margin-bottom: 16px; }
+th, td { border: 1px solid #d1d9e0; padding: 6px 13px; } tr:nth-child(2n) { background: #f6f8fa; }
+code, pre { font: 12px/1.45 ui-monospace, "DejaVu Sans Mono", monospace; }
+pre { background: #f6f8fa; border-radius: 6px; padding: 16px; overflow: auto; }
+a { color: #0969da; text-decoration: none; } sub { color: #59636e; }
+</style></head><body><div class="comment">
+<div class="header"><b>github-actions</b> bot commented</div>
+<div class="body"><!-- comment --></div></div></body></html>
+"""
+
+
+def test_readme_pictures_the_comment_as_github_renders_it(readme_comment, tmp_path):
+    """The README's picture of the comment is the real body rendered as Markdown (tables on, as on
+    GitHub) in a page styled like a GitHub comment, screenshot in headless Chromium: regenerate it
+    with MIGTEST_WRITE_README=1."""
+    page, screenshot = tmp_path / "comment.html", tmp_path / "comment.png"
+    rendered = MarkdownIt("commonmark").enable("table").render(readme_comment)
+    page.write_text(COMMENT_PAGE.replace("<!-- comment -->", rendered))
+    chromium(page, tmp_path / "profile", COMMENT_WINDOW, f"--screenshot={screenshot}")
+    dom = chromium(page, tmp_path / "profile", COMMENT_WINDOW, "--dump-dom").stdout
+    print(f"screenshot of the comment: {screenshot}")
+
+    shown = colours(screenshot)
+    assert len(shown) > 50  # text, borders and shaded rows, not a blank page
+    assert any(red - max(green, blue) > 120 for red, green, blue, *_ in shown)  # ❌ drawn, not a box
+    assert any(green - max(red, blue) > 40 for red, green, blue, *_ in shown)  # and ✅
+    text = html.unescape(re.sub(r"<[^>]*>", "", dom))
+    assert "migtest: ❌ migrations broke" in text and "upgrade 2 -> 3" in text
+    assert "content: 1 change(s) to existing data" in text  # the failing check, by name
+    assert "<table>" in dom and "<th><strong>3</strong></th>" in dom  # the matrix is a table
+    readme_picture(screenshot, COMMENT_PICTURE)
