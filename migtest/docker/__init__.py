@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import socket
 import threading
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from migtest.errors import ConfigError, StepFailed
 from migtest.evidence import shorten
+from migtest.run_folders import new_run_id
 
 RUN_LABEL = "migtest.run"
 LOG_TAIL = 40
@@ -59,7 +59,7 @@ class DockerEngine:
     def __init__(
         self, run_id: str | None = None, *, keep: bool = False, interrupted: threading.Event | None = None
     ) -> None:
-        self.run_id = run_id or secrets.token_hex(4)
+        self.run_id = run_id or new_run_id()
         self.labels = {RUN_LABEL: self.run_id}
         self.keep = keep
         self.client = connect()
