@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from migtest.config import DEFAULT_CONFIG, load_config
+from migtest.config import DEFAULT_CONFIG, engine_of_url, load_config
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError
 from migtest.run_folders import run_folders
@@ -51,7 +51,7 @@ def _databases(runs: set[str], config_path: str | None, database_url: str | None
         database = load_config(config_path, database_url=database_url).database
         engine, url = database.engine, database.url
     elif database_url is not None:
-        engine, url = ("postgres" if database_url.startswith("postgres") else "mysql"), database_url
+        engine, url = engine_of_url(database_url), database_url
     else:
         print(f"note: no {DEFAULT_CONFIG} here: no databases looked for on a server (give -c or --database-url)")
         return []

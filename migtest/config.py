@@ -600,18 +600,23 @@ def load_config(path: str | None = None, *, database_url: str | None = None) -> 
     return parse_config(data, file)
 
 
+def engine_of_url(url: str) -> str:
+    """The engine a `--database-url` names by its scheme."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    engines = [engine for engine, schemes in URL_SCHEMES.items() if scheme == schemes[0]]
+    if not engines:
+        known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
+        raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
+    return engines[0]
+
+
 def _with_database_url(data: Any, url: str) -> Any:
     """The configuration using the server at `url`; the engine follows from the URL's scheme when
     the file names none (or sqlite)."""
     database = data.get("database") if isinstance(data, dict) else None
     database = dict(database) if isinstance(database, dict) else {}
-    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
-    engines = [engine for engine, schemes in URL_SCHEMES.items() if scheme == schemes[0]]
     if database.get("engine") in (None, "sqlite"):
-        if not engines:
-            known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
-            raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
-        database["engine"] = engines[0]
+        database["engine"] = engine_of_url(url)
     if problem := url_problem(url):
         raise ConfigError(problem, key="--database-url")
     database.pop("image", None)
