@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-FOLDER = re.compile(r"^migtest-(?P<run>[0-9a-f]{8})-(?P<pid>[0-9]+)-")
+RUN_ID = "[0-9a-f]{8}"  # what new_run_id makes, as the names that carry it are matched
+FOLDER = re.compile(rf"^migtest-(?P<run>{RUN_ID})-(?P<pid>[0-9]+)-")
 
 
 def new_run_id() -> str:

@@ -20,10 +20,10 @@ from migtest.databases import Database
 from migtest.errors import ConfigError
 from migtest.masking import mask
 from migtest.naming import DATABASE, safe_name
-from migtest.run_folders import new_run_id
+from migtest.run_folders import RUN_ID, new_run_id
 
 MAX_NAME = 63  # PostgreSQL truncates identifiers longer than 63 bytes, MySQL allows 64 characters
-RUN_DATABASE = re.compile(r"^migtest_(?P<run>[0-9a-f]{8})_")
+RUN_DATABASE = re.compile(rf"^migtest_(?P<run>{RUN_ID})_")
 
 
 class ServerDatabases:
