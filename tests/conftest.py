@@ -204,10 +204,10 @@ def labelled_objects(runs: list[str] | None = None) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def leftovers(docker_engine: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, list[str]]]:
+def leftovers(docker_engine: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, list[str]]]:
     """What migtest left on the engine since the test began (a run killed earlier may have left
-    more). Other test sessions may share the engine: when the test ran migtest in this process,
-    only what its own runs (by their run id) left counts; else anything new does."""
+    more). Other test sessions may share the engine: only what the test's own runs left counts,
+    known by their run ids (recorded when run in this process, else given)."""
     before = labelled_objects()
     runs: list[str] = []
     made = DockerEngine.__init__
@@ -218,8 +218,9 @@ def leftovers(docker_engine: None, monkeypatch: pytest.MonkeyPatch) -> Callable[
 
     monkeypatch.setattr(DockerEngine, "__init__", recorded)
 
-    def new() -> dict[str, list[str]]:
-        now = labelled_objects(runs or None)
+    def new(*run_ids: str) -> dict[str, list[str]]:
+        """`run_ids`: the runs to look at, for one started as a process of its own."""
+        now = labelled_objects(list(run_ids) or runs or None)
         return {kind: sorted(now[kind] - before[kind]) for kind in now if now[kind] - before[kind]}
 
     return new

@@ -250,11 +250,11 @@ def test_sigterm_mid_scenario_removes_containers_and_volumes(tmp_path, app_image
     config = write_config(tmp_path, ["1", "2", "3"], app_image)
     run = Started("run", "-c", config, "--jobs", "1")
     run.wait_for(lambda line: line.startswith("[4/"), "fourth scenario starting")
-    run.wait_until(lambda: bool(leftovers().get("container")), "a container of the scenario starting", timeout=30)
+    run.wait_until(lambda: bool(leftovers(run.run_id).get("container")), "a container of the scenario starting")
     run.send(signal.SIGTERM)
     code, output = run.finish()
     assert code == 130, output
-    assert leftovers() == {}
+    assert leftovers(run.run_id) == {}
 
 
 @pytest.mark.parametrize("engine", ["postgres"])

@@ -10,7 +10,7 @@ from test_on_start import write_config
 from migtest.cli import EXIT_OK
 
 
-def test_install_and_current_run_in_throwaway_containers_of_the_image(tmp_path, app_image, run_migtest):
+def test_install_and_current_run_in_throwaway_containers_of_the_image(tmp_path, app_image, run_migtest, leftovers):
     # Release "crash" dies when started (it needs a SECRET_KEY nobody gives it), so starting it
     # cannot install it; its own migration command in a container of its image can.
     config = write_config(
@@ -34,3 +34,4 @@ def test_install_and_current_run_in_throwaway_containers_of_the_image(tmp_path, 
     assert outcome.check("upgrade-crash-to-2", "migration")["summary"] == "ended at revision r2_price_cents"
     rows = outcome.check("upgrade-crash-to-2", "rows")
     assert (rows["status"], rows["evidence"]) == ("passed", ["bookkeeping, not compared as data: alembic_version"])
+    assert leftovers() == {}

@@ -8,22 +8,34 @@ import signal
 from pathlib import Path
 
 import pytest
+from held import Hold, start_held_shop
 from integration_support import cleanup, run_databases, scratch_folder
 from started import Started
 
 NO_DOCKER = "unix:///nonexistent/docker.sock"  # other test sessions' containers share the engine
 
 
-def shop_run(config: Path, scratch: Path, url: str) -> Started:
-    """The alembic-shop example run on the server, once its third scenario began."""
-    run = Started("run", "-c", config, "--jobs", "1", "--database-url", url, env={"TMPDIR": str(scratch)})
-    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
-    return run
+def shop_run(config: Path, scratch: Path, url: str, name: str) -> tuple[Started, Hold]:
+    """The alembic-shop example run on the server, held mid-run (its hold folder named `name`)."""
+    return start_held_shop(
+        config.parent,
+        config.parent.parent / name,
+        "run",
+        "-c",
+        config,
+        "--jobs",
+        "1",
+        "--database-url",
+        url,
+        env={"TMPDIR": str(scratch)},
+    )
 
 
 def killed_mid_run(config: Path, scratch: Path, url: str) -> str:
-    run = shop_run(config, scratch, url)
+    """kill -9 of the run and of the migration it was running, as a CI job's whole process tree."""
+    run, hold = shop_run(config, scratch, url, "killed")
     run.process.kill()
+    hold.kill_holder()
     run.finish()
     return run.run_id
 
@@ -48,7 +60,7 @@ def test_cleanup_without_run_leaves_runs_still_alive(project, tmp_path, postgres
     scratch = scratch_folder(tmp_path)
     config = project("alembic-shop") / "migtest.yml"
     killed = killed_mid_run(config, scratch, postgres_host.url)
-    alive = shop_run(config, scratch, postgres_host.url)
+    alive, _ = shop_run(config, scratch, postgres_host.url, "alive")
 
     output = cleanup(scratch, "--database-url", postgres_host.url, docker_host=NO_DOCKER)
 

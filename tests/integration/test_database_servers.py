@@ -10,9 +10,9 @@ import time
 import machine
 import pytest
 import sqlalchemy
+from held import start_held_shop
 from integration_support import cleanup, run_objects, scratch_folder
 from machine import PASSWORD
-from started import Started
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
 
@@ -219,8 +219,7 @@ def test_signals_mid_run_remove_the_server_container(server_image, project, clie
     scratch = scratch_folder(tmp_path)
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
-    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
-    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    run, _ = start_held_shop(config.parent, tmp_path / "hold", "run", "-c", config, env={"TMPDIR": str(scratch)})
     assert run_objects(client, run.run_id), run.output
     run.send(*signums)
     code, output = run.finish()
@@ -234,9 +233,9 @@ def test_cleanup_after_kill_9_removes_the_server_container_and_folder(server_ima
     scratch = scratch_folder(tmp_path)
     config = project("alembic-shop") / "migtest.yml"
     config.write_text(config.read_text() + f"\ndatabase:\n  engine: postgres\n  image: {server_image('postgres')}\n")
-    run = Started("run", "-c", config, env={"TMPDIR": str(scratch)})
-    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    run, hold = start_held_shop(config.parent, tmp_path / "hold", "run", "-c", config, env={"TMPDIR": str(scratch)})
     run.process.kill()
+    hold.kill_holder()
     run.finish()
     assert run_objects(client, run.run_id) and list(scratch.iterdir()), run.output
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from held import start_held_shop
 from integration_support import run_databases, scratch_folder
 from started import Started
 
@@ -117,10 +118,12 @@ def with_install(fixture_project, command: str):
 
 
 def interrupt_shop(project, scratch: Path, command: list[str], signums: tuple[int, ...]) -> tuple[int, str]:
-    """Run the alembic-shop example, send the signals once its third scenario began; its exit."""
-    config = project("alembic-shop") / "migtest.yml"
-    run = Started(command[0], "-c", config, *command[1:], env={"TMPDIR": str(scratch)})
-    run.wait_for(lambda line: line.startswith("[3/"), "third scenario starting")
+    """Run the alembic-shop example, send the signals while a scenario runs release 1.3's migration
+    (held there, mid-run); its exit."""
+    shop = project("alembic-shop")
+    run, _ = start_held_shop(
+        shop, shop.parent / "hold", command[0], "-c", shop / "migtest.yml", *command[1:], env={"TMPDIR": str(scratch)}
+    )
     run.send(*signums)
     return run.finish()
 
