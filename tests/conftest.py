@@ -29,6 +29,15 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 ENGINES = ("sqlite", "postgres", "mariadb")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the Docker engine runs on one xdist worker (`--dist loadgroup`): they
+    count what is labelled on the engine before and after, so another worker's run would show."""
+    for item in items:
+        if "docker_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("docker"))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("engines") and "database_config" in metafunc.fixturenames:
         metafunc.parametrize("database_config", ENGINES, indirect=True)
