@@ -2,9 +2,10 @@
 
 With `--run ID`: that run's containers, networks, volumes and images (label `migtest.run=ID`),
 its databases on the `database.url` server (`migtest_ID_…`) and its temporary folder. Without:
-every run's Docker objects (as before), and the databases and temporary folders of the runs of
-this machine whose process has ended; a run still alive is left alone, and databases of runs this
-machine knows nothing of (another CI job's, on a shared server) too.
+the Docker objects of every run but those alive on this machine (another job on a shared runner
+would fail mid-run), and the databases and temporary folders of the runs of this machine whose
+process has ended; databases of runs this machine knows nothing of (another CI job's, on a shared
+server) are left alone.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from migtest.run_folders import run_folders
 
 def clean(run_id: str | None, config_path: str | None, database_url: str | None) -> list[str]:
     """What was removed, one line each; notes say what could not be looked at."""
-    folders = [folder for folder in run_folders(run_id) if run_id or not folder.alive]
+    found = run_folders(run_id)
+    folders = [folder for folder in found if run_id or not folder.alive]
     runs = {run_id} if run_id else {folder.run_id for folder in folders}
-    removed = _docker(run_id)
+    removed = _docker(run_id, spare_runs=set() if run_id else {folder.run_id for folder in found if folder.alive})
     for folder in folders:  # before the server, which may refuse the login
         shutil.rmtree(folder.path, ignore_errors=True)
         removed.append(f"folder {folder.path}")
@@ -31,7 +33,7 @@ def clean(run_id: str | None, config_path: str | None, database_url: str | None)
     return removed
 
 
-def _docker(run_id: str | None) -> list[str]:
+def _docker(run_id: str | None, spare_runs: set[str]) -> list[str]:
     from migtest.docker import connect, remove_labelled
 
     try:
@@ -39,7 +41,7 @@ def _docker(run_id: str | None) -> list[str]:
     except ConfigError as exc:
         print(f"note: {exc}: no containers looked for")
         return []
-    return remove_labelled(client, {RUN_LABEL: run_id})
+    return remove_labelled(client, {RUN_LABEL: run_id}, spare_runs=spare_runs)
 
 
 def _databases(runs: set[str], config_path: str | None, database_url: str | None) -> list[str]:

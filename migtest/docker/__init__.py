@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,28 +236,35 @@ class DockerEngine:
             remove_labelled(self.client, {RUN_LABEL: self.run_id}, self.own_container)
 
 
-def remove_labelled(client, labels: dict[str, str], own_container=None) -> list[str]:
-    """Remove every container, network, volume and built image carrying these labels; returns what went."""
+def remove_labelled(
+    client, labels: dict[str, str | None], own_container=None, spare_runs: Collection[str] = ()
+) -> list[str]:
+    """Remove every container, network, volume and built image carrying these labels, except those
+    of the runs in `spare_runs` (still alive); returns what went."""
     import docker
 
     selector = {"label": [f"{key}={value}" if value else key for key, value in labels.items()]}
+
+    def doomed(found: list, labels_of) -> list:
+        return [item for item in found if (labels_of(item) or {}).get(RUN_LABEL) not in spare_runs]
+
     removed = []
-    for container in client.containers.list(all=True, filters=selector):
+    for container in doomed(client.containers.list(all=True, filters=selector), lambda c: c.labels):
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
             removed.append(f"container {container.name}")
-    for network in client.networks.list(filters=selector):
+    for network in doomed(client.networks.list(filters=selector), lambda n: n.attrs.get("Labels")):
         if own_container is not None:
             with contextlib.suppress(docker.errors.APIError):
                 network.disconnect(own_container, force=True)
         with contextlib.suppress(docker.errors.NotFound):
             network.remove()
             removed.append(f"network {network.name}")
-    for volume in client.volumes.list(filters=selector):
+    for volume in doomed(client.volumes.list(filters=selector), lambda v: v.attrs.get("Labels")):
         with contextlib.suppress(docker.errors.NotFound):
             volume.remove(force=True)
             removed.append(f"volume {volume.name}")
-    for image in client.images.list(filters=selector):
+    for image in doomed(client.images.list(filters=selector), lambda i: i.labels):
         with contextlib.suppress(docker.errors.APIError):
             client.images.remove(image.id, force=True)
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
