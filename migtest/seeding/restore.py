@@ -128,6 +128,8 @@ class SnapshotRestorer:
 
     def restore(self, version: str, database: Database) -> str:
         """Restore the version's snapshot into the (empty) database; a one-line description."""
+        if version not in self.snapshots:  # a run that did not check its scenarios' releases first
+            self.check([version])
         snapshot, program = self.snapshots[version]
         url = make_url(database.url)
         if program is None:
