@@ -8,19 +8,16 @@ server the run then uses; it is dropped before migtest runs.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import alembic.command
 import alembic.config
-import machine
 import pytest
 import sqlalchemy
 from integration_support import FixtureProject, failed
+from snapshots import make_snapshot
 from sqlalchemy.engine import make_url
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
@@ -63,35 +60,6 @@ def production(tmp_path: Path, database_config: dict[str, str] | None, project: 
         server.close()
 
 
-def dump(database: Database, form: str, target: Path) -> None:
-    """The snapshot, made by the engine's own tool."""
-    url = make_url(database.url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if form == "file":
-        shutil.copyfile(url.database, target)
-        return
-    if form == "dump":
-        with target.open("w") as out:
-            subprocess.run([_program("sqlite3"), url.database, ".dump"], stdout=out, check=True)
-        return
-    if form == "mysqldump":
-        login = [f"--host={url.host}", f"--port={url.port}", f"--user={url.username}", "--protocol=TCP"]
-        argv = [_program("mysqldump"), *login, f"--result-file={target}", url.database]
-        subprocess.run(argv, env={**os.environ, "MYSQL_PWD": url.password}, check=True, capture_output=True)
-        return
-    login = {"PGHOST": url.host, "PGPORT": str(url.port), "PGUSER": url.username, "PGPASSWORD": url.password}
-    argv = [_program("pg_dump"), "--no-owner", "--no-privileges", "-f", str(target), url.database]
-    argv[1:1] = ["-Fc"] if form == "custom" else []
-    subprocess.run(argv, env={**os.environ, **login}, check=True, capture_output=True)
-
-
-def _program(name: str) -> str:
-    found = machine._find(name)
-    if found is None:
-        machine.unavailable(f"{name} is not installed")
-    return found
-
-
 def snapshot_project(
     fixture_project,
     tmp_path,
@@ -106,7 +74,7 @@ def snapshot_project(
     assertions that the restored rows (`rows` of them) are there after the upgrade."""
     project = fixture_project("alembic-base")
     with production(tmp_path, database_config, project) as database:
-        dump(database, form, project.root / "snapshots" / snapshot)
+        make_snapshot(database.url, form, project.root / "snapshots" / snapshot)
     project.configure(
         seed={"restore": restore or f"snapshots/{{version}}{Path(snapshot).suffix}"},
         checks={
