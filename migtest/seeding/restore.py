@@ -36,8 +36,10 @@ KEY = "seed.restore"
 POSTGRES, MYSQL, SQLITE = "PostgreSQL", "MySQL/MariaDB", "SQLite"
 FAMILIES = {"postgres": POSTGRES, "mysql": MYSQL, "mariadb": MYSQL, "sqlite": SQLITE}
 HEAD_BYTES = 4096
-# Lines by which a dump would write into another database than the one migtest made for it.
-OTHER_DATABASE = re.compile(rb"^\s*(?:CREATE\s+DATABASE|USE\s|\\c(?:onnect)?\s)", re.IGNORECASE)
+# Lines by which a dump would write into another database than the one migtest made for it (as
+# dumps write them: in capitals), and pg_dump's rows, which are data whatever they say.
+OTHER_DATABASE = re.compile(rb"^\s*(?:CREATE\s+DATABASE|USE\s|\\c(?:onnect)?\s)")
+COPY_ROWS = re.compile(rb"^COPY\s.*\sFROM\s+stdin;\s*$")
 # A SQLite script's own transaction statements: migtest runs the whole script in one of its own.
 TRANSACTION = re.compile(r"^\s*(?:BEGIN(?:\s+\w+)?(?:\s+TRANSACTION)?|COMMIT|END)(?:\s+TRANSACTION)?\s*;\s*$", re.I)
 
@@ -152,8 +154,16 @@ def check_revision(snapshot: Path, version: str, restored: str | None, release: 
 
 
 def _names_another_database(path: Path) -> bool:
+    copying = False
     with path.open("rb") as lines:
-        return any(OTHER_DATABASE.match(line) for line in lines)
+        for line in lines:
+            if copying:
+                copying = line.rstrip(b"\r\n") != b"\\."
+            elif COPY_ROWS.match(line):
+                copying = True
+            elif OTHER_DATABASE.match(line):
+                return True
+    return False
 
 
 def _client_command(program: str, path: Path, url: URL) -> tuple[list[str], dict[str, str], Path | None]:

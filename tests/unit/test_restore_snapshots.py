@@ -19,6 +19,7 @@ from migtest.seeding.restore import (
     SQLITE,
     SnapshotRestorer,
     _client_command,
+    _names_another_database,
     _statements,
     check_revision,
     read_snapshot,
@@ -73,6 +74,14 @@ def test_a_snapshot_for_another_engine_or_database_is_refused(tmp_path: Path, te
     with pytest.raises(ConfigError, match=re.escape(message)) as error:
         restorer(tmp_path, engine).check(["1.0"])
     assert error.value.key == "seed.restore"
+
+
+def test_rows_of_a_pg_dump_are_data_whatever_they_say(tmp_path: Path):
+    rows = "COPY public.notes (body, id) FROM stdin;\nUSE the back door\t1\n\\connect me\t2\n\\.\n"
+    (tmp_path / "1.0.sql").write_text(f"-- PostgreSQL database dump\n{rows}")
+    assert not _names_another_database(tmp_path / "1.0.sql")
+    (tmp_path / "1.0.sql").write_text(f"-- PostgreSQL database dump\n{rows}\\connect prod\n")
+    assert _names_another_database(tmp_path / "1.0.sql")
 
 
 def test_a_missing_snapshot_names_the_version_and_the_key(tmp_path: Path):
