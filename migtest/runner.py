@@ -296,6 +296,8 @@ class Runner:
         def restored() -> Reference:
             database = self.server.create(f"snapshot-{name}")
             error = self._restore(attempt, name, database, reference, f"restore {name} (reused for the run)")
+            if error is not None:
+                self.server.drop(database)
             return Reference(None if error else database, None, None, error)
 
         snapshot = self.snapshots.get(name, restored)
