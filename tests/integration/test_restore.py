@@ -8,6 +8,7 @@ server the run then uses; it is dropped before migtest runs.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +17,10 @@ import alembic.command
 import alembic.config
 import pytest
 import sqlalchemy
-from integration_support import FixtureProject, failed
+from integration_support import FixtureProject, failed, run_databases, scratch_folder
 from snapshots import make_snapshot
 from sqlalchemy.engine import make_url
+from started import Started
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
 from migtest.config import DatabaseConfig
@@ -184,3 +186,23 @@ def test_a_snapshot_for_another_engine_is_a_usage_error(fixture_project, run_mig
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert "key 'seed.restore'" in outcome.output
     assert "1.0.db is a SQLite database file, for SQLite; database.engine is PostgreSQL" in outcome.output
+
+
+@pytest.mark.parametrize("database_config", ["postgres"], indirect=True)
+def test_an_interrupt_after_the_restore_leaves_no_database(fixture_project, tmp_path, database_config):
+    # A seed command after the restore waits (until the forwarded SIGINT ends it): by then the
+    # snapshot's template and the scenario's clone exist, and both must go.
+    project = snapshot_project(fixture_project, tmp_path, database_config, "plain", "1.0.sql")
+    marker = tmp_path / "seeding"
+    project.configure(seed={**project.settings()["seed"], "command": f"sh -c 'echo > {marker}; exec sleep 600'"})
+    scratch = scratch_folder(tmp_path)
+    url = database_config["url"]
+    run = Started("run", "-c", project.config, "--only", UPGRADE, "--database-url", url, env={"TMPDIR": str(scratch)})
+    run.wait_until(marker.exists, "the seed command after the restore")
+    assert len(run_databases(url, run.run_id)) >= 2  # the snapshot's template and the scenario's clone
+    run.send(signal.SIGINT)
+    code, output = run.finish()
+
+    assert code == 130, output
+    assert run_databases(url, run.run_id) == []
+    assert list(scratch.iterdir()) == []
