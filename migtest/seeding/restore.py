@@ -17,6 +17,7 @@ their command line.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -178,7 +179,8 @@ def _client_command(program: str, path: Path, url: URL) -> tuple[list[str], dict
             "PGDATABASE": url.database or "",
         }
         if program == "psql":
-            argv = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path)]
+            quiet = ["-X", "-q", f"--output={os.devnull}"]  # the output of the dump's SELECTs is no evidence
+            argv = ["psql", *quiet, "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", str(path)]
         else:
             options = ["--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error"]
             argv = ["pg_restore", *options, f"--dbname={url.database}", str(path)]
