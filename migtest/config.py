@@ -300,6 +300,7 @@ class SeedConfig:
     command: str | None = None
     api: tuple[ApiRequest, ...] = ()
     generate: GenerateConfig | None = None
+    restore: str | None = None  # a snapshot's path, `{version}` for each release's own
 
     @property
     def captures(self) -> frozenset[str]:
@@ -1222,6 +1223,7 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
         command=section.command("command"),
         api=_api_requests(section, versions),
         generate=generate,
+        restore=section.text("restore"),
     )
     section.finish()
     if result.sql:

@@ -57,9 +57,13 @@ def run(
     env: dict[str, str] | None = None,
     what: str,
     timeout: float,
+    stdin: Path | None = None,
 ) -> str:
-    """Run to completion; return combined output, or raise StepFailed with its output shortened."""
-    return stream(argv, cwd=cwd, env=env, what=what, timeout=timeout, limit=LIMIT_KEY, on_line=lambda _line: None)
+    """Run to completion (reading `stdin`, a file, as its input); return combined output, or raise
+    StepFailed with its output shortened."""
+    return stream(
+        argv, cwd=cwd, env=env, what=what, timeout=timeout, limit=LIMIT_KEY, on_line=lambda _line: None, stdin=stdin
+    )
 
 
 def stream(
@@ -71,6 +75,7 @@ def stream(
     timeout: float,
     limit: str | None = None,
     on_line: Callable[[str], None],
+    stdin: Path | None = None,
 ) -> str:
     """Run to completion, handing each output line to `on_line` as it comes (for commands that
     take minutes, such as a `setup:`); return the whole output, or raise StepFailed with its tail.
@@ -86,11 +91,13 @@ def stream(
             on_line(line.rstrip("\n"))
 
     reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
+    source = stdin.open("rb") if stdin is not None else None
     try:  # from the moment the command exists: an interrupt may come before the wait begins
         process = _started(
             argv,
             cwd=cwd,
             env={**os.environ, **(env or {})},
+            stdin=source,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -112,6 +119,8 @@ def stream(
     finally:
         if process is not None:
             _forget(process)
+        if source is not None:
+            source.close()
     end_process_group(process)  # what it left running in the background would hold the output open
     reader.join()
     output = "".join(lines)

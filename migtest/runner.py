@@ -39,8 +39,9 @@ from migtest.plan import Scenario
 from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
 from migtest.run_folders import make_run_folder, new_run_id
-from migtest.seeding import Seeder, make_seeders
+from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.seeding.api import ApiSeeder
+from migtest.seeding.restore import check_revision
 from migtest.sources import SetupProgress, Workspace, Workspaces
 from migtest.state import State, capture
 from migtest.statement_limit import cancel_running
@@ -130,6 +131,9 @@ class Runner:
         for version in self.config.versions:
             if version.setup and version.name in needed:
                 self.workspaces.get(version.name)
+        if self.restorer is not None:  # a missing snapshot or client program stops the run first
+            sources = {scenario.source for scenario in scenarios}
+            self.restorer.check(version.name for version in self.config.versions if version.name in sources)
 
     @contextmanager
     def _session(self) -> Iterator[None]:
@@ -158,10 +162,12 @@ class Runner:
             self.bookkeeping = history_tables(self.config.migrations)
             self.ignored = self.bookkeeping | set(self.config.checks.ignore_tables)
             self.seeders = make_seeders(self.config, self.images, skip=self.ignored)
+            self.restorer = make_restorer(self.config)
             self.workspaces = Workspaces(
                 self.config, workdir, self.cache_dir, docker, self.progress, origin=self.origin
             )
             self.references: Once[str, Reference] = Once()
+            self.snapshots: Once[str, Reference] = Once()  # seed.restore's, by release: no state
             for version in containerized:  # a missing image or a failing build stops the run first
                 self.workspaces.get(version.name)
             yield
@@ -268,16 +274,51 @@ class Runner:
             self.locator.pin([check], version=name, tree=self.workspaces.get(name).root, error=error, run=None)
             attempt.result.checks.append(check)
             raise Aborted
+        restore = self.restorer is not None and attempt.scenario.source == name
         if self.reuse:
+            template = self._snapshot(attempt, name, reference) if restore else reference.database
             with self._phase(attempt, "provision"):
-                database = self.server.clone(reference.database, database_name)
+                database = self.server.clone(template, database_name)
             attempt.databases.append(database)
             return database
         database = self.server.create(database_name)
         attempt.databases.append(database)
+        if restore:
+            self._seed_failed(attempt, name, self._restore(attempt, name, database, reference, f"restore {name}"))
+            return database
         with self._phase(attempt, f"install {name}"):
             self.migrator.install(self.workspaces.get(name), database, self.config.version(name).revision)
         return database
+
+    def _snapshot(self, attempt: Attempt, name: str, reference: Reference) -> Database:
+        """The from-release's snapshot restored once per run (by the first scenario that needs it)."""
+
+        def restored() -> Reference:
+            database = self.server.create(f"snapshot-{name}")
+            error = self._restore(attempt, name, database, reference, f"restore {name} (reused for the run)")
+            if error is not None:
+                self.server.drop(database)
+            return Reference(None if error else database, None, None, error)
+
+        snapshot = self.snapshots.get(name, restored)
+        self._seed_failed(attempt, name, snapshot.error)
+        assert snapshot.database is not None
+        return snapshot.database
+
+    def _restore(
+        self, attempt: Attempt, name: str, database: Database, reference: Reference, phase_name: str
+    ) -> StepFailed | None:
+        """Restore the snapshot into the empty database; what failed, if anything (the restored
+        database at another revision than the release's fresh install too)."""
+        assert self.restorer is not None and reference.state is not None
+        try:
+            with self._phase(attempt, phase_name) as phase:
+                phase.detail = self.restorer.restore(name, database)
+                restored = self.migrator.current(self.workspaces.get(name), database)
+                check_revision(self.restorer.path(name), name, restored, reference.state.revision)
+        except StepFailed as exc:
+            return exc
+        return None
 
     def _seed(self, attempt: Attempt, name: str, database: Database, seeders: list[Seeder] | None = None) -> None:
         for seeder in self.seeders if seeders is None else seeders:
@@ -285,8 +326,13 @@ class Runner:
                 with self._phase(attempt, "seed") as phase:
                     phase.detail = seeder.seed(self.workspaces.get(name), database)
             except StepFailed as exc:
-                attempt.result.checks.append(CheckResult("seed", FAILED, f"seeding {name} failed: {exc}", [exc.output]))
-                raise Aborted from exc
+                self._seed_failed(attempt, name, exc)
+
+    def _seed_failed(self, attempt: Attempt, name: str, error: StepFailed | None) -> None:
+        """A seeding that failed ends the scenario with its evidence."""
+        if error is not None:
+            attempt.result.checks.append(CheckResult("seed", FAILED, f"seeding {name} failed: {error}", [error.output]))
+            raise Aborted from error
 
     # -- scenarios ------------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ REST = """matrix:
 seed:
   # sql: "seeds/{version}.sql"  # data written against each release's schema
   # generate: {rows: 100}       # or rows made up from each release's schema
+  # restore: "snapshots/{version}.dump"  # a copy of a release's database (pg_dump -Fc, mysqldump, SQLite file)
 checks:
   schema: true
   data: true

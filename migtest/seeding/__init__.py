@@ -15,6 +15,7 @@ from migtest.sources import Workspace
 
 if TYPE_CHECKING:
     from migtest.docker.app import ImageRunner
+    from migtest.seeding.restore import SnapshotRestorer
 
 
 class Seeder(Protocol):
@@ -41,3 +42,13 @@ def make_seeders(config: Config, images: ImageRunner | None = None, skip: Collec
         assert images is not None
         seeders.append(ApiSeeder(config.seed.api, images))
     return seeders
+
+
+def make_restorer(config: Config) -> SnapshotRestorer | None:
+    """`seed.restore`'s snapshots (None: not asked for), restored before the seeders run."""
+    from migtest.seeding.restore import SnapshotRestorer
+
+    if not config.seed.restore:
+        return None
+    engine, timeout = config.database.engine, config.migrations.timeout
+    return SnapshotRestorer(config.root, config.seed.restore, engine, timeout, str(config.path))
