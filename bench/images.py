@@ -8,8 +8,13 @@ skip 1 -> 4 of the example app (SQLite on a volume, four items seeded through th
   migtest  `migtest run` on the same matrix: readiness polled, schema, rows, content,
            idempotency, API and previous-release checks, scenarios in parallel (--jobs).
 
-Prints both wall times and their ratio. The images are built as the tests build them (a Debian
-base made with debootstrap, no registry needed). Usage: python bench/images.py [--jobs N]
+Prints both wall times and their ratio. With --stop, instead: seconds per start and stop of the
+app as migtest does it (copy the SQLite file in, start, wait until ready, stop, copy it back), for
+release 1 as it is (its app ends on SIGTERM: the floor) and started by a shell-form CMD (/bin/sh as
+PID 1 ignores SIGTERM), each against its readiness time; best of --rounds.
+
+The images are built as the tests build them (a Debian base made with debootstrap, no registry
+needed). Usage: python bench/images.py [--jobs N] | --stop [--rounds N]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
@@ -28,6 +34,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import machine
+
+from migtest.config import AppConfig, Version
+from migtest.databases.sqlite import SqliteServer
+from migtest.docker import DockerEngine
+from migtest.docker.app import ImageRunner
+from migtest.sources import Workspace
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "docker-app"
 BASE = "migtest-test/app-base:1"
@@ -41,6 +53,35 @@ LABELS = {"migtest.bench": "1"}
 def image(release: str) -> str:
     machine.ensure_image(BASE, EXAMPLE / "base", args={"DEBIAN": machine.BASE_IMAGE})
     return machine.ensure_image(f"migtest-test/app:{release}", EXAMPLE, args={"BASE": BASE, "RELEASE": release})
+
+
+def shell_form_image() -> str:
+    return machine.ensure_image("migtest-test/shell-form-app:1", machine.IMAGES / "shell-form-app", {"APP": image("1")})
+
+
+def start_stop(runner: ImageRunner, tag: str, folder: Path) -> tuple[float, float]:
+    """Seconds of one start and stop of the app as migtest runs it, and its readiness time within."""
+    workspace = Workspace(Version("1", image=tag), folder, folder, image=tag)
+    database = SqliteServer(folder).create(f"stop-{time.monotonic_ns()}")
+    started = time.perf_counter()
+    with runner.app_running(workspace, database, f"start {tag}") as app:
+        ready = app.ready_seconds
+    return time.perf_counter() - started, ready
+
+
+def stop_figures(rounds: int, folder: Path) -> None:
+    apps: dict[str, Callable[[], str]] = {"ends on SIGTERM": lambda: image("1"), "shell-form CMD": shell_form_image}
+    docker_engine = DockerEngine()
+    runner = ImageRunner(AppConfig(health="http://{host}:{port}/health", ready_timeout=60), docker_engine)
+    try:
+        best = {name: min(start_stop(runner, tag(), folder) for _ in range(rounds)) for name, tag in apps.items()}
+    finally:
+        docker_engine.remove_run()
+    floor = best["ends on SIGTERM"][0]
+    print(f"one start + stop of examples/docker-app release 1 as migtest runs it, best of {rounds}")
+    for name, (total, ready) in best.items():
+        beyond = f"ready after {ready:4.2f}s, {total - ready:5.2f}s more"
+        print(f"  {name:16} {total:5.2f}s ({beyond})  {total / floor:5.2f}x")
 
 
 def fixed_waits(client: docker.DockerClient) -> float:
@@ -97,7 +138,13 @@ def migtest_matrix(folder: Path, jobs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--stop", action="store_true", help="seconds per start and stop of an app ignoring SIGTERM")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.stop:
+        with machine.docker_engine(), tempfile.TemporaryDirectory(prefix="migtest-bench-") as workdir:
+            stop_figures(args.rounds, Path(workdir))
+        return
     with machine.docker_engine(), tempfile.TemporaryDirectory(prefix="migtest-bench-") as workdir:
         for release in RELEASES:
             image(release)

@@ -407,11 +407,17 @@ class Runner:
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
-        self._verify_app(attempt, context, target, database)
-        if direction == UPGRADE and context.after is not None and self.config.checks.idempotent:
+        again = direction == UPGRADE and context.after is not None and self.config.checks.idempotent
+        verified_again = again and self._app_migrates_on_start()
+        self._verify_app(attempt, context, target, database, upgrade_again=verified_again)
+        if again:
             try:
-                with self._phase(attempt, "upgrade again"):
-                    self.migrator.migrate(workspace, database, direction, goal)
+                if not verified_again:
+                    with self._phase(attempt, "upgrade again"):
+                        self.migrator.migrate(workspace, database, direction, goal)
+                elif context.app is not None and context.app.ready_seconds is None:  # never ready: the rerun failed
+                    assert context.app.error is not None
+                    raise context.app.error
                 with self._phase(attempt, "capture again"):
                     context.rerun = self._capture(database, target)
             except StepFailed as exc:
@@ -433,12 +439,20 @@ class Runner:
         )
         return checks
 
-    def _verify_app(self, attempt: Attempt, context: CheckContext, version: str, database: Database) -> None:
+    def _app_migrates_on_start(self) -> bool:
+        """Each start of the app (`on-start`) runs its migration: the start that verifies the
+        migrated-to release is also its upgrade again, so it is not started once more for that."""
+        return self.config.migrations.tool == "on-start" and self.images is not None and self.config.app is not None
+
+    def _verify_app(
+        self, attempt: Attempt, context: CheckContext, version: str, database: Database, *, upgrade_again: bool = False
+    ) -> None:
         if self.images is None or self.config.app is None:
             return
         context.app_checked = True
         if context.after is not None:  # else the check reports it not run
-            context.app = self._observe_app(attempt, version, database, f"verify app {version}")
+            note = ", the upgrade again" if upgrade_again else ""
+            context.app = self._observe_app(attempt, version, database, f"verify app {version}", note)
 
     def _previous_of(self, scenario: Scenario) -> str | None:
         """The release before the newest, run on the database an upgrade to the newest migrated
@@ -487,8 +501,11 @@ class Runner:
             observed.error = exc
         return observed
 
-    def _observe_app(self, attempt: Attempt, version: str, database: Database, phase_name: str) -> AppObservation:
-        """Start the version's app on the database and read what `verify.api` lists for it."""
+    def _observe_app(
+        self, attempt: Attempt, version: str, database: Database, phase_name: str, note: str = ""
+    ) -> AppObservation:
+        """Start the version's app on the database and read what `verify.api` lists for it
+        (`note`: what else that start is, for the phase's detail)."""
         assert self.images is not None
         observed = AppObservation(version)
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
@@ -509,7 +526,7 @@ class Runner:
                             except StepFailed as exc:
                                 reading.error = exc
                             observed.readings.append(reading)
-                phase.detail = f"ready in {app.ready_seconds:.1f}s, {len(reads)} listing(s) read"
+                phase.detail = f"ready in {app.ready_seconds:.1f}s{note}, {len(reads)} listing(s) read"
                 phase.figures = app.figures
         except StepFailed as exc:
             observed.error = exc

@@ -114,7 +114,9 @@ class DockerEngine:
     ):
         """A container on the run's network (or `network`, reachable there by `aliases`), not
         started yet (files can be put in first). `volumes` maps a volume name to the folder it is
-        mounted at."""
+        mounted at. It runs under Docker's init (tini) as PID 1, which passes SIGTERM on: a
+        shell-form CMD or an app installing no handler would ignore it as PID 1, and every stop
+        would wait out the whole grace before SIGKILL."""
         import docker
 
         name = f"migtest-{self.run_id}-{role}"
@@ -127,6 +129,7 @@ class DockerEngine:
             return self.client.containers.create(
                 image,
                 command=command,
+                init=True,
                 name=name,
                 environment=environment,
                 labels=self.labels,

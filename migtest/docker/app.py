@@ -35,7 +35,6 @@ from migtest.evidence import shorten
 from migtest.process import LIMIT_KEY, fill
 from migtest.sources import Workspace
 
-STOP_SECONDS = 10
 WAIT_SLICE = 1
 
 
@@ -160,7 +159,7 @@ class ImageRunner:
             yield container
         finally:
             with contextlib.suppress(Exception):
-                container.stop(timeout=STOP_SECONDS)
+                container.stop(timeout=self.app.stop_timeout)
             try:
                 if local is not None:
                     self._get(container, local)

@@ -14,8 +14,6 @@ from migtest.docker import DockerEngine
 from migtest.docker.readiness import Readiness
 from migtest.process import fill, split_command
 
-STOP_SECONDS = 10
-
 
 @contextlib.contextmanager
 def services_running(

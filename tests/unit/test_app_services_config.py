@@ -1,4 +1,4 @@
-"""`app.services` and `verify.command` keys: read into typed objects, mistakes named by key."""
+"""`app.services`, `app.stop_timeout` and `verify.command` keys: read into typed objects, mistakes named by key."""
 
 from pathlib import Path
 
@@ -24,6 +24,12 @@ def error(tmp_path: Path, app: dict, **kwargs) -> str:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, app, **kwargs)
     return str(caught.value)
+
+
+def test_stop_timeout_is_whole_seconds_five_by_default(tmp_path):
+    assert load(tmp_path, {}).app.stop_timeout == 5
+    assert load(tmp_path, {"stop_timeout": 30}).app.stop_timeout == 30
+    assert "app.stop_timeout" in error(tmp_path, {"stop_timeout": 0.5})
 
 
 def test_services_are_read_with_their_readiness(tmp_path):
