@@ -241,9 +241,11 @@ class Runner:
         with_data: bool = True,
         queries: Scenario | None = None,
         declared_for: Scenario | None = None,
+        like: State | None = None,
     ) -> State:
         """`queries`: the scenario whose SQL assertions to run on the database; `declared_for`: the
-        scenario about to migrate, whose declared conditions select their rows now."""
+        scenario about to migrate, whose declared conditions select their rows now; `like`: an earlier
+        capture of the database, whose unchanged rows the new one shares (memory)."""
         engine = self.config.database.engine
         assertions = [a for a in self.config.checks.sql if a.applies_to(queries, engine)] if queries else []
         conditions = self.config.checks.declared_conditions(declared_for, engine) if declared_for else []
@@ -258,6 +260,7 @@ class Runner:
                 with_data=with_data,
                 assertions=assertions,
                 conditions=conditions,
+                like=like,
             )
 
     def _provision(self, attempt: Attempt, name: str, database_name: str) -> Database:
@@ -357,7 +360,7 @@ class Runner:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
-                context.after = self._capture(database, target, queries=scenario)
+                context.after = self._capture(database, target, queries=scenario, like=context.before)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
@@ -367,7 +370,7 @@ class Runner:
                 with self._phase(attempt, "upgrade again"):
                     self.migrator.migrate(workspace, database, direction, goal)
                 with self._phase(attempt, "capture again"):
-                    context.rerun = self._capture(database, target)
+                    context.rerun = self._capture(database, target, like=context.after)
             except StepFailed as exc:
                 context.rerun_error = exc
         self._verify_target(attempt, context, target, database)

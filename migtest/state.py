@@ -67,13 +67,24 @@ class TableData:
         """One row given by column (a column it lacks is NULL)."""
         self.extend([tuple(row.get(column) for column in self.columns)])
 
-    def extend(self, batch: list[Values]) -> None:
+    def extend(self, batch: list[Values], like: TableData | None = None) -> None:
+        """Rows read; those `like` (an earlier capture of the table) holds identically are its own."""
         if not self.primary_key:
             self.unkeyed.extend(batch)
             return
         positions = [self.columns.index(column) for column in self.primary_key]
-        keys = zip(map(itemgetter(*positions), batch)) if len(positions) == 1 else map(itemgetter(*positions), batch)
-        self.rows.update(zip(keys, batch))
+        by = itemgetter(*positions)
+        keys = list(zip(map(by, batch)) if len(positions) == 1 else map(by, batch))
+        self.rows.update(zip(keys, batch if like is None else like.shared(keys, batch)))
+
+    def shared(self, keys: list[tuple[Any, ...]], batch: list[Values]) -> list[Values]:
+        """`batch` with each row identical to this table's row of the same key replaced by that row:
+        a capture taken after another keeps one copy of what did not change (most rows, most
+        tables), and checks comparing the two find it unchanged by identity."""
+        previous = list(map(self.rows.get, keys))
+        if identical(previous, batch):
+            return previous
+        return [was if was is not None and identical(was, now) else now for was, now in zip(previous, batch)]
 
     def row(self, values: Values) -> Row:
         """A row's values by column, for the checks that look at a few rows by name."""
@@ -90,7 +101,7 @@ class TableData:
 def identical(old: Any, new: Any) -> bool:
     """The same values of the same types: Python's `==` takes 1, 1.0 and True for one value (and
     Decimal 1.0 for 1.00), which a check that nothing changed must tell apart; their reprs differ."""
-    return repr(old) == repr(new)
+    return old is new or repr(old) == repr(new)
 
 
 View = Callable[[Values], Any] | None  # None: the row's values themselves
@@ -237,14 +248,21 @@ def _sorted(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=_row_key)
 
 
-def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, TableData]:
-    """Every row, each value read the way its column's type says (see `Dialect.converter`)."""
+def capture_data(
+    dialect: Dialect, schema: dict[str, TableSchema], like: dict[str, TableData] | None = None
+) -> dict[str, TableData]:
+    """Every row, each value read the way its column's type says (see `Dialect.converter`); rows
+    identical to those of `like` (an earlier capture) share them."""
     data: dict[str, TableData] = {}
     with collector.paused():
         for key, table in schema.items():
             captured = TableData(table.primary_key, tuple(table.columns))
+            earlier = (like or {}).get(key)
+            shape = (captured.columns, captured.primary_key)
+            if earlier is not None and (earlier.columns, earlier.primary_key) != shape:
+                earlier = None
             for batch in _read_batches(dialect, key, table):
-                captured.extend(batch)
+                captured.extend(batch, earlier)
             data[key] = captured
     return data
 
@@ -330,14 +348,16 @@ def capture(
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
     conditions: Iterable[RowCondition] = (),
+    like: State | None = None,
 ) -> State:
     """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
-    `conditions` the declarations whose matching rows the checks need (see `select_declared`).
+    `conditions` the declarations whose matching rows the checks need (see `select_declared`);
+    `like` an earlier capture of the database, whose rows this one shares where they are unchanged.
     Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
-    data = capture_data(dialect, schema) if with_data else {}
+    data = capture_data(dialect, schema, like.data if like else None) if with_data else {}
     queries = run_queries(connection, assertions or [])
     selections = select_declared(dialect, schema, conditions)
     enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)
