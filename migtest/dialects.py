@@ -338,7 +338,8 @@ class PostgresDialect(Dialect):
 
     def rows_cursor(self) -> Any:
         """A server-side cursor: the server keeps the result, each fetch brings one batch."""
-        return self.connection.connection.dbapi_connection.cursor(name="migtest_rows")
+        driver = self.connection.connection.dbapi_connection
+        return driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
 
 
 _PG_SEQUENCES = sqlalchemy.text(

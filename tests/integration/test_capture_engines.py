@@ -457,3 +457,16 @@ def test_check_differences_name_the_table_and_the_check(request, engine):
         "table 't': check (m < 5) missing after migrating",
         "table 't': check 'ck_m' (m < 9) present after migrating, not in a fresh install",
     ]
+
+
+def test_postgres_rows_streamed_in_batches_also_on_an_autocommit_connection(postgres):
+    """Rows come through a server-side cursor, which outside a transaction must be held: a
+    connection in autocommit mode reads them too, past one batch."""
+    database = postgres(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+        "INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 12345) g",
+    )
+    with database.connection() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = capture(autocommit, None, set()).data["t"]
+    assert rows.count == 12345 and rows.keyed()[(12345,)] == {"id": 12345, "v": "x12345"}
