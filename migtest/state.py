@@ -108,12 +108,12 @@ View = Callable[[Values], Any] | None  # None: the row's values themselves
 
 
 def view(table: TableData, columns: Iterable[str]) -> View:
-    """What a row holds in `columns` (NULL in one it lacks), as one value to compare."""
+    """What a row holds in `columns` (NULL in one it lacks), as a tuple to compare."""
     positions = [table.columns.index(column) if column in table.columns else None for column in columns]
     if positions == list(range(len(table.columns))):
         return None
-    if None not in positions:
-        return itemgetter(*positions) if positions else lambda values: ()
+    if None not in positions and len(positions) > 1:
+        return itemgetter(*positions)
     return lambda values: tuple(None if p is None else values[p] for p in positions)
 
 
