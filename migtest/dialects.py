@@ -280,6 +280,11 @@ class Dialect:
         """What a capture selects for a column (`quoted`), read by `converter`: the column itself."""
         return quoted
 
+    def rows_cursor(self) -> Any:
+        """A cursor of the driver's own for reading every row of a table: plain tuples, where
+        SQLAlchemy's results build a Row per row (most of a capture's time). Servers stream."""
+        return self.connection.connection.cursor()
+
 
 def _then(convert: Convert) -> Convert:
     return lambda value: convert(normalize_value(value))
@@ -330,6 +335,11 @@ class PostgresDialect(Dialect):
 
     def converter(self, type_text: str) -> Convert:
         return _then(single_precision) if type_text == "REAL" else super().converter(type_text)
+
+    def rows_cursor(self) -> Any:
+        """A server-side cursor: the server keeps the result, each fetch brings one batch."""
+        driver = self.connection.connection.dbapi_connection
+        return driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
 
 
 _PG_SEQUENCES = sqlalchemy.text(
@@ -406,6 +416,12 @@ class MysqlDialect(Dialect):
         if _is_timestamp(type_text):
             return epoch_instant
         return normalize_value
+
+    def rows_cursor(self) -> Any:
+        """An unbuffered cursor: rows come from the server as they are fetched."""
+        import pymysql.cursors  # the driver migtest connects with (migtest.databases.mysql)
+
+        return self.connection.connection.dbapi_connection.cursor(pymysql.cursors.SSCursor)
 
     def selected(self, quoted: str, type_text: str) -> str:
         """A TIMESTAMP stores an instant but reads as the session zone's time of it: its seconds

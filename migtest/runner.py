@@ -247,9 +247,11 @@ class Runner:
         with_data: bool = True,
         queries: Scenario | None = None,
         declared_for: Scenario | None = None,
+        like: State | None = None,
     ) -> State:
         """`queries`: the scenario whose SQL assertions to run on the database; `declared_for`: the
-        scenario about to migrate, whose declared conditions select their rows now."""
+        scenario about to migrate, whose declared conditions select their rows now; `like`: an earlier
+        capture of the database, whose unchanged rows the new one shares (memory)."""
         engine = self.config.database.engine
         assertions = [a for a in self.config.checks.sql if a.applies_to(queries, engine)] if queries else []
         conditions = self.config.checks.declared_conditions(declared_for, engine) if declared_for else []
@@ -264,6 +266,7 @@ class Runner:
                 with_data=with_data,
                 assertions=assertions,
                 conditions=conditions,
+                like=like,
             )
 
     def _provision(self, attempt: Attempt, name: str, database_name: str) -> Database:
@@ -403,7 +406,7 @@ class Runner:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
-                context.after = self._capture(database, target, queries=scenario)
+                context.after = self._capture(database, target, queries=scenario, like=context.before)
             context.expected_revision = reference.state.revision if reference.state else None
         except StepFailed as exc:
             context.migration_error = exc
@@ -419,7 +422,7 @@ class Runner:
                     assert context.app.error is not None
                     raise context.app.error
                 with self._phase(attempt, "capture again"):
-                    context.rerun = self._capture(database, target)
+                    context.rerun = self._capture(database, target, like=context.after)
             except StepFailed as exc:
                 context.rerun_error = exc
         self._verify_target(attempt, context, target, database)

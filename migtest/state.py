@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy
 
+from migtest import collector
 from migtest.config import RowCondition, SqlAssertion
-from migtest.dialects import Dialect, Name, dialect_for, normalize_value
+from migtest.dialects import Convert, Dialect, Name, dialect_for, normalize_value
 from migtest.sqltext import as_written
 
 Row = dict[str, Any]
+Values = tuple[Any, ...]
+BATCH = 10_000  # rows fetched at a time: the driver never holds a whole table
+PLAIN = frozenset({int, float, str, bool, type(None)})  # values `normalize_value` leaves as they are
 
 
 @dataclass
@@ -45,15 +50,86 @@ class TableSchema:
 
 @dataclass
 class TableData:
-    """Rows keyed by primary key; a table without one keeps its rows as a multiset."""
+    """Rows keyed by primary key, each a tuple of its values in `columns` order (a dict per row
+    would cost its column names again for every row); a table without a key keeps its rows as a
+    multiset."""
 
     primary_key: tuple[str, ...]
-    rows: dict[tuple[Any, ...], Row] = field(default_factory=dict)
-    unkeyed: list[Row] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+    rows: dict[tuple[Any, ...], Values] = field(default_factory=dict)
+    unkeyed: list[Values] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.rows) + len(self.unkeyed)
+
+    def add(self, row: Row) -> None:
+        """One row given by column (a column it lacks is NULL)."""
+        self.extend([tuple(row.get(column) for column in self.columns)])
+
+    def extend(self, batch: list[Values], like: TableData | None = None) -> None:
+        """Rows read; those `like` (an earlier capture of the table) holds identically are its own."""
+        if not self.primary_key:
+            self.unkeyed.extend(batch)
+            return
+        positions = [self.columns.index(column) for column in self.primary_key]
+        by = itemgetter(*positions)
+        keys = list(zip(map(by, batch)) if len(positions) == 1 else map(by, batch))
+        self.rows.update(zip(keys, batch if like is None else like.shared(keys, batch)))
+
+    def shared(self, keys: list[tuple[Any, ...]], batch: list[Values]) -> list[Values]:
+        """`batch` with each row identical to this table's row of the same key replaced by that row:
+        a capture taken after another keeps one copy of what did not change (most rows, most
+        tables), and checks comparing the two find it unchanged by identity."""
+        previous = list(map(self.rows.get, keys))
+        if identical(previous, batch):
+            return previous
+        return [was if was is not None and identical(was, now) else now for was, now in zip(previous, batch)]
+
+    def row(self, values: Values) -> Row:
+        """A row's values by column, for the checks that look at a few rows by name."""
+        return dict(zip(self.columns, values))
+
+    def keyed(self) -> dict[tuple[Any, ...], Row]:
+        """Every keyed row by column, by key: for reading a capture by hand (tests, debugging)."""
+        return {key: self.row(values) for key, values in self.rows.items()}
+
+    def all_rows(self) -> list[Row]:
+        return [self.row(values) for values in (*self.rows.values(), *self.unkeyed)]
+
+
+def identical(old: Any, new: Any) -> bool:
+    """The same values of the same types: Python's `==` takes 1, 1.0 and True for one value (and
+    Decimal 1.0 for 1.00), which a check that nothing changed must tell apart; their reprs differ."""
+    return old is new or repr(old) == repr(new)
+
+
+View = Callable[[Values], Any] | None  # None: the row's values themselves
+
+
+def view(table: TableData, columns: Iterable[str]) -> View:
+    """What a row holds in `columns` (NULL in one it lacks), as a tuple to compare."""
+    positions = [table.columns.index(column) if column in table.columns else None for column in columns]
+    if positions == list(range(len(table.columns))):
+        return None
+    if None not in positions and len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda values: tuple(None if p is None else values[p] for p in positions)
+
+
+def differing(
+    old: TableData, new: TableData, old_view: View, new_view: View, same: Callable[[Any, Any], bool]
+) -> Iterator[tuple[tuple[Any, ...], Values, Values]]:
+    """The rows of `old` whose key `new` has too and whose views are not `same`, in `old`'s order:
+    one pass comparing whole rows (or their views), so columns are looked at only where rows differ."""
+    other_of = new.rows.get
+    for key, values in old.rows.items():
+        other = other_of(key)
+        if other is None:
+            continue
+        was = values if old_view is None else old_view(values)
+        if not same(was, other if new_view is None else new_view(other)):
+            yield key, values, other
 
 
 @dataclass
@@ -76,18 +152,18 @@ class State:
     bookkeeping: list[str] = field(default_factory=list)  # migration tools' history tables present, left out
 
     def fingerprint(self) -> str:
-        """One digest of schema, rows and revision: equal digests mean nothing changed."""
-        payload = {
-            "revision": self.revision,
-            "schema": {name: table.to_dict() for name, table in sorted(self.schema.items())},
-            "enums": self.enums,
-            "sequences": self.sequences,
-            "data": {
-                name: [sorted(map(_row_key, table.rows.values())), sorted(map(_row_key, table.unkeyed))]
-                for name, table in sorted(self.data.items())
-            },
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        """One digest of schema, rows and revision: equal digests mean nothing changed (values
+        written with their types, so 1, 1.0 and True differ; rows in any order)."""
+        digest = hashlib.blake2b(digest_size=32)
+        schema = {name: table.to_dict() for name, table in sorted(self.schema.items())}
+        digest.update(json.dumps([self.revision, schema, self.enums, self.sequences], sort_keys=True).encode())
+        for name, table in sorted(self.data.items()):
+            columns = sorted(table.columns)  # in any order, as a table altered has them
+            in_order = view(table, columns) or tuple
+            digest.update(repr((name, columns)).encode())
+            for rows in (table.rows.values(), table.unkeyed):
+                digest.update("\n".join(sorted(map(repr, map(in_order, rows)))).encode())
+        return digest.hexdigest()
 
 
 def _row_key(row: Row) -> str:
@@ -172,31 +248,54 @@ def _sorted(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=_row_key)
 
 
-def capture_data(dialect: Dialect, schema: dict[str, TableSchema]) -> dict[str, TableData]:
-    """Every row, each value read the way its column's type says (see `Dialect.converter`)."""
+def capture_data(
+    dialect: Dialect, schema: dict[str, TableSchema], like: dict[str, TableData] | None = None
+) -> dict[str, TableData]:
+    """Every row, each value read the way its column's type says (see `Dialect.converter`); rows
+    identical to those of `like` (an earlier capture) share them."""
     data: dict[str, TableData] = {}
-    for key, table in schema.items():
-        captured = TableData(table.primary_key)
-        for row in _read_rows(dialect, key, table):
-            if table.primary_key:
-                captured.rows[tuple(row[c] for c in table.primary_key)] = row
-            else:
-                captured.unkeyed.append(row)
-        data[key] = captured
+    with collector.paused():
+        for key, table in schema.items():
+            captured = TableData(table.primary_key, tuple(table.columns))
+            earlier = (like or {}).get(key)
+            shape = (captured.columns, captured.primary_key)
+            if earlier is not None and (earlier.columns, earlier.primary_key) != shape:
+                earlier = None
+            for batch in _read_batches(dialect, key, table):
+                captured.extend(batch, earlier)
+            data[key] = captured
     return data
 
 
-def _read_rows(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[Row]:
+def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
+    """The rows in batches of tuples, streamed from the server where the driver can (a server-side
+    cursor on PostgreSQL), each column converted only where its values need it."""
     preparer = dialect.connection.dialect.identifier_preparer
-    columns = list(table.columns)
-    types = [table.columns[c]["type"] for c in columns]
+    types = [column["type"] for column in table.columns.values()]
     converters = [dialect.converter(type_text) for type_text in types]
-    selected = ", ".join(dialect.selected(preparer.quote(c), type_text) for c, type_text in zip(columns, types))
+    selected = ", ".join(dialect.selected(preparer.quote(c), t) for c, t in zip(table.columns, types))
     select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
-    for values in dialect.connection.exec_driver_sql(as_written(dialect.connection, select)):
-        yield {column: convert(value) for column, convert, value in zip(columns, converters, values)}
+    cursor = dialect.rows_cursor()
+    try:
+        cursor.execute(select)  # no parameters: drivers read the text as written, `%` included
+        while batch := cursor.fetchmany(BATCH):
+            yield _converted(batch, converters)
+    finally:
+        cursor.close()
+
+
+def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> list[Values]:
+    """The batch as tuples, converted column by column: a column of plain values (ints, strings…)
+    read by `normalize_value`, which would return each as it is, is left alone."""
+    if not converters:  # a table without columns (PostgreSQL allows one) still has rows
+        return [()] * len(batch)
+    columns = list(zip(*batch))
+    for position, (convert, values) in enumerate(zip(converters, columns)):
+        if convert is not normalize_value or not PLAIN.issuperset(map(type, values)):
+            columns[position] = tuple(map(convert, values))
+    return list(zip(*columns))
 
 
 def select_declared(
@@ -211,10 +310,11 @@ def select_declared(
             selections[condition.label] = Selection(error=f"table '{condition.table}' is not there")
             continue
         try:
-            selections[condition.label] = Selection(list(_read_rows(dialect, condition.table, table, condition.where)))
-        except sqlalchemy.exc.DBAPIError as exc:
+            batches = _read_batches(dialect, condition.table, table, condition.where)
+            selections[condition.label] = Selection([dict(zip(table.columns, v)) for b in batches for v in b])
+        except dialect.connection.dialect.loaded_dbapi.Error as exc:
             dialect.connection.rollback()
-            selections[condition.label] = Selection(error=str(exc.orig).strip())
+            selections[condition.label] = Selection(error=str(exc).strip())
     return selections
 
 
@@ -248,14 +348,16 @@ def capture(
     with_data: bool = True,
     assertions: list[SqlAssertion] | None = None,
     conditions: Iterable[RowCondition] = (),
+    like: State | None = None,
 ) -> State:
     """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
-    `conditions` the declarations whose matching rows the checks need (see `select_declared`).
+    `conditions` the declarations whose matching rows the checks need (see `select_declared`);
+    `like` an earlier capture of the database, whose rows this one shares where they are unchanged.
     Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
-    data = capture_data(dialect, schema) if with_data else {}
+    data = capture_data(dialect, schema, like.data if like else None) if with_data else {}
     queries = run_queries(connection, assertions or [])
     selections = select_declared(dialect, schema, conditions)
     enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)

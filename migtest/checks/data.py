@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import decimal
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable
+from itertools import filterfalse
 from typing import Any
 
 from migtest.checks import CheckContext
 from migtest.checks.declared import Declared, Tally, moved_values, row_values, target_key
 from migtest.checks.instants import comparable, naive_and_zoned, same_instant
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import Row, State, TableData
+from migtest.state import Row, State, TableData, differing, view
 
 EVIDENCE_CAP = 20
 MOVED = "moved as declared"
@@ -100,7 +102,8 @@ def _lost_rows(
     """Evidence of the rows gone without a declaration, and how many they are; the others are tallied."""
     if new is not None and not (old.primary_key and old.primary_key == new.primary_key):
         return _lost_unkeyed(declared, tally, table, old, new, allowed)
-    gone = _all_rows(old) if new is None else [row for key, row in old.rows.items() if key not in new.rows]
+    gone_keys = filterfalse(new.rows.__contains__, old.rows) if new is not None else ()
+    gone = old.all_rows() if new is None else [old.row(old.rows[key]) for key in gone_keys]
     lost = []
     for row in gone:
         excuse = _row_excuse(declared, table, old, row, allowed)
@@ -139,9 +142,9 @@ def _lost_unkeyed(
 
 def _gone_as_they_were(old: TableData, new: TableData) -> list[Row]:
     """The old rows not found, value for value, among the new ones (a multiset difference)."""
-    remaining = Counter(row_values(row) for row in _all_rows(new))
+    remaining = Counter(row_values(row) for row in new.all_rows())
     gone = []
-    for row in _all_rows(old):
+    for row in old.all_rows():
         identity = row_values(row)
         if remaining[identity]:
             remaining[identity] -= 1
@@ -218,10 +221,6 @@ def _kept_columns(before: list[str], after: Iterable[str], renamed: dict[str, st
     return kept
 
 
-def _all_rows(table: TableData) -> list[Row]:
-    return [*table.rows.values(), *table.unkeyed]
-
-
 class _Comparison:
     """One scenario's `content` comparison: the declarations in scope, and the tally of what they let pass."""
 
@@ -242,19 +241,26 @@ class _Comparison:
         for column in old_columns(self.context.before, table):
             if column in kept or _expected_to_go(self.context, table, column):
                 continue
-            held = 0
-            for row in _all_rows(old):
-                if row.get(column) is None:
-                    continue
-                excuse = self._declared_excuse(table, column, old, row)
-                excuse = excuse or ((CHANGED_ALLOWED, f"{table}.{column}") if column in allowed else None)
-                if excuse:
-                    self.tally.add(*excuse)
-                else:
-                    held += 1
+            position = old.columns.index(column)
+            holding = [values for values in (*old.rows.values(), *old.unkeyed) if values[position] is not None]
+            held = len(holding)
+            if self._excusable(table, column):
+                held = 0
+                for row in map(old.row, holding):
+                    excuse = self._declared_excuse(table, column, old, row)
+                    excuse = excuse or ((CHANGED_ALLOWED, f"{table}.{column}") if column in allowed else None)
+                    if excuse:
+                        self.tally.add(*excuse)
+                    else:
+                        held += 1
             if held:
                 lines.append(f"table '{table}': column '{column}' dropped while {held} row(s) held a value in it")
         return lines
+
+    def _excusable(self, table: str, column: str) -> bool:
+        """Whether anything could excuse a change to this column's values (else none is looked for row by row)."""
+        allowed = column in self.options.allow_changes.get(table, ())
+        return allowed or bool(self.declared.changes_of(table, column) or self.declared.moves_from(table, column))
 
     def _declared_excuse(self, table: str, column: str, old: TableData, row: Row) -> Excuse | None:
         """A declaration for this value of this row: its change (without a required outcome) or its move."""
@@ -274,10 +280,10 @@ class _Comparison:
         label = _pk_label(old.primary_key)
         zones = self._instant_zones(table, columns)
         declared_outcome = {column for name, column in self.outcomes if name == table}
-        for key, row in old.rows.items():
-            other = new.rows.get(key)
-            if other is None:
-                continue
+        # a value declared to become something is looked at even where it did not change
+        same = (lambda was, now: False) if declared_outcome else operator.eq
+        for key, values, now_values in differing(old, new, view(old, columns), view(new, columns.values()), same):
+            row, other = old.row(values), new.row(now_values)
             for column, new_column in columns.items():
                 was, now = row.get(column), other.get(new_column)
                 wrong = self._not_become(table, column, old, row, now) if column in declared_outcome else None
@@ -344,13 +350,13 @@ class _Comparison:
             self.tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
         common = {old_name: new_name for old_name, new_name in columns.items() if old_name not in skipped}
         zones = list(self._instant_zones(table, common).values())
-        projected_new = Counter(_project(row, list(common.values()), zones) for row in _all_rows(new))
+        projected_new = Counter(_project(row, list(common.values()), zones) for row in new.all_rows())
         lines = [
             f"{change.rows.label}: cannot tell what each row became without a primary key (drop 'becomes')"
             for change, _ in self.declared.changes
             if change.rows.table == table and change.becomes is not None
         ]
-        for row in _all_rows(old):
+        for row in old.all_rows():
             values = _project(row, list(common), zones)
             if projected_new[values]:
                 projected_new[values] -= 1

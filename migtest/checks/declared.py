@@ -55,7 +55,7 @@ def matched(context: CheckContext, condition: RowCondition) -> Matched:
         if table is None:
             result.problem = f"table '{condition.table}' is not there before migrating"
             return result
-        result.rows = [*table.rows.values(), *table.unkeyed]
+        result.rows = table.all_rows()
     else:
         selection = context.before.selections.get(condition.label)
         if selection is None or selection.error or table is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from migtest.checks import CheckContext
 from migtest.checks.data import VOLATILE, VOLATILE_UNKEYED
-from migtest.checks.declared import Tally, row_values
+from migtest.checks.declared import Tally
 from migtest.checks.schema import diff_states
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import Row, TableData
+from migtest.state import TableData, differing, identical, view
 
 
 def check(context: CheckContext) -> list[CheckResult]:
@@ -21,7 +21,7 @@ def check(context: CheckContext) -> list[CheckResult]:
         error = context.rerun_error
         return [CheckResult("idempotent", FAILED, f"running the upgrade again failed: {error}", [error.output])]
     before, after = context.after, context.rerun
-    if after is None or before.fingerprint() == after.fingerprint():
+    if after is None:
         return [CheckResult("idempotent", PASSED, "running the upgrade again changed nothing")]
     evidence = diff_states(before, after)
     if before.revision != after.revision:
@@ -43,23 +43,27 @@ def _rows_changed(old: TableData, new: TableData, volatile: tuple[str, ...], tab
     """Whether any row or value other than a volatile one differs; volatile ones differing are tallied."""
     if old.count != new.count or old.rows.keys() != new.rows.keys():
         return True
-    if sorted(_without(row, volatile) for row in old.unkeyed) != sorted(_without(row, volatile) for row in new.unkeyed):
+    columns = list(dict.fromkeys([*old.columns, *new.columns]))
+    if old.unkeyed and sorted(_without(old, volatile)) != sorted(_without(new, volatile)):
         return True
+    if old.unkeyed:
+        for column in volatile:
+            tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
     changed = False
-    for key, row in old.rows.items():
-        other = new.rows[key]
-        for column in dict.fromkeys([*row, *other]):
-            if row.get(column) == other.get(column):
+    for _, values, other in differing(old, new, view(old, columns), view(new, columns), identical):
+        was, now = old.row(values), new.row(other)
+        for column in columns:
+            if identical(was.get(column), now.get(column)):
                 continue
             if column in volatile:
                 tally.add(VOLATILE, f"{table}.{column}")
             else:
                 changed = True
-    for column in volatile:
-        if old.unkeyed:
-            tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
     return changed
 
 
-def _without(row: Row, columns: tuple[str, ...]) -> str:
-    return row_values({column: value for column, value in row.items() if column not in columns})
+def _without(table: TableData, columns: tuple[str, ...]) -> list[str]:
+    """Each unkeyed row but the given columns, written so that 1, 1.0 and True stay apart."""
+    kept = [position for position, column in enumerate(table.columns) if column not in columns]
+    names = [table.columns[position] for position in kept]
+    return [repr(sorted(zip(names, (values[p] for p in kept)))) for values in table.unkeyed]

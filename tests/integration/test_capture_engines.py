@@ -185,9 +185,9 @@ def test_postgres_other_schemas_are_captured_as_schema_dot_table(postgres):
     assert state.schema["refunds"].foreign_keys[0]["references"] == "billing.invoices(id)"
     assert state.enums == {"billing.kind": ["invoice", "credit"]}
     assert list(state.sequences) == ["billing.invoices_id_seq"]
-    assert state.data["billing.invoices"].rows == {(1,): {"id": 1, "kind": "credit", "customer_id": 7}}
-    assert state.data["billing.customers"].rows == {(8,): {"id": 8}}
-    assert state.data["customers"].rows == {(7,): {"id": 7}}
+    assert state.data["billing.invoices"].keyed() == {(1,): {"id": 1, "kind": "credit", "customer_id": 7}}
+    assert state.data["billing.customers"].keyed() == {(8,): {"id": 8}}
+    assert state.data["customers"].keyed() == {(7,): {"id": 7}}
     assert sorted(state_of(database, schemas=("public", "billing")).schema) == [
         "billing.audit",
         "billing.customers",
@@ -263,7 +263,7 @@ def test_real_widened_to_double_keeps_every_value(request, engine):
     before = state_of(database)
     execute(database, widen)
     after = state_of(database)
-    assert before.data["m"].rows[(1,)]["value"] == after.data["m"].rows[(1,)]["value"] == 0.10000000149011612
+    assert before.data["m"].keyed()[(1,)]["value"] == after.data["m"].keyed()[(1,)]["value"] == 0.10000000149011612
 
     context = CheckContext(Scenario("upgrade", "1", "2"), ChecksConfig(), "sqlite", before=before, after=after)
     assert data_checks.content(context)[0].status == "passed"
@@ -287,7 +287,7 @@ def test_same_data_reads_the_same_on_every_engine(tmp_path: Path, postgres, mari
     )
     sqlite = SqliteServer(tmp_path)
     captured = {
-        engine: state_of(build(VALUES_TABLE[engine], *rows)).data["v"].rows
+        engine: state_of(build(VALUES_TABLE[engine], *rows)).data["v"].keyed()
         for engine, build in (("sqlite", _builder(sqlite)), ("postgres", postgres), ("mariadb", mariadb))
     }
     sqlite.close()
@@ -457,3 +457,16 @@ def test_check_differences_name_the_table_and_the_check(request, engine):
         "table 't': check (m < 5) missing after migrating",
         "table 't': check 'ck_m' (m < 9) present after migrating, not in a fresh install",
     ]
+
+
+def test_postgres_rows_streamed_in_batches_also_on_an_autocommit_connection(postgres):
+    """Rows come through a server-side cursor, which outside a transaction must be held: a
+    connection in autocommit mode reads them too, past one batch."""
+    database = postgres(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+        "INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 12345) g",
+    )
+    with database.connection() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = capture(autocommit, None, set()).data["t"]
+    assert rows.count == 12345 and rows.keyed()[(12345,)] == {"id": 12345, "v": "x12345"}

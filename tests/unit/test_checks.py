@@ -21,12 +21,9 @@ def table(*columns: str, pk: tuple[str, ...] = ("id",), types: dict | None = Non
 def state(schema: dict[str, TableSchema], rows: dict[str, list[dict]], revision: str = "2") -> State:
     data = {}
     for name, tschema in schema.items():
-        captured = TableData(tschema.primary_key)
+        captured = TableData(tschema.primary_key, tuple(tschema.columns))
         for row in rows.get(name, []):
-            if tschema.primary_key:
-                captured.rows[tuple(row[c] for c in tschema.primary_key)] = row
-            else:
-                captured.unkeyed.append(row)
+            captured.add(row)
         data[name] = captured
     return State(revision, schema, data)
 
@@ -85,6 +82,22 @@ def test_float_tolerance():
     assert results(before=before, after=after, reference=after)["content"].status == "failed"
     tolerant = ChecksConfig(idempotent=False, float_tolerance=1e-6)
     assert results(options=tolerant, before=before, after=after, reference=after)["content"].status == "passed"
+
+
+def test_rerun_changing_only_a_value_type_is_not_idempotent():
+    """1, 1.0 and True are one value to Python's `==`, not one stored value: a second run that
+    writes another of them changed the database (keyed and unkeyed rows alike)."""
+    schema = {"counters": table("id", "value"), "log": table("value", pk=())}
+    after = state(schema, {"counters": [{"id": 1, "value": 1}], "log": [{"value": 1}]})
+    options = ChecksConfig(idempotent=True)
+    assert results(options=options, before=after, after=after, rerun=after)["idempotent"].status == "passed"
+    for other in (1.0, True):
+        rerun = state(schema, {"counters": [{"id": 1, "value": other}], "log": [{"value": 1}]})
+        idempotent = results(options=options, before=after, after=after, rerun=rerun)["idempotent"]
+        assert idempotent.evidence == ["table 'counters': rows changed (1 before, 1 after the second run)"]
+        rerun = state(schema, {"counters": [{"id": 1, "value": 1}], "log": [{"value": other}]})
+        idempotent = results(options=options, before=after, after=after, rerun=rerun)["idempotent"]
+        assert idempotent.evidence == ["table 'log': rows changed (1 before, 1 after the second run)"]
 
 
 def test_dropped_column_holding_data():

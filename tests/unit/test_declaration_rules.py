@@ -226,8 +226,8 @@ def test_the_most_precise_declaration_is_the_one_counted():
     before = state({"customers": table("id", "city")}, {"customers": [{"id": 1, "city": 3}]})
     before.schema["addresses"] = table("customer_id", "city", pk=())
     after = state({"customers": table("id"), "addresses": before.schema["addresses"]}, {})
-    after.data["customers"].rows[(1,)] = {"id": 1}
-    after.data["addresses"].unkeyed.append({"customer_id": 1, "city": 3})
+    after.data["customers"].add({"id": 1})
+    after.data["addresses"].add({"customer_id": 1, "city": 3})
     move = Move(RowCondition("checks.moves[0]", "customers"), "city", "addresses", "city", (("id", "customer_id"),))
     both = options(moves=(move,), allow_changes={"customers": ("city",)})
     content = results(options=both, before=before, after=after, reference=after)["content"]
