@@ -7,14 +7,23 @@ Runs, in one process on the same machine:
 
 Prints both wall times, their ratio, and the share of migtest's own work (provision, seed,
 capture, check) against the migration commands it ran (install, upgrade, downgrade, re-run).
+
+Then the CPU of one Alembic command: the commands of the release chain (per pair of releases, a
+fresh install of the older, upgrade, downgrade, upgrade again) through migtest's Alembic
+migrator (a worker per job that forks a process per command), against the floor: the same
+commands through Alembic's command API in this one process, warmed up by a first round.
 Usage: python bench/overhead.py [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
+import logging
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -22,9 +31,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
+
+from alembic import command
+from alembic.config import Config
 
 from migtest.config import load_config
+from migtest.databases.sqlite import SqliteServer
+from migtest.migrators import DOWNGRADE, UPGRADE
+from migtest.migrators.alembic import AlembicMigrator
 from migtest.plan import plan
+from migtest.sources import Workspace
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "alembic-shop"
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
@@ -81,13 +98,91 @@ def phase_split(results: dict) -> tuple[float, float]:
     return migration, own
 
 
+def chain_commands(project: Path) -> list[tuple[str, str, str]]:
+    """(database, direction, target) of each command: per pair of releases, a fresh install of
+    the older one, then upgrade, downgrade and upgrade again."""
+    revisions = [version.revision for version in load_config(str(project / "migtest.yml")).versions]
+    commands = []
+    for older, newer in itertools.pairwise(revisions):
+        database = f"{older}-{newer}"
+        commands += [(database, UPGRADE, older), (database, UPGRADE, newer), (database, DOWNGRADE, older)]
+        commands.append((database, UPGRADE, newer))
+    return commands
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> float:
+    """CPU seconds of the migrator's worker and its command processes, started and closed here."""
+    config = load_config(str(project / "migtest.yml"))
+    workspace = Workspace(config.versions[-1], config.root, config.root)
+    server = SqliteServer(workdir)
+    databases = {name: server.create(name) for name, _, _ in commands}
+    before = children_cpu()
+    migrator = AlembicMigrator(config.migrations, workdir)
+    try:
+        for name, direction, target in commands:
+            migrator.migrate(workspace, databases[name], direction, target)
+    finally:
+        migrator.close()
+    return children_cpu() - before
+
+
+def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
+    """CPU seconds of the same commands through Alembic's API in this process, output to `log`."""
+    urls = {name: f"sqlite:///{workdir / name}.db" for name, _, _ in commands}
+    started = time.process_time()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        for name, direction, target in commands:
+            os.environ["DATABASE_URL"] = urls[name]
+            config = Config(str(project / "alembic.ini"))
+            config.set_main_option("sqlalchemy.url", urls[name])
+            getattr(command, direction)(config, target)
+    return time.process_time() - started
+
+
+def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
+    """Rounds interleave the three measures, so that a machine busy for a while slows all alike."""
+    commands = chain_commands(project)
+    doubled = commands + [(f"{name}-again", direction, target) for name, direction, target in commands]
+    environment = dict(os.environ)
+    floors, once, twice = [], [], []
+    with open(tmp / "in-process.log", "w") as log:  # env.py's logging writes here for the rest of the run
+        in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log)  # imports, first-use caches
+        for _ in range(rounds):
+            floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log))
+            once.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), commands))
+            twice.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), doubled))
+        os.environ.clear()
+        os.environ.update(environment)
+        logging.disable()  # the log closes: nothing may write to it any more
+    count, floor = len(commands), min(floors) / len(commands)
+    # One command's share of the worker's start shrinks with the commands a run has: a run of
+    # these commands and one of twice as many tell the start from the commands.
+    per_command, start = (min(twice) - min(once)) / count, 2 * min(once) - min(twice)
+    shared = min(once) / count
+    print(f"alembic-shop: CPU of one Alembic command, {count} commands, best of {rounds} round(s)")
+    print(f"  in one process (floor)              {1000 * floor:6.1f} ms")
+    print(f"  through the worker, one command     {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x")
+    print(f"  with its share of the worker start  {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x")
+    print(f"  (the worker's start: {1000 * start:.0f} ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=["run", "commands"], help="one of the two measures (default: both)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="migtest-bench-") as tmp:
         project = Path(tmp) / "alembic-shop"
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("migtest-results", ".migtest-cache"))
+        if args.only != "run":
+            command_cpu(project, Path(tmp), max(args.rounds, 3))
+        if args.only == "commands":
+            return
         raw_times, migtest_times = [], []
         for round_number in range(args.rounds):
             workdir = Path(tmp) / f"raw-{round_number}"
