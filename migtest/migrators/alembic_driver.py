@@ -7,9 +7,11 @@ forks a child that runs one command: every command starts from the same clean in
 Only the standard library and alembic may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
-command imports (Alembic's runtime, the dialect and driver of the request's URL: library code,
-never the user's) and frozen its objects out of the garbage collector's reach: a child neither
-imports them again nor touches, and so copies, every page of the worker's heap when it collects.
+command imports (Alembic's runtime, the dialect and driver of the request's URL), run the usual
+operations once in that dialect on a throwaway database (library code only, never the user's),
+and frozen its objects out of the garbage collector's reach: a child neither imports nor fills
+first-use caches again, nor touches (and so copies) every page of the worker's heap when it
+collects. Each command also reads the revision files once, not once more to resolve its target.
 
 Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
