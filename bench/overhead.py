@@ -110,25 +110,28 @@ def chain_commands(project: Path) -> list[tuple[str, str, str]]:
     return commands
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def cpu() -> float:
+    """CPU seconds of this process (the migrator's side of each command) and of its children."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> float:
-    """CPU seconds of the migrator's worker and its command processes, started and closed here."""
+    """CPU seconds of the migrator, its worker and the command processes, started and closed here."""
     config = load_config(str(project / "migtest.yml"))
     workspace = Workspace(config.versions[-1], config.root, config.root)
     server = SqliteServer(workdir)
     databases = {name: server.create(name) for name, _, _ in commands}
-    before = children_cpu()
+    before = cpu()
     migrator = AlembicMigrator(config.migrations, workdir)
     try:
         for name, direction, target in commands:
             migrator.migrate(workspace, databases[name], direction, target)
     finally:
         migrator.close()
-    return children_cpu() - before
+    return cpu() - before
 
 
 def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
@@ -145,30 +148,35 @@ def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]
 
 
 def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
-    """Rounds interleave the three measures, so that a machine busy for a while slows all alike."""
+    """Rounds interleave the three measures, so that a machine busy for a while slows all alike.
+    One command's share of the worker's start shrinks with the commands a worker runs: workers
+    that run the chain twice and four times tell the start from the commands."""
     commands = chain_commands(project)
-    doubled = commands + [(f"{name}-again", direction, target) for name, direction, target in commands]
     environment = dict(os.environ)
-    floors, once, twice = [], [], []
+    floors, few, many = [], [], []
     with open(tmp / "in-process.log", "w") as log:  # env.py's logging writes here for the rest of the run
         in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log)  # imports, first-use caches
         for _ in range(rounds):
             floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log))
-            once.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), commands))
-            twice.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), doubled))
+            few.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 2)))
+            many.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 4)))
         os.environ.clear()
         os.environ.update(environment)
         logging.disable()  # the log closes: nothing may write to it any more
-    count, floor = len(commands), min(floors) / len(commands)
-    # One command's share of the worker's start shrinks with the commands a run has: a run of
-    # these commands and one of twice as many tell the start from the commands.
-    per_command, start = (min(twice) - min(once)) / count, 2 * min(once) - min(twice)
-    shared = min(once) / count
-    print(f"alembic-shop: CPU of one Alembic command, {count} commands, best of {rounds} round(s)")
+    count, floor = 2 * len(commands), min(floors) / len(commands)
+    per_command = (min(many) - min(few)) / count
+    start, shared = min(few) - count * per_command, min(few) / count
+    print(f"alembic-shop: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
     print(f"  in one process (floor)              {1000 * floor:6.1f} ms")
     print(f"  through the worker, one command     {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x")
-    print(f"  with its share of the worker start  {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x")
+    print(f"  with its share of the worker start  {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x", end="")
+    print(f" ({count} commands per worker)")
     print(f"  (the worker's start: {1000 * start:.0f} ms)")
+
+
+def repeated(commands: list[tuple[str, str, str]], times: int) -> list[tuple[str, str, str]]:
+    """The commands `times` over, each time on databases of their own."""
+    return [(f"{name}-{time}", direction, target) for time in range(times) for name, direction, target in commands]
 
 
 def main() -> None:
