@@ -110,28 +110,42 @@ def chain_commands(project: Path) -> list[tuple[str, str, str]]:
     return commands
 
 
-def cpu() -> float:
-    """CPU seconds of this process (the migrator's side of each command) and of its children."""
-    return sum(
-        usage.ru_utime + usage.ru_stime
-        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    )
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
-def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> float:
-    """CPU seconds of the migrator, its worker and the command processes, started and closed here."""
+def workers_cpu() -> tuple[float, float]:
+    """CPU seconds of this process's children (the Alembic workers: importing Alembic, forking)
+    and of the command processes they waited for, read from /proc while the workers run."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = commands = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, ...: stat(5)'s 3rd field on
+            if int(fields[1]) == os.getpid():
+                own += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                commands += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
+    return own, commands
+
+
+def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> tuple[float, float]:
+    """CPU seconds per command (its process, and the migrator's side in this one) and of the
+    worker's own work, for commands run through a migrator started and closed here."""
     config = load_config(str(project / "migtest.yml"))
     workspace = Workspace(config.versions[-1], config.root, config.root)
     server = SqliteServer(workdir)
     databases = {name: server.create(name) for name, _, _ in commands}
-    before = cpu()
+    before = own_cpu()
     migrator = AlembicMigrator(config.migrations, workdir)
     try:
         for name, direction, target in commands:
             migrator.migrate(workspace, databases[name], direction, target)
+        side = own_cpu() - before
+        worker, processes = workers_cpu()
     finally:
         migrator.close()
-    return cpu() - before
+    return (processes + side) / len(commands), worker
 
 
 def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
@@ -148,30 +162,28 @@ def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]
 
 
 def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
-    """Rounds interleave the three measures, so that a machine busy for a while slows all alike.
-    One command's share of the worker's start shrinks with the commands a worker runs: workers
-    that run the chain twice and four times tell the start from the commands."""
+    """Rounds interleave the two measures, so that a machine busy for a while slows both alike."""
     commands = chain_commands(project)
     environment = dict(os.environ)
-    floors, few, many = [], [], []
+    floors, through, workers = [], [], []
     with open(tmp / "in-process.log", "w") as log:  # env.py's logging writes here for the rest of the run
         in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log)  # imports, first-use caches
         for _ in range(rounds):
-            floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log))
-            few.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 2)))
-            many.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 4)))
+            floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log) / len(commands))
+            per_command, worker = through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 2))
+            through.append(per_command)
+            workers.append(worker)
         os.environ.clear()
         os.environ.update(environment)
         logging.disable()  # the log closes: nothing may write to it any more
-    count, floor = 2 * len(commands), min(floors) / len(commands)
-    per_command = (min(many) - min(few)) / count
-    start, shared = min(few) - count * per_command, min(few) / count
+    floor, per_command, worker, count = min(floors), min(through), min(workers), 2 * len(commands)
+    shared = per_command + worker / count
     print(f"alembic-shop: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
     print(f"  in one process (floor)              {1000 * floor:6.1f} ms")
     print(f"  through the worker, one command     {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x")
-    print(f"  with its share of the worker start  {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x", end="")
+    print(f"  with its share of the worker        {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x", end="")
     print(f" ({count} commands per worker)")
-    print(f"  (the worker's start: {1000 * start:.0f} ms)")
+    print(f"  (the worker's own CPU: {1000 * worker:.0f} ms: starting, importing Alembic, forking)")
 
 
 def repeated(commands: list[tuple[str, str, str]], times: int) -> list[tuple[str, str, str]]:
