@@ -7,14 +7,23 @@ Runs, in one process on the same machine:
 
 Prints both wall times, their ratio, and the share of migtest's own work (provision, seed,
 capture, check) against the migration commands it ran (install, upgrade, downgrade, re-run).
+
+Then the CPU of one Alembic command: the commands of the release chain (per pair of releases, a
+fresh install of the older, upgrade, downgrade, upgrade again) through migtest's Alembic
+migrator (a worker per job that forks a process per command), against the floor: the same
+commands through Alembic's command API in this one process, warmed up by a first round.
 Usage: python bench/overhead.py [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
+import logging
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -22,9 +31,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
+
+from alembic import command
+from alembic.config import Config
 
 from migtest.config import load_config
+from migtest.databases.sqlite import SqliteServer
+from migtest.migrators import DOWNGRADE, UPGRADE
+from migtest.migrators.alembic import AlembicMigrator
 from migtest.plan import plan
+from migtest.sources import Workspace
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "alembic-shop"
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
@@ -81,13 +98,111 @@ def phase_split(results: dict) -> tuple[float, float]:
     return migration, own
 
 
+def chain_commands(project: Path) -> list[tuple[str, str, str]]:
+    """(database, direction, target) of each command: per pair of releases, a fresh install of
+    the older one, then upgrade, downgrade and upgrade again."""
+    revisions = [version.revision for version in load_config(str(project / "migtest.yml")).versions]
+    commands = []
+    for older, newer in itertools.pairwise(revisions):
+        database = f"{older}-{newer}"
+        commands += [(database, UPGRADE, older), (database, UPGRADE, newer), (database, DOWNGRADE, older)]
+        commands.append((database, UPGRADE, newer))
+    return commands
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workers_cpu() -> tuple[float, float]:
+    """CPU seconds of this process's children (the Alembic workers: importing Alembic, forking)
+    and of the command processes they waited for, read from /proc while the workers run."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = commands = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, ...: stat(5)'s 3rd field on
+            if int(fields[1]) == os.getpid():
+                own += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                commands += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
+    return own, commands
+
+
+def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> tuple[float, float]:
+    """CPU seconds per command (its process, and the migrator's side in this one) and of the
+    worker's own work, for commands run through a migrator started and closed here."""
+    config = load_config(str(project / "migtest.yml"))
+    workspace = Workspace(config.versions[-1], config.root, config.root)
+    server = SqliteServer(workdir)
+    databases = {name: server.create(name) for name, _, _ in commands}
+    before = own_cpu()
+    migrator = AlembicMigrator(config.migrations, workdir)
+    try:
+        for name, direction, target in commands:
+            migrator.migrate(workspace, databases[name], direction, target)
+        side = own_cpu() - before
+        worker, processes = workers_cpu()
+    finally:
+        migrator.close()
+    return (processes + side) / len(commands), worker
+
+
+def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
+    """CPU seconds of the same commands through Alembic's API in this process, output to `log`."""
+    urls = {name: f"sqlite:///{workdir / name}.db" for name, _, _ in commands}
+    started = time.process_time()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        for name, direction, target in commands:
+            os.environ["DATABASE_URL"] = urls[name]
+            config = Config(str(project / "alembic.ini"))
+            config.set_main_option("sqlalchemy.url", urls[name])
+            getattr(command, direction)(config, target)
+    return time.process_time() - started
+
+
+def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
+    """Rounds interleave the two measures, so that a machine busy for a while slows both alike."""
+    commands = chain_commands(project)
+    environment = dict(os.environ)
+    floors, through, workers = [], [], []
+    with open(tmp / "in-process.log", "w") as log:  # env.py's logging writes here for the rest of the run
+        in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log)  # imports, first-use caches
+        for _ in range(rounds):
+            floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log) / len(commands))
+            per_command, worker = through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 2))
+            through.append(per_command)
+            workers.append(worker)
+        os.environ.clear()
+        os.environ.update(environment)
+        logging.disable()  # the log closes: nothing may write to it any more
+    floor, per_command, worker, count = min(floors), min(through), min(workers), 2 * len(commands)
+    shared = per_command + worker / count
+    print(f"alembic-shop: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
+    print(f"  in one process (floor)              {1000 * floor:6.1f} ms")
+    print(f"  through the worker, one command     {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x")
+    print(f"  with its share of the worker        {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x", end="")
+    print(f" ({count} commands per worker)")
+    print(f"  (the worker's own CPU: {1000 * worker:.0f} ms: starting, importing Alembic, forking)")
+
+
+def repeated(commands: list[tuple[str, str, str]], times: int) -> list[tuple[str, str, str]]:
+    """The commands `times` over, each time on databases of their own."""
+    return [(f"{name}-{time}", direction, target) for time in range(times) for name, direction, target in commands]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=["run", "commands"], help="one of the two measures (default: both)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="migtest-bench-") as tmp:
         project = Path(tmp) / "alembic-shop"
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("migtest-results", ".migtest-cache"))
+        if args.only != "run":
+            command_cpu(project, Path(tmp), max(args.rounds, 3))
+        if args.only == "commands":
+            return
         raw_times, migtest_times = [], []
         for round_number in range(args.rounds):
             workdir = Path(tmp) / f"raw-{round_number}"
