@@ -41,21 +41,22 @@ class StepCaptures:
         self.ignore, self.bookkeeping, self.schemas = ignore, bookkeeping, tuple(schemas)
         self.latest: Capture | None = None  # the last capture with rows: what the next one builds on
 
-    def rows(self, revision: str | None) -> Capture:
-        """Schema and rows, reading again only the tables whose digest changed since the latest."""
+    def rows(self, revision: str | None = None) -> Capture:
+        """Schema and rows, reading again only the tables whose digest changed since the latest;
+        `revision` the migrator's, where a check needs it (reading it may cost a command)."""
         try:
             self.latest = self._rows(revision, self.latest)
         finally:
             self.connection.rollback()
         return self.latest
 
-    def schema(self, revision: str | None, like: Capture) -> State:
-        """The schema alone; `like`'s when its token says nothing changed."""
+    def schema(self, like: Capture) -> State:
+        """The schema alone (no revision); `like`'s when its token says nothing changed."""
         try:
             token = schema_token(self.connection)
             if token is not None and token == like.token:
-                return replace(like.state, revision=revision, data={})
-            return self._capture(revision, with_data=False)
+                return replace(like.state, revision=None, data={})
+            return self._capture(None, with_data=False)
         finally:
             self.connection.rollback()
 

@@ -239,7 +239,7 @@ class StepRunner(Runner):
             seeders = [s for s in self.seeders if isinstance(s, GeneratedSeeder) or release is not None]
             self._seed(attempt, release or name, database, seeders)
             with self._phase(attempt, "capture before"):
-                before = captures.rows(self.migrator.current(workspace, database))
+                before = captures.rows()  # only the revision after the upgrade is checked: not read here
                 context.before = before.state
             try:
                 with self._phase(attempt, UPGRADE):
@@ -282,7 +282,7 @@ class StepRunner(Runner):
             with self._phase(attempt, DOWNGRADE):
                 self.migrator.migrate(workspace, database, DOWNGRADE, before)
             with self._phase(attempt, "capture downgraded"):
-                downgraded = captures.schema(self.migrator.current(workspace, database), like=captured)
+                downgraded = captures.schema(like=captured)
         except StepFailed as exc:
             return [CheckResult.from_error("downgrade", FAILED, exc)], exc
         differences = diff_states(context.before, downgraded)
