@@ -39,8 +39,11 @@ def table_digests(connection: sqlalchemy.Connection, tables: Iterable[Name]) -> 
     if engine == "sqlite":
         return {table.key: _sqlite(connection, table) for table in tables}
     if engine == "postgresql" and connection.dialect.server_version_info >= (11,):
-        connection.exec_driver_sql("SET LOCAL extra_float_digits = 3")  # before 12, floats lost digits
-        return {table.key: _postgres(connection, table) for table in tables}
+        setting = "SELECT current_setting('extra_float_digits'), set_config('extra_float_digits', %s, true)"
+        before, _ = connection.exec_driver_sql(setting, ("3",)).one()  # every digit, whatever it was
+        found = {table.key: _postgres(connection, table) for table in tables}
+        connection.exec_driver_sql(setting, (before,))  # the capture after it reads floats as it was
+        return found
     return None
 
 

@@ -160,3 +160,22 @@ def test_the_kept_connection_makes_no_migration_wait(database):
         after = captures.rows("3")
     assert "extra" in schema.schema["a"].columns
     assert after.state.data["a"].rows[(1,)]["extra"] == 1 and "b" not in after.state.data
+
+
+def test_a_server_rounding_floats_hides_no_change_and_reads_them_as_before(database):
+    """With extra_float_digits = 0 PostgreSQL prints 15 digits: the digest reads every digit all
+    the same, and the capture after it reads floats as the server's setting says, like any capture."""
+    if not database.url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    seeded(database)
+    with database.connection() as connection:
+        connection.exec_driver_sql("SET extra_float_digits = 0")
+        connection.commit()
+        captures = captures_of(connection)
+        first = captures.rows("1")
+        execute(database, "UPDATE b SET price = 0.30000000000000004 WHERE id = 1")
+        second = captures.rows("2")
+        full = capture(connection, "2", set())
+        connection.rollback()
+    assert second.digests["b"] != first.digests["b"]
+    assert second.state.data["b"].rows == full.data["b"].rows
