@@ -5,7 +5,8 @@ reached N and lost no row or value; then, where the migrator can, downgrade N ->
 that the schema is what it was at N-1, and upgrade again to go on. Each step is a scenario of its
 own in every report, so the slowest migrations and the first broken one stand out. A step whose
 database is left in an unknown state (a migration, a downgrade or the upgrade after it failed)
-ends the walk: the steps after it are reported as not run.
+ends the walk: the steps after it are reported as not run. Each capture builds on the one before
+it, reading again only the tables that changed (step_captures.py).
 
 Data: the walk starts from an empty database, so a release's seed file (`seed.sql`,
 `seed.command`) is loaded once, at the first step the walk starts from that release's revision;
