@@ -1,14 +1,16 @@
 """The step walk's overhead over the raw migrations, on SQLite and PostgreSQL.
 
 A Flyway-layout project of N migrations on one table of ROWS rows: migration 1 creates it, each
-next one adds a column, fills it for every row and indexes it (its undo file drops both).
+next one adds a column, fills it for every row and indexes it (its undo file drops both). With
+--tables T, migration 1 also creates T tables of ROWS rows that no later migration touches, as in
+a real schema where a migration changes one table of many.
 `migtest steps` walks it: per migration seed (once), capture, upgrade, capture, checks,
 downgrade, capture, upgrade again. The baseline is the same SQL a hand-written script would run
 for the same walk, and nothing else: the seed, then every migration up, down and up again, each
 file in one transaction, through the same driver. Both run in this process, a few rounds each;
 the best round counts.
 
-Usage: python bench/steps.py [--engine sqlite|postgres] [--migrations N] [--rows ROWS] [--rounds R]
+Usage: python bench/steps.py [--engine sqlite|postgres] [--migrations N] [--rows ROWS] [--tables T] [--rounds R]
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from migtest.cli import main as migtest
 from migtest.databases.postgres import PostgresServer
 
 
-def write_project(root: Path, migrations: int, rows: int, database: dict[str, str] | None) -> Path:
+def write_project(root: Path, migrations: int, rows: int, tables: int, database: dict[str, str] | None) -> Path:
     (root / "db").mkdir(parents=True)
-    (root / "db/V1__items.sql").write_text("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n")
+    names = ["items", *(f"other{number}" for number in range(1, tables + 1))]
+    create = [f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);" for name in names]
+    (root / "db/V1__items.sql").write_text("\n".join(create) + "\n")
     for number in range(2, migrations + 1):
         column = f"c{number}"
         up = [
@@ -45,7 +49,8 @@ def write_project(root: Path, migrations: int, rows: int, database: dict[str, st
         (root / f"db/V{number}__{column}.sql").write_text("\n".join(up) + "\n")
         (root / f"db/U{number}__{column}.sql").write_text("\n".join(down) + "\n")
     values = ", ".join(f"({row}, 'item {row}')" for row in range(1, rows + 1))
-    (root / "seed.sql").write_text(f"INSERT INTO items (id, name) VALUES {values};\n")
+    seed = [f"INSERT INTO {name} (id, name) VALUES {values};" for name in names]
+    (root / "seed.sql").write_text("\n".join(seed) + "\n")
     config = {
         "migrations": {"tool": "sql", "dir": "db"},
         "versions": [{"name": "1", "revision": "1"}, {"name": "head", "revision": str(migrations)}],
@@ -106,16 +111,19 @@ def raw_database(engine: str, workdir: Path, server_url: str | None):
         server.close()
 
 
-def bench(engine: str, server_url: str | None, migrations: int, rows: int, rounds: int, workdir: Path) -> None:
+def bench(
+    engine: str, server_url: str | None, migrations: int, rows: int, tables: int, rounds: int, workdir: Path
+) -> None:
     database = {"engine": engine, "url": server_url} if engine != "sqlite" else None
-    config = write_project(workdir / "project", migrations, rows, database)
+    config = write_project(workdir / "project", migrations, rows, tables, database)
     raw, walked = [], []
     for _ in range(rounds):
         with raw_database(engine, workdir, server_url) as url:
             raw.append(raw_walk(config.parent, url, migrations))
         walked.append(migtest_walk(config))
     best_raw, best_walk = min(raw), min(walked)
-    print(f"{engine}: {migrations} migrations, {rows} rows, best of {rounds}")
+    untouched = f" (+ {tables} untouched tables of as many)" if tables else ""
+    print(f"{engine}: {migrations} migrations, {rows} rows{untouched}, best of {rounds}")
     print(f"  raw SQL (up, down, up)  {best_raw:6.2f}s  {best_raw / (migrations - 1) * 1000:7.1f} ms/migration")
     print(f"  migtest steps           {best_walk:6.2f}s  {best_walk / migrations * 1000:7.1f} ms/migration")
     print(f"  ratio                   {best_walk / best_raw:6.2f}x")
@@ -126,12 +134,13 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--migrations", type=int, default=30)
     parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--tables", type=int, default=0, help="tables no migration after the first touches")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         server_url = stack.enter_context(machine.host_postgres()).url if args.engine == "postgres" else None
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="migtest-bench-")))
-        bench(args.engine, server_url, args.migrations, args.rows, args.rounds, workdir)
+        bench(args.engine, server_url, args.migrations, args.rows, args.tables, args.rounds, workdir)
 
 
 if __name__ == "__main__":

@@ -349,15 +349,18 @@ def capture(
     assertions: list[SqlAssertion] | None = None,
     conditions: Iterable[RowCondition] = (),
     like: State | None = None,
+    skip_rows: Collection[str] = (),
 ) -> State:
     """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
     `conditions` the declarations whose matching rows the checks need (see `select_declared`);
-    `like` an earlier capture of the database, whose rows this one shares where they are unchanged.
+    `like` an earlier capture of the database, whose rows this one shares where they are unchanged;
+    `skip_rows` tables whose rows are not read (the caller has them: `State.data` lacks them).
     Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
     schema = capture_schema(dialect, ignore, names)
-    data = capture_data(dialect, schema, like.data if like else None) if with_data else {}
+    read = {key: table for key, table in schema.items() if key not in skip_rows}
+    data = capture_data(dialect, read, like.data if like else None) if with_data else {}
     queries = run_queries(connection, assertions or [])
     selections = select_declared(dialect, schema, conditions)
     enums, sequences = dialect.enums(names), dialect.sequences(names, ignore)

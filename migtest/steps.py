@@ -5,7 +5,8 @@ reached N and lost no row or value; then, where the migrator can, downgrade N ->
 that the schema is what it was at N-1, and upgrade again to go on. Each step is a scenario of its
 own in every report, so the slowest migrations and the first broken one stand out. A step whose
 database is left in an unknown state (a migration, a downgrade or the upgrade after it failed)
-ends the walk: the steps after it are reported as not run.
+ends the walk: the steps after it are reported as not run. Each capture builds on the one before
+it, reading again only the tables that changed (step_captures.py).
 
 Data: the walk starts from an empty database, so a release's seed file (`seed.sql`,
 `seed.command`) is loaded once, at the first step the walk starts from that release's revision;
@@ -31,6 +32,7 @@ from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Locatio
 from migtest.runner import Aborted, Attempt, Runner
 from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
+from migtest.step_captures import Capture, StepCaptures
 from migtest.steptests import StepTest, discover
 
 BASE = "base"
@@ -190,6 +192,13 @@ class StepRunner(Runner):
         self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int
     ) -> list[ScenarioResult]:
         """`more`: the scenarios (step tests) counted after the walk's."""
+        with database.connection() as connection:
+            captures = StepCaptures(connection, self.ignored, self.bookkeeping, self.config.schemas)
+            return self._walk_steps(workspace, database, steps, more, captures)
+
+    def _walk_steps(
+        self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int, captures: StepCaptures
+    ) -> list[ScenarioResult]:
         results: list[ScenarioResult] = []
         broken: str | None = None
         releases = {v.revision: v.name for v in self.config.versions}
@@ -204,13 +213,19 @@ class StepRunner(Runner):
                 start = before if index == 1 and before != BASE else None
                 release = releases.get(before) if not seeded_release else None
                 seeded_release = seeded_release or release is not None
-                broken = self._step(attempt, workspace, database, release, start)
+                broken = self._step(attempt, workspace, database, captures, release, start)
             self.progress.scenario_finished(attempt.result)
             results.append(attempt.result)
         return results
 
     def _step(
-        self, attempt: Attempt, workspace: Workspace, database: Database, release: str | None, start: str | None
+        self,
+        attempt: Attempt,
+        workspace: Workspace,
+        database: Database,
+        captures: StepCaptures,
+        release: str | None,
+        start: str | None,
     ) -> str | None:
         """Run one step (first upgrading to `start`, where the walk starts past base); why the walk
         cannot go on after it, or None."""
@@ -225,12 +240,13 @@ class StepRunner(Runner):
             seeders = [s for s in self.seeders if isinstance(s, GeneratedSeeder) or release is not None]
             self._seed(attempt, release or name, database, seeders)
             with self._phase(attempt, "capture before"):
-                context.before = self._capture(database, name)
+                before = captures.rows()  # only the revision after the upgrade is checked: not read here
+                context.before = before.state
             try:
                 with self._phase(attempt, UPGRADE):
                     context.migration_run = self.migrator.migrate(workspace, database, UPGRADE, scenario.target)
                 with self._phase(attempt, "capture after"):
-                    context.after = self._capture(database, name)
+                    context.after = captures.rows(self.migrator.current(workspace, database)).state
             except StepFailed as exc:
                 context.migration_error = exc
         except StepFailed as exc:
@@ -241,17 +257,23 @@ class StepRunner(Runner):
         checks = [*migration.check(context), *data.rows(context), *data.content(context)]
         error = context.migration_error
         if error is None and context.after is not None:
-            round_trip, error = self._round_trip(attempt, workspace, database, context)
+            round_trip, error = self._round_trip(attempt, workspace, database, context, captures, before)
             checks += round_trip
         self.locator.pin(checks, version=name, tree=workspace.root, error=error, run=context.migration_run)
         attempt.result.checks += checks
         return f"step {scenario.id} failed" if error is not None else None
 
     def _round_trip(
-        self, attempt: Attempt, workspace: Workspace, database: Database, context: CheckContext
+        self,
+        attempt: Attempt,
+        workspace: Workspace,
+        database: Database,
+        context: CheckContext,
+        captures: StepCaptures,
+        captured: Capture,
     ) -> tuple[list[CheckResult], StepFailed | None]:
-        """Downgrade N -> N-1, compare the schema with N-1's, upgrade again; the checks, and the
-        error that leaves the database in an unknown state."""
+        """Downgrade N -> N-1, compare the schema with N-1's (`captured` before the upgrade),
+        upgrade again; the checks, and the error that leaves the database in an unknown state."""
         before, target = context.scenario.source, context.scenario.target
         assert before is not None and context.before is not None
         blocker = self.migrator.downgrade_blocker(workspace, target, before)
@@ -261,7 +283,7 @@ class StepRunner(Runner):
             with self._phase(attempt, DOWNGRADE):
                 self.migrator.migrate(workspace, database, DOWNGRADE, before)
             with self._phase(attempt, "capture downgraded"):
-                downgraded = self._capture(database, workspace.version.name, with_data=False)
+                downgraded = captures.schema(like=captured)
         except StepFailed as exc:
             return [CheckResult.from_error("downgrade", FAILED, exc)], exc
         differences = diff_states(context.before, downgraded)

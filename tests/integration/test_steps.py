@@ -152,3 +152,51 @@ def test_alembic_step_with_a_downgrade_that_does_nothing_fails_downgrade(fixture
     assert checks["downgrade"]["evidence"][0] == "table 'tags': present after migrating, not in a fresh install"
     assert "already exists" in checks["upgrade again"]["evidence"][0]
     assert list(statuses(outcome)) == ["step-base-to-0001", "step-0001-to-0002", "step-0002-to-0003"]
+
+
+TRIGGERS = {  # on tags: every insert renames every user
+    "sqlite": (
+        "CREATE TRIGGER tags_rename AFTER INSERT ON tags BEGIN UPDATE users SET name = 'renamed'; END;",
+        "DROP TRIGGER tags_rename;",
+    ),
+    "postgres": (
+        "CREATE FUNCTION rename_users() RETURNS trigger AS $$ BEGIN UPDATE users SET name = 'renamed'; RETURN NEW; "
+        "END; $$ LANGUAGE plpgsql;\n"
+        "CREATE TRIGGER tags_rename AFTER INSERT ON tags FOR EACH ROW EXECUTE FUNCTION rename_users();",
+        "DROP TRIGGER tags_rename ON tags;\nDROP FUNCTION rename_users();",
+    ),
+    "mariadb": (
+        "CREATE TRIGGER tags_rename AFTER INSERT ON tags FOR EACH ROW UPDATE users SET name = 'renamed';",
+        "DROP TRIGGER tags_rename;",
+    ),
+}
+
+
+def test_a_change_to_a_table_the_migration_does_not_name_is_caught(fixture_project, run_migtest, database_config):
+    """Each capture reads again only the tables whose digest changed: an UPDATE of another table,
+    or a trigger's, keeps the row count and the schema of the table it changes, and is caught."""
+    project = fixture_project("flyway-base")  # 1.0 seeds users; V2 adds nickname
+    project.write(
+        "migrations/V3__tags.sql",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nUPDATE users SET email = 'changed@example.com' WHERE id = 1;",
+    )
+    project.write("migrations/U3__tags.sql", "DROP TABLE tags;")
+    trigger, untrigger = TRIGGERS[database_config["engine"] if database_config else "sqlite"]
+    project.write("migrations/V4__trigger.sql", trigger)
+    project.write("migrations/U4__trigger.sql", untrigger)
+    project.write("migrations/V5__first_tag.sql", "INSERT INTO tags (id) VALUES (1);")
+    project.write("migrations/U5__first_tag.sql", "DELETE FROM tags;")
+    outcome = run_migtest(project.config, command="steps")
+
+    assert statuses(outcome) == {
+        "step-base-to-1": "passed",
+        "step-1-to-2": "passed",
+        "step-2-to-3": "failed",
+        "step-3-to-4": "passed",
+        "step-4-to-5": "failed",
+    }
+    updated = failed(outcome, "step-2-to-3", "content")["content"]["evidence"]
+    renamed = failed(outcome, "step-4-to-5", "content")["content"]["evidence"]
+    assert updated == ["table 'users': id=1: email 'ada@example.com' -> 'changed@example.com'"]
+    users = ((1, "Ada"), (2, "Bob"))
+    assert sorted(renamed) == [f"table 'users': id={key}: name '{name}' -> 'renamed'" for key, name in users]

@@ -1,0 +1,108 @@
+"""The step walk's captures, each built from the one before it: a table's rows are read again only
+when its digest (see table_digests) changed since the last capture, so a step reads the tables its
+migration touched, however it touched them (its own statements, a trigger, a cascade), and reuses
+the other tables' rows; on SQLite an unchanged schema is not reflected again either.
+
+All through one connection kept for the walk instead of one per capture. Its transaction ends
+after every capture: the migration, run on another connection or in another process, then waits
+for no lock of ours, and the next capture sees what it committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+
+import sqlalchemy
+
+from migtest.dialects import Name, dialect_for
+from migtest.state import State, TableSchema, capture
+from migtest.table_digests import schema_token, table_digests
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A state, and what tells whether it still holds: its tables' digests, its schema's token."""
+
+    state: State
+    digests: dict[str, str] | None = None
+    token: str | None = None
+
+
+class StepCaptures:
+    def __init__(
+        self,
+        connection: sqlalchemy.Connection,
+        ignore: Collection[str],
+        bookkeeping: Collection[str],
+        schemas: Iterable[str | None],
+    ) -> None:
+        self.connection = connection
+        self.ignore, self.bookkeeping, self.schemas = ignore, bookkeeping, tuple(schemas)
+        self.latest: Capture | None = None  # the last capture with rows: what the next one builds on
+
+    def rows(self, revision: str | None = None) -> Capture:
+        """Schema and rows, reading again only the tables whose digest changed since the latest;
+        `revision` the migrator's, where a check needs it (reading it may cost a command)."""
+        try:
+            self.latest = self._rows(revision, self.latest)
+        finally:
+            self.connection.rollback()
+        return self.latest
+
+    def schema(self, like: Capture) -> State:
+        """The schema alone (no revision); `like`'s when its token says nothing changed."""
+        try:
+            token = schema_token(self.connection)
+            if token is not None and token == like.token:
+                return replace(like.state, revision=None, data={})
+            return self._capture(None, with_data=False)
+        finally:
+            self.connection.rollback()
+
+    def _rows(self, revision: str | None, since: Capture | None) -> Capture:
+        token = schema_token(self.connection)
+        digests = table_digests(self.connection, self._tables())
+        if since is not None and token is not None and token == since.token and digests == since.digests:
+            return Capture(replace(since.state, revision=revision), digests, token)
+        kept = _unchanged(since, digests)
+        state = self._capture(revision, skip_rows=kept)
+        old = since.state.schema if since is not None else {}
+        reshaped = {key for key in kept & state.schema.keys() if not _same_shape(state.schema[key], old[key])}
+        if reshaped:  # same rows, read another way now (a column's type, the key): read them again
+            state.data |= self._capture(revision, skip_rows=state.schema.keys() - reshaped).data
+        if kept:
+            assert since is not None
+            state.data = {key: state.data[key] if key in state.data else since.state.data[key] for key in state.schema}
+        return Capture(state, digests, token)
+
+    def _tables(self) -> list[Name]:
+        """The tables a capture reads, as `capture_schema` finds them."""
+        dialect = dialect_for(self.connection)
+        found = [Name(s, name) for s in dialect.schemas(self.schemas) for name in dialect.inspector.get_table_names(s)]
+        return [table for table in found if not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")]
+
+    def _capture(self, revision: str | None, *, with_data: bool = True, skip_rows: Collection[str] = ()) -> State:
+        return capture(
+            self.connection,
+            revision,
+            self.ignore,
+            bookkeeping=self.bookkeeping,
+            schemas=self.schemas,
+            with_data=with_data,
+            skip_rows=skip_rows,
+        )
+
+
+def _unchanged(since: Capture | None, digests: dict[str, str] | None) -> set[str]:
+    """The tables whose rows `since` holds and whose digest is the same now."""
+    if since is None or since.digests is None or digests is None:
+        return set()
+    return {key for key, digest in digests.items() if since.digests.get(key) == digest and key in since.state.data}
+
+
+def _same_shape(new: TableSchema, old: TableSchema) -> bool:
+    """Rows are read by their columns' types and keyed by the primary key: nothing else of the
+    schema changes what a capture of the same rows holds."""
+    types = {name: column["type"] for name, column in new.columns.items()}
+    return new.primary_key == old.primary_key and types == {n: c["type"] for n, c in old.columns.items()}

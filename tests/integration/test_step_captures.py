@@ -1,0 +1,181 @@
+"""The step walk's incremental captures on real SQLite, PostgreSQL and MariaDB: a table's rows are
+reused only while its digest proves them unchanged (an UPDATE that keeps the count is seen), what
+is read again equals a full capture, and the connection kept for the walk holds no lock that
+would make a migration on another connection wait."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from migtest.databases import Database
+from migtest.databases.mysql import MysqlServer
+from migtest.databases.postgres import PostgresServer
+from migtest.databases.sqlite import SqliteServer
+from migtest.dialects import Name
+from migtest.state import capture
+from migtest.step_captures import StepCaptures
+from migtest.table_digests import table_digests
+
+LOCK_WAIT = {  # another connection's DDL gives up after 5 s instead of waiting for our locks forever
+    "sqlite": "PRAGMA busy_timeout = 5000",
+    "postgresql": "SET lock_timeout = '5s'",
+    "mysql": "SET SESSION lock_wait_timeout = 5",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        server = SqliteServer(tmp_path)
+    else:
+        host = request.getfixturevalue(f"{request.param}_host")
+        server = (PostgresServer if request.param == "postgres" else MysqlServer)(host.url)
+    database = server.create("captures")
+    try:
+        yield database
+    finally:
+        server.drop(database)
+        server.close()
+
+
+def execute(database: Database, *statements: str) -> None:
+    with database.connection() as connection:
+        connection.exec_driver_sql(LOCK_WAIT[connection.dialect.name])
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+        connection.commit()
+
+
+def digests(database: Database, *tables: str) -> dict[str, str] | None:
+    with database.connection() as connection:
+        found = table_digests(connection, [Name(None, table) for table in tables])
+        connection.rollback()
+        return found
+
+
+def seeded(database: Database) -> Database:
+    execute(
+        database,
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(20))",
+        "CREATE TABLE b (id INTEGER PRIMARY KEY, price FLOAT, note VARCHAR(100))",
+        "CREATE TABLE c (id INTEGER NOT NULL, name VARCHAR(20))",
+        "INSERT INTO a VALUES (1, 'one'), (2, 'two')",
+        "INSERT INTO b VALUES (1, 0.3, 'x'), (2, 2.5, NULL)",
+        "INSERT INTO c VALUES (1, 'one'), (2, 'two')",
+    )
+    return database
+
+
+def test_a_digest_changes_with_any_value_and_only_with_its_table(database):
+    seeded(database)
+    first = digests(database, "a", "b", "c")
+    if database.url.startswith("mysql"):
+        assert first is None  # no digest: the walk reads every table every time
+        return
+    assert first is not None and digests(database, "a", "b", "c") == first
+    changes = [
+        "UPDATE b SET note = 'y' WHERE id = 1",  # the count stays
+        "UPDATE b SET price = 0.30000000000000004 WHERE id = 1",  # a float's last digit
+        "UPDATE b SET note = NULL WHERE id = 1",
+        "UPDATE b SET note = '' WHERE id = 1",
+        "UPDATE b SET note = 'x', price = 0.3 WHERE id = 1",  # back as it was
+    ]
+    seen = [digests(database, "a", "b", "c")]
+    for change in changes:
+        execute(database, change)
+        seen.append(digests(database, "a", "b", "c"))
+        assert seen[-1]["a"] == first["a"] and seen[-1]["c"] == first["c"]
+    assert len({d["b"] for d in seen[:-1]}) == len(changes)  # every change seen
+    assert seen[-1]["b"] == first["b"]
+
+
+def test_a_digest_tells_a_value_from_its_look_alikes_and_a_column_type(database):
+    seeded(database)
+    if database.url.startswith("mysql"):
+        pytest.skip("MariaDB has no digest")
+    before = digests(database, "a", "c")
+    if database.url.startswith("sqlite"):
+        execute(database, "CREATE TABLE d (id INTEGER PRIMARY KEY, v)", "INSERT INTO d VALUES (1, 1)")
+        seen = [digests(database, "d")]
+        for value in ("1.0", "'1'", "x'01'", "1"):  # no affinity: a real, a text, a blob, as stored
+            execute(database, f"UPDATE d SET v = {value}")
+            seen.append(digests(database, "d"))
+        assert len({d["d"] for d in seen}) == 4 and seen[-1] == seen[0]
+        return
+    execute(database, "ALTER TABLE a ALTER COLUMN name TYPE VARCHAR(30)")  # the same text in every row
+    execute(database, "ALTER TABLE c ALTER COLUMN name TYPE TEXT")
+    after = digests(database, "a", "c")
+    assert after["a"] != before["a"] and after["c"] != before["c"]
+
+
+def captures_of(connection) -> StepCaptures:
+    return StepCaptures(connection, set(), set(), (None,))
+
+
+def test_a_capture_reads_again_only_the_tables_that_changed_and_equals_a_full_one(database):
+    seeded(database)
+    with database.connection() as connection:
+        captures = captures_of(connection)
+        first = captures.rows("1")
+        execute(database, "UPDATE b SET note = 'changed' WHERE id = 2")  # the count stays
+        second = captures.rows("2")
+        full = capture(connection, "2", set())
+        connection.rollback()
+    assert second.state.data.keys() == full.data.keys() == {"a", "b", "c"}
+    for table in full.data:
+        assert second.state.data[table].rows == full.data[table].rows
+        assert second.state.data[table].unkeyed == full.data[table].unkeyed
+    assert second.state.data["b"].rows[(2,)]["note"] == "changed"
+    reused = {table for table in full.data if second.state.data[table] is first.state.data[table]}
+    assert reused == (set() if database.url.startswith("mysql") else {"a", "c"})
+    assert second.state.revision == "2" and second.state.schema == full.schema
+
+
+def test_a_new_primary_key_rekeys_rows_whose_digest_did_not_change(database):
+    if not database.url.startswith("postgresql"):
+        pytest.skip("adding a key rebuilds the table on SQLite; MariaDB reads every table anyway")
+    seeded(database)
+    with database.connection() as connection:
+        captures = captures_of(connection)
+        assert captures.rows("1").state.data["c"].unkeyed
+        execute(database, "ALTER TABLE c ADD PRIMARY KEY (id)")
+        rekeyed = captures.rows("2").state.data["c"]
+    assert rekeyed.primary_key == ("id",) and not rekeyed.unkeyed
+    assert rekeyed.rows[(1,)] == {"id": 1, "name": "one"}
+
+
+def test_the_kept_connection_makes_no_migration_wait(database):
+    """A capture's transaction would hold a lock on every table it read (PostgreSQL, MariaDB) or
+    the file (SQLite): another connection's DDL would then wait, here for 5 s, then fail."""
+    seeded(database)
+    with database.connection() as connection:
+        captures = captures_of(connection)
+        captures.rows("1")
+        execute(database, "ALTER TABLE a ADD COLUMN extra INTEGER", "UPDATE a SET extra = id")
+        schema = captures.schema(like=captures.latest)
+        execute(database, "DROP TABLE b")
+        after = captures.rows("3")
+    assert "extra" in schema.schema["a"].columns
+    assert after.state.data["a"].rows[(1,)]["extra"] == 1 and "b" not in after.state.data
+
+
+def test_a_server_rounding_floats_hides_no_change_and_reads_them_as_before(database):
+    """With extra_float_digits = 0 PostgreSQL prints 15 digits: the digest reads every digit all
+    the same, and the capture after it reads floats as the server's setting says, like any capture."""
+    if not database.url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    seeded(database)
+    with database.connection() as connection:
+        connection.exec_driver_sql("SET extra_float_digits = 0")
+        connection.commit()
+        captures = captures_of(connection)
+        first = captures.rows("1")
+        execute(database, "UPDATE b SET price = 0.30000000000000004 WHERE id = 1")
+        second = captures.rows("2")
+        full = capture(connection, "2", set())
+        connection.rollback()
+    assert second.digests["b"] != first.digests["b"]
+    assert second.state.data["b"].rows == full.data["b"].rows
