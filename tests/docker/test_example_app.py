@@ -91,11 +91,9 @@ class Lab:
         port = container.ports["8000/tcp"][0]["HostPort"]
         return App(release, container, f"http://127.0.0.1:{port}")
 
-    def stop(self, app: App) -> float:
-        """Stop the app as `docker stop` does (SIGTERM); the seconds it took."""
-        started = time.monotonic()
+    def stop(self, app: App) -> None:
+        """Stop the app as `docker stop` does: SIGTERM, SIGKILL after 10 s."""
         app.container.stop(timeout=10)
-        return time.monotonic() - started
 
     def exit_code(self, container, timeout: float = TIMEOUT) -> int:
         return container.wait(timeout=timeout)["StatusCode"]
@@ -172,9 +170,8 @@ def test_release_1_starts_on_an_empty_volume_and_paginates(lab):
     assert sizes == [3, 3, 1]
     assert app.get("/items?page=3").json()["next"] is None
 
-    seconds = lab.stop(app)
-    assert seconds < 3, f"docker stop took {seconds:.1f}s: SIGTERM is not handled"
-    assert app.container.wait()["StatusCode"] == 0
+    lab.stop(app)
+    assert app.container.wait()["StatusCode"] == 0, "SIGTERM is not handled: killed after the grace"
 
 
 def test_release_4_upgrades_release_1_data_and_release_3_still_runs_on_it(lab):
@@ -228,9 +225,7 @@ def test_broken_release_fails_its_migration_and_exits_1(lab):
 
 def test_crash_release_exits_3_at_once(lab):
     container = lab.run("crash")
-    started = time.monotonic()
     assert lab.exit_code(container, timeout=10) == 3
-    assert time.monotonic() - started < 5
     output = logs(container)
     assert "RuntimeError: release crash: missing SECRET_KEY" in output
     assert "ready:" not in output

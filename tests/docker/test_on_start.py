@@ -91,13 +91,13 @@ def test_broken_release_fails_migration_with_the_container_log_in_junit(tmp_path
 
 def test_crashing_release_fails_fast(tmp_path, app_image, run_migtest):
     config = write_config(
-        tmp_path, ["1", "crash"], app_image, matrix={"fresh": False, "downgrade": "none"}, app={"ready_timeout": 120}
+        tmp_path, ["1", "crash"], app_image, matrix={"fresh": False, "downgrade": "none"}, app={"ready_timeout": 600}
     )
 
     started = time.monotonic()
     outcome = run_migtest(config, "--only", "upgrade-*")
 
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 300, "waited for the readiness timeout, not the crash"
     migration = outcome.check("upgrade-1-to-crash", "migration")
     assert (
         migration["summary"]
