@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy
 
 from migtest.dialects import Name, dialect_for
-from migtest.state import State, TableSchema, capture
+from migtest.state import State, TableSchema, capture, capture_data
 from migtest.table_digests import schema_token, table_digests
 
 
@@ -70,7 +70,7 @@ class StepCaptures:
         old = since.state.schema if since is not None else {}
         reshaped = {key for key in kept & state.schema.keys() if not _same_shape(state.schema[key], old[key])}
         if reshaped:  # same rows, read another way now (a column's type, the key): read them again
-            state.data |= self._capture(revision, skip_rows=state.schema.keys() - reshaped).data
+            state.data |= capture_data(dialect_for(self.connection), {key: state.schema[key] for key in reshaped})
         if kept:
             assert since is not None
             state.data = {key: state.data[key] if key in state.data else since.state.data[key] for key in state.schema}
