@@ -77,8 +77,8 @@ def _boring(regex: str, ttype: object) -> str | None:
 # Before its regexes the lexer looks for dollar quotes (Python finds their end) and /* comments,
 # closed by the first */ after them. Then whitespace runs (tokens of their own, none matters), the
 # common tokens, sqlparse's regexes in its order, and any other character (an error token).
-SKIP = re.compile(
-    f"(?:(?![{re.escape(NESTING)}]|{DOLLAR})(?:"
+TOKEN = (
+    f"(?![{re.escape(NESTING)}]|{DOLLAR})(?:"
     + "|".join(
         [
             r"/\*[\s\S]*?\*/",
@@ -88,9 +88,11 @@ SKIP = re.compile(
             rf"[^{re.escape(NESTING)}\w]",
         ]
     )
-    + "))*+",
-    FLAGS,
+    + ")"
 )
+# Such tokens, and parentheses holding only such tokens (a row of an INSERT): they leave sqlparse's
+# level as it was.
+SKIP = re.compile(rf"(?:\((?:{TOKEN})*+\)|{TOKEN})*+", FLAGS)
 # What sqlparse keeps with a statement after its `;`: spaces and `--` comments up to the line's end.
 TAIL = re.compile(r"(?:(?![\r\n])\s|(?!(?:--|# )\+)(?:--|# ).*?(?:\r\n|\r|\n|$))*+", FLAGS)
 TOKENS = [re.compile(regex, FLAGS).match for regex, _ttype in keywords.SQL_REGEX]
