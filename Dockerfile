@@ -40,8 +40,28 @@ FROM ${BASE_IMAGE} AS git
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git
 
+# seed.restore's clients: psql and pg_restore for PostgreSQL snapshots, mariadb (also as mysql)
+# for mysqldump files. Debian's packages would bring Perl with them (postgresql-client-common's
+# pg_wrapper), so the image takes the three programs, the client plugins mariadb loads for MySQL 8
+# logins (caching_sha2_password), and the libraries they link that the base lacks (libpq, LDAP,
+# Kerberos, libedit...), found by ldd and compared with the base's own files.
+FROM ${BASE_IMAGE} AS clients
+RUN find / -xdev -name '*.so*' > /tmp/base-libraries \
+    && apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client mariadb-client-core \
+    && postgres="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" \
+    && mkdir -p /clients/usr/bin \
+    && cp "$postgres/psql" "$postgres/pg_restore" /usr/bin/mariadb /clients/usr/bin/ \
+    && ln -s mariadb /clients/usr/bin/mysql \
+    && for plugin in /usr/lib/*/libmariadb3/plugin; do cp -a --parents "$plugin" /clients; done \
+    && for library in $(ldd /clients/usr/bin/* /clients/usr/lib/*/libmariadb3/plugin/*.so | awk '$3 ~ /^\// {print $3}' | sort -u); do \
+        real="$(readlink -f "$library")"; \
+        grep -qxF "$real" /tmp/base-libraries || { mkdir -p "/clients$(dirname "$real")" && cp -L "$library" "/clients$(dirname "$real")/"; }; \
+    done
+
 FROM ${BASE_IMAGE}
 COPY --from=git /usr/bin/git /usr/bin/git
+COPY --from=clients /clients /
 # The project is mounted from the host or CI runner and owned by another user than root here,
 # which git refuses unless the folder is declared safe (this also proves the program runs here).
 RUN git config --system --add safe.directory '*'

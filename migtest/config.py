@@ -179,6 +179,7 @@ class AppConfig:
     ready_log: str | None = None
     ready_timeout: float = 120.0
     stop_timeout: int = 5  # seconds between SIGTERM and SIGKILL when a container is stopped
+    init: bool = True  # the run's containers under Docker's init; false for engines without docker-init
     database_path: str = "/data/app.db"
     previous_release: str | None = None  # the older spelling of verify.previous_release
     headers: tuple[tuple[str, str], ...] = ()
@@ -966,6 +967,7 @@ def _app(section: _Section) -> AppConfig:
         ready_log=ready_log,
         ready_timeout=section.number("ready_timeout", 120.0),
         stop_timeout=section.integer("stop_timeout", 5),
+        init=section.flag("init", True),
         database_path=section.text("database_path", "/data/app.db"),
         previous_release=section.text("previous_release", choices=PREVIOUS_RELEASE_MODES),
         headers=_secret_pairs(section, "headers"),

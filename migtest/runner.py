@@ -140,12 +140,15 @@ class Runner:
         """The engine, migrator, seeders, database server and workspaces of one run; all closed,
         and whatever the run made removed, however it ends (a signal cannot cut that short)."""
         containerized = [v for v in self.config.versions if v.containerized]
+        app = self.config.app or AppConfig()
         self.stop = threading.Event()
         cleanup = ExitStack()
         self.origin = time.perf_counter()  # the phases' start times count from here
         try:
             docker = self.docker = (
-                DockerEngine(self.run_id, keep=self.keep, interrupted=self.stop) if containerized else None
+                DockerEngine(self.run_id, keep=self.keep, interrupted=self.stop, init=app.init)
+                if containerized
+                else None
             )
             if docker is not None:
                 cleanup.callback(docker.remove_run)
@@ -156,7 +159,7 @@ class Runner:
             with timed(server, self.origin, self.startup):
                 self.server: DatabaseServer = open_server(self.config.database, workdir, docker, self.run_id)
             cleanup.callback(self.server.close)
-            self.images = ImageRunner(self.config.app or AppConfig(), docker) if docker else None
+            self.images = ImageRunner(app, docker) if docker else None
             self.migrator: Migrator = make_migrator(self.config.migrations, self.images, scratch=workdir)
             cleanup.callback(self.migrator.close)  # first: its commands may hold the databases open
             self.bookkeeping = history_tables(self.config.migrations)

@@ -7,10 +7,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import alembic.command
+import alembic.config
 import machine
+import sqlalchemy
 from sqlalchemy.engine import make_url
+
+from migtest.config import DatabaseConfig
+from migtest.databases import Database, open_server
+
+# The rows of the "production" database, one of them holding what a dump must carry through as it is.
+ROWS = 400
+# What a dump must carry through as it is: COPY escapes tabs, newlines and backslashes; mysqldump quotes.
+AWKWARD = "tab\there, line\nbreak, back\\slash, 'quote', Zoë"
 
 # The forms a snapshot takes, with the file name suffix each has.
 SUFFIXES = {"file": ".db", "dump": ".sql", "plain": ".sql", "custom": ".dump", "mysqldump": ".sql"}
@@ -44,3 +57,26 @@ def _program(name: str) -> str:
     if found is None:
         machine.unavailable(f"{name} is not installed")
     return found
+
+
+@contextmanager
+def production(tmp_path: Path, database_config: dict[str, str] | None, project: Path) -> Iterator[Database]:
+    """A database at release 1.0 (revision 0001) holding ROWS users, one of them AWKWARD."""
+    server = open_server(DatabaseConfig(**(database_config or {})), tmp_path / "production")
+    try:
+        database = server.create("production")
+        settings = alembic.config.Config(str(project / "alembic.ini"))
+        settings.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
+        alembic.command.upgrade(settings, "0001")
+        rows = [{"id": n, "name": f"user {n}", "email": f"u{n}@example.com"} for n in range(1, ROWS)]
+        rows.append({"id": ROWS, "name": AWKWARD, "email": None})
+        engine = database.connect()
+        try:
+            with engine.begin() as connection:
+                insert = "INSERT INTO users (id, name, email) VALUES (:id, :name, :email)"
+                connection.execute(sqlalchemy.text(insert), rows)
+        finally:
+            engine.dispose()
+        yield database
+    finally:
+        server.close()

@@ -54,14 +54,22 @@ def connect():
 
 
 class DockerEngine:
-    """One run's use of the engine. With `keep`, what the run made stays for inspection."""
+    """One run's use of the engine. With `keep`, what the run made stays for inspection; without
+    `init` (`app.init: false`) its containers start without Docker's init, for engines that have
+    none (some Podman setups), their images' entrypoints as PID 1."""
 
     def __init__(
-        self, run_id: str | None = None, *, keep: bool = False, interrupted: threading.Event | None = None
+        self,
+        run_id: str | None = None,
+        *,
+        keep: bool = False,
+        interrupted: threading.Event | None = None,
+        init: bool = True,
     ) -> None:
         self.run_id = run_id or new_run_id()
         self.labels = {RUN_LABEL: self.run_id}
         self.keep = keep
+        self.init = init
         self.client = connect()
         self._network = None
         self._joined = False
@@ -114,9 +122,9 @@ class DockerEngine:
     ):
         """A container on the run's network (or `network`, reachable there by `aliases`), not
         started yet (files can be put in first). `volumes` maps a volume name to the folder it is
-        mounted at. It runs under Docker's init (tini) as PID 1, which passes SIGTERM on: a
-        shell-form CMD or an app installing no handler would ignore it as PID 1, and every stop
-        would wait out the whole grace before SIGKILL."""
+        mounted at. It runs under Docker's init (tini) as PID 1 unless the run says not, which
+        passes SIGTERM on: a shell-form CMD or an app installing no handler would ignore it as
+        PID 1, and every stop would wait out the whole grace before SIGKILL."""
         import docker
 
         name = f"migtest-{self.run_id}-{role}"
@@ -129,7 +137,7 @@ class DockerEngine:
             return self.client.containers.create(
                 image,
                 command=command,
-                init=True,
+                init=self.init,
                 name=name,
                 environment=environment,
                 labels=self.labels,

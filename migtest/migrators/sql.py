@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
-import sqlparse
 from sqlalchemy import event
 
+from migtest import sqlsplit
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
@@ -112,14 +112,14 @@ def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Pat
 
 
 def statements(path: Path) -> list[str]:
-    """The file's statements, split by sqlparse, comments-only fragments dropped."""
+    """The file's statements, as sqlparse splits them (migtest.sqlsplit), comments-only fragments dropped."""
     return list(_split(read_text(path)))
 
 
 @functools.lru_cache(maxsize=256)
 def _split(text: str) -> tuple[str, ...]:
-    """Parsing is slow and the same seed and migration files are read by many scenarios."""
-    parts = sqlparse.split(text)
+    """The same seed and migration files are read by many scenarios."""
+    parts = sqlsplit.split(text)
     return tuple(p for p in parts if _after_comments(p).strip(";").strip())
 
 

@@ -35,6 +35,8 @@ from migtest.userfiles import found
 
 KEY = "seed.restore"
 POSTGRES, MYSQL, SQLITE = "PostgreSQL", "MySQL/MariaDB", "SQLite"
+# What pg_restore says of a custom archive made by a newer pg_dump than itself.
+NEWER_ARCHIVE = re.compile(r"unsupported version \(([\d.]+)\) in file header")
 FAMILIES = {"postgres": POSTGRES, "mysql": MYSQL, "mariadb": MYSQL, "sqlite": SQLITE}
 HEAD_BYTES = 4096
 # Lines by which a dump would write into another database than the one migtest made for it (as
@@ -140,7 +142,17 @@ class SnapshotRestorer:
         else:
             argv, environment, stdin = _client_command(program, snapshot.path, url)
             what = f"{program} {snapshot.path.name}"
-            run(argv, cwd=self.root, env=environment, what=what, timeout=self.timeout, stdin=stdin)
+            try:
+                run(argv, cwd=self.root, env=environment, what=what, timeout=self.timeout, stdin=stdin)
+            except StepFailed as exc:
+                if newer := NEWER_ARCHIVE.search(exc.output):
+                    raise StepFailed(
+                        f"{what}: the archive (format {newer[1]}) is from a newer pg_dump than this pg_restore "
+                        "reads: install the client of the production server's major version, or give the "
+                        "snapshot as plain SQL (pg_dump -Fp)",
+                        exc.output,
+                    ) from exc
+                raise
         return f"{snapshot.path.name}: {snapshot.kind} restored"
 
 

@@ -3,7 +3,8 @@
 A shell-form CMD leaves /bin/sh as PID 1, which ignores SIGTERM, so without an init every stop
 waits out the grace and ends in SIGKILL (exit code 137). Under Docker's init the signal reaches it
 and it ends at once (exit code 143, 128 + SIGTERM), also when the image's own entrypoint is an init
-(tini, dumb-init): tests/images/shell-form-app over release 1 of examples/docker-app.
+(tini, dumb-init): tests/images/shell-form-app over release 1 of examples/docker-app. With
+`app.init: false` (engines without docker-init) the image's entrypoint is PID 1 itself.
 
 A scenario starts a release once where once does: with `on-start`, the start that verifies the
 migrated-to release is its upgrade again."""
@@ -23,10 +24,11 @@ import pytest
 import yaml
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
-from migtest.docker import RUN_LABEL
+from migtest.docker import RUN_LABEL, DockerEngine
 
 CONTEXT = machine.IMAGES / "shell-form-app"
 SIGTERM_EXIT = 128 + 15
+SIGKILL_EXIT = 128 + 9
 
 
 @pytest.fixture(scope="session")
@@ -122,12 +124,53 @@ def test_the_verification_start_is_the_upgrade_again(tmp_path, app_image, run_mi
     assert leftovers() == {}
 
 
-@pytest.mark.parametrize("value", [0, 2.5, "soon", -1])
-def test_a_bad_stop_timeout_is_exit_2_naming_the_key(tmp_path, shell_form_images, run_migtest, leftovers, value):
-    config = write_config(tmp_path, {"sh": shell_form_images["sh"]}, stop_timeout=value)
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        *[("stop_timeout", value, "whole number") for value in (0, 2.5, "soon", -1)],
+        *[("init", value, "true or false") for value in ("yes", 1, "false")],
+    ],
+)
+def test_a_bad_app_setting_is_exit_2_naming_the_key(
+    tmp_path, shell_form_images, run_migtest, leftovers, key, value, expected
+):
+    config = write_config(tmp_path, {"sh": shell_form_images["sh"]}, **{key: value})
 
     outcome = run_migtest(config)
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
-    assert "app.stop_timeout" in outcome.output and "whole number" in outcome.output, outcome.output
+    assert f"app.{key}" in outcome.output and expected in outcome.output, outcome.output
+    assert leftovers() == {}
+
+
+def test_without_init_an_app_ignoring_sigterm_is_killed_after_the_grace(
+    tmp_path, shell_form_images, run_migtest, leftovers, client
+):
+    """`app.init: false`: the shell-form CMD is PID 1 and ignores SIGTERM, so each stop ends in
+    SIGKILL once `stop_timeout` is over; the run passes all the same."""
+    config = write_config(tmp_path, {"sh": shell_form_images["sh"]}, api=False, init=False, stop_timeout=1)
+
+    outcome, apps = run_watching_apps(client, run_migtest, config, 2)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    assert {name: int(app["exitCode"]) for name, app in apps.items()} == dict.fromkeys(apps, SIGKILL_EXIT), apps
+    assert leftovers() == {}
+
+
+@pytest.mark.parametrize("init", [True, False])
+def test_pid_1_is_dockers_init_unless_the_run_says_not(app_image, leftovers, init):
+    engine = DockerEngine(init=init)
+    try:
+        container = engine.create(app_image("1"), "probe", environment={}, command=["sleep", "600"])
+        engine.run_container(container, app_image("1"))
+        code, cmdline = container.exec_run(["cat", "/proc/1/cmdline"])
+    finally:
+        engine.remove_run()
+
+    assert code == 0, cmdline
+    pid_1 = cmdline.decode().rstrip("\0").split("\0")
+    if init:
+        assert pid_1[0].endswith("docker-init") and pid_1[-2:] == ["sleep", "600"], pid_1
+    else:
+        assert pid_1 == ["sleep", "600"]
     assert leftovers() == {}

@@ -9,26 +9,16 @@ server the run then uses; it is dropped before migtest runs.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import alembic.command
-import alembic.config
 import pytest
-import sqlalchemy
 from integration_support import FixtureProject, failed, run_databases, scratch_folder
-from snapshots import make_snapshot
+from snapshots import AWKWARD, ROWS, make_snapshot, production
 from sqlalchemy.engine import make_url
 from started import Started
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
-from migtest.config import DatabaseConfig
-from migtest.databases import Database, open_server
 
-ROWS = 400
-# What a dump must carry through as it is: COPY escapes tabs, newlines and backslashes; mysqldump quotes.
-AWKWARD = "tab\there, line\nbreak, back\\slash, 'quote', Zoë"
 UPGRADE = "upgrade-1.0-to-1.1"
 FORMS = [
     ("sqlite", "file", "1.0.db"),
@@ -37,29 +27,6 @@ FORMS = [
     ("postgres", "custom", "1.0.dump"),
     ("mariadb", "mysqldump", "1.0.sql"),
 ]
-
-
-@contextmanager
-def production(tmp_path: Path, database_config: dict[str, str] | None, project: FixtureProject) -> Iterator[Database]:
-    """A database at release 1.0 (revision 0001) holding ROWS users, one of them AWKWARD."""
-    server = open_server(DatabaseConfig(**(database_config or {})), tmp_path / "production")
-    try:
-        database = server.create("production")
-        settings = alembic.config.Config(str(project.root / "alembic.ini"))
-        settings.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
-        alembic.command.upgrade(settings, "0001")
-        rows = [{"id": n, "name": f"user {n}", "email": f"u{n}@example.com"} for n in range(1, ROWS)]
-        rows.append({"id": ROWS, "name": AWKWARD, "email": None})
-        engine = database.connect()
-        try:
-            with engine.begin() as connection:
-                insert = "INSERT INTO users (id, name, email) VALUES (:id, :name, :email)"
-                connection.execute(sqlalchemy.text(insert), rows)
-        finally:
-            engine.dispose()
-        yield database
-    finally:
-        server.close()
 
 
 def snapshot_project(
@@ -75,7 +42,7 @@ def snapshot_project(
     """alembic-base seeded by restoring `restore` (default `snapshots/{version}.<ext>`), with SQL
     assertions that the restored rows (`rows` of them) are there after the upgrade."""
     project = fixture_project("alembic-base")
-    with production(tmp_path, database_config, project) as database:
+    with production(tmp_path, database_config, project.root) as database:
         make_snapshot(database.url, form, project.root / "snapshots" / snapshot)
     project.configure(
         seed={"restore": restore or f"snapshots/{{version}}{Path(snapshot).suffix}"},

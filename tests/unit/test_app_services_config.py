@@ -1,4 +1,5 @@
-"""`app.services`, `app.stop_timeout` and `verify.command` keys: read into typed objects, mistakes named by key."""
+"""`app.services`, `app.stop_timeout`, `app.init` and `verify.command` keys: read into typed objects,
+mistakes named by key."""
 
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def test_stop_timeout_is_whole_seconds_five_by_default(tmp_path):
     assert load(tmp_path, {}).app.stop_timeout == 5
     assert load(tmp_path, {"stop_timeout": 30}).app.stop_timeout == 30
     assert "app.stop_timeout" in error(tmp_path, {"stop_timeout": 0.5})
+
+
+def test_init_is_true_or_false_true_by_default(tmp_path):
+    assert load(tmp_path, {}).app.init is True
+    assert load(tmp_path, {"init": False}).app.init is False
+    assert "app.init" in error(tmp_path, {"init": "no"})
 
 
 def test_services_are_read_with_their_readiness(tmp_path):
