@@ -25,7 +25,7 @@ class Capture:
     """A state, and what tells whether it still holds: its tables' digests, its schema's token."""
 
     state: State
-    digests: dict[str, str] | None = None
+    digests: dict[str, str | None] | None = None
     token: str | None = None
 
 
@@ -94,11 +94,16 @@ class StepCaptures:
         )
 
 
-def _unchanged(since: Capture | None, digests: dict[str, str] | None) -> set[str]:
+def _unchanged(since: Capture | None, digests: dict[str, str | None] | None) -> set[str]:
     """The tables whose rows `since` holds and whose digest is the same now."""
     if since is None or since.digests is None or digests is None:
         return set()
-    return {key for key, digest in digests.items() if since.digests.get(key) == digest and key in since.state.data}
+    old = since.digests
+    return {
+        key
+        for key, digest in digests.items()
+        if digest is not None and old.get(key) == digest and key in since.state.data
+    }
 
 
 def _same_shape(new: TableSchema, old: TableSchema) -> bool:
