@@ -1,4 +1,4 @@
-"""The step walk's overhead over the raw migrations, on SQLite and PostgreSQL.
+"""The step walk's overhead over the raw migrations, on SQLite, PostgreSQL and MariaDB.
 
 A Flyway-layout project of N migrations on one table of ROWS rows: migration 1 creates it, each
 next one adds a column, fills it for every row and indexes it (its undo file drops both). With
@@ -10,7 +10,7 @@ for the same walk, and nothing else: the seed, then every migration up, down and
 file in one transaction, through the same driver. Both run in this process, a few rounds each;
 the best round counts.
 
-Usage: python bench/steps.py [--engine sqlite|postgres] [--migrations N] [--rows ROWS] [--tables T] [--rounds R]
+Usage: python bench/steps.py [--engine sqlite|postgres|mariadb] [--migrations N] [--rows ROWS] [--tables T] [--rounds R]
 """
 
 from __future__ import annotations
@@ -21,16 +21,21 @@ import io
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import sqlalchemy
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import machine
 
 from migtest.cli import main as migtest
+from migtest.databases import Database
+from migtest.databases.mysql import MysqlServer
 from migtest.databases.postgres import PostgresServer
+from migtest.databases.sqlite import SqliteServer
+
+SERVERS = {"postgres": (machine.host_postgres, PostgresServer), "mariadb": (machine.host_mariadb, MysqlServer)}
 
 
 def write_project(root: Path, migrations: int, rows: int, tables: int, database: dict[str, str] | None) -> Path:
@@ -45,7 +50,8 @@ def write_project(root: Path, migrations: int, rows: int, tables: int, database:
             f"UPDATE items SET {column} = id * {number};",
             f"CREATE INDEX ix_items_{column} ON items ({column});",
         ]
-        down = [f"DROP INDEX ix_items_{column};", f"ALTER TABLE items DROP COLUMN {column};"]
+        index = f"ix_items_{column}" + (" ON items" if database and database["engine"] == "mariadb" else "")
+        down = [f"DROP INDEX {index};", f"ALTER TABLE items DROP COLUMN {column};"]
         (root / f"db/V{number}__{column}.sql").write_text("\n".join(up) + "\n")
         (root / f"db/U{number}__{column}.sql").write_text("\n".join(down) + "\n")
     values = ", ".join(f"({row}, 'item {row}')" for row in range(1, rows + 1))
@@ -65,9 +71,9 @@ def statements(path: Path) -> list[str]:
     return [part.strip() for part in path.read_text().split(";\n") if part.strip()]
 
 
-def raw_walk(project: Path, url: str, migrations: int) -> float:
+def raw_walk(project: Path, database: Database, migrations: int) -> float:
     """The walk's SQL alone: V1, the seed, then each next migration up, down, up."""
-    engine = sqlalchemy.create_engine(url)
+    engine = database.connect()
     started = time.perf_counter()
 
     def apply(path: Path) -> None:
@@ -95,17 +101,12 @@ def migtest_walk(config: Path) -> float:
 
 
 @contextlib.contextmanager
-def raw_database(engine: str, workdir: Path, server_url: str | None):
+def raw_database(engine: str, workdir: Path, server_url: str | None) -> Iterator[Database]:
     """A new, empty database for one raw round: a SQLite file, or one made on the server."""
-    if engine == "sqlite":
-        path = workdir / f"raw-{time.monotonic_ns()}.db"
-        yield f"sqlite:///{path}"
-        path.unlink(missing_ok=True)
-        return
-    server = PostgresServer(server_url)
+    server = SqliteServer(workdir) if engine == "sqlite" else SERVERS[engine][1](server_url)
     database = server.create(f"raw_{time.monotonic_ns()}")
     try:
-        yield database.url
+        yield database
     finally:
         server.drop(database)
         server.close()
@@ -114,12 +115,12 @@ def raw_database(engine: str, workdir: Path, server_url: str | None):
 def bench(
     engine: str, server_url: str | None, migrations: int, rows: int, tables: int, rounds: int, workdir: Path
 ) -> None:
-    database = {"engine": engine, "url": server_url} if engine != "sqlite" else None
+    database = {"engine": engine, "url": server_url} if engine in SERVERS else None
     config = write_project(workdir / "project", migrations, rows, tables, database)
     raw, walked = [], []
     for _ in range(rounds):
-        with raw_database(engine, workdir, server_url) as url:
-            raw.append(raw_walk(config.parent, url, migrations))
+        with raw_database(engine, workdir, server_url) as database:
+            raw.append(raw_walk(config.parent, database, migrations))
         walked.append(migtest_walk(config))
     best_raw, best_walk = min(raw), min(walked)
     untouched = f" (+ {tables} untouched tables of as many)" if tables else ""
@@ -131,14 +132,14 @@ def bench(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--engine", choices=("sqlite", *SERVERS), default="sqlite")
     parser.add_argument("--migrations", type=int, default=30)
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--tables", type=int, default=0, help="tables no migration after the first touches")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        server_url = stack.enter_context(machine.host_postgres()).url if args.engine == "postgres" else None
+        server_url = stack.enter_context(SERVERS[args.engine][0]()).url if args.engine in SERVERS else None
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="migtest-bench-")))
         bench(args.engine, server_url, args.migrations, args.rows, args.tables, args.rounds, workdir)
 
