@@ -5,7 +5,9 @@ would make a migration on another connection wait."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,21 @@ def test_a_mariadb_digest_tells_apart_values_whose_text_runs_together(database):
     twice = digests(database, "e")["e"]
     execute(database, "DELETE FROM e WHERE v = 'r'", "INSERT INTO e VALUES ('u'), ('u')")  # as many rows
     assert digests(database, "e")["e"] != twice  # duplicates do not cancel out as they would in a XOR
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_in_wal_mode_hashes_rows_where_the_file_may_lack_committed_pages(database):
+    """In WAL mode a commit stays in the -wal file until a checkpoint: the file's pages would show
+    the rows before it, so the digest hashes the rows instead, and still sees every change."""
+    seeded(database)
+    assert digests(database, "a")["a"].startswith("pages:")
+    with closing(sqlite3.connect(database.url.removeprefix("sqlite:///"), isolation_level=None)) as wal:
+        wal.execute("PRAGMA journal_mode = WAL")
+        wal.execute("PRAGMA wal_autocheckpoint = 0")
+        first = digests(database, "a", "b")
+        wal.execute("UPDATE a SET name = 'uno' WHERE id = 1")
+        second = digests(database, "a", "b")
+    assert second["a"] != first["a"] and second["b"] == first["b"]  # pages would show no change
 
 
 def captures_of(connection) -> StepCaptures:
