@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 
 import sqlalchemy
@@ -29,27 +29,28 @@ from migtest.dialects import Name
 BATCH = 5000  # rows hashed at a time where rows are hashed: the digest's memory does not grow with the table
 
 
-def sqlite_digests(connection: sqlalchemy.Connection, tables: Iterable[Name]) -> dict[str, str]:
-    """Each table's digest by its key, in a read transaction the caller ends."""
+def sqlite_digests(
+    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Callable[[Name], bool]
+) -> dict[str, str]:
+    """The digest of each table of `schemas` that `wanted` keeps, by its key, in a read
+    transaction the caller ends; the tables and their `CREATE` text from one query per schema."""
     driver = connection.connection.driver_connection
     if not driver.in_transaction:
         driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
-    files: dict[str, str | None] = {}
     found = {}
     with closing(driver.cursor()) as cursor:
-        for table in tables:
-            schema = table.schema or "main"
-            if schema not in files:
-                files[schema] = _page_file(cursor, schema)
-            digest = hashlib.sha256()
-            master = f"{_quoted(schema)}.sqlite_master"
-            cursor.execute(f"SELECT sql FROM {master} WHERE type = 'table' AND name = ?", (table.name,))
-            digest.update(repr(cursor.fetchall()).encode())
-            path = files[schema]
-            chunks = _rows(cursor, schema, table.name) if path is None else _pages(cursor, schema, table.name, path)
-            for chunk in chunks:
-                digest.update(chunk)
-            found[table.key] = f"{'rows' if path is None else 'pages'}:{digest.hexdigest()}"
+        for schema in schemas:
+            attached = schema or "main"
+            path = _page_file(cursor, attached)
+            master = f"SELECT name, sql FROM {_quoted(attached)}.sqlite_master WHERE type = 'table' ORDER BY name"
+            for name, create in cursor.execute(master).fetchall():
+                if not wanted(Name(schema, name)):
+                    continue
+                digest = hashlib.sha256(create.encode())
+                chunks = _rows(cursor, attached, name) if path is None else _pages(cursor, attached, name, path)
+                for chunk in chunks:
+                    digest.update(chunk)
+                found[Name(schema, name).key] = f"{'rows' if path is None else 'pages'}:{digest.hexdigest()}"
     return found
 
 

@@ -62,7 +62,7 @@ class StepCaptures:
 
     def _rows(self, revision: str | None, since: Capture | None) -> Capture:
         token = schema_token(self.connection)
-        digests = table_digests(self.connection, self._tables())
+        digests = table_digests(self.connection, dialect_for(self.connection).schemas(self.schemas), self._wanted)
         if since is not None and token is not None and token == since.token and digests == since.digests:
             return Capture(replace(since.state, revision=revision), digests, token)
         kept = _unchanged(since, digests)
@@ -76,11 +76,9 @@ class StepCaptures:
             state.data = {key: state.data[key] if key in state.data else since.state.data[key] for key in state.schema}
         return Capture(state, digests, token)
 
-    def _tables(self) -> list[Name]:
-        """The tables a capture reads, as `capture_schema` finds them."""
-        dialect = dialect_for(self.connection)
-        found = [Name(s, name) for s in dialect.schemas(self.schemas) for name in dialect.inspector.get_table_names(s)]
-        return [table for table in found if not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")]
+    def _wanted(self, table: Name) -> bool:
+        """Whether a capture reads the table, as `capture_schema` decides."""
+        return not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")
 
     def _capture(self, revision: str | None, *, with_data: bool = True, skip_rows: Collection[str] = ()) -> State:
         return capture(

@@ -17,7 +17,7 @@ A digest that changes while the rows did not (rows read in another order) only c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy
 
@@ -26,31 +26,42 @@ from migtest.sqlite_digests import schema_token as sqlite_schema_token
 from migtest.sqlite_digests import sqlite_digests
 from migtest.sqltext import as_written
 
-_POSTGRES = """SELECT
+_POSTGRES_TABLES = """SELECT n.nspname, c.relname,
   (SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-     FROM pg_attribute WHERE attrelid = '{literal}'::regclass AND attnum > 0 AND NOT attisdropped),
-  count(*), sum(hashtextextended(t::text, 0)), sum(hashtextextended(t::text, 1))
-FROM {source} AS t"""
+     FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s) ORDER BY n.nspname, c.relname"""
+_POSTGRES = "SELECT count(*), sum(hashtextextended(t::text, 0)), sum(hashtextextended(t::text, 1)) FROM {source} AS t"
 
-
+_MYSQL_COLUMNS = """SELECT IF(c.TABLE_SCHEMA = DATABASE(), NULL, c.TABLE_SCHEMA), c.TABLE_NAME,
+  c.COLUMN_NAME, c.COLUMN_TYPE
+FROM information_schema.COLUMNS c JOIN information_schema.TABLES t USING (TABLE_SCHEMA, TABLE_NAME)
+WHERE t.TABLE_TYPE = 'BASE TABLE' AND (c.TABLE_SCHEMA = DATABASE() OR c.TABLE_SCHEMA IN %s)
+ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"""
 _MYSQL_VALUE = "IFNULL(CONCAT(LENGTH(CAST({column} AS BINARY)), ':', CAST({column} AS BINARY)), 'N')"
 _MYSQL = """SELECT count(*), count(h),
   sum(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), sum(CAST(CONV(RIGHT(h, 16), 16, 10) AS UNSIGNED))
 FROM (SELECT MD5(CONCAT({values})) AS h FROM {source}) AS t"""
 
+Wanted = Callable[[Name], bool]
 
-def table_digests(connection: sqlalchemy.Connection, tables: Iterable[Name]) -> dict[str, str | None] | None:
-    """Each table's digest by its key, read in the connection's transaction (which the caller
-    ends); None where the engine has no digest, a table's None where that table has none."""
+
+def table_digests(
+    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Wanted
+) -> dict[str, str | None] | None:
+    """The digest of each table of `schemas` (None: the default one) that `wanted` keeps, by its
+    key, read in the connection's transaction (which the caller ends). The tables are listed by a
+    catalogue query the digests need anyway, not by one more. None where the engine has no digest,
+    a table's None where that table has none."""
     engine = connection.dialect.name
     if engine == "sqlite":
-        return sqlite_digests(connection, tables)
+        return sqlite_digests(connection, schemas, wanted)
     if engine in ("mysql", "mariadb"):
-        return _mysql(connection, list(tables))
+        return _mysql(connection, set(schemas), wanted)
     if engine == "postgresql" and connection.dialect.server_version_info >= (11,):
         setting = "SELECT current_setting('extra_float_digits'), set_config('extra_float_digits', %s, true)"
         before, _ = connection.exec_driver_sql(setting, ("3",)).one()  # every digit, whatever it was
-        found = {table.key: _postgres(connection, table) for table in tables}
+        found = _postgres(connection, set(schemas), wanted)
         connection.exec_driver_sql(setting, (before,))  # the capture after it reads floats as it was
         return found
     return None
@@ -68,31 +79,34 @@ def _source(connection: sqlalchemy.Connection, table: Name) -> str:
     return quoted if table.schema is None else f"{preparer.quote_schema(table.schema)}.{quoted}"
 
 
-def _postgres(connection: sqlalchemy.Connection, table: Name) -> str:
-    source = _source(connection, table)
-    query = _POSTGRES.format(literal=source.replace("'", "''"), source=source)
-    row = connection.exec_driver_sql(as_written(connection, query)).one()
-    return repr(tuple(row))
+def _postgres(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
+    """One catalogue query lists the tables with their columns' names and types, then one digest
+    query per table."""
+    default = connection.dialect.default_schema_name
+    names = [default if schema is None else schema for schema in schemas]
+    found: dict[str, str | None] = {}
+    for schema, name, columns in connection.exec_driver_sql(_POSTGRES_TABLES, (names,)).all():
+        table = Name(None if schema == default else schema, name)
+        if wanted(table):
+            query = _POSTGRES.format(source=_source(connection, table))
+            found[table.key] = repr((columns, *connection.exec_driver_sql(as_written(connection, query)).one()))
+    return found
 
 
-def _mysql(connection: sqlalchemy.Connection, tables: list[Name]) -> dict[str, str | None]:
-    """One catalogue query for every table's columns, then one digest query per table."""
-    columns: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
-    schemas = tuple({table.schema for table in tables} - {None}) or ("",)
-    listed = connection.exec_driver_sql(
-        "SELECT IF(TABLE_SCHEMA = DATABASE(), NULL, TABLE_SCHEMA), TABLE_NAME, COLUMN_NAME, COLUMN_TYPE "
-        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() OR TABLE_SCHEMA IN %s "
-        "ORDER BY ORDINAL_POSITION",
-        (schemas,),
-    )
+def _mysql(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
+    """One catalogue query lists the tables with their columns' names and types, then one digest
+    query per table."""
+    columns: dict[Name, list[tuple[str, str]]] = {}
+    listed = connection.exec_driver_sql(_MYSQL_COLUMNS, (tuple(schemas - {None}) or ("",),))
     for schema, name, column, kind in listed:
-        columns.setdefault((schema, name), []).append((column, kind))
+        columns.setdefault(Name(schema, name), []).append((column, kind))
     preparer = connection.dialect.identifier_preparer
     found: dict[str, str | None] = {}
-    for table in tables:
-        described = columns.get(table, [])
+    for table, described in columns.items():
+        if not wanted(table):
+            continue
         values = ", ".join(_MYSQL_VALUE.format(column=preparer.quote(column)) for column, _kind in described)
-        query = _MYSQL.format(values=values or "''", source=_source(connection, table))
+        query = _MYSQL.format(values=values, source=_source(connection, table))
         count, hashed, *sums = connection.exec_driver_sql(as_written(connection, query)).one()
         # a row longer than max_allowed_packet has no MD5 (NULL, left out of the sums): no digest
         found[table.key] = repr((described, count, *sums)) if hashed == count else None
