@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ SCRIPT_SETTINGS = ("executeInTransaction",)
 LEADING_COMMENTS = re.compile(r"(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SqlMigration:
     version: tuple[int, ...]
     description: str
@@ -66,7 +67,11 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def _sql_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+    return [directory / name for name in _sql_names(directory)]
+
+
+def _sql_names(directory: Path) -> tuple[str, ...]:
+    return tuple(sorted(name for name in os.listdir(directory) if os.path.splitext(name)[1] == ".sql"))
 
 
 def layout_of(files: list[Path], config: MigrationsConfig) -> str:
@@ -76,7 +81,13 @@ def layout_of(files: list[Path], config: MigrationsConfig) -> str:
 
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
     """The migrations of a directory, oldest first; a .sql file that fits no pattern is an error."""
-    files = _sql_files(directory)
+    return list(_discover(directory, _sql_names(directory), config))
+
+
+@functools.lru_cache(maxsize=64)
+def _discover(directory: Path, names: tuple[str, ...], config: MigrationsConfig) -> tuple[SqlMigration, ...]:
+    """Parsed once per listing: a step walk asks for the same folder several times per migration."""
+    files = [directory / name for name in names]
     layout = layout_of(files, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
@@ -93,7 +104,7 @@ def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
     orphans = sorted(set(downs) - set(ups))
     if orphans:
         raise ConfigError(f"undo file without a migration: {downs[orphans[0]].name}", file=str(directory))
-    return [SqlMigration(v, descriptions[v], ups[v], downs.get(v)) for v in sorted(ups)]
+    return tuple(SqlMigration(v, descriptions[v], ups[v], downs.get(v)) for v in sorted(ups))
 
 
 def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Path) -> tuple[tuple[int, ...], str, bool]:
