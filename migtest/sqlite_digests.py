@@ -1,17 +1,19 @@
-"""SQLite's table digests (see table_digests), without decoding a row where it can be helped.
+"""SQLite's table digests (see table_digests), reading a table's rows only where it may have changed.
 
-SQLite has no hash function, and reading every row to hash it costs as much as capturing it. But
-a table's rows are exactly what the pages of its b-tree hold (interior, leaf and overflow pages,
-each value stored with its type): equal page bytes, read in the same tree order, are equal rows.
-So the digest hashes the table's `CREATE` text and its pages, listed by the `dbstat` table and
-read from the database file, in the time a file read takes instead of a row-by-row fetch.
+SQLite has no hash function, so a digest hashes the table's `CREATE` text and its rows as the
+driver returns them (an int, a float, a str, bytes or None, whose repr keeps 1, 1.0 and '1'
+apart); that read costs about as much as capturing the rows. But a table's rows are exactly what
+the pages of its b-tree hold (interior, leaf and overflow pages, each value stored with its type):
+equal page bytes, read in the same tree order, are equal rows. So the pages, listed by the
+`dbstat` table and read from the database file, are hashed first, in the time a file read takes:
+where they are the pages whose rows were hashed last time, that digest is the table's again. Only
+where they differ are the rows read; a table rewritten with the same rows (a column dropped and
+added again) then keeps its digest, and the walk its captured rows.
 
-That holds only while the file has every committed page and nobody writes it under us: a read
-transaction is opened first (its shared lock keeps writers out; SQLite rolls back a hot journal
-before granting it), and a database in WAL mode (committed pages may still be in the -wal file),
-in memory, or a build without `dbstat` hashes its rows as the driver returns them instead (an
-int, a float, a str, bytes or None, whose repr keeps 1, 1.0 and '1' apart).
-A page changed while its rows did not (a VACUUM, rows moved) only costs a read.
+The file has every committed page, and nobody writes it under us, only in a read transaction (its
+shared lock keeps writers out; SQLite rolls back a hot journal before granting it) and outside WAL
+mode (committed pages may still be in the -wal file). A database in WAL mode or in memory, or an
+SQLite built without `dbstat`, has its rows hashed every time.
 """
 
 from __future__ import annotations
@@ -26,32 +28,50 @@ import sqlalchemy
 
 from migtest.dialects import Name
 
-BATCH = 5000  # rows hashed at a time where rows are hashed: the digest's memory does not grow with the table
+BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
+
+
+Known = dict[str, tuple[str, str]]  # a table's key: its pages' hash, and the digest of the rows they hold
 
 
 def sqlite_digests(
-    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Callable[[Name], bool]
+    connection: sqlalchemy.Connection,
+    schemas: Iterable[str | None],
+    wanted: Callable[[Name], bool],
+    known: Known | None = None,
 ) -> dict[str, str]:
     """The digest of each table of `schemas` that `wanted` keeps, by its key, in a read
-    transaction the caller ends; the tables and their `CREATE` text from one query per schema."""
+    transaction the caller ends; the tables and their `CREATE` text from one query per schema.
+    A table's rows are hashed only where its pages are not those `known` holds (which it updates)."""
     driver = connection.connection.driver_connection
     if not driver.in_transaction:
         driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
-    found = {}
+    found: dict[str, str] = {}
+    known = {} if known is None else known
     with closing(driver.cursor()) as cursor:
         for schema in schemas:
             attached = schema or "main"
             path = _page_file(cursor, attached)
             master = f"SELECT name, sql FROM {_quoted(attached)}.sqlite_master WHERE type = 'table' ORDER BY name"
             for name, create in cursor.execute(master).fetchall():
-                if not wanted(Name(schema, name)):
+                table = Name(schema, name)
+                if not wanted(table):
                     continue
-                digest = hashlib.sha256(create.encode())
-                chunks = _rows(cursor, attached, name) if path is None else _pages(cursor, attached, name, path)
-                for chunk in chunks:
-                    digest.update(chunk)
-                found[Name(schema, name).key] = f"{'rows' if path is None else 'pages'}:{digest.hexdigest()}"
+                pages = None if path is None else _hashed(create, _pages(cursor, attached, name, path))
+                if pages is not None and known.get(table.key, ("",))[0] == pages:
+                    found[table.key] = known[table.key][1]
+                    continue
+                found[table.key] = _hashed(create, _rows(cursor, attached, name))
+                if pages is not None:
+                    known[table.key] = (pages, found[table.key])
     return found
+
+
+def _hashed(create: str, chunks: Iterator[bytes]) -> str:
+    digest = hashlib.sha256(create.encode())
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def schema_token(connection: sqlalchemy.Connection) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy
 
 from migtest.dialects import Name, dialect_for
+from migtest.sqlite_digests import Known
 from migtest.state import State, TableSchema, capture, capture_data
 from migtest.table_digests import schema_token, table_digests
 
@@ -40,6 +41,7 @@ class StepCaptures:
         self.connection = connection
         self.ignore, self.bookkeeping, self.schemas = ignore, bookkeeping, tuple(schemas)
         self.latest: Capture | None = None  # the last capture with rows: what the next one builds on
+        self.known: Known = {}  # SQLite's pages and row digests, kept for the next digests
 
     def rows(self, revision: str | None = None) -> Capture:
         """Schema and rows, reading again only the tables whose digest changed since the latest;
@@ -62,7 +64,8 @@ class StepCaptures:
 
     def _rows(self, revision: str | None, since: Capture | None) -> Capture:
         token = schema_token(self.connection)
-        digests = table_digests(self.connection, dialect_for(self.connection).schemas(self.schemas), self._wanted)
+        schemas = dialect_for(self.connection).schemas(self.schemas)
+        digests = table_digests(self.connection, schemas, self._wanted, self.known)
         if since is not None and token is not None and token == since.token and digests == since.digests:
             return Capture(replace(since.state, revision=revision), digests, token)
         kept = _unchanged(since, digests)

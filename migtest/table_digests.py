@@ -11,7 +11,7 @@ that keeps the count changes it, whatever ran the UPDATE (the migration, a trigg
   of each row's MD5, with the columns' names and types. A row's text is each value as the server
   sends it to the driver, cast to bytes (no collation to mix), length-prefixed, NULL marked apart.
   Sums, not XOR: duplicate rows of a key-less table do not cancel out.
-- SQLite: its table's pages, or rows where those cannot be read (sqlite_digests).
+- SQLite: the table's rows, read again only where its pages changed (sqlite_digests).
 A digest that changes while the rows did not (rows read in another order) only costs a read.
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable
 import sqlalchemy
 
 from migtest.dialects import Name
+from migtest.sqlite_digests import Known, sqlite_digests
 from migtest.sqlite_digests import schema_token as sqlite_schema_token
-from migtest.sqlite_digests import sqlite_digests
 from migtest.sqltext import as_written
 
 _POSTGRES_TABLES = """SELECT n.nspname, c.relname,
@@ -47,15 +47,16 @@ Wanted = Callable[[Name], bool]
 
 
 def table_digests(
-    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Wanted
+    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Wanted, known: Known | None = None
 ) -> dict[str, str | None] | None:
     """The digest of each table of `schemas` (None: the default one) that `wanted` keeps, by its
     key, read in the connection's transaction (which the caller ends). The tables are listed by a
     catalogue query the digests need anyway, not by one more. None where the engine has no digest,
-    a table's None where that table has none."""
+    a table's None where that table has none. `known`: what SQLite's digests kept from the last
+    time, to spare reading rows again (sqlite_digests)."""
     engine = connection.dialect.name
     if engine == "sqlite":
-        return sqlite_digests(connection, schemas, wanted)
+        return sqlite_digests(connection, schemas, wanted, known)
     if engine in ("mysql", "mariadb"):
         return _mysql(connection, set(schemas), wanted)
     if engine == "postgresql" and connection.dialect.server_version_info >= (11,):
