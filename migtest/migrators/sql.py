@@ -15,7 +15,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,17 +66,13 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}(?P<version>\d+(?:[._]\d+)*)__(?P<description>.+)\.sql$")
 
 
-def _sql_files(directory: Path) -> list[Path]:
-    return [directory / name for name in _sql_names(directory)]
-
-
 def _sql_names(directory: Path) -> tuple[str, ...]:
     return tuple(sorted(name for name in os.listdir(directory) if os.path.splitext(name)[1] == ".sql"))
 
 
-def layout_of(files: list[Path], config: MigrationsConfig) -> str:
+def layout_of(names: Iterable[str], config: MigrationsConfig) -> str:
     """`migrations.layout`, else golang-migrate when a file is named that way, else flyway."""
-    return config.layout or ("golang-migrate" if any(GOLANG.match(p.name) for p in files) else "flyway")
+    return config.layout or ("golang-migrate" if any(GOLANG.match(name) for name in names) else "flyway")
 
 
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
@@ -88,7 +84,7 @@ def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
 def _discover(directory: Path, names: tuple[str, ...], config: MigrationsConfig) -> tuple[SqlMigration, ...]:
     """Parsed once per listing: a step walk asks for the same folder several times per migration."""
     files = [directory / name for name in names]
-    layout = layout_of(files, config)
+    layout = layout_of(names, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
     descriptions: dict[tuple[int, ...], str] = {}
@@ -321,8 +317,8 @@ class SqlMigrator:
     def _edited_default(self, workspace: Workspace) -> str:
         """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
         migrate; golang-migrate keeps no checksums and runs on, so there it is a warning."""
-        files = _sql_files(workspace.relocate(self.config.dir))
-        return "warn" if layout_of(files, self.config) == "golang-migrate" else "fail"
+        names = _sql_names(workspace.relocate(self.config.dir))
+        return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
 
     def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
         """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
