@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy
 
 from migtest.dialects import Name, dialect_for
+from migtest.sqlite_digests import Known
 from migtest.state import State, TableSchema, capture, capture_data
 from migtest.table_digests import schema_token, table_digests
 
@@ -25,7 +26,7 @@ class Capture:
     """A state, and what tells whether it still holds: its tables' digests, its schema's token."""
 
     state: State
-    digests: dict[str, str] | None = None
+    digests: dict[str, str | None] | None = None
     token: str | None = None
 
 
@@ -40,6 +41,7 @@ class StepCaptures:
         self.connection = connection
         self.ignore, self.bookkeeping, self.schemas = ignore, bookkeeping, tuple(schemas)
         self.latest: Capture | None = None  # the last capture with rows: what the next one builds on
+        self.known: Known = {}  # SQLite's pages and row digests, kept for the next digests
 
     def rows(self, revision: str | None = None) -> Capture:
         """Schema and rows, reading again only the tables whose digest changed since the latest;
@@ -62,7 +64,8 @@ class StepCaptures:
 
     def _rows(self, revision: str | None, since: Capture | None) -> Capture:
         token = schema_token(self.connection)
-        digests = table_digests(self.connection, self._tables())
+        schemas = dialect_for(self.connection).schemas(self.schemas)
+        digests = table_digests(self.connection, schemas, self._wanted, self.known)
         if since is not None and token is not None and token == since.token and digests == since.digests:
             return Capture(replace(since.state, revision=revision), digests, token)
         kept = _unchanged(since, digests)
@@ -76,11 +79,9 @@ class StepCaptures:
             state.data = {key: state.data[key] if key in state.data else since.state.data[key] for key in state.schema}
         return Capture(state, digests, token)
 
-    def _tables(self) -> list[Name]:
-        """The tables a capture reads, as `capture_schema` finds them."""
-        dialect = dialect_for(self.connection)
-        found = [Name(s, name) for s in dialect.schemas(self.schemas) for name in dialect.inspector.get_table_names(s)]
-        return [table for table in found if not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")]
+    def _wanted(self, table: Name) -> bool:
+        """Whether a capture reads the table, as `capture_schema` decides."""
+        return not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")
 
     def _capture(self, revision: str | None, *, with_data: bool = True, skip_rows: Collection[str] = ()) -> State:
         return capture(
@@ -94,11 +95,16 @@ class StepCaptures:
         )
 
 
-def _unchanged(since: Capture | None, digests: dict[str, str] | None) -> set[str]:
+def _unchanged(since: Capture | None, digests: dict[str, str | None] | None) -> set[str]:
     """The tables whose rows `since` holds and whose digest is the same now."""
     if since is None or since.digests is None or digests is None:
         return set()
-    return {key for key, digest in digests.items() if since.digests.get(key) == digest and key in since.state.data}
+    old = since.digests
+    return {
+        key
+        for key, digest in digests.items()
+        if digest is not None and old.get(key) == digest and key in since.state.data
+    }
 
 
 def _same_shape(new: TableSchema, old: TableSchema) -> bool:

@@ -7,41 +7,62 @@ that keeps the count changes it, whatever ran the UPDATE (the migration, a trigg
 - PostgreSQL (11 and later) computes it on the server, so that no row crosses the wire: the count,
   and two sums of 64-bit hashes of each row's text (`t::text`, every column as its type outputs it,
   floats with all their digits), with the columns' names and types.
-- SQLite: a hash of the table's `CREATE` text and of its rows as the driver returns them (an int,
-  a float, a str, bytes or None, whose repr keeps 1, 1.0 and '1' apart), read without normalizing.
-- Other engines have none (`None`): the walk reads every table every time there.
+- MariaDB and MySQL compute it on the server too: the count, and the sums of the two 64-bit halves
+  of each row's MD5, with the columns' names and types. A row's text is each value as the server
+  sends it to the driver, cast to bytes (no collation to mix), length-prefixed, NULL marked apart.
+  Sums, not XOR: duplicate rows of a key-less table do not cancel out.
+- SQLite: the table's rows, read again only where its pages changed (sqlite_digests).
 A digest that changes while the rows did not (rows read in another order) only costs a read.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy
 
 from migtest.dialects import Name
+from migtest.sqlite_digests import Known, sqlite_digests
+from migtest.sqlite_digests import schema_token as sqlite_schema_token
 from migtest.sqltext import as_written
 
-BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
-
-_POSTGRES = """SELECT
+_POSTGRES_TABLES = """SELECT n.nspname, c.relname,
   (SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-     FROM pg_attribute WHERE attrelid = '{literal}'::regclass AND attnum > 0 AND NOT attisdropped),
-  count(*), sum(hashtextextended(t::text, 0)), sum(hashtextextended(t::text, 1))
-FROM {source} AS t"""
+     FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s) ORDER BY n.nspname, c.relname"""
+_POSTGRES = "SELECT count(*), sum(hashtextextended(t::text, 0)), sum(hashtextextended(t::text, 1)) FROM {source} AS t"
+
+_MYSQL_COLUMNS = """SELECT IF(c.TABLE_SCHEMA = DATABASE(), NULL, c.TABLE_SCHEMA), c.TABLE_NAME,
+  c.COLUMN_NAME, c.COLUMN_TYPE
+FROM information_schema.COLUMNS c JOIN information_schema.TABLES t USING (TABLE_SCHEMA, TABLE_NAME)
+WHERE t.TABLE_TYPE = 'BASE TABLE' AND (c.TABLE_SCHEMA = DATABASE() OR c.TABLE_SCHEMA IN %s)
+ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"""
+_MYSQL_VALUE = "IFNULL(CONCAT(LENGTH(CAST({column} AS BINARY)), ':', CAST({column} AS BINARY)), 'N')"
+_MYSQL = """SELECT count(*), count(h),
+  sum(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), sum(CAST(CONV(RIGHT(h, 16), 16, 10) AS UNSIGNED))
+FROM (SELECT MD5(CONCAT({values})) AS h FROM {source}) AS t"""
+
+Wanted = Callable[[Name], bool]
 
 
-def table_digests(connection: sqlalchemy.Connection, tables: Iterable[Name]) -> dict[str, str] | None:
-    """Each table's digest by its key, read in the connection's transaction (which the caller
-    ends); None where the engine has no digest."""
+def table_digests(
+    connection: sqlalchemy.Connection, schemas: Iterable[str | None], wanted: Wanted, known: Known | None = None
+) -> dict[str, str | None] | None:
+    """The digest of each table of `schemas` (None: the default one) that `wanted` keeps, by its
+    key, read in the connection's transaction (which the caller ends). The tables are listed by a
+    catalogue query the digests need anyway, not by one more. None where the engine has no digest,
+    a table's None where that table has none. `known`: what SQLite's digests kept from the last
+    time, to spare reading rows again (sqlite_digests)."""
     engine = connection.dialect.name
     if engine == "sqlite":
-        return {table.key: _sqlite(connection, table) for table in tables}
+        return sqlite_digests(connection, schemas, wanted, known)
+    if engine in ("mysql", "mariadb"):
+        return _mysql(connection, set(schemas), wanted)
     if engine == "postgresql" and connection.dialect.server_version_info >= (11,):
         setting = "SELECT current_setting('extra_float_digits'), set_config('extra_float_digits', %s, true)"
         before, _ = connection.exec_driver_sql(setting, ("3",)).one()  # every digit, whatever it was
-        found = {table.key: _postgres(connection, table) for table in tables}
+        found = _postgres(connection, set(schemas), wanted)
         connection.exec_driver_sql(setting, (before,))  # the capture after it reads floats as it was
         return found
     return None
@@ -50,10 +71,7 @@ def table_digests(connection: sqlalchemy.Connection, tables: Iterable[Name]) -> 
 def schema_token(connection: sqlalchemy.Connection) -> str | None:
     """Equal tokens mean an equal schema, so that its reflection can be reused: SQLite keeps every
     table, index, view and trigger as its `CREATE` text. None where there is no such token."""
-    if connection.dialect.name != "sqlite":
-        return None
-    rows = connection.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
-    return hashlib.sha256(repr(rows.all()).encode()).hexdigest()
+    return sqlite_schema_token(connection) if connection.dialect.name == "sqlite" else None
 
 
 def _source(connection: sqlalchemy.Connection, table: Name) -> str:
@@ -62,23 +80,35 @@ def _source(connection: sqlalchemy.Connection, table: Name) -> str:
     return quoted if table.schema is None else f"{preparer.quote_schema(table.schema)}.{quoted}"
 
 
-def _postgres(connection: sqlalchemy.Connection, table: Name) -> str:
-    source = _source(connection, table)
-    query = _POSTGRES.format(literal=source.replace("'", "''"), source=source)
-    row = connection.exec_driver_sql(as_written(connection, query)).one()
-    return repr(tuple(row))
+def _postgres(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
+    """One catalogue query lists the tables with their columns' names and types, then one digest
+    query per table."""
+    default = connection.dialect.default_schema_name
+    names = [default if schema is None else schema for schema in schemas]
+    found: dict[str, str | None] = {}
+    for schema, name, columns in connection.exec_driver_sql(_POSTGRES_TABLES, (names,)).all():
+        table = Name(None if schema == default else schema, name)
+        if wanted(table):
+            query = _POSTGRES.format(source=_source(connection, table))
+            found[table.key] = repr((columns, *connection.exec_driver_sql(as_written(connection, query)).one()))
+    return found
 
 
-def _sqlite(connection: sqlalchemy.Connection, table: Name) -> str:
-    master = _source(connection, Name(table.schema, "sqlite_master"))
-    digest = hashlib.sha256()
-    cursor = connection.connection.cursor()  # the driver's own rows: no conversion on the way
-    try:
-        cursor.execute(f"SELECT sql FROM {master} WHERE type = 'table' AND name = ?", (table.name,))
-        digest.update(repr(cursor.fetchall()).encode())
-        cursor.execute(f"SELECT * FROM {_source(connection, table)}")
-        while batch := cursor.fetchmany(BATCH):
-            digest.update(repr(batch).encode())
-    finally:
-        cursor.close()
-    return digest.hexdigest()
+def _mysql(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
+    """One catalogue query lists the tables with their columns' names and types, then one digest
+    query per table."""
+    columns: dict[Name, list[tuple[str, str]]] = {}
+    listed = connection.exec_driver_sql(_MYSQL_COLUMNS, (tuple(schemas - {None}) or ("",),))
+    for schema, name, column, kind in listed:
+        columns.setdefault(Name(schema, name), []).append((column, kind))
+    preparer = connection.dialect.identifier_preparer
+    found: dict[str, str | None] = {}
+    for table, described in columns.items():
+        if not wanted(table):
+            continue
+        values = ", ".join(_MYSQL_VALUE.format(column=preparer.quote(column)) for column, _kind in described)
+        query = _MYSQL.format(values=values, source=_source(connection, table))
+        count, hashed, *sums = connection.exec_driver_sql(as_written(connection, query)).one()
+        # a row longer than max_allowed_packet has no MD5 (NULL, left out of the sums): no digest
+        found[table.key] = repr((described, count, *sums)) if hashed == count else None
+    return found

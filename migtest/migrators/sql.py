@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,7 +43,7 @@ SCRIPT_SETTINGS = ("executeInTransaction",)
 LEADING_COMMENTS = re.compile(r"(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SqlMigration:
     version: tuple[int, ...]
     description: str
@@ -65,19 +66,25 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(prefix)}(?P<version>\d+(?:[._]\d+)*)__(?P<description>.+)\.sql$")
 
 
-def _sql_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+def _sql_names(directory: Path) -> tuple[str, ...]:
+    return tuple(sorted(name for name in os.listdir(directory) if os.path.splitext(name)[1] == ".sql"))
 
 
-def layout_of(files: list[Path], config: MigrationsConfig) -> str:
+def layout_of(names: Iterable[str], config: MigrationsConfig) -> str:
     """`migrations.layout`, else golang-migrate when a file is named that way, else flyway."""
-    return config.layout or ("golang-migrate" if any(GOLANG.match(p.name) for p in files) else "flyway")
+    return config.layout or ("golang-migrate" if any(GOLANG.match(name) for name in names) else "flyway")
 
 
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
     """The migrations of a directory, oldest first; a .sql file that fits no pattern is an error."""
-    files = _sql_files(directory)
-    layout = layout_of(files, config)
+    return list(_discover(directory, _sql_names(directory), config))
+
+
+@functools.lru_cache(maxsize=64)
+def _discover(directory: Path, names: tuple[str, ...], config: MigrationsConfig) -> tuple[SqlMigration, ...]:
+    """Parsed once per listing: a step walk asks for the same folder several times per migration."""
+    files = [directory / name for name in names]
+    layout = layout_of(names, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
     descriptions: dict[tuple[int, ...], str] = {}
@@ -93,7 +100,7 @@ def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
     orphans = sorted(set(downs) - set(ups))
     if orphans:
         raise ConfigError(f"undo file without a migration: {downs[orphans[0]].name}", file=str(directory))
-    return [SqlMigration(v, descriptions[v], ups[v], downs.get(v)) for v in sorted(ups)]
+    return tuple(SqlMigration(v, descriptions[v], ups[v], downs.get(v)) for v in sorted(ups))
 
 
 def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Path) -> tuple[tuple[int, ...], str, bool]:
@@ -310,8 +317,8 @@ class SqlMigrator:
     def _edited_default(self, workspace: Workspace) -> str:
         """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
         migrate; golang-migrate keeps no checksums and runs on, so there it is a warning."""
-        files = _sql_files(workspace.relocate(self.config.dir))
-        return "warn" if layout_of(files, self.config) == "golang-migrate" else "fail"
+        names = _sql_names(workspace.relocate(self.config.dir))
+        return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
 
     def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
         """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
