@@ -6,6 +6,7 @@ import difflib
 import math
 import os
 import re
+import sys
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from migtest.config_schema import (
+    DOWNGRADE_MODES,
+    HISTORY_MODES,
+    HTTP_METHODS,
+    KEY_CASES,
+    MAX_GENERATED_ROWS,
+    MIGRATORS,
+    PAGINATION_MODES,
+    PREVIOUS_RELEASE_MODES,
+    SQL_LAYOUTS,
+    TRANSFORMS,
+    UPGRADE_MODES,
+    problems,
+)
+from migtest.config_schema import kind as _kind
 from migtest.database_urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
@@ -35,28 +51,18 @@ from migtest.scope import (
 )
 from migtest.shell import command_problem
 from migtest.userfiles import found, load_yaml, read_text
+from migtest.yaml_positions import Positions, locate, parse_key
 
 DEFAULT_CONFIG = "migtest.yml"
-MIGRATORS = ("alembic", "sql", "command", "on-start")
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
-UPGRADE_MODES = ("chain", "all-to-head", "none")
-DOWNGRADE_MODES = ("chain", "none")
-SQL_LAYOUTS = ("flyway", "golang-migrate")
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
     "page": ("param", "start", "size_param", "size", "total"),
     "offset": ("param", "size_param", "size", "total"),
     "cursor": ("param", "key"),
     "link-header": (),
 }
-PAGINATION_MODES = tuple(PAGINATION_KEYS)
-KEY_CASES = ("camel",)
-TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
-PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
-HISTORY_MODES = ("fail", "warn", "off")
-MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,7 @@ class AppConfig:
     ready_log: str | None = None
     ready_timeout: float = 120.0
     stop_timeout: int = 5  # seconds between SIGTERM and SIGKILL when a container is stopped
+    init: bool = True  # run the container under Docker's init; false for engines without docker-init
     database_path: str = "/data/app.db"
     previous_release: str | None = None  # the older spelling of verify.previous_release
     headers: tuple[tuple[str, str], ...] = ()
@@ -576,15 +583,6 @@ class _Section:
             raise self.error(f"unknown key{hint}", name)
 
 
-def _kind(value: Any) -> str:
-    """Formats only what it names: a list or mapping may stand for millions of values (aliases)."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return f"'{value}'" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
-
-
 def find_config(path: str | None) -> Path:
     candidate = Path(path or DEFAULT_CONFIG)
     if not found(candidate, directory=False):
@@ -596,10 +594,11 @@ def find_config(path: str | None) -> Path:
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
-    data = load_yaml(file) or {}
+    marks: Positions = {}
+    data = load_yaml(file, marks) or {}
     if database_url:
         data = _with_database_url(data, database_url)
-    return parse_config(data, file)
+    return parse_config(data, file, marks)
 
 
 def engine_of_url(url: str) -> str:
@@ -625,7 +624,49 @@ def _with_database_url(data: Any, url: str) -> Any:
     return {**data, "database": {**database, "url": url}}
 
 
-def parse_config(data: Any, file: Path) -> Config:
+def parse_config(data: Any, file: Path, marks: Positions | None = None) -> Config:
+    """Every mistake the schema (config_schema) finds is reported at once, each at its line;
+    the rules between keys and files, checked while building, one at a time."""
+    marks = marks or {}
+    if found_problems := problems(data):
+        raise _all_of(found_problems, str(file), marks)
+    try:
+        config = _construct(data, file)
+    except ConfigError as error:
+        if error.key is None or error.file != str(file):
+            raise
+        at = locate(marks, parse_key(error.key))
+        raise ConfigError(error.message, file=error.file, key=error.key, line=at) from None
+    if config.app is not None and config.app.previous_release is not None:
+        at = locate(marks, ("app", "previous_release"))
+        line = f":{at[0]}:{at[1]}" if at else ""
+        print(
+            f"migtest: warning: {file}{line}: key 'app.previous_release' is deprecated: "
+            f"write verify.previous_release: {config.app.previous_release}",
+            file=sys.stderr,
+        )
+    return config
+
+
+def _all_of(found_problems: list[tuple[tuple[str | int, ...], str]], file: str, marks: Positions) -> ConfigError:
+    """One error listing every problem at its line (the first alone reads as before)."""
+    errors = [
+        ConfigError(message, file=file, key=_dotted(where) or None, line=locate(marks, where))
+        for where, message in found_problems
+    ]
+    if len(errors) == 1:
+        return errors[0]
+    listed = "\n".join(f"  {error}" for error in errors)
+    every = ConfigError(f"{len(errors)} problems in {file}:\n{listed}")
+    every.file, every.key = file, errors[0].key
+    return every
+
+
+def _dotted(where: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where).lstrip(".")
+
+
+def _construct(data: Any, file: Path) -> Config:
     top = _Section(data, "", str(file))
     top.read.update(TOP_LEVEL_KEYS)
     top.finish()
@@ -966,6 +1007,7 @@ def _app(section: _Section) -> AppConfig:
         ready_log=ready_log,
         ready_timeout=section.number("ready_timeout", 120.0),
         stop_timeout=section.integer("stop_timeout", 5),
+        init=section.flag("init", True),
         database_path=section.text("database_path", "/data/app.db"),
         previous_release=section.text("previous_release", choices=PREVIOUS_RELEASE_MODES),
         headers=_secret_pairs(section, "headers"),
