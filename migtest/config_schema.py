@@ -655,18 +655,18 @@ def _section_at(where: tuple[str | int, ...]) -> Any:
     model: Any = MigtestFile
     for part in where:
         if (field := _field_of(model, part)) is not None:
-            model = _section_of(field.annotation) or model
+            model = section_of(field.annotation) or model
     return model
 
 
-def _section_of(annotation: Any) -> Any:
+def section_of(annotation: Any) -> Any:
     """The Section model inside an annotation (Optional, list, dict, Annotated)."""
     if isinstance(annotation, type) and issubclass(annotation, Section):
         return annotation
     inner = getattr(annotation, "__args__", ())
     if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]: X is its __origin__
         inner = (annotation.__origin__,)
-    return next((found for part in inner if (found := _section_of(part)) is not None), None)
+    return next((found for part in inner if (found := section_of(part)) is not None), None)
 
 
 def json_schema() -> dict[str, Any]:
