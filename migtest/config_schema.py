@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic.functional_validators import BeforeValidator, PlainValidator
+from pydantic.functional_validators import AfterValidator, BeforeValidator, PlainValidator
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -118,6 +118,16 @@ Scalar = _checked(
 )
 
 
+def _present(value: Any) -> Any:
+    """A required key may not be null either."""
+    if value is None:
+        raise PydanticCustomError("migtest", "must be given, got nothing")
+    return value
+
+
+Required = AfterValidator(_present)
+
+
 def _or_empty(empty: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: empty if value is None else value)
 
@@ -148,7 +158,7 @@ class Section(BaseModel):
 class Migrations(Section):
     """How each release's migrations run."""
 
-    tool: _choice(*MIGRATORS) = Field(
+    tool: Annotated[_choice(*MIGRATORS), Required] = Field(
         description="The migration tool: alembic, sql (versioned files), command (your own commands) or on-start "
         "(the app's image migrates when it starts).",
         examples=["alembic"],
@@ -226,7 +236,9 @@ class Build(Section):
 class VersionEntry(Section):
     """A release, oldest first: its migrations at hand, at a git ref, or in a container image."""
 
-    name: Text = Field(description="The release's name, in scenario ids and `{version}`.", examples=["1.0"])
+    name: Annotated[Text, Required] = Field(
+        description="The release's name, in scenario ids and `{version}`.", examples=["1.0"]
+    )
     revision: Text = _key("The migration target this release is at.", "head", examples=["0002_orders"])
     ref: Text = _key("The project as it was at this git ref.", examples=["v1.1.0"])
     setup: Command = _key(
@@ -240,8 +252,8 @@ class VersionEntry(Section):
 class Service(Section):
     """A companion the app starts beside (a cache, a peer), on the app's network, removed with it."""
 
-    name: Text = Field(description="The host name the app reaches it by.", examples=["cache"])
-    image: Text = Field(description="Its container image.", examples=["redis:7"])
+    name: Annotated[Text, Required] = Field(description="The host name the app reaches it by.", examples=["cache"])
+    image: Annotated[Text, Required] = Field(description="Its container image.", examples=["redis:7"])
     env: Pairs = _key("Its environment.", {})
     command: Command = _key("The command it runs instead of the image's.")
     port: Port = _key("A TCP port that accepts connections once it is ready.", examples=[6379])
@@ -331,7 +343,7 @@ class ApiRequest(Section):
 class Pagination(Section):
     """How to ask for the next page when the body holds no `next` link."""
 
-    by: _choice(*PAGINATION_MODES) = Field(description="page, offset, cursor or link-header.")
+    by: Annotated[_choice(*PAGINATION_MODES), Required] = Field(description="page, offset, cursor or link-header.")
     param: Text = _key("The query parameter (default: page, offset or cursor).")
     start: _whole(0) = _key("page: the first page's number.", 1)
     size_param: Text = _key("The query parameter that asks for the page size (offset: default limit).")
@@ -475,21 +487,23 @@ class SomeRows(Section):
 class ChangedRows(SomeRows):
     """Changes allowed in some rows."""
 
-    column: Text = Field(description="The column whose values may change.")
+    column: Annotated[Text, Required] = Field(description="The column whose values may change.")
     becomes: Any = _key("The value the column must become (null included).")
 
 
 class LostRows(SomeRows):
     """Rows of a table that may go."""
 
-    table: Text = Field(description="The table.")
+    table: Annotated[Text, Required] = Field(description="The table.")
 
 
 class MoveEntry(SomeRows):
     """Values a release moves to another column."""
 
-    from_: Text = Field(description="The source column, as table.column.", alias="from", examples=["tags.value"])
-    to: Text = Field(description="The target column, as table.column.", examples=["items.color"])
+    from_: Annotated[Text, Required] = Field(
+        description="The source column, as table.column.", alias="from", examples=["tags.value"]
+    )
+    to: Annotated[Text, Required] = Field(description="The target column, as table.column.", examples=["items.color"])
     key: Pairs = _key(
         "Source columns -> target columns that find the row each value arrives at.", {}, examples=[{"item_id": "id"}]
     )
@@ -498,8 +512,8 @@ class MoveEntry(SomeRows):
 class SqlAssertion(Scoped):
     """Your own SQL assertion on a migrated database."""
 
-    name: Text = Field(description="Its name in the reports.")
-    query: Text = Field(description="The query.")
+    name: Annotated[Text, Required] = Field(description="Its name in the reports.")
+    query: Annotated[Text, Required] = Field(description="The query.")
     expect: Annotated[list[list[Any]], _or_empty([])] = Field(description="The rows it must return.", examples=[[[0]]])
     versions: Names = _key("Target versions (the same as `to`).", [])
 
