@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migtest.config_schema import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS  # read from here by consumers
+from migtest.config_schema import SCHEMA_OBJECTS, accepted_difference, problems
 from migtest.config_schema import TRANSFORMS as TRANSFORMS
 from migtest.config_schema import kind as _kind
-from migtest.config_schema import problems
 from migtest.database_urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
@@ -40,13 +39,6 @@ from migtest.yaml_positions import Positions, locate, parse_key
 DEFAULT_CONFIG = "migtest.yml"
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
-PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
-    "page": ("param", "start", "size_param", "size", "total"),
-    "offset": ("param", "size_param", "size", "total"),
-    "cursor": ("param", "key"),
-    "link-header": (),
-}
-SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 
 
 @dataclass(frozen=True)
@@ -673,12 +665,10 @@ def _existing(section: _Section, key: str, root: Path, *, directory: bool | None
 def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig:
     tool = str(section.raw("tool"))
     package = section.text("package")
-    if package is not None and tool != "alembic":
-        raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
         # alembic.ini, or the script folder (the one holding env.py) where a project ships no ini
-        config=_package_file(section, package) if package else _existing(section, "config", root, directory=None),
+        config=_package_file(section) if package else _existing(section, "config", root, directory=None),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
         layout=section.text("layout"),
         prefix=section.text("prefix", "V"),
@@ -693,9 +683,6 @@ def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig
         package=package,
         timeout=float(section.raw("timeout", 600.0)),
     )
-    required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
-    if required and getattr(result, required) is None:
-        raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
 
 
@@ -710,14 +697,10 @@ def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, 
     return (name,) if name else default
 
 
-def _package_file(section: _Section, package: str) -> Path:
+def _package_file(section: _Section) -> Path:
     """`config` relative to the package's folder (default alembic.ini): only the version's
     environment has it, so it is found when the version runs, and a missing one reported then."""
-    value = section.text("config", "alembic.ini")
-    assert value is not None
-    if Path(value).is_absolute() or ".." in Path(value).parts:
-        raise section.error(f"must be a path inside package '{package}', got '{value}'", "config")
-    return Path(value)
+    return Path(section.text("config", "alembic.ini") or "alembic.ini")
 
 
 def _database(section: _Section) -> DatabaseConfig:
@@ -822,12 +805,6 @@ def _versions(top: _Section) -> tuple[Version, ...]:
             image=section.text("image"),
             build=build,
         )
-        if version.image and (version.build or version.ref):
-            raise section.error("an image is used as it is: remove 'build' and 'ref', or 'image'", "image")
-        if version.containerized and version.setup:
-            raise section.error("a version in an image needs no setup; build it into the image", "setup")
-        if any(v.name == name for v in versions):
-            raise section.error(f"version name '{name}' is used twice", "name")
         versions.append(version)
     return tuple(versions)
 
@@ -841,16 +818,6 @@ def _build(section: _Section) -> BuildConfig:
     return result
 
 
-def _regex(section: _Section, key: str) -> str | None:
-    value = section.text(key)
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise section.error(f"not a valid regular expression: {exc}", key) from exc
-    return value
-
-
 def _services(section: _Section) -> tuple[ServiceConfig, ...]:
     """`app.services`: each a name the app reaches it by (a network alias), an image, and how
     to tell it is ready."""
@@ -858,10 +825,6 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
     for index, item in enumerate(section.items("services")):
         entry = _Section(item, f"{section.key}.services[{index}]", section.file)
         name, image = str(entry.raw("name")), str(entry.raw("image"))
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-            raise entry.error(f"must be a host name (letters, digits, '.', '_', '-'), got '{name}'", "name")
-        if any(service.name == name for service in services):
-            raise entry.error(f"service name '{name}' is used twice", "name")
         service = ServiceConfig(
             name=name,
             image=image,
@@ -870,21 +833,15 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
             port=entry.raw("port", None),
             health=entry.text("health"),
             health_status=entry.raw("health_status", 200),
-            ready_log=_regex(entry, "ready_log"),
+            ready_log=entry.text("ready_log"),
             ready_timeout=float(entry.raw("ready_timeout", 60.0)),
         )
-        if not (service.port or service.health or service.ready_log):
-            raise entry.error(
-                "needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready"
-            )
-        if service.health and "{port}" in service.health and service.port is None:
-            raise entry.error("'{port}' in the health URL needs 'port' (the service's port in its container)", "health")
         services.append(service)
     return tuple(services)
 
 
 def _app(section: _Section) -> AppConfig:
-    ready_log = _regex(section, "ready_log")
+    ready_log = section.text("ready_log")
     result = AppConfig(
         env=_secret_pairs(section, "env", AppConfig.env),
         port=section.raw("port", 8000),
@@ -900,10 +857,6 @@ def _app(section: _Section) -> AppConfig:
         auth=_auth(section.section("auth")) if "auth" in section.data else None,
         services=_services(section),
     )
-    if result.health is None and result.ready_log is None:
-        raise section.error("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
-    if not result.database_path.startswith("/") or result.database_path.endswith("/"):
-        raise section.error(f"must be an absolute file path, got '{result.database_path}'", "database_path")
     return result
 
 
@@ -912,8 +865,6 @@ def _auth(section: _Section) -> AuthConfig:
     if "basic" in section.data:
         credentials = section.section("basic")
         username, password = _secret_text(credentials, "username"), _secret_text(credentials, "password")
-        if username is None or password is None:
-            raise credentials.error("needs 'username' and 'password'")
         basic = (username, password)
     login = _login(section.section("login")) if "login" in section.data else None
     scheme = section.raw("scheme", "Bearer")
@@ -925,18 +876,11 @@ def _auth(section: _Section) -> AuthConfig:
         header=section.text("header", "Authorization"),
         scheme=scheme,
     )
-    given = [key for key in ("bearer", "basic", "login") if getattr(result, key) is not None]
-    if len(given) != 1:
-        raise section.error(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
-    if "token" in section.data and login is None:
-        raise section.error("is read from the response of 'login': give 'login' or remove it", "token")
     return result
 
 
 def _login(section: _Section) -> LoginConfig:
-    path = section.text("path")
-    if path is None or not path.startswith("/"):
-        raise section.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+    path = str(section.raw("path"))
     method = section.text("method", "POST")
     assert method is not None
     result = LoginConfig(
@@ -946,8 +890,6 @@ def _login(section: _Section) -> LoginConfig:
         form=_secret_pairs(section, "form"),
         status=section.raw("status", 200),
     )
-    if result.json is not None and result.form:
-        raise section.error("send either 'json' or 'form', not both", "form")
     return result
 
 
@@ -957,9 +899,7 @@ def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple
     entries = []
     for index, item in enumerate(section.items("api")):
         entry = _Section(item, f"{section.key}.api[{index}]", section.file)
-        path = entry.text("path")
-        if path is None or not path.startswith("/"):
-            raise entry.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+        path = str(entry.raw("path"))
         only = entry.texts("versions")
         for version in only:
             if version not in names:
@@ -1023,8 +963,6 @@ def _verify(
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
-        if contains != "seeded" and not isinstance(contains, list):
-            raise entry.error(f"must be 'seeded' or a list of objects, got {_kind(contains)}", "contains")
         read = ApiRead(
             path=path,
             status=entry.raw("status", 200),
@@ -1039,10 +977,6 @@ def _verify(
             max_pages=entry.raw("max_pages", 1000),
             match=_match(entry.section("match")) if "match" in entry.data else None,
         )
-        if read.next and read.paginate:
-            raise entry.error("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
-        if read.match and not read.seeded:
-            raise entry.error("maps what seed.api sent: it needs 'contains: seeded'", "match")
         for key in ("path", "query"):
             unknown = sorted(_placeholders(getattr(read, key)) - captures - {"version"})
             if unknown:
@@ -1056,11 +990,7 @@ def _verify_command(section: _Section, app: AppConfig | None) -> tuple[str | Non
     the two) and `verify.target` (which needs the command)."""
     command = section.text("command")
     mode = section.text("previous_release")
-    if mode is not None and app is not None and app.previous_release is not None:
-        raise section.error("app.previous_release says this too; keep one of them", "previous_release")
     target = section.raw("target", False)
-    if target and command is None:
-        raise section.error("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
     return command, mode or (app.previous_release if app else None) or "fail", target
 
 
@@ -1076,13 +1006,6 @@ def _pagination(section: _Section) -> Pagination:
         key=section.text("key"),
         total=section.text("total"),
     )
-    for key in section.data:
-        if key != "by" and key not in PAGINATION_KEYS[by]:
-            raise section.error(f"not used when paginating by {by}", str(key))
-    if by == "cursor" and result.key is None:
-        raise section.error("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
-    if size is not None and result.size_param is None:
-        raise section.error("needs 'size_param', the query parameter that asks for the page size", "size")
     return result
 
 
@@ -1144,19 +1067,11 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
 
 def _generate(section: _Section) -> GenerateConfig:
     """`values` stay as YAML gives them: they are made the column's type once the schema is read."""
-    exclude = section.texts("exclude")
-    for index, name in enumerate(exclude):
-        if "" in name.strip().split("."):
-            raise section.error(f"must name a table or table.column, got '{name}'", f"exclude[{index}]")
-    values = section.section("values")
-    for name in values.data:
-        if not isinstance(name, str) or "." not in name or "" in name.split("."):
-            raise values.error("must name a column as table.column", str(name))
     result = GenerateConfig(
         rows=section.raw("rows"),
         seed=section.raw("seed", 0),
-        exclude=exclude,
-        values=dict(values.data),
+        exclude=section.texts("exclude"),
+        values=dict(section.raw("values") or {}),
         batch=section.raw("batch", 1000),
     )
     return result
@@ -1169,7 +1084,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     renames = section.section("renamed")
     for table in list(renames.data):
         columns = renames.section(str(table))
-        renamed[str(table)] = {str(old): _new_name(columns, str(old)) for old in list(columns.data)}
+        renamed[str(table)] = {str(old): str(new) for old, new in columns.data.items()}
     volatile = section.section("volatile")
     volatile_columns = {str(table): volatile.texts(table) for table in list(volatile.data)}
     names = [v.name for v in versions]
@@ -1178,8 +1093,6 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         entry = _Section(item, f"checks.sql[{index}]", section.file)
         name, query = str(entry.raw("name")), str(entry.raw("query"))
         expect = entry.raw("expect")
-        if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
-            raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
         scope = parse_scope(entry, names, RUN_KINDS, target_keys=("versions", "to"))
         assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), scope))
     result = ChecksConfig(
@@ -1198,27 +1111,9 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
         history=section.text("history"),
-        naive_timezone=_time_zone(section, "naive_timezone"),
+        naive_timezone=section.text("naive_timezone") or "UTC",  # null, like a missing key, is the default
     )
     return result
-
-
-def _time_zone(section: _Section, key: str) -> str:
-    """A zone name zoneinfo knows, checked when the file is read rather than when a comparison needs it."""
-    name = section.text(key) or "UTC"  # null, like a missing key, is the default
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise section.error(f"unknown time zone '{name}' (an IANA name such as UTC or Europe/Berlin)", key) from exc
-    return name
-
-
-def _new_name(columns: _Section, old: str) -> str:
-    """`renamed.<table>.<old>`: the column's new name (null would leave the rename unchecked)."""
-    new = columns.text(old)
-    if new is None:
-        raise columns.error("must be the column's new name, got nothing", old)
-    return new
 
 
 def _allowed_changes(
@@ -1269,18 +1164,13 @@ def _moves(section: _Section, versions: tuple[Version, ...]) -> tuple[Move, ...]
         table, column = _column_reference(entry, "from")
         to_table, to_column = _column_reference(entry, "to")
         pairs = entry.pairs("key")
-        if "key" in entry.data and not pairs:
-            raise entry.error("must pair at least one column, e.g. {item_id: id}", "key")
         moves.append(Move(_row_condition(entry, table, versions), column, to_table, to_column, pairs))
     return tuple(moves)
 
 
 def _column_reference(section: _Section, key: str) -> tuple[str, str]:
     """`table.column` (or `schema.table.column`) as its table and its column."""
-    value = str(section.raw(key))
-    table, _, column = value.rpartition(".")
-    if not table or not column or "" in table.split("."):
-        raise section.error(f"must name a column as table.column, got '{value}'", key)
+    table, _, column = str(section.raw(key)).rpartition(".")
     return table, column
 
 
@@ -1313,20 +1203,8 @@ def _accepted_differences(section: _Section, versions: list[str]) -> tuple[Accep
     for index, item in enumerate(section.items("accept_schema")):
         key = f"checks.accept_schema[{index}]"
         entry = _Section(item, key, section.file)
-        named = [(kind, name) for kind in SCHEMA_OBJECTS if (name := entry.text(kind)) is not None]
-        if len(named) != 1:
-            raise entry.error(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
-        (kind, name), difference = named[0], entry.text("difference")
-        if difference is None:
-            raise entry.error(
-                "missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text"
-            )
-        difference = difference.removeprefix(f"{kind} '{name}': ")
-        if not difference.strip("* "):
-            raise entry.error(
-                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
-                "difference",
-            )
+        kind, name = next((kind, str(entry.raw(kind))) for kind in SCHEMA_OBJECTS if entry.raw(kind) is not None)
+        difference = accepted_difference(kind, name, str(entry.raw("difference")))
         reason = entry.text("reason")
         accepted.append(
             AcceptedDifference(key, kind, name, difference, parse_scope(entry, versions, MIGRATION_KINDS), reason)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import zoneinfo
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator, BeforeValidator, PlainValidator
 from pydantic.json_schema import WithJsonSchema
@@ -28,7 +31,15 @@ UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
 SQL_LAYOUTS = ("flyway", "golang-migrate")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PAGINATION_MODES = ("page", "offset", "cursor", "link-header")
+PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
+    "page": ("param", "start", "size_param", "size", "total"),
+    "offset": ("param", "size_param", "size", "total"),
+    "cursor": ("param", "key"),
+    "link-header": (),
+}
+PAGINATION_MODES = tuple(PAGINATION_KEYS)
+SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
+HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
@@ -118,6 +129,36 @@ Scalar = _checked(
 )
 
 
+def rule(problem: str, *key: str | int) -> PydanticCustomError:
+    """A rule between keys broken; `key`: the key it names, below the section (none: the section)."""
+    return PydanticCustomError("migtest", "{problem}", {"problem": problem, "key": key})
+
+
+def _regex_problem(value: Any) -> str | None:
+    try:
+        re.compile(str(value))
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
+
+
+def _zone_problem(value: Any) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return f"unknown time zone '{value}' (an IANA name such as UTC or Europe/Berlin)"
+    return None
+
+
+def _column_problem(value: Any) -> str | None:
+    table, _, column = str(value).rpartition(".")
+    return (
+        None
+        if table and column and "" not in table.split(".")
+        else f"must name a column as table.column, got '{value}'"
+    )
+
+
 def _present(value: Any) -> Any:
     """A required key may not be null either."""
     if value is None:
@@ -136,6 +177,27 @@ def _one_or_many(value: Any) -> Any:
     return [value] if _text_problem(value) is None and value is not None else [] if value is None else value
 
 
+Regex = _checked(
+    lambda value: _text_problem(value) or (None if value is None else _regex_problem(value)), {"type": "string"}
+)
+TimeZone = _checked(
+    lambda value: _text_problem(value) or (None if value is None else _zone_problem(value)), {"type": "string"}
+)
+UrlPath = _checked(
+    lambda value: (
+        None
+        if isinstance(value, str) and value.startswith("/")
+        else f"needs a 'path' starting with /, got {kind(value)}"
+    ),
+    {"type": "string", "pattern": "^/"},
+)
+Column = _checked(
+    lambda value: _text_problem(value) or _column_problem(value), {"type": "string", "pattern": "[^.]\\.[^.]"}
+)
+NewName = _checked(
+    lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
+    STRING_OR_NUMBER,
+)
 Texts = Annotated[list[Str], _or_empty([])]
 Pairs = Annotated[dict[Any, Scalar], _or_empty({})]
 Names = Annotated[
@@ -206,6 +268,18 @@ class Migrations(Section):
     )
     timeout: Seconds = _key("Seconds one migration (a command, an SQL file), seed or verify command may run.", 600)
 
+    @model_validator(mode="after")
+    def _what_the_tool_needs(self) -> Migrations:
+        if self.package is not None and self.tool != "alembic":
+            raise rule(f"a package's migrations are found for tool alembic, not '{self.tool}'", "package")
+        inside = Path(str(self.config or "alembic.ini"))
+        if self.package is not None and (inside.is_absolute() or ".." in inside.parts):
+            raise rule(f"must be a path inside package '{self.package}', got '{inside}'", "config")
+        required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[self.tool]
+        if required and getattr(self, required) is None and not (required == "config" and self.package):
+            raise rule(f"migrations.tool '{self.tool}' needs key '{required}'", required)
+        return self
+
 
 class Database(Section):
     """The database the scenarios run on: `url` reaches an existing server, `image` is a server container."""
@@ -248,6 +322,14 @@ class VersionEntry(Section):
     image: Text = _key("The release as a container image its commands and app run in.", examples=["myapp:1.2"])
     build: Build | None = _key("The release's image, built from a Dockerfile in its tree.")
 
+    @model_validator(mode="after")
+    def _one_source(self) -> VersionEntry:
+        if self.image and (self.build or self.ref):
+            raise rule("an image is used as it is: remove 'build' and 'ref', or 'image'", "image")
+        if (self.image or "build" in self.model_fields_set) and self.setup:
+            raise rule("a version in an image needs no setup; build it into the image", "setup")
+        return self
+
 
 class Service(Section):
     """A companion the app starts beside (a cache, a peer), on the app's network, removed with it."""
@@ -259,18 +341,34 @@ class Service(Section):
     port: Port = _key("A TCP port that accepts connections once it is ready.", examples=[6379])
     health: Text = _key("A URL that answers `health_status` once it is ready (`{port}` is its port).")
     health_status: Whole = _key("The status `health` answers when ready.", 200)
-    ready_log: Text = _key("A regular expression its log matches once it is ready.", examples=["Ready to accept"])
+    ready_log: Regex = _key("A regular expression its log matches once it is ready.", examples=["Ready to accept"])
     ready_timeout: Number = _key("Seconds it may take to be ready.", 60)
+
+    @model_validator(mode="after")
+    def _how_it_is_ready(self) -> Service:
+        if not HOST_NAME.fullmatch(str(self.name)):
+            raise rule(f"must be a host name (letters, digits, '.', '_', '-'), got '{self.name}'", "name")
+        if not (self.port or self.health or self.ready_log):
+            raise rule("needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready")
+        if self.health and "{port}" in str(self.health) and self.port is None:
+            raise rule("'{port}' in the health URL needs 'port' (the service's port in its container)", "health")
+        return self
 
 
 class Login(Section):
     """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
 
-    path: Text = Field(description="The login path, starting with /.", examples=["/auth/login"])
+    path: UrlPath = Field(description="The login path, starting with /.", examples=["/auth/login"])
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
     json_: Any = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
     form: Pairs = _key("A form body (`${NAME}` from the environment, masked).", {})
     status: Whole = _key("The status a successful login answers.", 200)
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Login:
+        if self.json_ is not None and self.form:
+            raise rule("send either 'json' or 'form', not both", "form")
+        return self
 
 
 class Basic(Section):
@@ -278,6 +376,12 @@ class Basic(Section):
 
     username: Text = _key("The user name (`${NAME}` from the environment, masked).")
     password: Text = _key("The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"])
+
+    @model_validator(mode="after")
+    def _both(self) -> Basic:
+        if self.username is None or self.password is None:
+            raise rule("needs 'username' and 'password'")
+        return self
 
 
 class Auth(Section):
@@ -289,6 +393,15 @@ class Auth(Section):
     token: Text = _key("login: the dotted key of the token in the login response.", "access_token")
     header: Text = _key("The header the token is sent in.", "Authorization")
     scheme: Str = _key('Written before the token ("" sends the token alone).', "Bearer")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Auth:
+        given = [key for key in ("bearer", "basic", "login") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise rule(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
+        if "token" in self.model_fields_set and self.login is None:
+            raise rule("is read from the response of 'login': give 'login' or remove it", "token")
+        return self
 
 
 class App(Section):
@@ -304,7 +417,7 @@ class App(Section):
         "A URL that answers `health_status` once it is ready.", examples=["http://{host}:{port}/health"]
     )
     health_status: Whole = _key("The status `health` answers when ready.", 200)
-    ready_log: Text = _key("A regular expression its log matches once it is ready.", examples=["Application startup"])
+    ready_log: Regex = _key("A regular expression its log matches once it is ready.", examples=["Application startup"])
     ready_timeout: Number = _key("Seconds it may take to be ready.", 120)
     stop_timeout: Whole = _key("Seconds between SIGTERM and SIGKILL when its container is stopped.", 5)
     init: Flag = _key(
@@ -320,11 +433,23 @@ class App(Section):
     auth: Auth | None = _key("How API requests authenticate.")
     services: Annotated[list[Service], _or_empty([])] = _key("Companions started beside the app.", [])
 
+    @model_validator(mode="after")
+    def _how_it_is_ready(self) -> App:
+        for index, service in enumerate(self.services):
+            if any(str(other.name) == str(service.name) for other in self.services[:index]):
+                raise rule(f"service name '{service.name}' is used twice", "services", index, "name")
+        if self.health is None and self.ready_log is None:
+            raise rule("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
+        path = str(self.database_path)
+        if not path.startswith("/") or path.endswith("/"):
+            raise rule(f"must be an absolute file path, got '{path}'", "database_path")
+        return self
+
 
 class ApiRequest(Section):
     """A request of `seed.api`; another status than `status` stops the scenario."""
 
-    path: Text = Field(
+    path: UrlPath = Field(
         description="The path, starting with /; `{name}` is a value captured before.", examples=["/items"]
     )
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
@@ -351,6 +476,17 @@ class Pagination(Section):
     key: Text = _key("cursor: the dotted key of the next cursor in the body.", examples=["nextCursor"])
     total: Text = _key("page, offset: the dotted key of the number of items.")
 
+    @model_validator(mode="after")
+    def _keys_of_the_mode(self) -> Pagination:
+        for key in sorted(self.model_fields_set - {"by"}):
+            if key not in PAGINATION_KEYS[self.by]:
+                raise rule(f"not used when paginating by {self.by}", key)
+        if self.by == "cursor" and self.key is None:
+            raise rule("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
+        if self.size is not None and self.size_param is None and self.by != "offset":
+            raise rule("needs 'size_param', the query parameter that asks for the page size", "size")
+        return self
+
 
 Transforms = _checked(
     lambda value: (
@@ -374,20 +510,38 @@ class SeededMatch(Section):
     keys: Pairs = _key("Sent key -> the key read (dotted for nested).", {})
 
 
+Contains = _checked(
+    lambda value: (
+        None
+        if value == "seeded" or isinstance(value, list)
+        else f"must be 'seeded' or a list of objects, got {kind(value)}"
+    ),
+    {"anyOf": [{"const": "seeded"}, {"type": "array"}]},
+)
+
+
 class ApiRead(Section):
     """A read of `verify.api`: every page of a listing, which must hold the expected objects."""
 
-    path: Text = Field(description="The path, starting with /.", examples=["/items"])
+    path: UrlPath = Field(description="The path, starting with /.", examples=["/items"])
     status: Whole = _key("The status expected.", 200)
     items: Text = _key('The dotted key of the list in a page ("": the page is the list).', "")
     next: Text = _key("The dotted key of the next page's path or URL.")
-    contains: Any = _key("seeded (the bodies seed.api sent to this path) or a list of objects to find.", "seeded")
+    contains: Contains = _key("seeded (the bodies seed.api sent to this path) or a list of objects to find.", "seeded")
     versions: Texts = _key("Only for these versions (default: every one).", [])
     query: Pairs = _key("Query parameters.", {})
     headers: Pairs = _key("Headers of this request.", {})
     paginate: Pagination | None = _key("How to ask for the next page.")
     max_pages: Whole = _key("Pages read at most.", 1000)
     match: SeededMatch | None = _key("How a body sent by seed.api reads back (contains: seeded).")
+
+    @model_validator(mode="after")
+    def _one_way_to_page(self) -> ApiRead:
+        if self.next and self.paginate:
+            raise rule("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
+        if self.match and self.contains != "seeded":
+            raise rule("maps what seed.api sent: it needs 'contains: seeded'", "match")
+        return self
 
 
 class Verify(Section):
@@ -402,6 +556,12 @@ class Verify(Section):
         "fail",
     )
     target: Flag = _key("The migrated-to release runs `command` too, after every migration and fresh install.", False)
+
+    @model_validator(mode="after")
+    def _target_needs_command(self) -> Verify:
+        if self.target and self.command is None:
+            raise rule("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
+        return self
 
 
 class Matrix(Section):
@@ -431,6 +591,16 @@ class Generate(Section):
         "`table.column` -> one fixed value.", {}, examples=[{"users.role": "admin"}]
     )
     batch: Whole = _key("Rows inserted per statement batch.", 1000)
+
+    @model_validator(mode="after")
+    def _names_of_columns(self) -> Generate:
+        for index, name in enumerate(self.exclude):
+            if "" in name.strip().split("."):
+                raise rule(f"must name a table or table.column, got '{name}'", "exclude", index)
+        for name in self.values:
+            if not isinstance(name, str) or "." not in name or "" in name.split("."):
+                raise rule("must name a column as table.column", "values", str(name))
+        return self
 
 
 def _integer(value: Any) -> int:
@@ -500,13 +670,29 @@ class LostRows(SomeRows):
 class MoveEntry(SomeRows):
     """Values a release moves to another column."""
 
-    from_: Annotated[Text, Required] = Field(
+    from_: Annotated[Column, Required] = Field(
         description="The source column, as table.column.", alias="from", examples=["tags.value"]
     )
-    to: Annotated[Text, Required] = Field(description="The target column, as table.column.", examples=["items.color"])
+    to: Annotated[Column, Required] = Field(description="The target column, as table.column.", examples=["items.color"])
     key: Pairs = _key(
         "Source columns -> target columns that find the row each value arrives at.", {}, examples=[{"item_id": "id"}]
     )
+
+    @model_validator(mode="after")
+    def _pairs_given(self) -> MoveEntry:
+        if "key" in self.model_fields_set and not self.key:
+            raise rule("must pair at least one column, e.g. {item_id: id}", "key")
+        return self
+
+
+Rows = _checked(
+    lambda value: (
+        None
+        if isinstance(value, list) and all(isinstance(row, list) for row in value)
+        else "must be a list of rows, e.g. [[0]]"
+    ),
+    {"type": "array", "items": {"type": "array"}},
+)
 
 
 class SqlAssertion(Scoped):
@@ -514,7 +700,7 @@ class SqlAssertion(Scoped):
 
     name: Annotated[Text, Required] = Field(description="Its name in the reports.")
     query: Annotated[Text, Required] = Field(description="The query.")
-    expect: Annotated[list[list[Any]], _or_empty([])] = Field(description="The rows it must return.", examples=[[[0]]])
+    expect: Rows = Field(description="The rows it must return.", examples=[[[0]]])
     versions: Names = _key("Target versions (the same as `to`).", [])
 
 
@@ -529,6 +715,25 @@ class AcceptedDifference(Scoped):
         examples=["index 'ix_users_email' * present after migrating, not in a fresh install"],
     )
     reason: Text = _key("Shown with it in the evidence.")
+
+    @model_validator(mode="after")
+    def _one_difference(self) -> AcceptedDifference:
+        named = [kind for kind in SCHEMA_OBJECTS if getattr(self, kind) is not None]
+        if len(named) != 1:
+            raise rule(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
+        if self.difference is None:
+            raise rule("missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text")
+        if not accepted_difference(named[0], str(getattr(self, named[0])), str(self.difference)).strip("* "):
+            raise rule(
+                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
+                "difference",
+            )
+        return self
+
+
+def accepted_difference(kind: str, name: str, difference: str) -> str:
+    """The difference, without the object's name where the whole evidence line was written."""
+    return difference.removeprefix(f"{kind} '{name}': ")
 
 
 def _name_or(model: type[BaseModel], noun: str) -> Any:
@@ -557,7 +762,7 @@ class Checks(Section):
         {},
         examples=[{"users": ["email"]}],
     )
-    renamed: Annotated[dict[Any, Annotated[dict[Any, Text], _or_empty({})]], _or_empty({})] = _key(
+    renamed: Annotated[dict[Any, Annotated[dict[Any, NewName], _or_empty({})]], _or_empty({})] = _key(
         "table -> {old column: new column}: a renamed column's values are followed.",
         {},
         examples=[{"users": {"name": "full_name"}}],
@@ -576,7 +781,7 @@ class Checks(Section):
     history: _choice(*HISTORY_MODES) = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
-    naive_timezone: Text = _key("The zone of timestamps without one, when compared with one that has it.", "UTC")
+    naive_timezone: TimeZone = _key("The zone of timestamps without one, when compared with one that has it.", "UTC")
 
 
 class Report(Section):
@@ -608,6 +813,17 @@ class MigtestFile(Section):
     report: Report | None = _key("Where the reports go.")
     steps: Steps | None = _key("Step tests.")
 
+    @model_validator(mode="after")
+    def _said_once(self) -> MigtestFile:
+        for index, version in enumerate(self.versions):
+            if any(str(other.name) == str(version.name) for other in self.versions[:index]):
+                raise rule(f"version name '{version.name}' is used twice", "versions", index, "name")
+        verify_mode = self.verify is not None and "previous_release" in self.verify.model_fields_set
+        older = vars(self.app).get("previous_release") if self.app else None  # read without its deprecation warning
+        if verify_mode and older is not None:
+            raise rule("app.previous_release says this too; keep one of them", "verify", "previous_release")
+        return self
+
 
 Problem = tuple[tuple[str | int, ...], str]  # where (keys and list indexes) and what
 
@@ -623,6 +839,7 @@ def problems(data: Any) -> list[Problem]:
 
 def _problem(error: Any) -> Problem:
     where = tuple(part for part in error["loc"] if part not in (NAME, MAPPING))
+    where = (*where, *(error.get("ctx") or {}).get("key", ()))
     value, code = error.get("input"), error["type"]
     if code == "extra_forbidden":
         return where, _unknown_key(where)

@@ -39,16 +39,35 @@ def test_five_mistakes_are_reported_in_one_run_each_at_its_line(capsys):
     assert "Traceback" not in error
 
 
-def test_a_rule_between_keys_is_reported_at_its_line(tmp_path):
+def error_of(tmp_path: Path, text: str) -> tuple[Path, str]:
+    """The file written with `text` (beside a migrations folder) and the error loading it gives."""
     (tmp_path / "migrations").mkdir()
     config = tmp_path / "migtest.yml"
-    config.write_text(
-        'migrations: {tool: sql, dir: migrations}\nversions: [{name: "1.0"}, {name: "2.0"}]\n'
-        'matrix:\n  skip: [["2.0", "1.0"]]\n'
-    )
+    config.write_text(text)
     with pytest.raises(ConfigError) as caught:
         load_config(str(config))
-    assert f"{config}:4:10: key 'matrix.skip[0]': '2.0' must be older than '1.0'" in str(caught.value)
+    return config, str(caught.value)
+
+
+def test_rules_between_keys_are_reported_with_the_other_mistakes(tmp_path):
+    config, error = error_of(
+        tmp_path,
+        'migrations: {tool: command}\nversions: [{name: "1.0"}, {name: "1.0"}]\n'
+        "verify:\n  target: true\nchecks:\n  idempotent: maybe\n",
+    )
+    assert f"3 problems in {config}" in error
+    assert f"{config}:1:1: key 'migrations.upgrade': migrations.tool 'command' needs key 'upgrade'" in error
+    assert f"{config}:4:3: key 'verify.target': needs 'command'" in error
+    assert f"{config}:6:3: key 'checks.idempotent': must be true or false, got 'maybe'" in error
+
+
+def test_a_rule_between_keys_is_reported_at_its_line(tmp_path):
+    config, error = error_of(
+        tmp_path,
+        'migrations: {tool: sql, dir: migrations}\nversions: [{name: "1.0"}, {name: "2.0"}]\n'
+        'matrix:\n  skip: [["2.0", "1.0"]]\n',
+    )
+    assert f"{config}:4:10: key 'matrix.skip[0]': '2.0' must be older than '1.0'" in error
 
 
 def test_the_older_spelling_works_and_says_what_to_write(tmp_path, capsys):
