@@ -1,6 +1,7 @@
 """The models of migtest.yml (config_schema): every mistake at once at its line, the JSON Schema
 and the configuration reference generated from them, and the older spelling still read."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from migtest import config, config_schema
 from migtest.cli import main
 from migtest.config import load_config
 from migtest.errors import ConfigError
@@ -141,3 +143,31 @@ def test_init_points_editors_at_the_schema(tmp_path):
     assert written.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_FILE}"
     assert written.startswith(SCHEMA_LINE)
     assert yaml.safe_load(written)["migrations"]["tool"] == "sql"
+
+
+SECTIONS = [  # each model of the file and the object config.py builds from it
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Migrations", "Database", "Build")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Login", "Auth", "App", "Verify")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Matrix", "Generate", "Seed")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Checks", "Steps")],
+    *[(getattr(config_schema, name), getattr(config, name)) for name in ("ApiRequest", "Pagination", "ApiRead")],
+    (config_schema.SeededMatch, config.SeededMatch),
+    (config_schema.VersionEntry, config.Version),
+    (config_schema.Service, config.ServiceConfig),
+]
+OWN_DEFAULTS = {("ApiRequest", "status"), ("ApiRead", "contains")}  # 201 for POST; "seeded" is read as seeded=True
+
+
+@pytest.mark.parametrize(("model", "built"), SECTIONS, ids=lambda section: section.__name__)
+def test_the_documented_defaults_are_the_ones_used(model, built):
+    """The models (docs, schema) and the objects the run reads say the same default for each key."""
+
+    def plain(value):
+        return tuple(value.items()) if isinstance(value, dict) else tuple(value) if isinstance(value, list) else value
+
+    documented = {field.alias or name: field.default for name, field in model.model_fields.items()}
+    for field in dataclasses.fields(built):
+        if field.name in documented and field.default is not dataclasses.MISSING:
+            if (model.__name__, field.name) in OWN_DEFAULTS or documented[field.name] is None:
+                continue
+            assert plain(documented[field.name]) == plain(field.default), field.name
