@@ -38,7 +38,6 @@ from migtest.yaml_positions import Positions, locate, parse_key
 
 DEFAULT_CONFIG = "migtest.yml"
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
-TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
 
 
 @dataclass(frozen=True)
