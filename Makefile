@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean realworld realworld-postgres realworld-images realworld-optuna realworld-golang
+.PHONY: demo test lint format reference bench clean realworld realworld-postgres realworld-images realworld-optuna realworld-golang
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ realworld-images: $(STAMP)
 	cd examples/contextforge && docker/build-wheels.sh && eval "$$(python3 scripts/make-token.py)" \
 		&& { ../../$(BIN)/migtest run -c docker/migtest.yml; test $$? -le 1; } \
 		&& ../../$(BIN)/python scripts/expect.py docker/migtest-results/results.json expected/images.json
+
+# The JSON Schema (migtest/migtest.schema.json) and docs/configuration.md, generated from the models
+# of migtest.yml (migtest/config_schema.py); tests fail when either is stale.
+reference: $(STAMP)
+	$(BIN)/python -m migtest.schema_files
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py

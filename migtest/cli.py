@@ -23,6 +23,7 @@ from migtest.plan import plan, select
 from migtest.reports import comment, live
 from migtest.reports.console import READER_GONE, reader_gone
 from migtest.results import RunResult
+from migtest.schema_files import schema_text
 from migtest.sources import check_refs
 from migtest.starter import write_starter
 
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cleanup.add_argument("-c", "--config", help=f"whose database.url to clean (default: {DEFAULT_CONFIG} if here)")
     cleanup.add_argument("--database-url", metavar="URL", help="clean this PostgreSQL or MySQL/MariaDB server")
+    commands.add_parser("schema", help="print the JSON Schema of migtest.yml (for editors and validators)")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
     init.add_argument("--dir", default=".", help="project folder (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing migtest.yml")
@@ -177,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     READER_GONE.clear()
     interrupts.install()  # SIGTERM unwinds as Ctrl-C does; a second signal cannot cut the cleanup short
     try:
-        commands = {"run": _run, "steps": _steps, "plan": _plan, "merge": _merge, "init": _init, "cleanup": _cleanup}
+        commands = {
+            **{"run": _run, "steps": _steps, "plan": _plan, "merge": _merge},
+            **{"init": _init, "cleanup": _cleanup, "schema": _schema},
+        }
         code = commands[args.command](args)
         sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
         return EXIT_CLOSED_PIPE if READER_GONE.is_set() else code
@@ -332,6 +337,11 @@ def _cleanup(args: argparse.Namespace) -> int:
     for thing in removed:
         print(f"removed {thing}")
     print(f"{len(removed)} object(s) removed" if removed else "nothing to remove")
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(schema_text(), end="")
     return EXIT_OK
 
 

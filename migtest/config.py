@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
-import math
 import os
 import re
-import zoneinfo
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from migtest.config_schema import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS  # read from here by consumers
+from migtest.config_schema import SCHEMA_OBJECTS, accepted_difference, problems
+from migtest.config_schema import TRANSFORMS as TRANSFORMS
+from migtest.config_schema import kind as _kind
 from migtest.database_urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
-    port_problem,
     unencoded_login,
     unknown_driver,
     url_problem,
@@ -24,7 +25,6 @@ from migtest.database_urls import (
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
 from migtest.scope import (
-    ENGINES,
     MIGRATING,
     MIGRATION_KINDS,
     RUN_KINDS,
@@ -33,30 +33,11 @@ from migtest.scope import (
     name_list,
     parse_scope,
 )
-from migtest.shell import command_problem
 from migtest.userfiles import found, load_yaml, read_text
+from migtest.yaml_positions import Positions, locate, parse_key
 
 DEFAULT_CONFIG = "migtest.yml"
-MIGRATORS = ("alembic", "sql", "command", "on-start")
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
-UPGRADE_MODES = ("chain", "all-to-head", "none")
-DOWNGRADE_MODES = ("chain", "none")
-SQL_LAYOUTS = ("flyway", "golang-migrate")
-TOP_LEVEL_KEYS = ("migrations", "database", "versions", "app", "matrix", "seed", "verify", "checks", "report", "steps")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
-    "page": ("param", "start", "size_param", "size", "total"),
-    "offset": ("param", "size_param", "size", "total"),
-    "cursor": ("param", "key"),
-    "link-header": (),
-}
-PAGINATION_MODES = tuple(PAGINATION_KEYS)
-KEY_CASES = ("camel",)
-TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
-PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
-SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
-HISTORY_MODES = ("fail", "warn", "off")
-MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 
 
 @dataclass(frozen=True)
@@ -456,17 +437,13 @@ class Config:
 
 
 class _Section:
-    """A mapping being read: typed getters, and an error for every key nobody read."""
+    """A mapping of a file the models (config_schema) accepted, read into the run's objects: its
+    values have their types, so only the rules between keys are checked here."""
 
     def __init__(self, data: Any, key: str, file: str) -> None:
         self.key = key
         self.file = file
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise self.error(f"must be a mapping, got {_kind(data)}")
-        self.data = data
-        self.read: set[str] = set()
+        self.data = data or {}
 
     def error(self, message: str, key: str | None = None) -> ConfigError:
         return ConfigError(message, file=self.file, key=self._path(key) if key else self.key or None)
@@ -475,115 +452,31 @@ class _Section:
         return f"{self.key}.{key}" if self.key else key
 
     def raw(self, key: str, default: Any = None) -> Any:
-        self.read.add(key)
         return self.data.get(key, default)
 
     def section(self, key: str) -> _Section:
         return _Section(self.raw(key), self._path(key), self.file)
 
-    def text(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str | None:
+    def text(self, key: str, default: str | None = None) -> str | None:
+        """A name may be a YAML number (`name: 1.0`): it reads as written."""
         value = self.raw(key, default)
-        if value is None:
-            return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(f"must be a non-empty string, got {_kind(value)}", key)
-        if choices and value not in choices:
-            raise self.error(f"must be one of {', '.join(choices)}; got '{value}'", key)
-        return value
-
-    def command(self, key: str) -> str | None:
-        """A command run as an argument list: splittable, with no shell syntax outside quotes."""
-        value = self.text(key)
-        problem = command_problem(value) if value is not None else None
-        if problem:
-            raise self.error(problem, key)
-        return value
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self.raw(key, default)
-        if not isinstance(value, bool):
-            raise self.error(f"must be true or false, got {_kind(value)}", key)
-        return value
-
-    def number(self, key: str, default: float) -> float:
-        """A finite number >= 0 (YAML's .nan and .inf are floats too)."""
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-            raise self.error(f"must be a finite number >= 0, got {_kind(value)}", key)
-        return float(value)
+        return None if value is None else str(value)
 
     def items(self, key: str) -> list[Any]:
-        value = self.raw(key, [])
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.error(f"must be a list, got {_kind(value)}", key)
-        return value
+        return self.raw(key) or []
 
-    def positive(self, key: str, default: float) -> float:
-        """A number of seconds a wait may last: above 0 and finite."""
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-            raise self.error(f"must be a number of seconds above 0, got {_kind(value)}", key)
-        return float(value)
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.error(f"must be a whole number >= 1, got {_kind(value)}", key)
-        return value
-
-    def port(self, key: str, default: int | None) -> int | None:
-        """A TCP port (1-65535); None when absent (or null) and there is no default."""
-        value = self.raw(key, default)
-        if value is None and default is None:
-            return None
-        if problem := port_problem(value):
-            raise self.error(problem, key)
-        return value
+    def texts(self, key: str) -> tuple[str, ...]:
+        return tuple(self.items(key))
 
     def pairs(self, key: str, default: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
         """A mapping of names to strings (numbers and booleans are written as YAML gives them)."""
         if key not in self.data:
-            self.read.add(key)
             return default
-        mapping = self.section(key)
-        result = []
-        for name in list(mapping.data):
-            value = mapping.raw(name)
-            if isinstance(value, bool):
-                value = str(value).lower()
-            if not isinstance(value, (str, int, float)):
-                raise mapping.error(f"must be a string, got {_kind(value)}", str(name))
-            result.append((str(name), str(value)))
-        mapping.finish()
-        return tuple(result)
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        items = self.items(key)
-        for index, item in enumerate(items):
-            if not isinstance(item, str):
-                raise self.error(f"must be a string, got {_kind(item)}", f"{key}[{index}]")
-        return tuple(items)
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.read, key=str)
-        if unknown:
-            name = str(unknown[0])
-            close = difflib.get_close_matches(name, sorted(self.read), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(self.read))})"
-            raise self.error(f"unknown key{hint}", name)
-
-
-def _kind(value: Any) -> str:
-    """Formats only what it names: a list or mapping may stand for millions of values (aliases)."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return f"'{value}'" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+        mapping = self.raw(key) or {}
+        return tuple(
+            (str(name), str(value).lower() if isinstance(value, bool) else str(value))
+            for name, value in mapping.items()
+        )
 
 
 def find_config(path: str | None) -> Path:
@@ -597,10 +490,11 @@ def find_config(path: str | None) -> Path:
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
-    data = load_yaml(file) or {}
+    marks: Positions = {}
+    data = load_yaml(file, marks) or {}
     if database_url:
         data = _with_database_url(data, database_url)
-    return parse_config(data, file)
+    return parse_config(data, file, marks)
 
 
 def engine_of_url(url: str) -> str:
@@ -626,10 +520,50 @@ def _with_database_url(data: Any, url: str) -> Any:
     return {**data, "database": {**database, "url": url}}
 
 
-def parse_config(data: Any, file: Path) -> Config:
+def parse_config(data: Any, file: Path, marks: Positions | None = None) -> Config:
+    """Every mistake the schema (config_schema) finds is reported at once, each at its line;
+    the rules between keys and files, checked while building, one at a time."""
+    marks = marks or {}
+    if found_problems := problems(data):
+        raise _all_of(found_problems, str(file), marks)
+    try:
+        config = _construct(data, file)
+    except ConfigError as error:
+        if error.key is None or error.file != str(file):
+            raise
+        at = locate(marks, parse_key(error.key))
+        raise ConfigError(error.message, file=error.file, key=error.key, line=at) from None
+    if config.app is not None and config.app.previous_release is not None:
+        at = locate(marks, ("app", "previous_release"))
+        line = f":{at[0]}:{at[1]}" if at else ""
+        print(
+            f"migtest: warning: {file}{line}: key 'app.previous_release' is deprecated: "
+            f"write verify.previous_release: {config.app.previous_release}",
+            file=sys.stderr,
+        )
+    return config
+
+
+def _all_of(found_problems: list[tuple[tuple[str | int, ...], str]], file: str, marks: Positions) -> ConfigError:
+    """One error listing every problem at its line (the first alone reads as before)."""
+    errors = [
+        ConfigError(message, file=file, key=_dotted(where) or None, line=locate(marks, where))
+        for where, message in found_problems
+    ]
+    if len(errors) == 1:
+        return errors[0]
+    listed = "\n".join(f"  {error}" for error in errors)
+    every = ConfigError(f"{len(errors)} problems in {file}:\n{listed}")
+    every.file, every.key = file, errors[0].key
+    return every
+
+
+def _dotted(where: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where).lstrip(".")
+
+
+def _construct(data: Any, file: Path) -> Config:
     top = _Section(data, "", str(file))
-    top.read.update(TOP_LEVEL_KEYS)
-    top.finish()
     root = file.parent
     database = _database(top.section("database"))
     migrations = _migrations(top.section("migrations"), root, database.dialect)
@@ -641,9 +575,7 @@ def parse_config(data: Any, file: Path) -> Config:
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
     report_dir = root / report.text("dir", "migtest-results")
-    report.finish()
     steps = _steps(top.section("steps"), root)
-    top.finish()
     _check_containers(top, database, migrations, versions, app, seed, verify)
     _check_driver_placeholders(top, database.engine, migrations, seed, app)
     return Config(
@@ -654,8 +586,7 @@ def parse_config(data: Any, file: Path) -> Config:
 def _steps(section: _Section, root: Path) -> StepsConfig:
     """The default folder may be absent (no step tests); a folder named in the file must exist."""
     named = section.text("dir")
-    result = StepsConfig(root / (named or "migtest/steps"), section.flag("run", False))
-    section.finish()
+    result = StepsConfig(root / (named or "migtest/steps"), section.raw("run", False))
     if named and not found(result.dir, directory=True):
         raise section.error(f"directory not found: {result.dir}", "dir")
     return result
@@ -731,34 +662,26 @@ def _existing(section: _Section, key: str, root: Path, *, directory: bool | None
 
 
 def _migrations(section: _Section, root: Path, dialect: str) -> MigrationsConfig:
-    tool = section.text("tool", choices=MIGRATORS)
-    if tool is None:
-        raise section.error(f"missing key 'tool' (one of {', '.join(MIGRATORS)})")
+    tool = str(section.raw("tool"))
     package = section.text("package")
-    if package is not None and tool != "alembic":
-        raise section.error(f"a package's migrations are found for tool alembic, not '{tool}'", "package")
     result = MigrationsConfig(
         tool=tool,
         # alembic.ini, or the script folder (the one holding env.py) where a project ships no ini
-        config=_package_file(section, package) if package else _existing(section, "config", root, directory=None),
+        config=_package_file(section) if package else _existing(section, "config", root, directory=None),
         dir=_existing(section, "dir", root, directory=True, dialect=dialect),
-        layout=section.text("layout", choices=SQL_LAYOUTS),
+        layout=section.text("layout"),
         prefix=section.text("prefix", "V"),
         undo_prefix=section.text("undo_prefix", "U"),
         tables=_names(section, "table", ("migtest_schema_history",) if tool == "sql" else ()),
-        upgrade=section.command("upgrade"),
-        downgrade=section.command("downgrade"),
-        install=section.command("install"),
-        current=section.command("current"),
-        history=section.command("history"),
+        upgrade=section.text("upgrade"),
+        downgrade=section.text("downgrade"),
+        install=section.text("install"),
+        current=section.text("current"),
+        history=section.text("history"),
         schema=section.text("schema"),
         package=package,
-        timeout=section.positive("timeout", 600.0),
+        timeout=float(section.raw("timeout", 600.0)),
     )
-    section.finish()
-    required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[tool]
-    if required and getattr(result, required) is None:
-        raise section.error(f"migrations.tool '{tool}' needs key '{required}'", required)
     return result
 
 
@@ -773,28 +696,23 @@ def _names(section: _Section, key: str, default: tuple[str, ...]) -> tuple[str, 
     return (name,) if name else default
 
 
-def _package_file(section: _Section, package: str) -> Path:
+def _package_file(section: _Section) -> Path:
     """`config` relative to the package's folder (default alembic.ini): only the version's
     environment has it, so it is found when the version runs, and a missing one reported then."""
-    value = section.text("config", "alembic.ini")
-    assert value is not None
-    if Path(value).is_absolute() or ".." in Path(value).parts:
-        raise section.error(f"must be a path inside package '{package}', got '{value}'", "config")
-    return Path(value)
+    return Path(section.text("config", "alembic.ini") or "alembic.ini")
 
 
 def _database(section: _Section) -> DatabaseConfig:
-    engine = section.text("engine", "sqlite", choices=ENGINES)
+    engine = section.text("engine", "sqlite")
     url = _expand_environment(section, "url")
     result = DatabaseConfig(
         engine=engine,
         url=url,
         image=section.text("image"),
         schemas=section.texts("schemas"),
-        ready_timeout=section.number("ready_timeout", 120.0),
-        connect_timeout=section.positive("connect_timeout", 30.0),
+        ready_timeout=float(section.raw("ready_timeout", 120.0)),
+        connect_timeout=float(section.raw("connect_timeout", 30.0)),
     )
-    section.finish()
     if engine == "sqlite":
         for key in ("url", "image"):
             if getattr(result, key):
@@ -873,31 +791,19 @@ def _secret_json(section: _Section, key: str, value: Any) -> Any:
 
 
 def _versions(top: _Section) -> tuple[Version, ...]:
-    items = top.items("versions")
-    if not items:
-        raise top.error("must list at least one version, oldest first", "versions")
-    versions = []
-    for index, item in enumerate(items):
+    versions: list[Version] = []
+    for index, item in enumerate(top.items("versions")):
         section = _Section(item, f"versions[{index}]", top.file)
-        name = section.text("name")
-        if name is None:
-            raise section.error("missing key 'name'")
+        name = str(section.raw("name"))
         build = _build(section.section("build")) if "build" in section.data else None
         version = Version(
             name=name,
             revision=section.text("revision", "head"),
             ref=section.text("ref"),
-            setup=section.command("setup"),
+            setup=section.text("setup"),
             image=section.text("image"),
             build=build,
         )
-        section.finish()
-        if version.image and (version.build or version.ref):
-            raise section.error("an image is used as it is: remove 'build' and 'ref', or 'image'", "image")
-        if version.containerized and version.setup:
-            raise section.error("a version in an image needs no setup; build it into the image", "setup")
-        if any(v.name == name for v in versions):
-            raise section.error(f"version name '{name}' is used twice", "name")
         versions.append(version)
     return tuple(versions)
 
@@ -908,18 +814,7 @@ def _build(section: _Section) -> BuildConfig:
         dockerfile=section.text("dockerfile", "Dockerfile"),
         args=section.pairs("args"),
     )
-    section.finish()
     return result
-
-
-def _regex(section: _Section, key: str) -> str | None:
-    value = section.text(key)
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise section.error(f"not a valid regular expression: {exc}", key) from exc
-    return value
 
 
 def _services(section: _Section) -> tuple[ServiceConfig, ...]:
@@ -928,57 +823,39 @@ def _services(section: _Section) -> tuple[ServiceConfig, ...]:
     services: list[ServiceConfig] = []
     for index, item in enumerate(section.items("services")):
         entry = _Section(item, f"{section.key}.services[{index}]", section.file)
-        name, image = entry.text("name"), entry.text("image")
-        if name is None or image is None:
-            raise entry.error("needs keys 'name' (the host name the app reaches it by) and 'image'")
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-            raise entry.error(f"must be a host name (letters, digits, '.', '_', '-'), got '{name}'", "name")
-        if any(service.name == name for service in services):
-            raise entry.error(f"service name '{name}' is used twice", "name")
+        name, image = str(entry.raw("name")), str(entry.raw("image"))
         service = ServiceConfig(
             name=name,
             image=image,
             env=entry.pairs("env"),
-            command=entry.command("command"),
-            port=entry.port("port", None),
+            command=entry.text("command"),
+            port=entry.raw("port", None),
             health=entry.text("health"),
-            health_status=entry.integer("health_status", 200),
-            ready_log=_regex(entry, "ready_log"),
-            ready_timeout=entry.number("ready_timeout", 60.0),
+            health_status=entry.raw("health_status", 200),
+            ready_log=entry.text("ready_log"),
+            ready_timeout=float(entry.raw("ready_timeout", 60.0)),
         )
-        entry.finish()
-        if not (service.port or service.health or service.ready_log):
-            raise entry.error(
-                "needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready"
-            )
-        if service.health and "{port}" in service.health and service.port is None:
-            raise entry.error("'{port}' in the health URL needs 'port' (the service's port in its container)", "health")
         services.append(service)
     return tuple(services)
 
 
 def _app(section: _Section) -> AppConfig:
-    ready_log = _regex(section, "ready_log")
+    ready_log = section.text("ready_log")
     result = AppConfig(
         env=_secret_pairs(section, "env", AppConfig.env),
-        port=section.port("port", 8000),
+        port=section.raw("port", 8000),
         health=section.text("health"),
-        health_status=section.integer("health_status", 200),
+        health_status=section.raw("health_status", 200),
         ready_log=ready_log,
-        ready_timeout=section.number("ready_timeout", 120.0),
-        stop_timeout=section.integer("stop_timeout", 5),
-        init=section.flag("init", True),
+        ready_timeout=float(section.raw("ready_timeout", 120.0)),
+        stop_timeout=section.raw("stop_timeout", 5),
+        init=section.raw("init", True),
         database_path=section.text("database_path", "/data/app.db"),
-        previous_release=section.text("previous_release", choices=PREVIOUS_RELEASE_MODES),
+        previous_release=section.text("previous_release"),
         headers=_secret_pairs(section, "headers"),
         auth=_auth(section.section("auth")) if "auth" in section.data else None,
         services=_services(section),
     )
-    section.finish()
-    if result.health is None and result.ready_log is None:
-        raise section.error("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
-    if not result.database_path.startswith("/") or result.database_path.endswith("/"):
-        raise section.error(f"must be an absolute file path, got '{result.database_path}'", "database_path")
     return result
 
 
@@ -987,14 +864,9 @@ def _auth(section: _Section) -> AuthConfig:
     if "basic" in section.data:
         credentials = section.section("basic")
         username, password = _secret_text(credentials, "username"), _secret_text(credentials, "password")
-        credentials.finish()
-        if username is None or password is None:
-            raise credentials.error("needs 'username' and 'password'")
         basic = (username, password)
     login = _login(section.section("login")) if "login" in section.data else None
     scheme = section.raw("scheme", "Bearer")
-    if not isinstance(scheme, str):
-        raise section.error(f'must be a string ("" sends the token alone), got {_kind(scheme)}', "scheme")
     result = AuthConfig(
         bearer=_secret_text(section, "bearer"),
         basic=basic,
@@ -1003,31 +875,20 @@ def _auth(section: _Section) -> AuthConfig:
         header=section.text("header", "Authorization"),
         scheme=scheme,
     )
-    section.finish()
-    given = [key for key in ("bearer", "basic", "login") if getattr(result, key) is not None]
-    if len(given) != 1:
-        raise section.error(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
-    if "token" in section.data and login is None:
-        raise section.error("is read from the response of 'login': give 'login' or remove it", "token")
     return result
 
 
 def _login(section: _Section) -> LoginConfig:
-    path = section.text("path")
-    if path is None or not path.startswith("/"):
-        raise section.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
-    method = section.text("method", "POST", choices=HTTP_METHODS)
+    path = str(section.raw("path"))
+    method = section.text("method", "POST")
     assert method is not None
     result = LoginConfig(
         path=path,
         method=method,
         json=_secret_json(section, "json", section.raw("json")),
         form=_secret_pairs(section, "form"),
-        status=section.integer("status", 200),
+        status=section.raw("status", 200),
     )
-    section.finish()
-    if result.json is not None and result.form:
-        raise section.error("send either 'json' or 'form', not both", "form")
     return result
 
 
@@ -1037,9 +898,7 @@ def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple
     entries = []
     for index, item in enumerate(section.items("api")):
         entry = _Section(item, f"{section.key}.api[{index}]", section.file)
-        path = entry.text("path")
-        if path is None or not path.startswith("/"):
-            raise entry.error(f"needs a 'path' starting with /, got {_kind(path)}", "path")
+        path = str(entry.raw("path"))
         only = entry.texts("versions")
         for version in only:
             if version not in names:
@@ -1051,9 +910,9 @@ def _api_entries(section: _Section, versions: tuple[Version, ...]) -> list[tuple
 def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[ApiRequest, ...]:
     requests: list[ApiRequest] = []
     for entry, path, only in _api_entries(section, versions):
-        method = entry.text("method", "POST", choices=HTTP_METHODS)
+        method = entry.text("method", "POST")
         assert method is not None
-        status = entry.integer("status", 201 if method == "POST" else 200)
+        status = entry.raw("status", 201 if method == "POST" else 200)
         request = ApiRequest(
             path,
             method,
@@ -1064,7 +923,6 @@ def _api_requests(section: _Section, versions: tuple[Version, ...]) -> tuple[Api
             headers=_secret_pairs(entry, "headers"),
             capture=_captures(entry),
         )
-        entry.finish()
         earlier = {name for done in requests for name, _ in done.capture}
         for key in ("path", "json", "query", "headers"):
             too_early = sorted((_placeholders(getattr(request, key)) & _all_captures(section)) - earlier)
@@ -1104,11 +962,9 @@ def _verify(
     reads = []
     for entry, path, only in _api_entries(section, versions):
         contains = entry.raw("contains", "seeded")
-        if contains != "seeded" and not isinstance(contains, list):
-            raise entry.error(f"must be 'seeded' or a list of objects, got {_kind(contains)}", "contains")
         read = ApiRead(
             path=path,
-            status=entry.integer("status", 200),
+            status=entry.raw("status", 200),
             items=entry.text("items") or "",
             next=entry.text("next"),
             contains=() if contains == "seeded" else tuple(contains),
@@ -1117,82 +973,53 @@ def _verify(
             query=_secret_pairs(entry, "query"),
             headers=_secret_pairs(entry, "headers"),
             paginate=_pagination(entry.section("paginate")) if "paginate" in entry.data else None,
-            max_pages=entry.integer("max_pages", 1000),
+            max_pages=entry.raw("max_pages", 1000),
             match=_match(entry.section("match")) if "match" in entry.data else None,
         )
-        entry.finish()
-        if read.next and read.paginate:
-            raise entry.error("give either 'next' (a link in the body) or 'paginate', not both", "paginate")
-        if read.match and not read.seeded:
-            raise entry.error("maps what seed.api sent: it needs 'contains: seeded'", "match")
         for key in ("path", "query"):
             unknown = sorted(_placeholders(getattr(read, key)) - captures - {"version"})
             if unknown:
                 raise entry.error(f"{{{unknown[0]}}} is captured by no seed.api request", key)
         reads.append(read)
-    section.finish()
     return VerifyConfig(tuple(reads), command, previous_release, target)
 
 
 def _verify_command(section: _Section, app: AppConfig | None) -> tuple[str | None, str, bool]:
     """`verify.command`, `verify.previous_release` (app.previous_release is its older name: one of
     the two) and `verify.target` (which needs the command)."""
-    command = section.command("command")
-    mode = section.text("previous_release", choices=PREVIOUS_RELEASE_MODES)
-    if mode is not None and app is not None and app.previous_release is not None:
-        raise section.error("app.previous_release says this too; keep one of them", "previous_release")
-    target = section.flag("target", False)
-    if target and command is None:
-        raise section.error("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
+    command = section.text("command")
+    mode = section.text("previous_release")
+    target = section.raw("target", False)
     return command, mode or (app.previous_release if app else None) or "fail", target
 
 
 def _pagination(section: _Section) -> Pagination:
-    by = section.text("by", choices=PAGINATION_MODES)
-    if by is None:
-        raise section.error(f"missing key 'by' (one of {', '.join(PAGINATION_MODES)})")
-    start = section.raw("start", 1)
-    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
-        raise section.error(f"must be a whole number >= 0, got {_kind(start)}", "start")
-    size = section.integer("size", 1) if "size" in section.data else None
+    by = section.raw("by")
+    size = section.raw("size", 1) if "size" in section.data else None
     result = Pagination(
         by=by,
         param=section.text("param", {"page": "page", "offset": "offset", "cursor": "cursor"}.get(by)) or "",
-        start=start,
+        start=section.raw("start", 1),
         size_param=section.text("size_param", "limit" if by == "offset" else None),
         size=size,
         key=section.text("key"),
         total=section.text("total"),
     )
-    section.finish()
-    for key in section.data:
-        if key != "by" and key not in PAGINATION_KEYS[by]:
-            raise section.error(f"not used when paginating by {by}", str(key))
-    if by == "cursor" and result.key is None:
-        raise section.error("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
-    if size is not None and result.size_param is None:
-        raise section.error("needs 'size_param', the query parameter that asks for the page size", "size")
     return result
 
 
 def _match(section: _Section) -> SeededMatch:
     transforms = section.section("transform")
     steps = []
-    for key in list(transforms.data):
-        value = transforms.raw(key)
-        names = value if isinstance(value, list) else [value]
-        for name in names:
-            if name not in TRANSFORMS:
-                raise transforms.error(f"must be one of {', '.join(TRANSFORMS)} (or a list of them)", str(key))
-        steps.append((str(key), tuple(names)))
+    for key, value in transforms.data.items():
+        steps.append((str(key), tuple(value if isinstance(value, list) else [value])))
     result = SeededMatch(
         unwrap=section.text("unwrap") or "",
         ignore=section.texts("ignore"),
         transform=tuple(steps),
-        case=section.text("case", choices=KEY_CASES),
+        case=section.text("case"),
         keys=section.pairs("keys"),
     )
-    section.finish()
     return result
 
 
@@ -1211,12 +1038,11 @@ def _matrix(section: _Section, versions: tuple[Version, ...]) -> MatrixConfig:
             raise section.error(f"'{older}' must be older than '{newer}'", key)
         skips.append((older, newer))
     result = MatrixConfig(
-        fresh=section.flag("fresh", True),
-        upgrade=section.text("upgrade", "chain", choices=UPGRADE_MODES),
+        fresh=section.raw("fresh", True),
+        upgrade=section.text("upgrade", "chain"),
         skip=tuple(skips),
-        downgrade=section.text("downgrade", "chain", choices=DOWNGRADE_MODES),
+        downgrade=section.text("downgrade", "chain"),
     )
-    section.finish()
     return result
 
 
@@ -1224,12 +1050,11 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
     generate = _generate(section.section("generate")) if "generate" in section.data else None
     result = SeedConfig(
         sql=section.text("sql"),
-        command=section.command("command"),
+        command=section.text("command"),
         api=_api_requests(section, versions),
         generate=generate,
         restore=section.text("restore"),
     )
-    section.finish()
     if result.sql:
         for version in versions:
             path = root / result.sql.replace("{version}", version.name)
@@ -1241,35 +1066,14 @@ def _seed(section: _Section, root: Path, versions: tuple[Version, ...]) -> SeedC
 
 def _generate(section: _Section) -> GenerateConfig:
     """`values` stay as YAML gives them: they are made the column's type once the schema is read."""
-    if section.raw("rows") is None:
-        raise section.error("missing key 'rows' (how many rows to generate per table, e.g. rows: 1000)")
-    seed = section.raw("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise section.error(f"must be a whole number, got {_kind(seed)}", "seed")
-    exclude = section.texts("exclude")
-    for index, name in enumerate(exclude):
-        if "" in name.strip().split("."):
-            raise section.error(f"must name a table or table.column, got '{name}'", f"exclude[{index}]")
-    values = section.section("values")
-    for name in values.data:
-        if not isinstance(name, str) or "." not in name or "" in name.split("."):
-            raise values.error("must name a column as table.column", str(name))
     result = GenerateConfig(
-        rows=_generated_rows(section),
-        seed=seed,
-        exclude=exclude,
-        values=dict(values.data),
-        batch=section.integer("batch", 1000),
+        rows=section.raw("rows"),
+        seed=section.raw("seed", 0),
+        exclude=section.texts("exclude"),
+        values=dict(section.raw("values") or {}),
+        batch=section.raw("batch", 1000),
     )
-    section.finish()
     return result
-
-
-def _generated_rows(section: _Section) -> int:
-    rows = section.integer("rows", 1)
-    if rows > MAX_GENERATED_ROWS:
-        raise section.error(f"at most {MAX_GENERATED_ROWS:,} rows per table, got {rows:,}", "rows")
-    return rows
 
 
 def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
@@ -1279,63 +1083,36 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
     renames = section.section("renamed")
     for table in list(renames.data):
         columns = renames.section(str(table))
-        renamed[str(table)] = {str(old): _new_name(columns, str(old)) for old in list(columns.data)}
-        columns.finish()
-    renames.finish()
+        renamed[str(table)] = {str(old): str(new) for old, new in columns.data.items()}
     volatile = section.section("volatile")
     volatile_columns = {str(table): volatile.texts(table) for table in list(volatile.data)}
-    volatile.finish()
     names = [v.name for v in versions]
     assertions = []
     for index, item in enumerate(section.items("sql")):
         entry = _Section(item, f"checks.sql[{index}]", section.file)
-        name, query = entry.text("name"), entry.text("query")
-        if name is None or query is None:
-            raise entry.error("needs keys 'name' and 'query'")
+        name, query = str(entry.raw("name")), str(entry.raw("query"))
         expect = entry.raw("expect")
-        if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
-            raise entry.error("must be a list of rows, e.g. [[0]]", "expect")
         scope = parse_scope(entry, names, RUN_KINDS, target_keys=("versions", "to"))
-        entry.finish()
         assertions.append(SqlAssertion(name, query, tuple(tuple(row) for row in expect), scope))
     result = ChecksConfig(
-        schema=section.flag("schema", True),
-        data=section.flag("data", True),
-        idempotent=section.flag("idempotent", True),
+        schema=section.raw("schema", True),
+        data=section.raw("data", True),
+        idempotent=section.raw("idempotent", True),
         allow_changes=allow_changes,
         renamed=renamed,
         allow_lost_rows=allow_lost_rows,
         ignore_tables=section.texts("ignore_tables"),
-        float_tolerance=section.number("float_tolerance", 0.0),
+        float_tolerance=float(section.raw("float_tolerance", 0.0)),
         sql=tuple(assertions),
         volatile=volatile_columns,
         moves=_moves(section, versions),
         row_changes=row_changes,
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
-        history=section.text("history", choices=HISTORY_MODES),
-        naive_timezone=_time_zone(section, "naive_timezone"),
+        history=section.text("history"),
+        naive_timezone=section.text("naive_timezone") or "UTC",  # null, like a missing key, is the default
     )
-    section.finish()
     return result
-
-
-def _time_zone(section: _Section, key: str) -> str:
-    """A zone name zoneinfo knows, checked when the file is read rather than when a comparison needs it."""
-    name = section.text(key) or "UTC"  # null, like a missing key, is the default
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise section.error(f"unknown time zone '{name}' (an IANA name such as UTC or Europe/Berlin)", key) from exc
-    return name
-
-
-def _new_name(columns: _Section, old: str) -> str:
-    """`renamed.<table>.<old>`: the column's new name (null would leave the rename unchecked)."""
-    new = columns.text(old)
-    if new is None:
-        raise columns.error("must be the column's new name, got nothing", old)
-    return new
 
 
 def _allowed_changes(
@@ -1346,32 +1123,24 @@ def _allowed_changes(
     scoped = []
     for table in map(str, list(section.data)):
         columns = []
-        for name, entry in _names_or_entries(section, table, "a column name"):
+        for name, entry in _names_or_entries(section, table):
             if entry is None:
                 columns.append(name)
                 continue
-            column = entry.text("column")
-            if column is None:
-                raise entry.error("missing key 'column'")
+            column = str(entry.raw("column"))
             rows = _row_condition(entry, table, versions)
             becomes = (entry.raw("becomes"),) if "becomes" in entry.data else None
-            entry.finish()
             scoped.append(RowChange(rows, column, becomes))
         whole[table] = tuple(columns)
-    section.finish()
     return {table: columns for table, columns in whole.items() if columns}, tuple(scoped)
 
 
-def _names_or_entries(section: _Section, key: str, name: str) -> Iterator[tuple[str, _Section | None]]:
+def _names_or_entries(section: _Section, key: str) -> Iterator[tuple[str, _Section | None]]:
     """The items of a list that takes plain names (whole columns or tables) and mappings (some
     rows only): each name with None, or "" with the mapping to read."""
     for index, item in enumerate(section.items(key)):
-        if isinstance(item, str):
-            yield item, None
-        elif isinstance(item, dict):
-            yield "", _Section(item, f"{section.key}.{key}[{index}]", section.file)
-        else:
-            raise section.error(f"must be {name} or a mapping, got {_kind(item)}", f"{key}[{index}]")
+        entry = _Section(item, f"{section.key}.{key}[{index}]", section.file) if isinstance(item, dict) else None
+        yield ("" if entry else item), entry
 
 
 def _allowed_losses(
@@ -1379,15 +1148,11 @@ def _allowed_losses(
 ) -> tuple[tuple[str, ...], tuple[RowCondition, ...]]:
     """`[table, ...]`; an entry that is a mapping allows some rows of a table to go."""
     tables, scoped = [], []
-    for name, entry in _names_or_entries(section, "allow_lost_rows", "a table name"):
+    for name, entry in _names_or_entries(section, "allow_lost_rows"):
         if entry is None:
             tables.append(name)
             continue
-        table = entry.text("table")
-        if table is None:
-            raise entry.error("missing key 'table'")
-        scoped.append(_row_condition(entry, table, versions))
-        entry.finish()
+        scoped.append(_row_condition(entry, str(entry.raw("table")), versions))
     return tuple(tables), tuple(scoped)
 
 
@@ -1398,28 +1163,19 @@ def _moves(section: _Section, versions: tuple[Version, ...]) -> tuple[Move, ...]
         table, column = _column_reference(entry, "from")
         to_table, to_column = _column_reference(entry, "to")
         pairs = entry.pairs("key")
-        if "key" in entry.data and not pairs:
-            raise entry.error("must pair at least one column, e.g. {item_id: id}", "key")
         moves.append(Move(_row_condition(entry, table, versions), column, to_table, to_column, pairs))
-        entry.finish()
     return tuple(moves)
 
 
 def _column_reference(section: _Section, key: str) -> tuple[str, str]:
     """`table.column` (or `schema.table.column`) as its table and its column."""
-    value = section.text(key)
-    if value is None:
-        raise section.error(f"missing key '{key}' (a column, as table.column)")
-    table, _, column = value.rpartition(".")
-    if not table or not column or "" in table.split("."):
-        raise section.error(f"must name a column as table.column, got '{value}'", key)
+    table, _, column = str(section.raw(key)).rpartition(".")
     return table, column
 
 
 def _row_condition(entry: _Section, table: str, versions: tuple[Version, ...]) -> RowCondition:
     """The `where` and `when` of a declaration about some rows of `table`."""
     scope = _scope(entry.section("when"), versions) if "when" in entry.data else MIGRATING
-    entry.read.add("when")
     return RowCondition(entry.key, table, entry.text("where"), scope)
 
 
@@ -1431,7 +1187,6 @@ def _scope(section: _Section, versions: tuple[Version, ...]) -> Scope:
     if not scope.kinds:
         scope = replace(scope, kinds=MIGRATION_KINDS)
     crosses = name_list(section, "crosses")
-    section.finish()
     if crosses:
         if len(crosses) != 1 or crosses[0] not in order[1:]:
             raise section.error(f"must name one version after the first ({order[0]})", "crosses")
@@ -1447,23 +1202,10 @@ def _accepted_differences(section: _Section, versions: list[str]) -> tuple[Accep
     for index, item in enumerate(section.items("accept_schema")):
         key = f"checks.accept_schema[{index}]"
         entry = _Section(item, key, section.file)
-        named = [(kind, name) for kind in SCHEMA_OBJECTS if (name := entry.text(kind)) is not None]
-        if len(named) != 1:
-            raise entry.error(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
-        (kind, name), difference = named[0], entry.text("difference")
-        if difference is None:
-            raise entry.error(
-                "missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text"
-            )
-        difference = difference.removeprefix(f"{kind} '{name}': ")
-        if not difference.strip("* "):
-            raise entry.error(
-                "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
-                "difference",
-            )
+        kind, name = next((kind, str(entry.raw(kind))) for kind in SCHEMA_OBJECTS if entry.raw(kind) is not None)
+        difference = accepted_difference(kind, name, str(entry.raw("difference")))
         reason = entry.text("reason")
         accepted.append(
             AcceptedDifference(key, kind, name, difference, parse_scope(entry, versions, MIGRATION_KINDS), reason)
         )
-        entry.finish()
     return tuple(accepted)

@@ -12,10 +12,15 @@ class MigtestError(Exception):
 class ConfigError(MigtestError):
     """Bad input: the configuration, a missing file, an unreachable dependency (exit code 2)."""
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, key: str | None = None, line: tuple[int, int] | None = None
+    ) -> None:
+        """`line`: the line and column of the key in `file`, where known."""
         self.file = file
         self.key = key
-        where = ", ".join(part for part in (file, f"key '{key}'" if key else None) if part)
+        self.message = message
+        at = f"{file}:{line[0]}:{line[1]}" if file and line else file
+        where = (": " if line else ", ").join(part for part in (at, f"key '{key}'" if key else None) if part)
         super().__init__(f"{where}: {message}" if where else message)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from migtest.config import DEFAULT_CONFIG, MigrationsConfig
 from migtest.errors import ConfigError
 from migtest.migrators.sql import GOLANG, SqlMigration, discover
+from migtest.schema_files import SCHEMA_LINE
 
 SQL_DIRS = ("db/migration", "db/migrations", "migrations", "sql", "db")  # preferred, in this order
 SKIPPED_DIRS = {"node_modules", "vendor", "site-packages", "migtest-results", "__pycache__", "build", "dist"}
@@ -165,5 +166,5 @@ def write_starter(project: Path, *, force: bool = False) -> Path:
     path = project / DEFAULT_CONFIG
     if path.exists() and not force:
         raise ConfigError("already exists; pass --force to overwrite it", file=str(path))
-    path.write_text(detect(project) + REST)
+    path.write_text(SCHEMA_LINE + detect(project) + REST)
     return path

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from migtest.errors import ConfigError
+from migtest.yaml_positions import Positions, positions
 
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to what the file writes out
 
@@ -46,18 +47,19 @@ def read_text(path: Path) -> str:
         ) from exc
 
 
-def load_yaml(path: Path) -> Any:
-    """The YAML document of the file (None when empty), its aliases' expansion bounded."""
+def load_yaml(path: Path, marks: Positions | None = None) -> Any:
+    """The YAML document of the file (None when empty), its aliases' expansion bounded; `marks`
+    receives where each key is written."""
     text = read_text(path)
     try:
-        return _construct(yaml.SafeLoader(text), path)  # the loader refuses control characters already
+        return _construct(yaml.SafeLoader(text), path, marks)  # the loader refuses control characters already
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
     except RecursionError as exc:
         raise ConfigError("not read: its YAML is nested too deeply", file=str(path)) from exc
 
 
-def _construct(loader: yaml.SafeLoader, path: Path) -> Any:
+def _construct(loader: yaml.SafeLoader, path: Path, marks: Positions | None) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
@@ -69,6 +71,8 @@ def _construct(loader: yaml.SafeLoader, path: Path) -> Any:
                 f"{MAX_ALIAS_EXPANSION:,} more than written are read (a YAML 'billion laughs'?)",
                 file=str(path),
             )
+        if marks is not None:
+            marks.update(positions(node))
         return loader.construct_document(node)
     finally:
         loader.dispose()

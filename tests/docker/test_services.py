@@ -122,7 +122,8 @@ def test_service_keys_are_checked(tmp_path, companion_image, run_migtest):
     config = write_config(tmp_path, [{"name": "companion", "image": IMAGE}])
     outcome = run_migtest(config)
     assert outcome.exit_code == EXIT_USAGE
-    assert f"{config}, key 'app.services[0]': needs 'port' (a TCP port), 'health'" in outcome.output
+    assert f"{config}:" in outcome.output
+    assert "key 'app.services[0]': needs 'port' (a TCP port), 'health'" in outcome.output
 
     config = write_config(tmp_path, [{**COMPANION, "port": 8080, "image": "migtest-test/no-such-companion:0"}])
     outcome = run_migtest(config)

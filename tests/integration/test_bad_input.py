@@ -113,7 +113,8 @@ def test_unclosed_quote_in_any_command_exits_2_naming_the_key(fixture_project, r
     outcome = run_migtest(project.config, command="plan")
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
-    assert f"{project.config}, key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
+    assert f"{project.config}:" in outcome.output
+    assert f"key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
 
 
 @pytest.mark.parametrize(

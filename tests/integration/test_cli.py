@@ -84,7 +84,7 @@ def test_typo_exits_2_naming_key_and_file(tmp_path, capsys):
     config = make_project(tmp_path, chekcs={"schema": True})
     assert main(["plan", "-c", str(config)]) == 2
     error = capsys.readouterr().err
-    assert f"{config}, key 'chekcs': unknown key (did you mean 'checks'?)" in error
+    assert f"{config}:1:1: key 'chekcs': unknown key (did you mean 'checks'?)" in error
 
 
 def test_missing_config_exits_2(tmp_path, capsys, monkeypatch):

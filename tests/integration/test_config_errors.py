@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from migtest.cli import EXIT_USAGE
@@ -77,7 +79,7 @@ def test_configuration_mistake_names_key_and_file(fixture_project, run_migtest, 
     outcome = run_migtest(project.config)
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
-    assert f"migtest: error: {project.config}, key " in outcome.output
+    assert re.search(rf"{re.escape(str(project.config))}:\d+:\d+: key ", outcome.output), outcome.output
     for text in expected:
         assert text in outcome.output
     assert outcome.results is None  # nothing ran

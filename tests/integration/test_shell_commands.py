@@ -47,7 +47,8 @@ def test_shell_syntax_in_a_command_exits_2_naming_the_key(fixture_project, run_m
     outcome = run_migtest(project.config, command=command)
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
-    assert f"migtest: error: {project.config}, key '{key}': '{operator}" in outcome.output
+    assert f"migtest: error: {project.config}:" in outcome.output
+    assert f"key '{key}': '{operator}" in outcome.output
     assert "commands run without a shell" in outcome.output
     assert "write it as: sh -c '" in outcome.output
     assert "Traceback" not in outcome.output and outcome.results is None
@@ -61,7 +62,8 @@ def test_unclosed_quote_exits_2_naming_the_key(fixture_project, run_migtest, key
     outcome = run_migtest(project.config, command="plan")
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
-    assert f"{project.config}, key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
+    assert f"{project.config}:" in outcome.output
+    assert f"key '{key}': cannot be split into arguments (no closing quotation)" in outcome.output
     assert "Traceback" not in outcome.output
 
 

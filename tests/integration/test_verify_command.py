@@ -110,7 +110,8 @@ def test_verify_keys_are_checked(fixture_project, run_migtest):
     project.configure(verify={"target": True})
     outcome = run_migtest(project.config)
     assert outcome.exit_code == 2
-    assert f"{project.config}, key 'verify.target': needs 'command'" in outcome.output
+    assert f"{project.config}:" in outcome.output
+    assert "key 'verify.target': needs 'command'" in outcome.output
 
     project.configure(
         verify={"command": "true", "previous_release": "warn"},

@@ -54,7 +54,7 @@ def test_services_are_read_with_their_readiness(tmp_path):
     [
         (
             {"name": "cache"},
-            "key 'app.services[0]': needs keys 'name' (the host name the app reaches it by) and 'image'",
+            "key 'app.services[0]': missing key 'image'",
         ),
         ({**CACHE, "name": "my cache"}, "key 'app.services[0].name': must be a host name"),
         ({"name": "cache", "image": "redis:7"}, "key 'app.services[0]': needs 'port' (a TCP port), 'health'"),

@@ -1,0 +1,49 @@
+"""Loading migtest.yml: the whole load (`load_config`: YAML read with positions, the models' check
+of every key, the run's objects built), against the floor of the YAML read alone (`load_yaml`),
+timed in the same process, best of --rounds.
+
+Usage: python bench/config_load.py [--config examples/contextforge/migtest.yml] [--loads N] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from migtest.config import load_config
+from migtest.userfiles import load_yaml
+
+LARGEST = Path(__file__).resolve().parent.parent / "examples/contextforge/migtest.yml"
+
+
+def best_ms(actions: list[Callable[[], object]], loads: int, rounds: int) -> list[float]:
+    """Each action's best milliseconds per call; the actions take turns in every round, so that
+    the machine's load weighs on them alike."""
+    best = [float("inf")] * len(actions)
+    for _ in range(rounds):
+        for index, action in enumerate(actions):
+            start = time.perf_counter()
+            for _ in range(loads):
+                action()
+            best[index] = min(best[index], (time.perf_counter() - start) / loads * 1000)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=LARGEST)
+    parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    floor, whole = best_ms(
+        [lambda: load_yaml(args.config), lambda: load_config(str(args.config))], args.loads, args.rounds
+    )
+    print(f"{args.config.name} ({args.config.stat().st_size:,} bytes), best of {args.rounds} x {args.loads} loads")
+    print(f"  YAML read alone (floor): {floor:7.2f} ms")
+    print(f"  load_config:             {whole:7.2f} ms  ({whole / floor:.2f}x the floor)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The models of migtest.yml (config_schema): every mistake at once at its line, the JSON Schema
+and the configuration reference generated from them, and the older spelling still read."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from migtest import config, config_schema
+from migtest.cli import main
+from migtest.config import load_config
+from migtest.errors import ConfigError
+from migtest.schema_files import REFERENCE_FILE, SCHEMA_FILE, SCHEMA_LINE, reference_text, schema_text
+from migtest.starter import write_starter
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+INVALID = sorted((REPOSITORY / "tests/fixtures/invalid-config").glob("*.yml"))
+VALID = sorted(
+    [*REPOSITORY.glob("examples/**/migtest.yml"), *REPOSITORY.glob("tests/fixtures/*/migtest.yml")],
+)
+
+
+def test_five_mistakes_are_reported_in_one_run_each_at_its_line(capsys):
+    config = REPOSITORY / "tests/fixtures/invalid-config/five-mistakes.yml"
+    assert main(["plan", "-c", str(config)]) == 2
+    error = capsys.readouterr().err
+
+    assert f"5 problems in {config}" in error
+    for line, column, key, message in [
+        (4, 3, "migrations.layot", "unknown key (did you mean 'layout'?)"),
+        (9, 3, "matrix.upgrade", "must be one of chain, all-to-head, none; got 'chained'"),
+        (11, 3, "checks.data", "must be true or false, got 'sometimes'"),
+        (12, 3, "checks.float_tolerance", "must be a finite number >= 0, got -1"),
+        (14, 7, "checks.sql[0]", "missing key 'query'"),
+    ]:
+        assert f"{config}:{line}:{column}: key '{key}': {message}" in error, error
+    assert "Traceback" not in error
+
+
+def error_of(tmp_path: Path, text: str) -> tuple[Path, str]:
+    """The file written with `text` (beside a migrations folder) and the error loading it gives."""
+    (tmp_path / "migrations").mkdir()
+    config = tmp_path / "migtest.yml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(config))
+    return config, str(caught.value)
+
+
+def test_rules_between_keys_are_reported_with_the_other_mistakes(tmp_path):
+    config, error = error_of(
+        tmp_path,
+        'migrations: {tool: command}\nversions: [{name: "1.0"}, {name: "1.0"}]\n'
+        "verify:\n  target: true\nchecks:\n  idempotent: maybe\n",
+    )
+    assert f"3 problems in {config}" in error
+    assert f"{config}:1:1: key 'migrations.upgrade': migrations.tool 'command' needs key 'upgrade'" in error
+    assert f"{config}:4:3: key 'verify.target': needs 'command'" in error
+    assert f"{config}:6:3: key 'checks.idempotent': must be true or false, got 'maybe'" in error
+
+
+def test_a_rule_between_keys_is_reported_at_its_line(tmp_path):
+    config, error = error_of(
+        tmp_path,
+        'migrations: {tool: sql, dir: migrations}\nversions: [{name: "1.0"}, {name: "2.0"}]\n'
+        'matrix:\n  skip: [["2.0", "1.0"]]\n',
+    )
+    assert f"{config}:4:10: key 'matrix.skip[0]': '2.0' must be older than '1.0'" in error
+
+
+def test_the_older_spelling_works_and_says_what_to_write(tmp_path, capsys):
+    (tmp_path / "migrations").mkdir()
+    config = tmp_path / "migtest.yml"
+    config.write_text(
+        'migrations: {tool: sql, dir: migrations}\nversions: [{name: "1.0"}]\n'
+        "app:\n  health: http://{host}:{port}/health\n  previous_release: warn\n"
+    )
+    assert load_config(str(config)).verify.previous_release == "warn"
+    warning = capsys.readouterr().err
+    assert f"{config}:5:3: key 'app.previous_release' is deprecated: write verify.previous_release: warn" in warning
+
+
+def test_app_init_is_read(tmp_path):
+    (tmp_path / "migrations").mkdir()
+    config = tmp_path / "migtest.yml"
+    base = 'migrations: {tool: sql, dir: migrations}\nversions: [{name: "1.0"}]\napp:\n  health: http://h/\n'
+    config.write_text(base)
+    assert load_config(str(config)).app.init is True
+    config.write_text(base + "  init: false\n")
+    assert load_config(str(config)).app.init is False
+    config.write_text(base + "  init: 0\n")
+    with pytest.raises(ConfigError, match=r"key 'app\.init': must be true or false, got 0"):
+        load_config(str(config))
+
+
+def test_the_committed_schema_is_current(capsys):
+    """Regenerate with `make reference` when the models change."""
+    assert SCHEMA_FILE.read_text() == schema_text()
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(schema_text())
+
+
+def test_the_configuration_reference_is_current():
+    """Regenerate with `make reference` when the models change."""
+    assert (REPOSITORY / REFERENCE_FILE).read_text() == reference_text()
+    assert "](docs/configuration.md)" in (REPOSITORY / "README.md").read_text()
+
+
+def test_the_reference_names_every_key():
+    reference = reference_text()
+    for key in ("`stop_timeout`", "`init`", "`accept_schema`", "`crosses`", "`size_param`", "`naive_timezone`"):
+        assert f"| {key} |" in reference
+
+
+def check_jsonschema(*files: Path) -> subprocess.CompletedProcess:
+    tool = Path(sys.executable).with_name("check-jsonschema")
+    command = [str(tool), "--schemafile", str(SCHEMA_FILE), *map(str, files)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_the_schema_accepts_every_valid_configuration():
+    assert len(VALID) >= 10
+    checked = check_jsonschema(*VALID)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("config", INVALID, ids=lambda path: path.stem)
+def test_the_schema_and_migtest_reject_each_negative_fixture(config):
+    checked = check_jsonschema(config)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    with pytest.raises(ConfigError):
+        load_config(str(config))
+
+
+def test_init_points_editors_at_the_schema(tmp_path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations/V1__init.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);")
+    written = write_starter(tmp_path).read_text()
+    assert written.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_FILE}"
+    assert written.startswith(SCHEMA_LINE)
+    assert yaml.safe_load(written)["migrations"]["tool"] == "sql"
+
+
+SECTIONS = [  # each model of the file and the object config.py builds from it
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Migrations", "Database", "Build")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Login", "Auth", "App", "Verify")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Matrix", "Generate", "Seed")],
+    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Checks", "Steps")],
+    *[(getattr(config_schema, name), getattr(config, name)) for name in ("ApiRequest", "Pagination", "ApiRead")],
+    (config_schema.SeededMatch, config.SeededMatch),
+    (config_schema.VersionEntry, config.Version),
+    (config_schema.Service, config.ServiceConfig),
+]
+OWN_DEFAULTS = {("ApiRequest", "status"), ("ApiRead", "contains")}  # 201 for POST; "seeded" is read as seeded=True
+
+
+@pytest.mark.parametrize(("model", "built"), SECTIONS, ids=lambda section: section.__name__)
+def test_the_documented_defaults_are_the_ones_used(model, built):
+    """The models (docs, schema) and the objects the run reads say the same default for each key."""
+
+    def plain(value):
+        return tuple(value.items()) if isinstance(value, dict) else tuple(value) if isinstance(value, list) else value
+
+    documented = {field.alias or name: field.default for name, field in model.model_fields.items()}
+    for field in dataclasses.fields(built):
+        if field.name in documented and field.default is not dataclasses.MISSING:
+            if (model.__name__, field.name) in OWN_DEFAULTS or documented[field.name] is None:
+                continue
+            assert plain(documented[field.name]) == plain(field.default), field.name
