@@ -27,8 +27,10 @@ import importlib
 import io
 import json
 import os
+import signal
 import sys
 import traceback
+import weakref
 
 from alembic import command
 from alembic.config import Config
@@ -38,6 +40,9 @@ from alembic.script import ScriptDirectory
 # dialects' DDL (which imports SQLAlchemy's dialects) and logging.config (env.py's fileConfig).
 RUNTIME = ("alembic.runtime.migration", "alembic.operations.toimpl", "alembic.ddl", "logging.config")
 warm_drivers = set()
+read_script_folder = ScriptDirectory.from_config
+scripts = {}  # in a child: the script folder its first command read (config file name -> it)
+open_connections = weakref.WeakSet()
 
 
 def warm(url: str) -> None:
@@ -112,46 +117,126 @@ def run_command(request: dict) -> None:
 
 
 def load_once(config: Config) -> ScriptDirectory:
-    """The script folder of `config`, which the command gets too instead of reading every
-    revision file again (this process runs one command and ends)."""
-    script = ScriptDirectory.from_config(config)
-    load = ScriptDirectory.from_config
-    ScriptDirectory.from_config = staticmethod(lambda other, *args: script if other is config else load(other, *args))
+    """The script folder of `config`, read by a child's first command only (its commands share
+    the release's tree) and given to the command too instead of it reading every revision file
+    again."""
+    if config.config_file_name not in scripts:
+        scripts[config.config_file_name] = read_script_folder(config)
+    script = scripts[config.config_file_name]
+    ScriptDirectory.from_config = staticmethod(
+        lambda other, *args: script if other is config else read_script_folder(other, *args)
+    )
     return script
 
 
-def child(request: dict) -> None:
-    """In the forked child: redirect output to the log, run, exit with the outcome."""
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.chdir(request["cwd"])
-    os.environ.update(request["env"])
+def track_connections() -> None:
+    """Note every connection the commands' pools open, for close_connections()."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    event.listen(Pool, "connect", lambda _connection, record: open_connections.add(record))
+
+
+def close_connections() -> None:
+    """Close what a command's pools keep open: an idle child must not hold its scenario's
+    database, which PostgreSQL would refuse to clone or drop."""
+    for record in list(open_connections):
+        with contextlib.suppress(Exception):  # one that failed to close is the server's to end
+            record.close()
+    open_connections.clear()
+
+
+class Child:
+    """A forked process serving the commands of one scenario, and the pipes to it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        requests, self.requests = os.pipe()
+        self.replies, replies = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.requests)
+            os.close(self.replies)
+            serve_scenario(requests, replies)
+        os.close(requests)
+        os.close(replies)
+        self.outgoing = os.fdopen(self.requests, "w")
+        self.incoming = os.fdopen(self.replies)
+
+    def run(self, request: dict) -> int | None:
+        """The command's exit code, or None when it succeeded and the child waits for the next."""
+        self.outgoing.write(json.dumps(request) + "\n")
+        self.outgoing.flush()
+        if self.incoming.readline():
+            return None
+        return self.stop(kill=False)
+
+    def stop(self, kill: bool = True) -> int:
+        """End the child (kill: an idle one, which holds nothing that needs a clean exit)."""
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        self.outgoing.close()
+        self.incoming.close()
+        return os.waitstatus_to_exitcode(status)
+
+
+def serve_scenario(requests: int, replies: int) -> None:
+    """In the forked child: run commands until the worker closes the pipe. A command's output
+    goes to its log; a failed command ends the child, since it may have left state half-changed."""
     sys.path.insert(0, "")
-    code = 0
-    try:
-        run_command(request)
-    except BaseException:
-        traceback.print_exc()
-        code = 1
+    with os.fdopen(requests) as incoming, os.fdopen(replies, "w") as outgoing:
+        for line in incoming:
+            request = json.loads(line)
+            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
+            os.chdir(request["cwd"])
+            os.environ.update(request["env"])
+            try:
+                run_command(request)
+            except BaseException:
+                traceback.print_exc()
+                end(1)
+            close_connections()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            outgoing.write("0\n")
+            outgoing.flush()
+    end(0)
+
+
+def end(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
+def scenario(request: dict) -> str:
+    """What commands must share to share a child: the script folder, the database, the folder
+    and the environment (an env.py may read its URL from settings it cached at import)."""
+    return json.dumps([request[name] for name in ("ini", "url", "cwd", "env")], sort_keys=True)
+
+
 def serve() -> None:
     for name in RUNTIME:
         importlib.import_module(name)
+    track_connections()
     gc.freeze()
+    child = None
     for line in sys.stdin:
         request = json.loads(line)
-        warm(request["url"])
-        pid = os.fork()
-        if pid == 0:
-            child(request)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        sys.stdout.write(json.dumps({"code": code}) + "\n")
+        if child is not None and child.key != scenario(request):
+            child.stop()
+            child = None
+        if child is None:
+            warm(request["url"])
+            child = Child(scenario(request))
+        code = child.run(request)
+        if code is not None:
+            child = None
+        sys.stdout.write(json.dumps({"code": code or 0}) + "\n")
         sys.stdout.flush()
 
 
