@@ -1,8 +1,9 @@
-"""Alembic: upgrade/downgrade through Alembic's own command API, each command in a clean
-interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
+"""Alembic: upgrade/downgrade through Alembic's own command API, each scenario's commands in a
+clean interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
 
 A worker runs one command at a time, so each interpreter has a pool of idle workers: a command
-takes one (or starts one when none is idle) and gives it back, and scenarios run in parallel.
+takes one (the one whose child serves its scenario, if idle; or starts one when none is idle) and
+gives it back, and scenarios run in parallel.
 """
 
 from __future__ import annotations

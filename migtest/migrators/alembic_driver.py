@@ -1,10 +1,13 @@
 """A worker that runs Alembic commands for migtest, in the version's own interpreter.
 
 Started as `python -c "<this file's text>"`, so that this folder (whose alembic.py would shadow
-Alembic) is not on sys.path. It imports Alembic once, then for each request read from stdin
-forks a child that runs one command: every command starts from the same clean interpreter
-(env.py and the app's models import fresh) without paying Alembic's import time again.
-Only the standard library and alembic may be imported here.
+Alembic) is not on sys.path. It imports Alembic once, then forks a child per scenario that runs
+the commands read from stdin: every scenario starts from the same clean interpreter (env.py and
+the app's models import fresh) without paying Alembic's import time again, and the following
+commands of a scenario (same script folder, database URL, folder and environment) run in its
+child, which has the project's modules imported and the revision files read. A command of another
+scenario gets a new child; a failed command ends its child. Only the standard library and alembic
+may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
 command imports (Alembic's runtime, the dialect and driver of the request's URL), run the usual
@@ -160,15 +163,16 @@ class Child:
             serve_scenario(requests, replies)
         os.close(requests)
         os.close(replies)
-        self.outgoing = os.fdopen(self.requests, "w")
-        self.incoming = os.fdopen(self.replies)
 
     def run(self, request: dict) -> int | None:
-        """The command's exit code, or None when it succeeded and the child waits for the next."""
-        self.outgoing.write(json.dumps(request) + "\n")
-        self.outgoing.flush()
-        if self.incoming.readline():
-            return None
+        """The command's exit code, or None when it succeeded and the child waits for the next.
+        A child that ended while idle (killed from outside) fails the command with its code."""
+        with contextlib.suppress(BrokenPipeError):
+            data = (json.dumps(request) + "\n").encode()
+            while data:
+                data = data[os.write(self.requests, data) :]
+            if os.read(self.replies, 16):
+                return None
         return self.stop(kill=False)
 
     def stop(self, kill: bool = True) -> int:
@@ -176,8 +180,8 @@ class Child:
         if kill:
             os.kill(self.pid, signal.SIGKILL)
         _, status = os.waitpid(self.pid, 0)
-        self.outgoing.close()
-        self.incoming.close()
+        os.close(self.requests)
+        os.close(self.replies)
         return os.waitstatus_to_exitcode(status)
 
 

@@ -5,6 +5,8 @@ and a child ends with a failed or timed-out command, or with the migrator."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -152,6 +154,16 @@ def test_a_timed_out_command_kills_its_process(project, tmp_path):
         run = migrator.migrate(workspace, database, DOWNGRADE, "0001")
     finally:
         migrator.close()
+    assert "commands in this process: 1" in run.output, run.output
+
+
+def test_a_process_killed_while_idle_fails_the_next_command_only(shop):
+    migrator, workspace, database = shop
+    process = process_of(migrator.migrate(workspace, database, UPGRADE, "0001").output)
+    os.kill(process, signal.SIGKILL)
+    with pytest.raises(StepFailed, match="exited with code -9"):
+        migrator.migrate(workspace, database, UPGRADE, "0002")
+    run = migrator.migrate(workspace, database, UPGRADE, "0002")
     assert "commands in this process: 1" in run.output, run.output
 
 
