@@ -146,8 +146,9 @@ class AlembicMigrator:
                 "prefix": RESOLVED_PREFIX,
                 "file_prefix": FILE_PREFIX,
             }
-            scenario = json.dumps([request[name] for name in ("ini", "url", "cwd", "env")], sort_keys=True)
-            with self._worker(self._python(workspace), scenario) as worker:
+            # Commands share a child only within a scenario: an env.py may cache its URL at import.
+            request["scenario"] = json.dumps([request[name] for name in ("ini", "url", "cwd", "env")], sort_keys=True)
+            with self._worker(self._python(workspace), request["scenario"]) as worker:
                 code = worker.call(request, what, self.timeout)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:

@@ -18,10 +18,10 @@ collects. Each command also reads the revision files once, not once more to reso
 
 Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
-"file_prefix"}. Reply (one JSON line): {"code": exit code}; the command's output is in the file
-"log", a line starting with "prefix" names the revision(s) the target resolved to (history: one
-per revision, oldest first), and lines starting with "file_prefix" their script files (after an
-upgrade: the newest files that ran).
+"file_prefix", "scenario" (equal for the commands that may share a child)}. Reply (one JSON
+line): {"code": exit code}; the command's output is in the file "log", a line starting with
+"prefix" names the revision(s) the target resolved to (history: one per revision, oldest first),
+and lines starting with "file_prefix" their script files (after an upgrade: the newest that ran).
 """
 
 import contextlib
@@ -152,8 +152,8 @@ def close_connections() -> None:
 class Child:
     """A forked process serving the commands of one scenario, and the pipes to it."""
 
-    def __init__(self, key: str) -> None:
-        self.key = key
+    def __init__(self, scenario: str) -> None:
+        self.scenario = scenario
         requests, self.requests = os.pipe()
         self.replies, replies = os.pipe()
         self.pid = os.fork()
@@ -204,23 +204,20 @@ def serve_scenario(requests: int, replies: int) -> None:
                 traceback.print_exc()
                 end(1)
             close_connections()
-            sys.stdout.flush()
-            sys.stderr.flush()
+            flush()
             outgoing.write("0\n")
             outgoing.flush()
     end(0)
 
 
-def end(code: int) -> None:
+def flush() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
+
+
+def end(code: int) -> None:
+    flush()
     os._exit(code)
-
-
-def scenario(request: dict) -> str:
-    """What commands must share to share a child: the script folder, the database, the folder
-    and the environment (an env.py may read its URL from settings it cached at import)."""
-    return json.dumps([request[name] for name in ("ini", "url", "cwd", "env")], sort_keys=True)
 
 
 def serve() -> None:
@@ -231,12 +228,12 @@ def serve() -> None:
     child = None
     for line in sys.stdin:
         request = json.loads(line)
-        if child is not None and child.key != scenario(request):
+        if child is not None and child.scenario != request["scenario"]:
             child.stop()
             child = None
         if child is None:
             warm(request["url"])
-            child = Child(scenario(request))
+            child = Child(request["scenario"])
         code = child.run(request)
         if code is not None:
             child = None
