@@ -10,8 +10,10 @@ capture, check) against the migration commands it ran (install, upgrade, downgra
 
 Then the CPU of one Alembic command: the commands of the release chain (per pair of releases, a
 fresh install of the older, upgrade, downgrade, upgrade again) through migtest's Alembic
-migrator (a worker per job that forks a process per command), against the floor: the same
-commands through Alembic's command API in this one process, warmed up by a first round.
+migrator (a worker per job that forks a child serving the commands of one scenario: a release
+tree, database and environment), against the floor: the same commands through Alembic's command
+API in this one process, warmed up by a first round. The commands run once as a scenario's in one
+child, and once alternating between two scenarios, so that each runs in a new child.
 Usage: python bench/overhead.py [--rounds N]
 """
 
@@ -117,16 +119,18 @@ def own_cpu() -> float:
 
 def workers_cpu() -> tuple[float, float]:
     """CPU seconds of this process's children (the Alembic workers: importing Alembic, forking)
-    and of the command processes they waited for, read from /proc while the workers run."""
+    and of the command processes they forked (ended and waited for, or still serving a scenario),
+    read from /proc while the workers run."""
     tick = os.sysconf("SC_CLK_TCK")
-    own = commands = 0.0
+    stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):  # a process that ended meanwhile
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, ...: stat(5)'s 3rd field on
-            if int(fields[1]) == os.getpid():
-                own += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-                commands += (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
-    return own, commands
+            stats[int(stat.parent.name)] = [int(field) for field in stat.read_text().rsplit(")", 1)[1].split()[1:15]]
+    workers = {pid: fields for pid, fields in stats.items() if fields[0] == os.getpid()}  # stat(5): ppid first
+    own = sum(fields[10] + fields[11] for fields in workers.values()) / tick  # utime, stime
+    commands = sum(fields[12] + fields[13] for fields in workers.values()) / tick  # cutime, cstime
+    serving = sum(fields[10] + fields[11] for fields in stats.values() if fields[0] in workers) / tick
+    return own, commands + serving
 
 
 def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> tuple[float, float]:
@@ -162,33 +166,43 @@ def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]
 
 
 def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
-    """Rounds interleave the two measures, so that a machine busy for a while slows both alike."""
+    """Rounds interleave the measures, so that a machine busy for a while slows all alike."""
     commands = chain_commands(project)
     environment = dict(os.environ)
-    floors, through, workers = [], [], []
+    floors, shared, apart, workers = [], [], [], []
     with open(tmp / "in-process.log", "w") as log:  # env.py's logging writes here for the rest of the run
         in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log)  # imports, first-use caches
         for _ in range(rounds):
             floors.append(in_process(project, Path(tempfile.mkdtemp(dir=tmp)), commands, log) / len(commands))
             per_command, worker = through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), repeated(commands, 2))
-            through.append(per_command)
+            shared.append(per_command)
             workers.append(worker)
+            apart.append(through_migrator(project, Path(tempfile.mkdtemp(dir=tmp)), interleaved(commands))[0])
         os.environ.clear()
         os.environ.update(environment)
         logging.disable()  # the log closes: nothing may write to it any more
-    floor, per_command, worker, count = min(floors), min(through), min(workers), 2 * len(commands)
-    shared = per_command + worker / count
+    floor, worker, count = min(floors), min(workers), 2 * len(commands)
     print(f"alembic-shop: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
-    print(f"  in one process (floor)              {1000 * floor:6.1f} ms")
-    print(f"  through the worker, one command     {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x")
-    print(f"  with its share of the worker        {1000 * shared:6.1f} ms   ratio {shared / floor:.2f}x", end="")
-    print(f" ({count} commands per worker)")
+    print(f"  in one process (floor)                       {1000 * floor:6.1f} ms")
+    for label, per_command, note in (
+        ("a scenario's commands in one child", min(shared), ""),
+        ("a new child per command (interleaved)", min(apart), ""),
+        ("the first, with its share of the worker", min(shared) + worker / count, f" ({count} per worker)"),
+    ):
+        print(f"  {label:<44} {1000 * per_command:6.1f} ms   ratio {per_command / floor:.2f}x{note}")
     print(f"  (the worker's own CPU: {1000 * worker:.0f} ms: starting, importing Alembic, forking)")
 
 
 def repeated(commands: list[tuple[str, str, str]], times: int) -> list[tuple[str, str, str]]:
     """The commands `times` over, each time on databases of their own."""
     return [(f"{name}-{time}", direction, target) for time in range(times) for name, direction, target in commands]
+
+
+def interleaved(commands: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The commands twice, on databases of their own, alternating between the two: no command
+    follows one of its own scenario, so each runs in a new child."""
+    twice = repeated(commands, 2)
+    return [command for pair in zip(twice[: len(commands)], twice[len(commands) :], strict=True) for command in pair]
 
 
 def main() -> None:

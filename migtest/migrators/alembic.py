@@ -1,8 +1,9 @@
-"""Alembic: upgrade/downgrade through Alembic's own command API, each command in a clean
-interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
+"""Alembic: upgrade/downgrade through Alembic's own command API, each scenario's commands in a
+clean interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
 
 A worker runs one command at a time, so each interpreter has a pool of idle workers: a command
-takes one (or starts one when none is idle) and gives it back, and scenarios run in parallel.
+takes one (the one whose child serves its scenario, if idle; or starts one when none is idle) and
+gives it back, and scenarios run in parallel.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class _Worker:
 
     def __init__(self, python: str) -> None:
         self.python = python
+        self.scenario: str | None = None  # of its last command, whose child may serve the next
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker; close() closes it
         self.process = subprocess.Popen(
             [python, "-c", DRIVER.read_text()],
@@ -144,7 +146,9 @@ class AlembicMigrator:
                 "prefix": RESOLVED_PREFIX,
                 "file_prefix": FILE_PREFIX,
             }
-            with self._worker(self._python(workspace)) as worker:
+            # Commands share a child only within a scenario: an env.py may cache its URL at import.
+            request["scenario"] = json.dumps([request[name] for name in ("ini", "url", "cwd", "env")], sort_keys=True)
+            with self._worker(self._python(workspace), request["scenario"]) as worker:
                 code = worker.call(request, what, self.timeout)
             output = Path(log.name).read_text(errors="replace")
         if code != 0:
@@ -208,11 +212,18 @@ class AlembicMigrator:
             worker.close()
 
     @contextlib.contextmanager
-    def _worker(self, python: str) -> Iterator[_Worker]:
-        """An idle worker of this interpreter, or a new one; given back afterwards if it still runs."""
+    def _worker(self, python: str, scenario: str) -> Iterator[_Worker]:
+        """An idle worker of this interpreter, the one whose child serves `scenario` if any (its
+        commands then run in that child), or a new one; given back afterwards if it still runs."""
         with self._lock:
-            idle = self._idle.get(python)
-            worker = idle.pop() if idle else _Worker(python)
+            idle = self._idle.setdefault(python, [])
+            serving = [worker for worker in idle if worker.scenario == scenario]
+            if idle:
+                worker = (serving or idle)[-1]
+                idle.remove(worker)
+            else:
+                worker = _Worker(python)
+            worker.scenario = scenario
             self._busy.add(worker)
         try:
             yield worker

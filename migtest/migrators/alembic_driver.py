@@ -1,10 +1,13 @@
 """A worker that runs Alembic commands for migtest, in the version's own interpreter.
 
 Started as `python -c "<this file's text>"`, so that this folder (whose alembic.py would shadow
-Alembic) is not on sys.path. It imports Alembic once, then for each request read from stdin
-forks a child that runs one command: every command starts from the same clean interpreter
-(env.py and the app's models import fresh) without paying Alembic's import time again.
-Only the standard library and alembic may be imported here.
+Alembic) is not on sys.path. It imports Alembic once, then forks a child per scenario that runs
+the commands read from stdin: every scenario starts from the same clean interpreter (env.py and
+the app's models import fresh) without paying Alembic's import time again, and the following
+commands of a scenario (same script folder, database URL, folder and environment) run in its
+child, which has the project's modules imported and the revision files read. A command of another
+scenario gets a new child; a failed command ends its child. Only the standard library and alembic
+may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
 command imports (Alembic's runtime, the dialect and driver of the request's URL), run the usual
@@ -15,10 +18,10 @@ collects. Each command also reads the revision files once, not once more to reso
 
 Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
-"file_prefix"}. Reply (one JSON line): {"code": exit code}; the command's output is in the file
-"log", a line starting with "prefix" names the revision(s) the target resolved to (history: one
-per revision, oldest first), and lines starting with "file_prefix" their script files (after an
-upgrade: the newest files that ran).
+"file_prefix", "scenario" (equal for the commands that may share a child)}. Reply (one JSON
+line): {"code": exit code}; the command's output is in the file "log", a line starting with
+"prefix" names the revision(s) the target resolved to (history: one per revision, oldest first),
+and lines starting with "file_prefix" their script files (after an upgrade: the newest that ran).
 """
 
 import contextlib
@@ -27,8 +30,10 @@ import importlib
 import io
 import json
 import os
+import signal
 import sys
 import traceback
+import weakref
 
 from alembic import command
 from alembic.config import Config
@@ -38,6 +43,9 @@ from alembic.script import ScriptDirectory
 # dialects' DDL (which imports SQLAlchemy's dialects) and logging.config (env.py's fileConfig).
 RUNTIME = ("alembic.runtime.migration", "alembic.operations.toimpl", "alembic.ddl", "logging.config")
 warm_drivers = set()
+read_script_folder = ScriptDirectory.from_config
+scripts = {}  # in a child: the script folder its first command read (config file name -> it)
+open_connections = weakref.WeakSet()
 
 
 def warm(url: str) -> None:
@@ -112,46 +120,124 @@ def run_command(request: dict) -> None:
 
 
 def load_once(config: Config) -> ScriptDirectory:
-    """The script folder of `config`, which the command gets too instead of reading every
-    revision file again (this process runs one command and ends)."""
-    script = ScriptDirectory.from_config(config)
-    load = ScriptDirectory.from_config
-    ScriptDirectory.from_config = staticmethod(lambda other, *args: script if other is config else load(other, *args))
+    """The script folder of `config`, read by a child's first command only (its commands share
+    the release's tree) and given to the command too instead of it reading every revision file
+    again."""
+    if config.config_file_name not in scripts:
+        scripts[config.config_file_name] = read_script_folder(config)
+    script = scripts[config.config_file_name]
+    ScriptDirectory.from_config = staticmethod(
+        lambda other, *args: script if other is config else read_script_folder(other, *args)
+    )
     return script
 
 
-def child(request: dict) -> None:
-    """In the forked child: redirect output to the log, run, exit with the outcome."""
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.chdir(request["cwd"])
-    os.environ.update(request["env"])
+def track_connections() -> None:
+    """Note every connection the commands' pools open, for close_connections()."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    event.listen(Pool, "connect", lambda _connection, record: open_connections.add(record))
+
+
+def close_connections() -> None:
+    """Close what a command's pools keep open: an idle child must not hold its scenario's
+    database, which PostgreSQL would refuse to clone or drop."""
+    for record in list(open_connections):
+        with contextlib.suppress(Exception):  # one that failed to close is the server's to end
+            record.close()
+    open_connections.clear()
+
+
+class Child:
+    """A forked process serving the commands of one scenario, and the pipes to it."""
+
+    def __init__(self, scenario: str) -> None:
+        self.scenario = scenario
+        requests, self.requests = os.pipe()
+        self.replies, replies = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.requests)
+            os.close(self.replies)
+            serve_scenario(requests, replies)
+        os.close(requests)
+        os.close(replies)
+
+    def run(self, request: dict) -> int | None:
+        """The command's exit code, or None when it succeeded and the child waits for the next.
+        A child that ended while idle (killed from outside) fails the command with its code."""
+        with contextlib.suppress(BrokenPipeError):
+            data = (json.dumps(request) + "\n").encode()
+            while data:
+                data = data[os.write(self.requests, data) :]
+            if os.read(self.replies, 16):
+                return None
+        return self.stop(kill=False)
+
+    def stop(self, kill: bool = True) -> int:
+        """End the child (kill: an idle one, which holds nothing that needs a clean exit)."""
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.requests)
+        os.close(self.replies)
+        return os.waitstatus_to_exitcode(status)
+
+
+def serve_scenario(requests: int, replies: int) -> None:
+    """In the forked child: run commands until the worker closes the pipe. A command's output
+    goes to its log; a failed command ends the child, since it may have left state half-changed."""
     sys.path.insert(0, "")
-    code = 0
-    try:
-        run_command(request)
-    except BaseException:
-        traceback.print_exc()
-        code = 1
+    with os.fdopen(requests) as incoming, os.fdopen(replies, "w") as outgoing:
+        for line in incoming:
+            request = json.loads(line)
+            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
+            os.chdir(request["cwd"])
+            os.environ.update(request["env"])
+            try:
+                run_command(request)
+            except BaseException:
+                traceback.print_exc()
+                end(1)
+            close_connections()
+            flush()
+            outgoing.write("0\n")
+            outgoing.flush()
+    end(0)
+
+
+def flush() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
+
+
+def end(code: int) -> None:
+    flush()
     os._exit(code)
 
 
 def serve() -> None:
     for name in RUNTIME:
         importlib.import_module(name)
+    track_connections()
     gc.freeze()
+    child = None
     for line in sys.stdin:
         request = json.loads(line)
-        warm(request["url"])
-        pid = os.fork()
-        if pid == 0:
-            child(request)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        sys.stdout.write(json.dumps({"code": code}) + "\n")
+        if child is not None and child.scenario != request["scenario"]:
+            child.stop()
+            child = None
+        if child is None:
+            warm(request["url"])
+            child = Child(request["scenario"])
+        code = child.run(request)
+        if code is not None:
+            child = None
+        sys.stdout.write(json.dumps({"code": code or 0}) + "\n")
         sys.stdout.flush()
 
 
