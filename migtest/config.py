@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from migtest import row_store
 from migtest.database_urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
@@ -597,6 +598,7 @@ def load_config(path: str | None = None, *, database_url: str | None = None) -> 
     """`database_url` (the --database-url option) replaces database.url and .image."""
     file = find_config(path)
     data = load_yaml(file) or {}
+    row_store.budget()  # a bad MIGTEST_SPILL_ROWS stops the run before it starts
     if database_url:
         data = _with_database_url(data, database_url)
     return parse_config(data, file)

@@ -1,0 +1,84 @@
+"""Rows held on disk compare exactly as rows held in memory: the same keys, the same strictness."""
+
+from decimal import Decimal
+
+import pytest
+
+from migtest import row_store
+from migtest.errors import ConfigError
+from migtest.state import TableData, differing, identical
+
+
+def test_keys_equal_as_dict_keys_are_one_key_on_disk_and_others_are_not():
+    one = row_store.key_text((1,))
+    assert row_store.key_text((1.0,)) == row_store.key_text((True,)) == row_store.key_text((Decimal("1.00"),)) == one
+    assert row_store.key_text((Decimal("0.5"),)) == row_store.key_text((0.5,))
+    assert row_store.key_text(("1",)) != one
+    assert row_store.key_text((Decimal("0.1"),)) != row_store.key_text((0.1,))  # not equal in Python either
+    assert row_store.key_text((1, "a")) == row_store.key_text((True, "a")) != row_store.key_text(("a", 1))
+
+
+def table(rows, on_disk: bool, columns=("id", "value"), key=("id",)) -> TableData:
+    data = TableData(key, columns)
+    if on_disk:
+        data.spill()
+    data.extend(list(rows))
+    return data
+
+
+LONG = "x" * 100
+BEFORE = [(1, 1), (2, "b"), (3, LONG), (4, None), (5, 2.5), (6, "gone")]
+AFTER = [(1, 1.0), (2, "b"), (3, LONG[:-1] + "y"), (4, None), (5, 2.5), (7, "new")]
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_differing_rows_lost_keys_and_kept_keys_are_the_same_in_memory_and_on_disk(on_disk):
+    old, new = table(BEFORE, on_disk), table(AFTER, on_disk)
+    assert old.spilled is on_disk and old.count == 6
+
+    strict = [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)]
+    assert strict == [(1,), (3,)]  # 1 -> 1.0 differs by type; a long value by its last character
+    by_value = [(key, was, now) for key, was, now in differing(old, new, old.columns, new.columns, lambda a, b: a == b)]
+    assert by_value == [((3,), (3, LONG), (3, LONG[:-1] + "y"))]
+    every = differing(old, new, old.columns, new.columns, lambda a, b: False, every=True)
+    assert [key for key, _, _ in every] == [(1,), (2,), (3,), (4,), (5,)]
+    assert list(old.gone(new)) == [(6, "gone")] and not old.same_keys(new)
+    assert old.same_keys(table(reversed(BEFORE), on_disk))
+    assert (2,) in old.rows and (True,) in old.rows and (8,) not in old.rows and old.rows[(5,)] == (5, 2.5)
+    assert old.all_rows()[0] == {"id": 1, "value": 1} and old.keyed()[(6,)] == {"id": 6, "value": "gone"}
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_a_view_compares_the_columns_named_and_a_column_missing_is_null(on_disk):
+    old = table([(1, "a"), (2, "b")], on_disk)
+    new = table([(1, "a", "added"), (2, "c", None)], on_disk, ("id", "value", "extra"))
+    pairs = differing(old, new, ["id", "value"], ["id", "value"], identical)
+    assert [key for key, _, _ in pairs] == [(2,)]
+    pairs = differing(old, new, ["id", "value", "extra"], ["id", "value", "extra"], identical)
+    assert [key for key, _, _ in pairs] == [(1,), (2,)]  # 'added' against the NULL `old` lacks
+
+
+def test_a_table_in_memory_moves_to_disk_to_be_compared_with_one_there():
+    old, new = table(BEFORE, on_disk=True), table(AFTER, on_disk=False)
+    assert [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)] == [(1,), (3,)]
+    assert new.spilled and new.rows[(7,)] == (7, "new")
+
+
+def test_unkeyed_rows_on_disk_are_a_multiset_compared_by_reprs():
+    rows = [(1, "a"), (1, "a"), (2, "b")]
+    old = table(rows, True, key=())
+    assert sorted(old.unkeyed) == sorted(rows) and old.count == 3
+    assert old.unkeyed.same_multiset(table(reversed(rows), True, key=()).unkeyed, [0, 1], [0, 1])
+    assert not old.unkeyed.same_multiset(table([(1, "a"), (2, "b"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
+    assert not old.unkeyed.same_multiset(table([(1.0, "a"), (1, "a"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
+    assert old.unkeyed.same_multiset(table([(1, "z"), (1, "y"), (2, "x")], True, key=()).unkeyed, [0], [0])
+
+
+def test_the_budget_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(row_store.SPILL_ENV, raising=False)
+    assert row_store.budget() == row_store.SPILL_ROWS
+    monkeypatch.setenv(row_store.SPILL_ENV, "0")
+    assert row_store.budget() == 0
+    monkeypatch.setenv(row_store.SPILL_ENV, "lots")
+    with pytest.raises(ConfigError, match=f"key '{row_store.SPILL_ENV}': must be a whole number"):
+        row_store.budget()
