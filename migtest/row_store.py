@@ -3,17 +3,17 @@
 A capture keeps a table's rows in memory (fast for the common small case) until the capture holds
 `budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
 an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
-kill -9, and its pages stay in a bounded cache. Per row it stores the key, encoded with the dict-key
-semantics captures in memory have (1, 1.0 and True are one key), the values pickled, and each value's
-repr: checks compare reprs in SQL (a JOIN in C, strict like `state.identical`), and only rows whose
-reprs differ, or keys found on one side only, come back to Python, where the checks run as before.
+kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
+ints, floats and strings as SQLite values (exact, told apart by `typeof`), anything else pickled.
+Checks pair the rows of two captures by key in SQL (a JOIN in C) and compare values and their types
+there, as strictly as `state.identical`; only rows that differ, or keys found on one side only, come
+back to Python, where the checks run as before.
 """
 
 from __future__ import annotations
 
-import decimal
-import hashlib
 import itertools
+import math
 import os
 import pickle
 import sqlite3
@@ -29,8 +29,8 @@ SPILL_ROWS = 50_000  # rows a capture holds in memory (about 25 MB); the rest of
 SPILL_ENV = "MIGTEST_SPILL_ROWS"
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
-LONG_REPR = 64  # a longer repr is stored as its digest: the store need not hold big values twice
-PLAIN_KEYS = frozenset({int, str})  # key values whose repr is already canonical
+NATIVE = frozenset({int, float, str, type(None)})  # values SQLite holds as they are
+INT64 = 2**63 - 1
 
 _store_lock = threading.Lock()
 _store: _Store | None = None
@@ -106,47 +106,46 @@ def _the_store() -> _Store:
         return _store
 
 
-def key_text(key: tuple[Any, ...]) -> str:
-    """A key as text, equal where Python's dict takes two keys for one: True, 1, 1.0 and Decimal 1."""
-    return repr(tuple(map(_canonical, key)))
+def _encoded(batch: list[Values]) -> list[Values]:
+    """The batch as SQLite stores it exactly: ints, strings and floats as themselves (a REAL keeps a
+    float's digits, INTEGER and REAL stay apart through typeof), everything else pickled (BLOB; no
+    captured value is bytes: see `normalize_value`). A batch of such values only is passed as it is."""
+    columns = list(zip(*batch))
+    changed = False
+    for position, values in enumerate(columns):
+        types = set(map(type, values))
+        if NATIVE.issuperset(types) and (float not in types or not any(map(_unstorable, values))):
+            continue
+        columns[position] = tuple(map(_stored, values))
+        changed = True
+    return list(zip(*columns)) if changed else batch
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, decimal.Decimal) and value.is_finite():
-        as_float = float(value)
-        if value == value.to_integral_value():
-            return int(value)
-        return as_float if decimal.Decimal(as_float) == value else value
-    return value
+def _unstorable(value: Any) -> bool:
+    """A float SQLite would not give back as it was: NaN (NULL there) and -0.0 (0.0 there)."""
+    return type(value) is float and (value != value or (value == 0.0 and math.copysign(1.0, value) < 0))
 
 
-def _keys_text(keys: list[tuple[Any, ...]]) -> list[str]:
-    if PLAIN_KEYS.issuperset(map(type, itertools.chain.from_iterable(keys))):
-        return list(map(repr, keys))
-    return list(map(key_text, keys))
+def _stored(value: Any) -> Any:
+    """A value as the store holds it (see `_encoded`)."""
+    in_range = type(value) is not int or -INT64 - 1 <= value <= INT64
+    if type(value) in NATIVE and in_range and not _unstorable(value):
+        return value
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
-def _reprs(values: Sequence[Any]) -> list[str]:
-    """Each value's repr, a long one as its digest (a repr never starts with '#')."""
-    return [r if len(r) <= LONG_REPR else _digest(r) for r in map(repr, values)]
-
-
-def _digest(text: str) -> str:
-    return "#" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+def _decoded(row: Sequence[Any]) -> Values:
+    return tuple(pickle.loads(value) if type(value) is bytes else value for value in row)
 
 
 class _Spilled:
-    """One captured table's rows in the store: its values pickled, each value's repr in a column."""
+    """One captured table's rows in the store, a column for each of its columns."""
 
     def __init__(self, width: int, key: Sequence[int] | None) -> None:
         self.store = _the_store()
         self.width, self.key = width, key
-        columns = ", ".join(["k TEXT", "v BLOB", *(f"r{i} TEXT" for i in range(width))][key is None :])
-        self.name = self.store.create(columns)
+        self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
+        self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
         self.count = 0
         self.indexed = False
         weakref.finalize(self, self.store.unused.append, self.name)
@@ -154,30 +153,29 @@ class _Spilled:
     def extend(self, batch: list[Values]) -> None:
         if not batch:
             return
-        stored: list[Sequence[Any]] = [[pickle.dumps(values, pickle.HIGHEST_PROTOCOL) for values in batch]]
-        stored += [_reprs(column) for column in zip(*batch)]
-        if self.key is not None:
-            stored.insert(0, _keys_text([tuple(values[p] for p in self.key) for values in batch]))
-        rows = zip(*stored)
-        marks = ", ".join("?" * (self.width + 1 + (self.key is not None)))
-        self.store.write(f"INSERT INTO {self.name} VALUES ({marks})", rows)
+        insert = f"INSERT INTO {self.name} VALUES ({', '.join('?' * max(self.width, 1))})"
+        try:
+            self.store.write(insert, _encoded(batch) if self.width else [(None,)] * len(batch))
+        except OverflowError:  # an int past 64 bits
+            self.store.write(insert, [tuple(map(_stored, values)) for values in batch])
         self.count += len(batch)
 
     def __len__(self) -> int:
         return self.count
 
     def values(self) -> Iterator[Values]:
-        return (pickle.loads(blob) for (blob,) in self.store.select(f"SELECT v FROM {self.name} ORDER BY rowid"))
+        read = self.store.select(f"SELECT {self.columns} FROM {self.name} ORDER BY rowid")
+        return map(_decoded, read) if self.width else (() for _ in read)
 
     def __iter__(self) -> Iterator[Any]:
         return self.values()
 
     def same_multiset(self, other: _Spilled, mine: list[int | None], theirs: list[int | None]) -> bool:
-        """The same rows as many times each, value for value (reprs: 1 and 1.0 differ), in the given
-        columns (None: a column the table lacks, NULL)."""
+        """The same rows as many times each, value for value and type for type (1 and 1.0 differ),
+        in the given columns (None: a column the table lacks, NULL)."""
         if self.count != other.count:
             return False
-        mine_text, theirs_text = _columns(mine), _columns(theirs)
+        mine_text, theirs_text = _typed(mine), _typed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
             f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
@@ -185,9 +183,19 @@ class _Spilled:
         return self.store.one(query)[0] == 0
 
 
-def _columns(positions: list[int | None], table: str = "") -> str:
-    prefix = f"{table}." if table else ""
-    return ", ".join(f"{prefix}r{p}" if p is not None else "'None'" for p in positions) or "''"
+def _column(position: int | None, table: str = "") -> str:
+    return "NULL" if position is None else f"{table}c{position}"
+
+
+def _typed(positions: list[int | None]) -> str:
+    """The columns with their storage types: GROUP BY takes 1 and 1.0 for one value, typeof does not."""
+    return ", ".join(f"{_column(p)}, typeof({_column(p)})" for p in positions) or "NULL"
+
+
+def _same(mine: int | None, theirs: int | None) -> str:
+    """The SQL saying two stored values are the same value of the same type."""
+    was, now = _column(mine, "o."), _column(theirs, "n.")
+    return f"({was} IS {now} AND typeof({was}) = typeof({now}))"
 
 
 class SpilledBag(_Spilled):
@@ -205,21 +213,27 @@ class SpilledBag(_Spilled):
 
 
 class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
-    """A keyed table: key -> values, like the dict a capture in memory holds."""
+    """A keyed table: key -> values, like the dict a capture in memory holds. Rows pair by their key
+    columns in SQL, where 1 and 1.0 are one key and '1' another, as in a dict (a key that is pickled
+    there, such as a bool, pairs only with itself: no table is keyed by those)."""
 
     def __init__(self, width: int, key: Sequence[int]) -> None:
         super().__init__(width, key)
+        self.key_columns = list(key)
 
     def _indexed(self) -> str:
         if not self.indexed:
+            key = ", ".join(map(_column, self.key_columns))
             with self.store.lock:
-                self.store.connection.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} (k)")
+                self.store.connection.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
             self.indexed = True
         return self.name
 
     def _key_of(self, values: Values) -> tuple[Any, ...]:
-        assert self.key is not None
-        return tuple(values[p] for p in self.key)
+        return tuple(values[p] for p in self.key_columns)
+
+    def _join(self, other: SpilledRows) -> str:
+        return " AND ".join(f"n.c{b} = o.c{a}" for a, b in zip(self.key_columns, other.key_columns))
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return map(self._key_of, self.values())
@@ -230,32 +244,43 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def values(self) -> Iterator[Values]:  # type: ignore[override]
         return super().values()
 
+    def _find(self, key: object) -> Any:
+        if not isinstance(key, tuple) or len(key) != len(self.key_columns):
+            return None
+        where = " AND ".join(f"c{p} = ?" for p in self.key_columns)
+        looked_up = tuple(int(v) if type(v) is bool else _stored(v) for v in key)  # True is 1 as a dict key
+        return self.store.one(f"SELECT {self.columns} FROM {self._indexed()} WHERE {where}", looked_up)
+
     def __getitem__(self, key: tuple[Any, ...]) -> Values:
-        found = self.store.one(f"SELECT v FROM {self._indexed()} WHERE k = ?", (key_text(key),))
+        found = self._find(key)
         if found is None:
             raise KeyError(key)
-        return pickle.loads(found[0])
+        return _decoded(found)
 
     def __contains__(self, key: object) -> bool:
-        query = f"SELECT 1 FROM {self._indexed()} WHERE k = ?"
-        return isinstance(key, tuple) and self.store.one(query, (key_text(key),)) is not None
+        return self._find(key) is not None
 
     def gone(self, other: SpilledRows) -> Iterator[Values]:
         """This table's rows whose key `other` lacks, in the order read."""
         query = (
-            f"SELECT o.v FROM {self.name} AS o WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {other._indexed()} AS n WHERE n.k = o.k) ORDER BY o.rowid"
+            f"SELECT {_prefixed(self.columns, 'o')} FROM {self.name} AS o WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {other._indexed()} AS n WHERE {self._join(other)}) ORDER BY o.rowid"
         )
-        return (pickle.loads(blob) for (blob,) in self.store.select(query))
+        return map(_decoded, self.store.select(query))
 
     def differing(
         self, other: SpilledRows, mine: list[int | None], theirs: list[int | None], every: bool
     ) -> Iterator[tuple[Values, Values]]:
-        """Pairs of rows of the same key whose values in the given columns have other reprs (all
-        pairs with `every`), in the order read."""
-        query = f"SELECT o.v, n.v FROM {self.name} AS o JOIN {other._indexed()} AS n ON n.k = o.k"
+        """Pairs of rows of the same key whose values in the given columns are not all the same
+        value of the same type (all pairs with `every`), in the order read."""
+        selected = f"{_prefixed(self.columns, 'o')}, {_prefixed(other.columns, 'n')}"
+        query = f"SELECT {selected} FROM {self.name} AS o JOIN {other._indexed()} AS n ON {self._join(other)}"
         if not every:
-            pairs = zip(_columns(mine, "o").split(", "), _columns(theirs, "n").split(", "))
-            query += " WHERE NOT (" + " AND ".join(f"{a} IS {b}" for a, b in pairs) + ")"
+            query += " WHERE NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
         query += " ORDER BY o.rowid"
-        return ((pickle.loads(was), pickle.loads(now)) for was, now in self.store.select(query))
+        split = max(self.width, 1)
+        return ((_decoded(row[:split]), _decoded(row[split:])) for row in self.store.select(query))
+
+
+def _prefixed(columns: str, table: str) -> str:
+    return ", ".join(f"{table}.{column}" if column != "NULL" else column for column in columns.split(", "))
