@@ -135,7 +135,10 @@ class TableData:
         return (values for key, values in self.rows.items() if key not in new.rows)
 
     def same_keys(self, new: TableData) -> bool:
-        return len(self.rows) == len(new.rows) and next(self.gone(new), None) is None
+        """The same keys (none, for two tables without a key)."""
+        if len(self.rows) != len(new.rows):
+            return False
+        return not self.rows or next(self.gone(new), None) is None
 
 
 def on_disk(*tables: TableData) -> bool:

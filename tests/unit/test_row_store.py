@@ -78,6 +78,7 @@ def test_unkeyed_rows_on_disk_are_a_multiset_compared_by_reprs():
     assert not old.unkeyed.same_multiset(table([(1, "a"), (2, "b"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
     assert not old.unkeyed.same_multiset(table([(1.0, "a"), (1, "a"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
     assert old.unkeyed.same_multiset(table([(1, "z"), (1, "y"), (2, "x")], True, key=()).unkeyed, [0], [0])
+    assert old.same_keys(table(rows, False, key=()))  # no key on either side, one of them on disk
 
 
 def test_the_budget_comes_from_the_environment(monkeypatch):
