@@ -4,16 +4,16 @@ A capture keeps a table's rows in memory (fast for the common small case) until 
 `budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
 an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
 kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
-ints, floats and strings as SQLite values (exact, told apart by `typeof`), anything else pickled.
-Checks pair the rows of two captures by key in SQL (a JOIN in C) and compare values and their types
-there, as strictly as `state.identical`; only rows that differ, or keys found on one side only, come
-back to Python, where the checks run as before.
+ints and strings as SQLite values, anything else pickled, floats included: SQLite compares an
+INTEGER and a REAL by value, so 1 and 1.0 stored as such would be one value, and a pickle equals
+only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
+in C) and compare their values there with `IS`, as strictly as `state.identical`; only rows that
+differ, or keys found on one side only, come back to Python, where the checks run as before.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import pickle
 import sqlite3
@@ -29,7 +29,7 @@ SPILL_ROWS = 50_000  # rows a capture holds in memory (about 25 MB); the rest of
 SPILL_ENV = "MIGTEST_SPILL_ROWS"
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
-NATIVE = frozenset({int, float, str, type(None)})  # values SQLite holds as they are
+NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
 INT64 = 2**63 - 1
 
 _store_lock = threading.Lock()
@@ -107,29 +107,22 @@ def _the_store() -> _Store:
 
 
 def _encoded(batch: list[Values]) -> list[Values]:
-    """The batch as SQLite stores it exactly: ints, strings and floats as themselves (a REAL keeps a
-    float's digits, INTEGER and REAL stay apart through typeof), everything else pickled (BLOB; no
-    captured value is bytes: see `normalize_value`). A batch of such values only is passed as it is."""
+    """The batch as the store holds it: ints and strings as themselves, everything else pickled (a
+    BLOB: no captured value is bytes, see `normalize_value`). A batch of such values only is passed
+    as it is."""
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
-        types = set(map(type, values))
-        if NATIVE.issuperset(types) and (float not in types or not any(map(_unstorable, values))):
+        if NATIVE.issuperset(map(type, values)):
             continue
         columns[position] = tuple(map(_stored, values))
         changed = True
     return list(zip(*columns)) if changed else batch
 
 
-def _unstorable(value: Any) -> bool:
-    """A float SQLite would not give back as it was: NaN (NULL there) and -0.0 (0.0 there)."""
-    return type(value) is float and (value != value or (value == 0.0 and math.copysign(1.0, value) < 0))
-
-
 def _stored(value: Any) -> Any:
     """A value as the store holds it (see `_encoded`)."""
-    in_range = type(value) is not int or -INT64 - 1 <= value <= INT64
-    if type(value) in NATIVE and in_range and not _unstorable(value):
+    if type(value) in NATIVE and (type(value) is not int or -INT64 - 1 <= value <= INT64):
         return value
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -171,11 +164,11 @@ class _Spilled:
         return self.values()
 
     def same_multiset(self, other: _Spilled, mine: list[int | None], theirs: list[int | None]) -> bool:
-        """The same rows as many times each, value for value and type for type (1 and 1.0 differ),
-        in the given columns (None: a column the table lacks, NULL)."""
+        """The same rows as many times each, value for value (1 and 1.0 differ), in the given
+        columns (None: a column the table lacks, NULL)."""
         if self.count != other.count:
             return False
-        mine_text, theirs_text = _typed(mine), _typed(theirs)
+        mine_text, theirs_text = _listed(mine), _listed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
             f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
@@ -187,15 +180,13 @@ def _column(position: int | None, table: str = "") -> str:
     return "NULL" if position is None else f"{table}c{position}"
 
 
-def _typed(positions: list[int | None]) -> str:
-    """The columns with their storage types: GROUP BY takes 1 and 1.0 for one value, typeof does not."""
-    return ", ".join(f"{_column(p)}, typeof({_column(p)})" for p in positions) or "NULL"
+def _listed(positions: list[int | None]) -> str:
+    return ", ".join(map(_column, positions)) or "NULL"
 
 
 def _same(mine: int | None, theirs: int | None) -> str:
-    """The SQL saying two stored values are the same value of the same type."""
-    was, now = _column(mine, "o."), _column(theirs, "n.")
-    return f"({was} IS {now} AND typeof({was}) = typeof({now}))"
+    """The SQL saying two stored values are the same value of the same type (see `_encoded`)."""
+    return f"{_column(mine, 'o.')} IS {_column(theirs, 'n.')}"
 
 
 class SpilledBag(_Spilled):
@@ -214,8 +205,8 @@ class SpilledBag(_Spilled):
 
 class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     """A keyed table: key -> values, like the dict a capture in memory holds. Rows pair by their key
-    columns in SQL, where 1 and 1.0 are one key and '1' another, as in a dict (a key that is pickled
-    there, such as a bool, pairs only with itself: no table is keyed by those)."""
+    columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
+    the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
     def __init__(self, width: int, key: Sequence[int]) -> None:
         super().__init__(width, key)
@@ -248,7 +239,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         if not isinstance(key, tuple) or len(key) != len(self.key_columns):
             return None
         where = " AND ".join(f"c{p} = ?" for p in self.key_columns)
-        looked_up = tuple(int(v) if type(v) is bool else _stored(v) for v in key)  # True is 1 as a dict key
+        looked_up = tuple(map(_looked_up, key))
         return self.store.one(f"SELECT {self.columns} FROM {self._indexed()} WHERE {where}", looked_up)
 
     def __getitem__(self, key: tuple[Any, ...]) -> Values:
@@ -280,6 +271,13 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         query += " ORDER BY o.rowid"
         split = max(self.width, 1)
         return ((_decoded(row[:split]), _decoded(row[split:])) for row in self.store.select(query))
+
+
+def _looked_up(value: Any) -> Any:
+    """A key value to look up: True and 1.0 find the key 1, as in a dict."""
+    if type(value) is bool or (type(value) is float and value.is_integer()):
+        return int(value)
+    return _stored(value)
 
 
 def _prefixed(columns: str, table: str) -> str:

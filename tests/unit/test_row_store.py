@@ -33,24 +33,25 @@ def table(rows, on_disk: bool, columns=("id", "value"), key=("id",)) -> TableDat
 
 
 LONG = "x" * 100
-BEFORE = [(1, 1), (2, "b"), (3, LONG), (4, None), (5, 2.5), (6, "gone")]
-AFTER = [(1, 1.0), (2, "b"), (3, LONG[:-1] + "y"), (4, None), (5, 2.5), (7, "new")]
+NAN = float("nan")  # one object, as a capture shares a row identical to the one before it
+BEFORE = [(1, 1), (2, "b"), (3, LONG), (4, None), (5, 2.5), (6, "gone"), (8, -0.0), (9, NAN)]
+AFTER = [(1, 1.0), (2, "b"), (3, LONG[:-1] + "y"), (4, None), (5, 2.5), (7, "new"), (8, 0.0), (9, NAN)]
 
 
 @pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
 def test_differing_rows_lost_keys_and_kept_keys_are_the_same_in_memory_and_on_disk(on_disk):
     old, new = table(BEFORE, on_disk), table(AFTER, on_disk)
-    assert old.spilled is on_disk and old.count == 6
+    assert old.spilled is on_disk and old.count == 8
 
     strict = [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)]
-    assert strict == [(1,), (3,)]  # 1 -> 1.0 differs by type; a long value by its last character
+    assert strict == [(1,), (3,), (8,)]  # 1 -> 1.0 and -0.0 -> 0.0 differ by their reprs, NaN is NaN
     by_value = [(key, was, now) for key, was, now in differing(old, new, old.columns, new.columns, lambda a, b: a == b)]
     assert by_value == [((3,), (3, LONG), (3, LONG[:-1] + "y"))]
     every = differing(old, new, old.columns, new.columns, lambda a, b: False, every=True)
-    assert [key for key, _, _ in every] == [(1,), (2,), (3,), (4,), (5,)]
+    assert [key for key, _, _ in every] == [(1,), (2,), (3,), (4,), (5,), (8,), (9,)]
     assert list(old.gone(new)) == [(6, "gone")] and not old.same_keys(new)
     assert old.same_keys(table(reversed(BEFORE), on_disk))
-    assert (2,) in old.rows and (True,) in old.rows and (8,) not in old.rows and old.rows[(5,)] == (5, 2.5)
+    assert (2,) in old.rows and (True,) in old.rows and (10,) not in old.rows and old.rows[(5,)] == (5, 2.5)
     assert old.all_rows()[0] == {"id": 1, "value": 1} and old.keyed()[(6,)] == {"id": 6, "value": "gone"}
 
 
@@ -66,7 +67,7 @@ def test_a_view_compares_the_columns_named_and_a_column_missing_is_null(on_disk)
 
 def test_a_table_in_memory_moves_to_disk_to_be_compared_with_one_there():
     old, new = table(BEFORE, on_disk=True), table(AFTER, on_disk=False)
-    assert [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)] == [(1,), (3,)]
+    assert [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)] == [(1,), (3,), (8,)]
     assert new.spilled and new.rows[(7,)] == (7, "new")
 
 
