@@ -49,7 +49,7 @@ class _Store:
 
     def __init__(self) -> None:
         self.connection = sqlite3.connect("", check_same_thread=False, isolation_level=None)
-        for pragma in (f"cache_size = -{CACHE_KB}", "journal_mode = OFF", "synchronous = OFF"):
+        for pragma in (f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"):  # a batch rolls back
             self.connection.execute(f"PRAGMA {pragma}")
         self.lock = threading.RLock()
         self.names = itertools.count()
@@ -76,8 +76,10 @@ class _Store:
             self.connection.execute("BEGIN")
             try:
                 self.connection.executemany(sql, rows)
-            finally:
-                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")  # none of the batch: it may be written again
+                raise
+            self.connection.execute("COMMIT")
 
     def one(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         with self.lock:
@@ -134,9 +136,9 @@ def _decoded(row: Sequence[Any]) -> Values:
 class _Spilled:
     """One captured table's rows in the store, a column for each of its columns."""
 
-    def __init__(self, width: int, key: Sequence[int] | None) -> None:
+    def __init__(self, width: int) -> None:
         self.store = _the_store()
-        self.width, self.key = width, key
+        self.width = width
         self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
         self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
         self.count = 0
@@ -192,9 +194,6 @@ def _same(mine: int | None, theirs: int | None) -> str:
 class SpilledBag(_Spilled):
     """A table without a key: its rows as a multiset."""
 
-    def __init__(self, width: int) -> None:
-        super().__init__(width, None)
-
     def __eq__(self, other: object) -> bool:
         """Equal to the rows of another capture or list in the same order, as the list it replaces
         (reads every row: for tests)."""
@@ -209,7 +208,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
     def __init__(self, width: int, key: Sequence[int]) -> None:
-        super().__init__(width, key)
+        super().__init__(width)
         self.key_columns = list(key)
 
     def _indexed(self) -> str:

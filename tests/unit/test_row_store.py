@@ -22,6 +22,8 @@ def test_values_come_back_from_disk_as_they_were_with_their_types():
     bag = row_store.SpilledBag(len(values[0]))
     bag.extend(values)
     assert repr(list(bag)) == repr(values)
+    bag.extend([(2,) * len(values[0]), (2**64,) * len(values[0])])  # an int SQLite cannot hold, second
+    assert len(bag) == 3 and [row[0] for row in bag] == [1, 2, 2**64]
 
 
 def table(rows, on_disk: bool, columns=("id", "value"), key=("id",)) -> TableData:
