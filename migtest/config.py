@@ -596,9 +596,9 @@ def find_config(path: str | None) -> Path:
 
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
+    row_store.budget()  # a bad MIGTEST_SPILL_ROWS stops the run before it starts
     file = find_config(path)
     data = load_yaml(file) or {}
-    row_store.budget()  # a bad MIGTEST_SPILL_ROWS stops the run before it starts
     if database_url:
         data = _with_database_url(data, database_url)
     return parse_config(data, file)

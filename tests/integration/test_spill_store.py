@@ -1,4 +1,5 @@
-"""The store captures spill to leaves no file behind: not after a run, not after kill -9."""
+"""The store captures spill to leaves no file behind: not after a run, not after kill -9; its
+budget is checked before a run starts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from migtest.cli import EXIT_OK
+from migtest.cli import EXIT_OK, EXIT_USAGE
+from migtest.row_store import SPILL_ENV
 
 SPILLS = """
 import os, sys
@@ -58,3 +60,11 @@ def test_a_run_with_every_table_on_disk_leaves_no_file(fixture_project, tmp_path
     done = subprocess.run(command, env=spilling_env(folder), capture_output=True, text=True, timeout=600)
     assert done.returncode == EXIT_OK, done.stdout + done.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_budget_that_is_not_a_number_is_exit_2_naming_it(fixture_project, run_migtest, monkeypatch):
+    monkeypatch.setenv(SPILL_ENV, "lots")
+    outcome = run_migtest(fixture_project("flyway-base").config)
+    assert outcome.exit_code == EXIT_USAGE, outcome.output
+    assert f"key '{SPILL_ENV}': must be a whole number of rows" in outcome.output
+    assert outcome.results is None  # stopped before any scenario ran
