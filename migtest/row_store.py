@@ -31,6 +31,7 @@ CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs
 FETCH = 10_000  # rows read back at a time
 NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
 INT64 = 2**63 - 1
+PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 _store_lock = threading.Lock()
 _store: _Store | None = None
@@ -115,9 +116,13 @@ def _encoded(batch: list[Values]) -> list[Values]:
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
-        if NATIVE.issuperset(map(type, values)):
+        types = set(map(type, values))
+        if NATIVE.issuperset(types):
             continue
-        columns[position] = tuple(map(_stored, values))
+        if int in types:  # its ints may be past 64 bits
+            columns[position] = tuple(map(_stored, values))
+        else:  # the common case (floats, booleans…) without a call per value
+            columns[position] = tuple([v if type(v) in NATIVE else pickle.dumps(v, PROTOCOL) for v in values])
         changed = True
     return list(zip(*columns)) if changed else batch
 
@@ -126,7 +131,7 @@ def _stored(value: Any) -> Any:
     """A value as the store holds it (see `_encoded`)."""
     if type(value) in NATIVE and (type(value) is not int or -INT64 - 1 <= value <= INT64):
         return value
-    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(value, PROTOCOL)
 
 
 def _decoded(row: Sequence[Any]) -> Values:
