@@ -16,7 +16,10 @@ adds a column with a default to each table and fills one from existing values. R
 
 The machine may be shared: take the best of --rounds. PostgreSQL is started on this machine
 (as tests/machine.py does) unless --url names a server. Usage:
-  python bench/volume.py [--rows N] [--rounds N] [--engines sqlite,postgres] [--url URL]
+  python bench/volume.py [--rows N[,N...]] [--rounds N] [--engines sqlite,postgres] [--url URL]
+
+--rows takes several sizes (10000,100000,1000000): peak RSS flat as rows grow is the goal, and a
+summary line per size and engine ends the run.
 """
 
 from __future__ import annotations
@@ -168,12 +171,13 @@ def floor_database(engine: str, workdir: Path, server: str | None):
         admin.dispose()
 
 
-def bench(engine: str, rows: int, rounds: int, server: str | None, workdir: Path) -> None:
+def bench(engine: str, rows: int, rounds: int, server: str | None, workdir: Path) -> tuple[float, float]:
+    """The best (ratio, peak RSS) of the rounds, each round printed as it ends."""
     print(f"{engine}: 3 tables x {rows} rows, one upgrade scenario, best of {rounds}")
     print("  round  peak RSS  capture  check   floor  (capture+check)/floor")
     best = None
     for number in range(1, rounds + 1):
-        root = workdir / f"{engine}-{number}"
+        root = workdir / f"{engine}-{rows}-{number}"
         with floor_database(engine, root.parent, server) as url:
             base = floor(url, engine, rows)
         if engine == "sqlite":
@@ -182,21 +186,27 @@ def bench(engine: str, rows: int, rounds: int, server: str | None, workdir: Path
         ratio = (capture + check) / base
         print(f"  {number:5d}  {peak:5.0f} MB  {capture:6.2f}s  {check:5.2f}s  {base:5.2f}s  {ratio:6.1f}x")
         best = min(best or (ratio, peak), (ratio, peak))
-    print(f"  best ratio {best[0]:.1f}x, peak RSS {best[1]:.0f} MB")
+    print(f"  best ratio {best[0]:.1f}x, peak RSS {best[1]:.0f} MB", flush=True)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", default="100000", help="rows per table, or several sizes: 10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--url", help="an existing PostgreSQL server (default: start one here)")
     args = parser.parse_args()
+    sizes = [int(rows) for rows in args.rows.split(",")]
+    summary = []
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="migtest-bench-")))
         for engine in args.engines.split(","):
             server = None if engine == "sqlite" else args.url or stack.enter_context(machine.host_postgres()).url
-            bench(engine, args.rows, args.rounds, server, workdir)
+            for rows in sizes:
+                ratio, peak = bench(engine, rows, args.rounds, server, workdir)
+                summary.append(f"  {engine:8s} {rows:9d}  {peak:6.0f} MB  {ratio:5.1f}x")
+    print("engine    rows/table  peak RSS  best (capture+check)/floor", *summary, sep="\n")
 
 
 if __name__ == "__main__":

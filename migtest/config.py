@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from migtest import row_store
 from migtest.config_schema import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS  # read from here by consumers
 from migtest.config_schema import SCHEMA_OBJECTS, accepted_difference, problems
 from migtest.config_schema import TRANSFORMS as TRANSFORMS
@@ -489,6 +490,7 @@ def find_config(path: str | None) -> Path:
 
 def load_config(path: str | None = None, *, database_url: str | None = None) -> Config:
     """`database_url` (the --database-url option) replaces database.url and .image."""
+    row_store.budget()  # a bad MIGTEST_SPILL_ROWS stops the run before it starts
     file = find_config(path)
     marks: Positions = {}
     data = load_yaml(file, marks) or {}

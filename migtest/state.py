@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -17,6 +18,7 @@ import sqlalchemy
 from migtest import collector
 from migtest.config import RowCondition, SqlAssertion
 from migtest.dialects import Convert, Dialect, Name, dialect_for, normalize_value
+from migtest.row_store import SpilledBag, SpilledRows, budget
 from migtest.sqltext import as_written
 
 Row = dict[str, Any]
@@ -52,16 +54,34 @@ class TableSchema:
 class TableData:
     """Rows keyed by primary key, each a tuple of its values in `columns` order (a dict per row
     would cost its column names again for every row); a table without a key keeps its rows as a
-    multiset."""
+    multiset. Past a capture's memory budget they are held on disk (`spill`, see row_store), where
+    `rows` is a mapping and `unkeyed` an iterable like the dict and list they replace."""
 
     primary_key: tuple[str, ...]
     columns: tuple[str, ...] = ()
-    rows: dict[tuple[Any, ...], Values] = field(default_factory=dict)
-    unkeyed: list[Values] = field(default_factory=list)
+    rows: Mapping[tuple[Any, ...], Values] = field(default_factory=dict)
+    unkeyed: Collection[Values] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.rows) + len(self.unkeyed)
+
+    @property
+    def spilled(self) -> bool:
+        return isinstance(self.rows, SpilledRows) or isinstance(self.unkeyed, SpilledBag)
+
+    def spill(self) -> None:
+        """Move the rows held in memory to disk; rows added later go there too."""
+        if self.spilled:
+            return
+        if self.primary_key:
+            rows = SpilledRows(len(self.columns), [self.columns.index(column) for column in self.primary_key])
+            rows.extend(list(self.rows.values()))
+            self.rows = rows
+        else:
+            bag = SpilledBag(len(self.columns))
+            bag.extend(list(self.unkeyed))
+            self.unkeyed = bag
 
     def add(self, row: Row) -> None:
         """One row given by column (a column it lacks is NULL)."""
@@ -69,13 +89,17 @@ class TableData:
 
     def extend(self, batch: list[Values], like: TableData | None = None) -> None:
         """Rows read; those `like` (an earlier capture of the table) holds identically are its own."""
+        if self.spilled:
+            (self.rows if self.primary_key else self.unkeyed).extend(batch)  # type: ignore[attr-defined]
+            return
         if not self.primary_key:
-            self.unkeyed.extend(batch)
+            self.unkeyed.extend(batch)  # type: ignore[attr-defined]
             return
         positions = [self.columns.index(column) for column in self.primary_key]
         by = itemgetter(*positions)
         keys = list(zip(map(by, batch)) if len(positions) == 1 else map(by, batch))
-        self.rows.update(zip(keys, batch if like is None else like.shared(keys, batch)))
+        shared = batch if like is None or like.spilled else like.shared(keys, batch)
+        self.rows.update(zip(keys, shared))  # type: ignore[attr-defined]
 
     def shared(self, keys: list[tuple[Any, ...]], batch: list[Values]) -> list[Values]:
         """`batch` with each row identical to this table's row of the same key replaced by that row:
@@ -90,12 +114,41 @@ class TableData:
         """A row's values by column, for the checks that look at a few rows by name."""
         return dict(zip(self.columns, values))
 
+    def values(self) -> Iterator[Values]:
+        """Every row's values, keyed rows first, read as they go where the rows are on disk."""
+        return chain(self.rows.values(), self.unkeyed)
+
+    def iter_rows(self) -> Iterator[Row]:
+        return map(self.row, self.values())
+
     def keyed(self) -> dict[tuple[Any, ...], Row]:
         """Every keyed row by column, by key: for reading a capture by hand (tests, debugging)."""
         return {key: self.row(values) for key, values in self.rows.items()}
 
     def all_rows(self) -> list[Row]:
-        return [self.row(values) for values in (*self.rows.values(), *self.unkeyed)]
+        return list(self.iter_rows())
+
+    def gone(self, new: TableData) -> Iterator[Values]:
+        """The keyed rows whose key `new` lacks, in the order read."""
+        if on_disk(self, new):
+            return self.rows.gone(new.rows)  # type: ignore[attr-defined]
+        return (values for key, values in self.rows.items() if key not in new.rows)
+
+    def same_keys(self, new: TableData) -> bool:
+        """The same keys (none, for two tables without a key)."""
+        if len(self.rows) != len(new.rows):
+            return False
+        return not self.rows or next(self.gone(new), None) is None
+
+
+def on_disk(*tables: TableData) -> bool:
+    """Whether the tables are compared in the store: where one is on disk, the others move there
+    too (they are within the memory budget, so that is quick), and SQL pairs their rows."""
+    if not any(table.spilled for table in tables):
+        return False
+    for table in tables:
+        table.spill()
+    return True
 
 
 def identical(old: Any, new: Any) -> bool:
@@ -107,24 +160,43 @@ def identical(old: Any, new: Any) -> bool:
 View = Callable[[Values], Any] | None  # None: the row's values themselves
 
 
+def positions(table: TableData, columns: Iterable[str]) -> list[int | None]:
+    """Where each of `columns` is in the table's rows (None: a column it lacks)."""
+    return [table.columns.index(column) if column in table.columns else None for column in columns]
+
+
 def view(table: TableData, columns: Iterable[str]) -> View:
     """What a row holds in `columns` (NULL in one it lacks), as a tuple to compare."""
-    positions = [table.columns.index(column) if column in table.columns else None for column in columns]
-    if positions == list(range(len(table.columns))):
+    places = positions(table, columns)
+    if places == list(range(len(table.columns))):
         return None
-    if None not in positions and len(positions) > 1:
-        return itemgetter(*positions)
-    return lambda values: tuple(None if p is None else values[p] for p in positions)
+    if None not in places and len(places) > 1:
+        return itemgetter(*places)
+    return lambda values: tuple(None if p is None else values[p] for p in places)
 
 
 def differing(
-    old: TableData, new: TableData, old_view: View, new_view: View, same: Callable[[Any, Any], bool]
+    old: TableData,
+    new: TableData,
+    old_columns: Sequence[str],
+    new_columns: Sequence[str],
+    same: Callable[[Any, Any], bool],
+    every: bool = False,
 ) -> Iterator[tuple[tuple[Any, ...], Values, Values]]:
-    """The rows of `old` whose key `new` has too and whose views are not `same`, in `old`'s order:
-    one pass comparing whole rows (or their views), so columns are looked at only where rows differ."""
-    other_of = new.rows.get
-    for key, values in old.rows.items():
-        other = other_of(key)
+    """The rows of `old` whose key `new` has too and whose values in `old_columns` and `new_columns`
+    are not `same`, in `old`'s order: one pass comparing whole rows (or their views), so columns are
+    looked at only where rows differ. `same` holds for identical values unless `every` says
+    otherwise; on disk, SQL then leaves out the pairs whose reprs are all the same."""
+    old_view, new_view = view(old, old_columns), view(new, new_columns)
+    if on_disk(old, new):
+        mine, theirs = positions(old, old_columns), positions(new, new_columns)
+        key_of = old.rows._key_of  # type: ignore[attr-defined]
+        pairs = old.rows.differing(new.rows, mine, theirs, every)  # type: ignore[attr-defined]
+        found = ((key_of(values), values, other) for values, other in pairs)
+    else:
+        other_of = new.rows.get
+        found = ((key, values, other_of(key)) for key, values in old.rows.items())
+    for key, values, other in found:
         if other is None:
             continue
         was = values if old_view is None else old_view(values)
@@ -252,17 +324,24 @@ def capture_data(
     dialect: Dialect, schema: dict[str, TableSchema], like: dict[str, TableData] | None = None
 ) -> dict[str, TableData]:
     """Every row, each value read the way its column's type says (see `Dialect.converter`); rows
-    identical to those of `like` (an earlier capture) share them."""
+    identical to those of `like` (an earlier capture) share them. Tables past the capture's budget
+    of rows in memory, and those `like` holds on disk, are held on disk (see row_store)."""
     data: dict[str, TableData] = {}
+    held, allowed = 0, budget()
     with collector.paused():
         for key, table in schema.items():
             captured = TableData(table.primary_key, tuple(table.columns))
             earlier = (like or {}).get(key)
+            if earlier is not None and earlier.spilled:
+                captured.spill()  # compared with it on disk all the same
             shape = (captured.columns, captured.primary_key)
             if earlier is not None and (earlier.columns, earlier.primary_key) != shape:
                 earlier = None
             for batch in _read_batches(dialect, key, table):
                 captured.extend(batch, earlier)
+                if not captured.spilled and held + captured.count > allowed:
+                    captured.spill()
+            held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data
 

@@ -15,14 +15,13 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Iterable
-from itertools import filterfalse
 from typing import Any
 
 from migtest.checks import CheckContext
 from migtest.checks.declared import Declared, Tally, moved_values, row_values, target_key
 from migtest.checks.instants import comparable, naive_and_zoned, same_instant
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import Row, State, TableData, differing, view
+from migtest.state import Row, State, TableData, differing
 
 EVIDENCE_CAP = 20
 MOVED = "moved as declared"
@@ -102,23 +101,24 @@ def _lost_rows(
     """Evidence of the rows gone without a declaration, and how many they are; the others are tallied."""
     if new is not None and not (old.primary_key and old.primary_key == new.primary_key):
         return _lost_unkeyed(declared, tally, table, old, new, allowed)
-    gone_keys = filterfalse(new.rows.__contains__, old.rows) if new is not None else ()
-    gone = old.all_rows() if new is None else [old.row(old.rows[key]) for key in gone_keys]
-    lost = []
+    gone = old.iter_rows() if new is None else map(old.row, old.gone(new))
+    lost, shown = 0, []  # rows lost are counted, the first few kept to be shown: a table may lose millions
     for row in gone:
         excuse = _row_excuse(declared, table, old, row, allowed)
         if excuse:
             tally.add(*excuse)
-        else:
-            lost.append(row)
+            continue
+        lost += 1
+        if len(shown) < EVIDENCE_CAP:
+            shown.append(row)
     if not lost:
         return [], 0
     if new is None:
-        more = "" if len(lost) == old.count else f", {len(lost)} of them not declared to go"
-        return [f"table '{table}': dropped with {old.count} row(s){more}"], len(lost)
-    keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(_key(old, row))}" for row in lost[:EVIDENCE_CAP])
-    more = f" and {len(lost) - EVIDENCE_CAP} more" if len(lost) > EVIDENCE_CAP else ""
-    return [f"table '{table}': {len(lost)} of {old.count} row(s) lost: {keys}{more}"], len(lost)
+        more = "" if lost == old.count else f", {lost} of them not declared to go"
+        return [f"table '{table}': dropped with {old.count} row(s){more}"], lost
+    keys = ", ".join(f"{_pk_label(old.primary_key)}={_key_text(_key(old, row))}" for row in shown)
+    more = f" and {lost - EVIDENCE_CAP} more" if lost > EVIDENCE_CAP else ""
+    return [f"table '{table}': {lost} of {old.count} row(s) lost: {keys}{more}"], lost
 
 
 def _lost_unkeyed(
@@ -142,9 +142,9 @@ def _lost_unkeyed(
 
 def _gone_as_they_were(old: TableData, new: TableData) -> list[Row]:
     """The old rows not found, value for value, among the new ones (a multiset difference)."""
-    remaining = Counter(row_values(row) for row in new.all_rows())
+    remaining = Counter(row_values(row) for row in new.iter_rows())
     gone = []
-    for row in old.all_rows():
+    for row in old.iter_rows():
         identity = row_values(row)
         if remaining[identity]:
             remaining[identity] -= 1
@@ -242,9 +242,10 @@ class _Comparison:
             if column in kept or _expected_to_go(self.context, table, column):
                 continue
             position = old.columns.index(column)
-            holding = [values for values in (*old.rows.values(), *old.unkeyed) if values[position] is not None]
-            held = len(holding)
-            if self._excusable(table, column):
+            holding = (values for values in old.values() if values[position] is not None)
+            if not self._excusable(table, column):
+                held = sum(1 for _ in holding)
+            else:
                 held = 0
                 for row in map(old.row, holding):
                     excuse = self._declared_excuse(table, column, old, row)
@@ -282,7 +283,8 @@ class _Comparison:
         declared_outcome = {column for name, column in self.outcomes if name == table}
         # a value declared to become something is looked at even where it did not change
         same = (lambda was, now: False) if declared_outcome else operator.eq
-        for key, values, now_values in differing(old, new, view(old, columns), view(new, columns.values()), same):
+        pairs = differing(old, new, list(columns), list(columns.values()), same, every=bool(declared_outcome))
+        for key, values, now_values in pairs:
             row, other = old.row(values), new.row(now_values)
             for column, new_column in columns.items():
                 was, now = row.get(column), other.get(new_column)
@@ -350,13 +352,13 @@ class _Comparison:
             self.tally.add(VOLATILE_UNKEYED, f"{table}.{column}")
         common = {old_name: new_name for old_name, new_name in columns.items() if old_name not in skipped}
         zones = list(self._instant_zones(table, common).values())
-        projected_new = Counter(_project(row, list(common.values()), zones) for row in new.all_rows())
+        projected_new = Counter(_project(row, list(common.values()), zones) for row in new.iter_rows())
         lines = [
             f"{change.rows.label}: cannot tell what each row became without a primary key (drop 'becomes')"
             for change, _ in self.declared.changes
             if change.rows.table == table and change.becomes is not None
         ]
-        for row in old.all_rows():
+        for row in old.iter_rows():
             values = _project(row, list(common), zones)
             if projected_new[values]:
                 projected_new[values] -= 1

@@ -53,7 +53,7 @@ def _not_arrived(context: CheckContext, move: Move, matched: Matched) -> list[st
     if absent:
         return [f"{move.rows.label}: {absent}: none of the {len(matched.rows)} value(s) can have arrived"]
     found: dict[tuple[Any, ...], list[Any]] = {}
-    for row in after.data[move.to_table].all_rows():
+    for row in after.data[move.to_table].iter_rows():
         found.setdefault(target_key(move, row), []).append(row.get(move.to_column))
     tolerance = context.options.float_tolerance
     source = before.data[move.rows.table]

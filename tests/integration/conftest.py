@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from integration_support import FixtureProject, copy_fixture
 
+from migtest.row_store import SPILL_ENV
+
 
 @pytest.fixture
 def fixture_project(tmp_path: Path) -> Callable[[str], FixtureProject]:
@@ -18,3 +20,12 @@ def fixture_project(tmp_path: Path) -> Callable[[str], FixtureProject]:
         return copy_fixture(name, tmp_path / "projects" / f"{name}-{next(copies)}")
 
     return copy
+
+
+@pytest.fixture(params=["memory", "disk"])
+def row_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test once with captures in memory and once with every table on disk (see
+    migtest/row_store.py): the checks must find the same, with the same evidence, either way."""
+    if request.param == "disk":
+        monkeypatch.setenv(SPILL_ENV, "0")
+    return request.param

@@ -13,6 +13,8 @@ from integration_support import failed
 
 from migtest.cli import EXIT_OK
 
+pytestmark = pytest.mark.usefixtures("row_stores")  # each test with captures in memory and on disk
+
 UPGRADE = "upgrade-1.2-to-2.0"
 
 

@@ -10,6 +10,8 @@ from integration_support import FixtureProject, engine_of, failed
 
 from migtest.cli import EXIT_OK
 
+pytestmark = pytest.mark.usefixtures("row_stores")  # each test with captures in memory and on disk
+
 NARROWING = "upgrade-2.0-to-3.0"
 SINGLE = "sa.Float(precision=24)"  # REAL on PostgreSQL, FLOAT on MariaDB: 4 bytes
 PRICES = "INSERT INTO prices (id, amount) VALUES (1, 19.99), (2, 5.5), (3, 0.25);"

@@ -1,17 +1,25 @@
 """Captures compared at volume and strictly: a difference deep in a large table is still found and
-shown with its values, and a value that changes type only (1 -> 1.0) is still a change."""
+shown with its values, with the table on disk, and a value that changes type only (1 -> 1.0) is
+still a change, in memory and on disk."""
 
 from __future__ import annotations
 
+import pytest
 from integration_support import failed
 
 from migtest.cli import EXIT_OK
+from migtest.row_store import SPILL_ENV
+from migtest.state import TableData
 
 ROWS = 750_000
 CHANGED = 700_001
 
 
-def test_difference_in_row_700001_of_a_large_table_is_found_with_its_values(fixture_project, run_migtest):
+def test_difference_in_row_700001_of_a_large_table_is_found_with_its_values(fixture_project, run_migtest, monkeypatch):
+    monkeypatch.setenv(SPILL_ENV, "100000")
+    spilled = []
+    spill = TableData.spill
+    monkeypatch.setattr(TableData, "spill", lambda table: (spilled.append(table.count), spill(table)))
     project = fixture_project("flyway-base")
     project.write("migrations/V3__ledger.sql", "CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL);")
     project.write("migrations/V4__fix_one_entry.sql", f"UPDATE ledger SET amount = amount + 1 WHERE id = {CHANGED};")
@@ -30,6 +38,7 @@ def test_difference_in_row_700001_of_a_large_table_is_found_with_its_values(fixt
     assert content["summary"] == "1 change(s) to existing data"
     assert content["evidence"] == [f"table 'ledger': id={CHANGED}: amount {CHANGED * 10} -> {CHANGED * 10 + 1}"]
     assert outcome.check(scenario, "rows")["status"] == "passed"
+    assert max(spilled) > 0  # the ledger went to disk (past 100 000 rows), its difference was found there
 
 
 RETYPE = """
@@ -42,6 +51,7 @@ db.commit()
 """
 
 
+@pytest.mark.usefixtures("row_stores")
 def test_rerun_that_turns_an_integer_into_an_equal_float_is_not_idempotent(fixture_project, run_migtest):
     # Each run of the upgrade stores the counter as the other type: 1 and 1.0 are equal to Python
     # (so `content`, comparing values, passes) but not the same stored value.

@@ -14,6 +14,8 @@ from integration_support import FixtureProject, failed
 
 from migtest.cli import EXIT_OK
 
+pytestmark = pytest.mark.usefixtures("row_stores")  # each test with captures in memory and on disk
+
 ZONING = "upgrade-2.0-to-3.0"
 SERVERS = pytest.mark.parametrize("database_config", ["postgres", "mariadb"], indirect=True)
 NAIVE_ROWS = "INSERT INTO events (id, at) VALUES (1, '2024-01-15 10:00:00'), (2, '2024-07-01 23:30:00.5'), (3, NULL);"

@@ -1,0 +1,288 @@
+"""Captured rows held on disk beyond a memory budget, and compared there.
+
+A capture keeps a table's rows in memory (fast for the common small case) until the capture holds
+`budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
+an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
+kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
+ints and strings as SQLite values, anything else pickled, floats included: SQLite compares an
+INTEGER and a REAL by value, so 1 and 1.0 stored as such would be one value, and a pickle equals
+only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
+in C) and compare their values there with `IS`, as strictly as `state.identical`; only rows that
+differ, or keys found on one side only, come back to Python, where the checks run as before.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from migtest.errors import ConfigError
+
+Values = tuple[Any, ...]
+SPILL_ROWS = 50_000  # rows a capture holds in memory (about 25 MB); the rest of a table past it goes to disk
+SPILL_ENV = "MIGTEST_SPILL_ROWS"
+CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
+FETCH = 10_000  # rows read back at a time
+NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
+INT64 = 2**63 - 1
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+_store_lock = threading.Lock()
+_store: _Store | None = None
+
+
+def budget() -> int:
+    """Rows one capture keeps in memory; `MIGTEST_SPILL_ROWS` overrides it (0: every table on disk)."""
+    text = os.environ.get(SPILL_ENV, "").strip()
+    if text and not text.isdigit():
+        raise ConfigError(f"must be a whole number of rows (0: every table on disk), not {text!r}", key=SPILL_ENV)
+    return int(text) if text else SPILL_ROWS
+
+
+class _Store:
+    """One temporary database for the process: captures compared with each other must share it."""
+
+    def __init__(self) -> None:
+        self.connection = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        for pragma in (f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"):  # a batch rolls back
+            self.connection.execute(f"PRAGMA {pragma}")
+        self.lock = threading.RLock()
+        self.names = itertools.count()
+        self.unused: list[str] = []  # tables whose capture is gone, dropped at the next write
+
+    def create(self, columns: str) -> str:
+        with self.lock:
+            self._drop_unused()
+            name = f"t{next(self.names)}"
+            self.connection.execute(f"CREATE TABLE {name} ({columns})")
+            return name
+
+    def _drop_unused(self) -> None:
+        """DROP waits for no reader of the connection: a table still read stays for the next try."""
+        for name in list(self.unused):
+            try:
+                self.connection.execute(f"DROP TABLE IF EXISTS {name}")
+                self.unused.remove(name)
+            except sqlite3.OperationalError:
+                return
+
+    def write(self, sql: str, rows: Iterator[Sequence[Any]]) -> None:
+        with self.lock:
+            self.connection.execute("BEGIN")
+            try:
+                self.connection.executemany(sql, rows)
+            except BaseException:
+                self.connection.execute("ROLLBACK")  # none of the batch: it may be written again
+                raise
+            self.connection.execute("COMMIT")
+
+    def one(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        with self.lock:
+            return self.connection.execute(sql, parameters).fetchone()
+
+    def select(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a query, read a chunk at a time (other threads use the store in between)."""
+        with self.lock:
+            cursor = self.connection.execute(sql, parameters)
+        try:
+            while True:
+                with self.lock:
+                    chunk = cursor.fetchmany(FETCH)
+                if not chunk:
+                    return
+                yield from chunk
+        finally:
+            cursor.close()
+
+
+def _the_store() -> _Store:
+    global _store
+    with _store_lock:
+        if _store is None:
+            _store = _Store()
+        return _store
+
+
+def _encoded(batch: list[Values]) -> list[Values]:
+    """The batch as the store holds it: ints and strings as themselves, everything else pickled (a
+    BLOB: no captured value is bytes, see `normalize_value`). A batch of such values only is passed
+    as it is."""
+    columns = list(zip(*batch))
+    changed = False
+    for position, values in enumerate(columns):
+        types = set(map(type, values))
+        if NATIVE.issuperset(types):
+            continue
+        if int in types:  # its ints may be past 64 bits
+            columns[position] = tuple(map(_stored, values))
+        else:  # the common case (floats, booleans…) without a call per value
+            columns[position] = tuple([v if type(v) in NATIVE else pickle.dumps(v, PROTOCOL) for v in values])
+        changed = True
+    return list(zip(*columns)) if changed else batch
+
+
+def _stored(value: Any) -> Any:
+    """A value as the store holds it (see `_encoded`)."""
+    if type(value) in NATIVE and (type(value) is not int or -INT64 - 1 <= value <= INT64):
+        return value
+    return pickle.dumps(value, PROTOCOL)
+
+
+def _decoded(row: Sequence[Any]) -> Values:
+    return tuple(pickle.loads(value) if type(value) is bytes else value for value in row)
+
+
+class _Spilled:
+    """One captured table's rows in the store, a column for each of its columns."""
+
+    def __init__(self, width: int) -> None:
+        self.store = _the_store()
+        self.width = width
+        self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
+        self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
+        self.count = 0
+        self.indexed = False
+        weakref.finalize(self, self.store.unused.append, self.name)
+
+    def extend(self, batch: list[Values]) -> None:
+        if not batch:
+            return
+        insert = f"INSERT INTO {self.name} VALUES ({', '.join('?' * max(self.width, 1))})"
+        try:
+            self.store.write(insert, _encoded(batch) if self.width else [(None,)] * len(batch))
+        except OverflowError:  # an int past 64 bits
+            self.store.write(insert, [tuple(map(_stored, values)) for values in batch])
+        self.count += len(batch)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def values(self) -> Iterator[Values]:
+        read = self.store.select(f"SELECT {self.columns} FROM {self.name} ORDER BY rowid")
+        return map(_decoded, read) if self.width else (() for _ in read)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.values()
+
+    def same_multiset(self, other: _Spilled, mine: list[int | None], theirs: list[int | None]) -> bool:
+        """The same rows as many times each, value for value (1 and 1.0 differ), in the given
+        columns (None: a column the table lacks, NULL)."""
+        if self.count != other.count:
+            return False
+        mine_text, theirs_text = _listed(mine), _listed(theirs)
+        query = (
+            f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
+            f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
+        )
+        return self.store.one(query)[0] == 0
+
+
+def _column(position: int | None, table: str = "") -> str:
+    return "NULL" if position is None else f"{table}c{position}"
+
+
+def _listed(positions: list[int | None]) -> str:
+    return ", ".join(map(_column, positions)) or "NULL"
+
+
+def _same(mine: int | None, theirs: int | None) -> str:
+    """The SQL saying two stored values are the same value of the same type (see `_encoded`)."""
+    return f"{_column(mine, 'o.')} IS {_column(theirs, 'n.')}"
+
+
+class SpilledBag(_Spilled):
+    """A table without a key: its rows as a multiset."""
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the rows of another capture or list in the same order, as the list it replaces
+        (reads every row: for tests)."""
+        return isinstance(other, (SpilledBag, list)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
+    """A keyed table: key -> values, like the dict a capture in memory holds. Rows pair by their key
+    columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
+    the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
+
+    def __init__(self, width: int, key: Sequence[int]) -> None:
+        super().__init__(width)
+        self.key_columns = list(key)
+
+    def _indexed(self) -> str:
+        if not self.indexed:
+            key = ", ".join(map(_column, self.key_columns))
+            with self.store.lock:
+                self.store.connection.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
+            self.indexed = True
+        return self.name
+
+    def _key_of(self, values: Values) -> tuple[Any, ...]:
+        return tuple(values[p] for p in self.key_columns)
+
+    def _join(self, other: SpilledRows) -> str:
+        return " AND ".join(f"n.c{b} = o.c{a}" for a, b in zip(self.key_columns, other.key_columns))
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return map(self._key_of, self.values())
+
+    def items(self) -> Iterator[tuple[tuple[Any, ...], Values]]:  # type: ignore[override]
+        return ((self._key_of(values), values) for values in self.values())
+
+    def values(self) -> Iterator[Values]:  # type: ignore[override]
+        return super().values()
+
+    def _find(self, key: object) -> Any:
+        if not isinstance(key, tuple) or len(key) != len(self.key_columns):
+            return None
+        where = " AND ".join(f"c{p} = ?" for p in self.key_columns)
+        looked_up = tuple(map(_looked_up, key))
+        return self.store.one(f"SELECT {self.columns} FROM {self._indexed()} WHERE {where}", looked_up)
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Values:
+        found = self._find(key)
+        if found is None:
+            raise KeyError(key)
+        return _decoded(found)
+
+    def __contains__(self, key: object) -> bool:
+        return self._find(key) is not None
+
+    def gone(self, other: SpilledRows) -> Iterator[Values]:
+        """This table's rows whose key `other` lacks, in the order read."""
+        query = (
+            f"SELECT {_prefixed(self.columns, 'o')} FROM {self.name} AS o WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {other._indexed()} AS n WHERE {self._join(other)}) ORDER BY o.rowid"
+        )
+        return map(_decoded, self.store.select(query))
+
+    def differing(
+        self, other: SpilledRows, mine: list[int | None], theirs: list[int | None], every: bool
+    ) -> Iterator[tuple[Values, Values]]:
+        """Pairs of rows of the same key whose values in the given columns are not all the same
+        value of the same type (all pairs with `every`), in the order read."""
+        selected = f"{_prefixed(self.columns, 'o')}, {_prefixed(other.columns, 'n')}"
+        query = f"SELECT {selected} FROM {self.name} AS o JOIN {other._indexed()} AS n ON {self._join(other)}"
+        if not every:
+            query += " WHERE NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
+        query += " ORDER BY o.rowid"
+        split = max(self.width, 1)
+        return ((_decoded(row[:split]), _decoded(row[split:])) for row in self.store.select(query))
+
+
+def _looked_up(value: Any) -> Any:
+    """A key value to look up: True and 1.0 find the key 1, as in a dict."""
+    if type(value) is bool or (type(value) is float and value.is_integer()):
+        return int(value)
+    return _stored(value)
+
+
+def _prefixed(columns: str, table: str) -> str:
+    return ", ".join(f"{table}.{column}" if column != "NULL" else column for column in columns.split(", "))

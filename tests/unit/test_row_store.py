@@ -1,0 +1,94 @@
+"""Rows held on disk compare exactly as rows held in memory: the same keys, the same strictness."""
+
+from decimal import Decimal
+
+import pytest
+
+from migtest import row_store
+from migtest.errors import ConfigError
+from migtest.state import TableData, differing, identical
+
+
+def test_keys_equal_as_dict_keys_are_one_key_on_disk_and_others_are_not():
+    rows = row_store.SpilledRows(3, [0, 1])
+    rows.extend([(1, "a", "one"), (0.5, "b", "half"), (2**70, "c", "big")])
+    assert (1, "a") in rows and (1.0, "a") in rows and (0.5, "b") in rows and (2**70, "c") in rows
+    assert ("1", "a") not in rows and ("a", 1) not in rows and (1,) not in rows and 1 not in rows
+    assert rows[(1.0, "a")] == (1, "a", "one") and rows[(2**70, "c")] == (2**70, "c", "big")
+
+
+def test_values_come_back_from_disk_as_they_were_with_their_types():
+    values = [(1, 1.0, True, None, "x", float("nan"), -0.0, Decimal("0.10"), {"n": [1]}, 2**64, "é\x00")]
+    bag = row_store.SpilledBag(len(values[0]))
+    bag.extend(values)
+    assert repr(list(bag)) == repr(values)
+    bag.extend([(2,) * len(values[0]), (2**64,) * len(values[0])])  # an int SQLite cannot hold, second
+    assert len(bag) == 3 and [row[0] for row in bag] == [1, 2, 2**64]
+
+
+def table(rows, on_disk: bool, columns=("id", "value"), key=("id",)) -> TableData:
+    data = TableData(key, columns)
+    if on_disk:
+        data.spill()
+    data.extend(list(rows))
+    return data
+
+
+LONG = "x" * 100
+NAN = float("nan")  # one object, as a capture shares a row identical to the one before it
+BEFORE = [(1, 1), (2, "b"), (3, LONG), (4, None), (5, 2.5), (6, "gone"), (8, -0.0), (9, NAN)]
+AFTER = [(1, 1.0), (2, "b"), (3, LONG[:-1] + "y"), (4, None), (5, 2.5), (7, "new"), (8, 0.0), (9, NAN)]
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_differing_rows_lost_keys_and_kept_keys_are_the_same_in_memory_and_on_disk(on_disk):
+    old, new = table(BEFORE, on_disk), table(AFTER, on_disk)
+    assert old.spilled is on_disk and old.count == 8
+
+    strict = [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)]
+    assert strict == [(1,), (3,), (8,)]  # 1 -> 1.0 and -0.0 -> 0.0 differ by their reprs, NaN is NaN
+    by_value = [(key, was, now) for key, was, now in differing(old, new, old.columns, new.columns, lambda a, b: a == b)]
+    assert by_value == [((3,), (3, LONG), (3, LONG[:-1] + "y"))]
+    every = differing(old, new, old.columns, new.columns, lambda a, b: False, every=True)
+    assert [key for key, _, _ in every] == [(1,), (2,), (3,), (4,), (5,), (8,), (9,)]
+    assert list(old.gone(new)) == [(6, "gone")] and not old.same_keys(new)
+    assert old.same_keys(table(reversed(BEFORE), on_disk))
+    assert (2,) in old.rows and (True,) in old.rows and (10,) not in old.rows and old.rows[(5,)] == (5, 2.5)
+    assert old.all_rows()[0] == {"id": 1, "value": 1} and old.keyed()[(6,)] == {"id": 6, "value": "gone"}
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_a_view_compares_the_columns_named_and_a_column_missing_is_null(on_disk):
+    old = table([(1, "a"), (2, "b")], on_disk)
+    new = table([(1, "a", "added"), (2, "c", None)], on_disk, ("id", "value", "extra"))
+    pairs = differing(old, new, ["id", "value"], ["id", "value"], identical)
+    assert [key for key, _, _ in pairs] == [(2,)]
+    pairs = differing(old, new, ["id", "value", "extra"], ["id", "value", "extra"], identical)
+    assert [key for key, _, _ in pairs] == [(1,), (2,)]  # 'added' against the NULL `old` lacks
+
+
+def test_a_table_in_memory_moves_to_disk_to_be_compared_with_one_there():
+    old, new = table(BEFORE, on_disk=True), table(AFTER, on_disk=False)
+    assert [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)] == [(1,), (3,), (8,)]
+    assert new.spilled and new.rows[(7,)] == (7, "new")
+
+
+def test_unkeyed_rows_on_disk_are_a_multiset_compared_by_reprs():
+    rows = [(1, "a"), (1, "a"), (2, "b")]
+    old = table(rows, True, key=())
+    assert sorted(old.unkeyed) == sorted(rows) and old.count == 3
+    assert old.unkeyed.same_multiset(table(reversed(rows), True, key=()).unkeyed, [0, 1], [0, 1])
+    assert not old.unkeyed.same_multiset(table([(1, "a"), (2, "b"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
+    assert not old.unkeyed.same_multiset(table([(1.0, "a"), (1, "a"), (2, "b")], True, key=()).unkeyed, [0, 1], [0, 1])
+    assert old.unkeyed.same_multiset(table([(1, "z"), (1, "y"), (2, "x")], True, key=()).unkeyed, [0], [0])
+    assert old.same_keys(table(rows, False, key=()))  # no key on either side, one of them on disk
+
+
+def test_the_budget_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(row_store.SPILL_ENV, raising=False)
+    assert row_store.budget() == row_store.SPILL_ROWS
+    monkeypatch.setenv(row_store.SPILL_ENV, "0")
+    assert row_store.budget() == 0
+    monkeypatch.setenv(row_store.SPILL_ENV, "lots")
+    with pytest.raises(ConfigError, match=f"key '{row_store.SPILL_ENV}': must be a whole number"):
+        row_store.budget()
