@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,15 @@ from migtest.docker import RUN_LABEL, DockerEngine
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 ENGINES = ("sqlite", "postgres", "mariadb")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started in the background of a shell without job control (`sh -c '... &'`, some CI
+    wrappers) inherits SIGINT ignored, and so would every migtest it starts: its interrupt tests
+    would then test the shell, not migtest. Ctrl-C acts as usual again, for this process and its
+    children; a test that needs SIGINT ignored sets it itself."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(tryfirst=True)
