@@ -9,10 +9,17 @@ INTEGER and a REAL by value, so 1 and 1.0 stored as such would be one value, and
 only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
 in C) and compare their values there with `IS`, as strictly as `state.identical`; only rows that
 differ, or keys found on one side only, come back to Python, where the checks run as before.
+
+A capture on disk keeps in memory a digest of each block of rows as read. A later capture of the
+same table (`following` it) compares its blocks with those digests and writes nothing while they
+are the same: a table the migration left alone is stored once, as in memory, and the checks find
+the two captures one object (see `settled`). Digests are of the rows' pickles, which differ for 1,
+1.0 and True, so equal digests mean identical rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import pickle
@@ -29,6 +36,7 @@ SPILL_ROWS = 50_000  # rows a capture holds in memory (about 25 MB); the rest of
 SPILL_ENV = "MIGTEST_SPILL_ROWS"
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
+BLOCK = 10_000  # rows per digest: the batch a capture reads at a time, so that blocks line up
 NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
 INT64 = 2**63 - 1
 PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -71,6 +79,10 @@ class _Store:
                 self.unused.remove(name)
             except sqlite3.OperationalError:
                 return
+
+    def execute(self, sql: str) -> None:
+        with self.lock:
+            self.connection.execute(sql)
 
     def write(self, sql: str, rows: Iterator[Sequence[Any]]) -> None:
         with self.lock:
@@ -134,6 +146,12 @@ def _stored(value: Any) -> Any:
     return pickle.dumps(value, PROTOCOL)
 
 
+def _digest(block: list[Values]) -> bytes:
+    """Equal only for identical rows (a pickle tells types apart); identical rows may still differ
+    (pickle shares repeated objects), which costs a write, never a difference missed."""
+    return hashlib.blake2b(pickle.dumps(block, PROTOCOL), digest_size=16).digest()
+
+
 def _decoded(row: Sequence[Any]) -> Values:
     return tuple(pickle.loads(value) if type(value) is bytes else value for value in row)
 
@@ -141,24 +159,58 @@ def _decoded(row: Sequence[Any]) -> Values:
 class _Spilled:
     """One captured table's rows in the store, a column for each of its columns."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, following: _Spilled | None = None) -> None:
         self.store = _the_store()
         self.width = width
         self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
         self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
         self.count = 0
         self.indexed = False
+        self.digests: list[bytes] = []  # one per BLOCK rows added
+        self.following = following if following is not None and following.width == width else None
         weakref.finalize(self, self.store.unused.append, self.name)
 
     def extend(self, batch: list[Values]) -> None:
-        if not batch:
-            return
+        """Add rows; those the capture followed holds identically in the same place are not written."""
+        for start in range(0, len(batch), BLOCK):
+            block = batch[start : start + BLOCK]
+            digest = _digest(block)
+            if not self._follows(digest):
+                self._write(block)
+            self.digests.append(digest)
+            self.count += len(block)
+
+    def _follows(self, digest: bytes) -> bool:
+        followed, place = self.following, len(self.digests)
+        if followed is None:
+            return False
+        if place < len(followed.digests) and followed.digests[place] == digest:
+            return True
+        self._copy_followed()
+        return False
+
+    def _copy_followed(self) -> None:
+        """Write the rows so far, the followed capture's first ones, in SQL: they differ from here on."""
+        followed, self.following = self.following, None
+        if followed is not None and self.count:
+            first = f"SELECT {followed.columns} FROM {followed.name} ORDER BY rowid LIMIT {self.count}"
+            self.store.execute(f"INSERT INTO {self.name} {first}")
+
+    def settled(self) -> _Spilled:
+        """The rows once the capture has read them all: the followed capture's own, where they are
+        all the same (stored once, and compared by identity), else these."""
+        followed = self.following
+        if followed is not None and self.digests == followed.digests:
+            return followed
+        self._copy_followed()
+        return self
+
+    def _write(self, batch: list[Values]) -> None:
         insert = f"INSERT INTO {self.name} VALUES ({', '.join('?' * max(self.width, 1))})"
         try:
             self.store.write(insert, _encoded(batch) if self.width else [(None,)] * len(batch))
         except OverflowError:  # an int past 64 bits
             self.store.write(insert, [tuple(map(_stored, values)) for values in batch])
-        self.count += len(batch)
 
     def __len__(self) -> int:
         return self.count
@@ -175,6 +227,8 @@ class _Spilled:
         columns (None: a column the table lacks, NULL)."""
         if self.count != other.count:
             return False
+        if self is other and mine == theirs:
+            return True
         mine_text, theirs_text = _listed(mine), _listed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
@@ -212,15 +266,15 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
     the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
-    def __init__(self, width: int, key: Sequence[int]) -> None:
-        super().__init__(width)
+    def __init__(self, width: int, key: Sequence[int], following: SpilledRows | None = None) -> None:
+        same_key = following is not None and following.key_columns == list(key)
+        super().__init__(width, following if same_key else None)
         self.key_columns = list(key)
 
     def _indexed(self) -> str:
         if not self.indexed:
             key = ", ".join(map(_column, self.key_columns))
-            with self.store.lock:
-                self.store.connection.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
+            self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
             self.indexed = True
         return self.name
 
