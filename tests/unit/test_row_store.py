@@ -1,5 +1,6 @@
 """Rows held on disk compare exactly as rows held in memory: the same keys, the same strictness."""
 
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -145,3 +146,8 @@ def test_a_capture_that_differs_from_the_one_before_holds_its_own_rows_in_the_or
     was = dict(zip(after.rows, after.rows.values()))
     expected = [(row[0],) for row in rows if (row[0],) in was and not identical(was[(row[0],)], row)]
     assert sorted(key for key, _, _ in differing(after, again, after.columns, again.columns, identical)) == expected
+
+
+def test_floats_and_booleans_are_stored_as_their_pickles():
+    for value in (0.0, -0.0, 1.5, 1e308, float("inf"), float("nan"), 2.0**-1074, True, False):
+        assert row_store._stored(value) == pickle.dumps(value, row_store.PROTOCOL)
