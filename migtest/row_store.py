@@ -9,14 +9,23 @@ INTEGER and a REAL by value, so 1 and 1.0 stored as such would be one value, and
 only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
 in C) and compare their values there with `IS`, as strictly as `state.identical`; only rows that
 differ, or keys found on one side only, come back to Python, where the checks run as before.
+
+A capture on disk keeps in memory a digest of each block of rows as read (as stored). A later capture of the
+same table (`following` it) compares its blocks with those digests and writes nothing while they
+are the same: a table the migration left alone is stored once, as in memory, and the checks find
+the two captures one object (see `settled`). Digests are of the stored values, which differ for 1,
+1.0 and True, so equal digests mean identical rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import marshal
 import os
 import pickle
 import sqlite3
+import struct
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,11 +36,16 @@ from migtest.errors import ConfigError
 Values = tuple[Any, ...]
 SPILL_ROWS = 50_000  # rows a capture holds in memory (about 25 MB); the rest of a table past it goes to disk
 SPILL_ENV = "MIGTEST_SPILL_ROWS"
+PAGE = 65_536  # bytes per page of the store, SQLite's largest
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
+BLOCK = 10_000  # rows per digest: the batch a capture reads at a time, so that blocks line up
 NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
 INT64 = 2**63 - 1
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle, between these:
+FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
+BOOLS = {value: pickle.dumps(value, PROTOCOL) for value in (False, True)}
 
 _store_lock = threading.Lock()
 _store: _Store | None = None
@@ -50,7 +64,8 @@ class _Store:
 
     def __init__(self) -> None:
         self.connection = sqlite3.connect("", check_same_thread=False, isolation_level=None)
-        for pragma in (f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"):  # a batch rolls back
+        pragmas = [f"page_size = {PAGE}", f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"]
+        for pragma in pragmas:  # a batch rolls back; large pages: rows written a third quicker
             self.connection.execute(f"PRAGMA {pragma}")
         self.lock = threading.RLock()
         self.names = itertools.count()
@@ -71,6 +86,10 @@ class _Store:
                 self.unused.remove(name)
             except sqlite3.OperationalError:
                 return
+
+    def execute(self, sql: str) -> None:
+        with self.lock:
+            self.connection.execute(sql)
 
     def write(self, sql: str, rows: Iterator[Sequence[Any]]) -> None:
         with self.lock:
@@ -116,22 +135,30 @@ def _encoded(batch: list[Values]) -> list[Values]:
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
-        types = set(map(type, values))
-        if NATIVE.issuperset(types):
-            continue
-        if int in types:  # its ints may be past 64 bits
+        if not NATIVE.issuperset(map(type, values)):
             columns[position] = tuple(map(_stored, values))
-        else:  # the common case (floats, booleans…) without a call per value
-            columns[position] = tuple([v if type(v) in NATIVE else pickle.dumps(v, PROTOCOL) for v in values])
-        changed = True
+            changed = True
     return list(zip(*columns)) if changed else batch
 
 
 def _stored(value: Any) -> Any:
-    """A value as the store holds it (see `_encoded`)."""
-    if type(value) in NATIVE and (type(value) is not int or -INT64 - 1 <= value <= INT64):
+    """A value as the store holds it (see `_encoded`); a float or a bool is the bytes `pickle.dumps`
+    gives, put together without a pickler (a third of the time: floats fill numeric columns)."""
+    kind = type(value)
+    if kind is str or value is None or (kind is int and -INT64 - 1 <= value <= INT64):
         return value
+    if kind is float:
+        return FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL
+    if kind is bool:
+        return BOOLS[value]
     return pickle.dumps(value, PROTOCOL)
+
+
+def _digest(block: list[Values]) -> bytes:
+    """Of rows as the store holds them (see `_encoded`): equal only for identical rows; identical
+    rows may still differ (marshal shares repeated objects), which costs a write, never a difference
+    missed."""
+    return hashlib.sha256(marshal.dumps(block)).digest()  # marshal: ints, strings, bytes, None, quicker
 
 
 def _decoded(row: Sequence[Any]) -> Values:
@@ -141,24 +168,59 @@ def _decoded(row: Sequence[Any]) -> Values:
 class _Spilled:
     """One captured table's rows in the store, a column for each of its columns."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, following: _Spilled | None = None) -> None:
         self.store = _the_store()
         self.width = width
         self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
         self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
         self.count = 0
         self.indexed = False
+        self.digests: list[bytes] = []  # one per BLOCK rows added
+        self.following = following if following is not None and following.width == width else None
         weakref.finalize(self, self.store.unused.append, self.name)
 
     def extend(self, batch: list[Values]) -> None:
-        if not batch:
-            return
+        """Add rows; those the capture followed holds identically in the same place are not written."""
+        for start in range(0, len(batch), BLOCK):
+            block = batch[start : start + BLOCK]
+            encoded = _encoded(block) if self.width else [(None,)] * len(block)
+            digest = _digest(encoded)
+            if not self._follows(digest):
+                self._write(block, encoded)
+            self.digests.append(digest)
+            self.count += len(block)
+
+    def _follows(self, digest: bytes) -> bool:
+        followed, place = self.following, len(self.digests)
+        if followed is None:
+            return False
+        if place < len(followed.digests) and followed.digests[place] == digest:
+            return True
+        self._copy_followed()
+        return False
+
+    def _copy_followed(self) -> None:
+        """Write the rows so far, the followed capture's first ones, in SQL: they differ from here on."""
+        followed, self.following = self.following, None
+        if followed is not None and self.count:
+            first = f"SELECT {followed.columns} FROM {followed.name} ORDER BY rowid LIMIT {self.count}"
+            self.store.execute(f"INSERT INTO {self.name} {first}")
+
+    def settled(self) -> _Spilled:
+        """The rows once the capture has read them all: the followed capture's own, where they are
+        all the same (stored once, and compared by identity), else these."""
+        followed = self.following
+        if followed is not None and self.digests == followed.digests:
+            return followed
+        self._copy_followed()
+        return self
+
+    def _write(self, batch: list[Values], encoded: list[Values]) -> None:
         insert = f"INSERT INTO {self.name} VALUES ({', '.join('?' * max(self.width, 1))})"
         try:
-            self.store.write(insert, _encoded(batch) if self.width else [(None,)] * len(batch))
+            self.store.write(insert, encoded)
         except OverflowError:  # an int past 64 bits
             self.store.write(insert, [tuple(map(_stored, values)) for values in batch])
-        self.count += len(batch)
 
     def __len__(self) -> int:
         return self.count
@@ -175,6 +237,8 @@ class _Spilled:
         columns (None: a column the table lacks, NULL)."""
         if self.count != other.count:
             return False
+        if self is other and mine == theirs:
+            return True
         mine_text, theirs_text = _listed(mine), _listed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
@@ -212,15 +276,15 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
     the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
-    def __init__(self, width: int, key: Sequence[int]) -> None:
-        super().__init__(width)
+    def __init__(self, width: int, key: Sequence[int], following: SpilledRows | None = None) -> None:
+        same_key = following is not None and following.key_columns == list(key)
+        super().__init__(width, following if same_key else None)
         self.key_columns = list(key)
 
     def _indexed(self) -> str:
         if not self.indexed:
             key = ", ".join(map(_column, self.key_columns))
-            with self.store.lock:
-                self.store.connection.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
+            self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
             self.indexed = True
         return self.name
 

@@ -18,12 +18,12 @@ import sqlalchemy
 from migtest import collector
 from migtest.config import RowCondition, SqlAssertion
 from migtest.dialects import Convert, Dialect, Name, dialect_for, normalize_value
-from migtest.row_store import SpilledBag, SpilledRows, budget
+from migtest.row_store import BLOCK, SpilledBag, SpilledRows, budget
 from migtest.sqltext import as_written
 
 Row = dict[str, Any]
 Values = tuple[Any, ...]
-BATCH = 10_000  # rows fetched at a time: the driver never holds a whole table
+BATCH = BLOCK  # rows fetched at a time: the driver never holds a whole table (and a block on disk)
 PLAIN = frozenset({int, float, str, bool, type(None)})  # values `normalize_value` leaves as they are
 
 
@@ -70,18 +70,27 @@ class TableData:
     def spilled(self) -> bool:
         return isinstance(self.rows, SpilledRows) or isinstance(self.unkeyed, SpilledBag)
 
-    def spill(self) -> None:
-        """Move the rows held in memory to disk; rows added later go there too."""
+    def spill(self, like: TableData | None = None) -> None:
+        """Move the rows held in memory to disk; rows added later go there too, and are not written
+        where `like` (an earlier capture on disk, of the same columns) holds them (see `settle`)."""
         if self.spilled:
             return
         if self.primary_key:
-            rows = SpilledRows(len(self.columns), [self.columns.index(column) for column in self.primary_key])
+            following = like.rows if like is not None and isinstance(like.rows, SpilledRows) else None
+            rows = SpilledRows(len(self.columns), [self.columns.index(c) for c in self.primary_key], following)
             rows.extend(list(self.rows.values()))
             self.rows = rows
         else:
-            bag = SpilledBag(len(self.columns))
+            bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None)
             bag.extend(list(self.unkeyed))
             self.unkeyed = bag
+
+    def settle(self) -> None:
+        """Every row read: rows on disk all identical to those of `like` are its own (see row_store)."""
+        if isinstance(self.rows, SpilledRows):
+            self.rows = self.rows.settled()  # type: ignore[assignment]
+        elif isinstance(self.unkeyed, SpilledBag):
+            self.unkeyed = self.unkeyed.settled()  # type: ignore[assignment]
 
     def add(self, row: Row) -> None:
         """One row given by column (a column it lacks is NULL)."""
@@ -130,6 +139,8 @@ class TableData:
 
     def gone(self, new: TableData) -> Iterator[Values]:
         """The keyed rows whose key `new` lacks, in the order read."""
+        if self.rows is new.rows:
+            return iter(())
         if on_disk(self, new):
             return self.rows.gone(new.rows)  # type: ignore[attr-defined]
         return (values for key, values in self.rows.items() if key not in new.rows)
@@ -187,6 +198,8 @@ def differing(
     are not `same`, in `old`'s order: one pass comparing whole rows (or their views), so columns are
     looked at only where rows differ. `same` holds for identical values unless `every` says
     otherwise; on disk, SQL then leaves out the pairs whose reprs are all the same."""
+    if old.rows is new.rows and list(old_columns) == list(new_columns) and not every:
+        return  # one capture's rows shared by another: every value is itself
     old_view, new_view = view(old, old_columns), view(new, new_columns)
     if on_disk(old, new):
         mine, theirs = positions(old, old_columns), positions(new, new_columns)
@@ -332,15 +345,16 @@ def capture_data(
         for key, table in schema.items():
             captured = TableData(table.primary_key, tuple(table.columns))
             earlier = (like or {}).get(key)
-            if earlier is not None and earlier.spilled:
-                captured.spill()  # compared with it on disk all the same
-            shape = (captured.columns, captured.primary_key)
-            if earlier is not None and (earlier.columns, earlier.primary_key) != shape:
+            spilled = earlier is not None and earlier.spilled
+            if earlier is not None and (earlier.columns, earlier.primary_key) != (captured.columns, table.primary_key):
                 earlier = None
+            if spilled:
+                captured.spill(earlier)  # compared with it on disk all the same
             for batch in _read_batches(dialect, key, table):
                 captured.extend(batch, earlier)
                 if not captured.spilled and held + captured.count > allowed:
                     captured.spill()
+            captured.settle()
             held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data

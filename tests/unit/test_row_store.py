@@ -1,5 +1,6 @@
 """Rows held on disk compare exactly as rows held in memory: the same keys, the same strictness."""
 
+import pickle
 from decimal import Decimal
 
 import pytest
@@ -92,3 +93,61 @@ def test_the_budget_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(row_store.SPILL_ENV, "lots")
     with pytest.raises(ConfigError, match=f"key '{row_store.SPILL_ENV}': must be a whole number"):
         row_store.budget()
+
+
+def recaptured(like: TableData, rows: list, key=("id",)) -> TableData:
+    """A later capture of `like`'s table as `capture_data` takes it: on disk following `like`."""
+    again = TableData(key, like.columns)
+    again.spill(like)
+    for start in range(0, len(rows), 3):  # read a block at a time
+        again.extend(rows[start : start + 3])
+    again.settle()
+    return again
+
+
+ROWS = [(i, f"v{i}") for i in range(10)]
+
+
+@pytest.fixture
+def blocks_of_3(monkeypatch):
+    monkeypatch.setattr(row_store, "BLOCK", 3)
+
+
+@pytest.mark.usefixtures("blocks_of_3")
+@pytest.mark.parametrize("key", [("id",), ()], ids=["keyed", "unkeyed"])
+def test_a_capture_identical_to_the_one_before_on_disk_is_its_rows_stored_once(key):
+    after = table(ROWS, True, key=key)
+    again = recaptured(after, list(ROWS), key)
+    held = (after.rows, again.rows) if key else (after.unkeyed, again.unkeyed)
+    assert held[0] is held[1]
+    assert again.same_keys(after) and list(again.values()) == ROWS
+    if key:
+        assert not list(differing(after, again, after.columns, again.columns, identical))
+    else:
+        assert again.unkeyed.same_multiset(after.unkeyed, [0, 1], [0, 1])
+
+
+CHANGED = {
+    "one value in a middle block": [*ROWS[:4], (4, "changed"), *ROWS[5:]],
+    "1 becomes 1.0": [*ROWS[:7], (7, 1.0), *ROWS[8:]],
+    "a row more": [*ROWS, (10, "new")],
+    "a row less": ROWS[:-1],
+    "a block less": ROWS[:9],
+    "the order read": [ROWS[1], ROWS[0], *ROWS[2:]],
+}
+
+
+@pytest.mark.usefixtures("blocks_of_3")
+@pytest.mark.parametrize("rows", CHANGED.values(), ids=CHANGED.keys())
+def test_a_capture_that_differs_from_the_one_before_holds_its_own_rows_in_the_order_read(rows):
+    after = table([(7, 1) if row[0] == 7 else row for row in ROWS], True)
+    again = recaptured(after, rows)
+    assert again.rows is not after.rows and repr(list(again.values())) == repr(rows)
+    was = dict(zip(after.rows, after.rows.values()))
+    expected = [(row[0],) for row in rows if (row[0],) in was and not identical(was[(row[0],)], row)]
+    assert sorted(key for key, _, _ in differing(after, again, after.columns, again.columns, identical)) == expected
+
+
+def test_floats_and_booleans_are_stored_as_their_pickles():
+    for value in (0.0, -0.0, 1.5, 1e308, float("inf"), float("nan"), 2.0**-1074, True, False):
+        assert row_store._stored(value) == pickle.dumps(value, row_store.PROTOCOL)
