@@ -23,6 +23,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
+from dataclasses import dataclass, field
 
 import sqlalchemy
 
@@ -74,10 +75,23 @@ def _hashed(create: str, chunks: Iterator[bytes]) -> str:
     return digest.hexdigest()
 
 
-def schema_token(connection: sqlalchemy.Connection) -> str:
-    """Every table, index, view and trigger as its `CREATE` text: equal tokens, equal schema."""
-    rows = connection.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
-    return hashlib.sha256(repr(rows.all()).encode()).hexdigest()
+@dataclass(frozen=True)
+class SchemaToken:
+    """The schema as its `CREATE` texts: `whole` for every table, index, view and trigger (equal
+    tokens, equal schema), `tables` for each table with its indexes and triggers."""
+
+    whole: str
+    tables: dict[str, str] = field(compare=False)
+
+
+def schema_token(connection: sqlalchemy.Connection) -> SchemaToken:
+    """The main schema's token, from one read of `sqlite_master`."""
+    rows = connection.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").all()
+    entries: dict[str, list[tuple[str, str, str | None]]] = {}
+    for kind, name, table, create in rows:
+        entries.setdefault(table, []).append((kind, name, create))
+    tables = {table: hashlib.sha256(repr(listed).encode()).hexdigest() for table, listed in entries.items()}
+    return SchemaToken(hashlib.sha256(repr(rows).encode()).hexdigest(), tables)
 
 
 def _quoted(name: str) -> str:

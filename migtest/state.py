@@ -255,15 +255,20 @@ def _row_key(row: Row) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
-def capture_schema(dialect: Dialect, ignore: Collection[str], schemas: list[str | None]) -> dict[str, TableSchema]:
-    """Every table of the schemas (as `Dialect.schemas` gives them), keyed `schema.table` outside the default."""
+def capture_schema(
+    dialect: Dialect, ignore: Collection[str], schemas: list[str | None], known: Mapping[str, TableSchema] = {}
+) -> dict[str, TableSchema]:
+    """Every table of the schemas (as `Dialect.schemas` gives them), keyed `schema.table` outside the
+    default; those `known` holds (by a caller that knows them unchanged) are taken from it, not reflected."""
     captured = {}
     for schema in schemas:
         tables = [Name(schema, name) for name in sorted(dialect.inspector.get_table_names(schema=schema))]
         tables = [t for t in tables if not t.ignored_by(ignore) and not t.name.startswith("sqlite_")]
-        if tables:
-            reflected = Reflected.of(dialect, schema, [table.name for table in tables])
-            captured |= {table.key: _table_schema(dialect, table, reflected) for table in tables}
+        unknown = [table for table in tables if table.key not in known]
+        if unknown:
+            reflected = Reflected.of(dialect, schema, [table.name for table in unknown])
+            known = {**known, **{table.key: _table_schema(dialect, table, reflected) for table in unknown}}
+        captured |= {table.key: known[table.key] for table in tables}
     return captured
 
 
@@ -443,15 +448,17 @@ def capture(
     conditions: Iterable[RowCondition] = (),
     like: State | None = None,
     skip_rows: Collection[str] = (),
+    known_schema: Mapping[str, TableSchema] = {},
 ) -> State:
     """The database's state; `schemas` are the PostgreSQL schemas to read, None the default one;
     `conditions` the declarations whose matching rows the checks need (see `select_declared`);
     `like` an earlier capture of the database, whose rows this one shares where they are unchanged;
-    `skip_rows` tables whose rows are not read (the caller has them: `State.data` lacks them).
+    `skip_rows` tables whose rows are not read (the caller has them: `State.data` lacks them);
+    `known_schema` tables the caller knows unchanged, not reflected again.
     Tables in `ignore` are left out; those also in `bookkeeping` are named in `State.bookkeeping`."""
     dialect = dialect_for(connection)
     names = dialect.schemas(schemas)
-    schema = capture_schema(dialect, ignore, names)
+    schema = capture_schema(dialect, ignore, names, known_schema)
     read = {key: table for key, table in schema.items() if key not in skip_rows}
     data = capture_data(dialect, read, like.data if like else None) if with_data else {}
     queries = run_queries(connection, assertions or [])

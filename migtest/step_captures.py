@@ -10,13 +10,13 @@ for no lock of ours, and the next capture sees what it committed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import sqlalchemy
 
 from migtest.dialects import Name, dialect_for
-from migtest.sqlite_digests import Known
+from migtest.sqlite_digests import Known, SchemaToken
 from migtest.state import State, TableSchema, capture, capture_data
 from migtest.table_digests import schema_token, table_digests
 
@@ -27,7 +27,7 @@ class Capture:
 
     state: State
     digests: dict[str, str | None] | None = None
-    token: str | None = None
+    token: SchemaToken | None = None
 
 
 class StepCaptures:
@@ -58,7 +58,7 @@ class StepCaptures:
             token = schema_token(self.connection)
             if token is not None and token == like.token:
                 return replace(like.state, revision=None, data={})
-            return self._capture(None, with_data=False)
+            return self._capture(None, with_data=False, known_schema=_unchanged_schema(like, token))
         finally:
             self.connection.rollback()
 
@@ -69,7 +69,7 @@ class StepCaptures:
         if since is not None and token is not None and token == since.token and digests == since.digests:
             return Capture(replace(since.state, revision=revision), digests, token)
         kept = _unchanged(since, digests)
-        state = self._capture(revision, skip_rows=kept)
+        state = self._capture(revision, skip_rows=kept, known_schema=_unchanged_schema(since, token))
         old = since.state.schema if since is not None else {}
         reshaped = {key for key in kept & state.schema.keys() if not _same_shape(state.schema[key], old[key])}
         if reshaped:  # same rows, read another way now (a column's type, the key): read them again
@@ -83,7 +83,14 @@ class StepCaptures:
         """Whether a capture reads the table, as `capture_schema` decides."""
         return not table.ignored_by(self.ignore) and not table.name.startswith("sqlite_")
 
-    def _capture(self, revision: str | None, *, with_data: bool = True, skip_rows: Collection[str] = ()) -> State:
+    def _capture(
+        self,
+        revision: str | None,
+        *,
+        with_data: bool = True,
+        skip_rows: Collection[str] = (),
+        known_schema: Mapping[str, TableSchema],
+    ) -> State:
         return capture(
             self.connection,
             revision,
@@ -92,6 +99,7 @@ class StepCaptures:
             schemas=self.schemas,
             with_data=with_data,
             skip_rows=skip_rows,
+            known_schema=known_schema,
         )
 
 
@@ -104,6 +112,23 @@ def _unchanged(since: Capture | None, digests: dict[str, str | None] | None) -> 
         key
         for key, digest in digests.items()
         if digest is not None and old.get(key) == digest and key in since.state.data
+    }
+
+
+def _unchanged_schema(since: Capture | None, token: SchemaToken | None) -> dict[str, TableSchema]:
+    """The tables of `since` whose own token is the same now, nor that of a table they reference
+    (a foreign key without columns is reflected as the referenced table's key): their reflection
+    still holds."""
+    if since is None or since.token is None or token is None:
+        return {}
+    old, new = since.token.tables, token.tables
+    changed = {table for table in old.keys() | new.keys() if old.get(table) != new.get(table)}
+    return {
+        key: table
+        for key, table in since.state.schema.items()
+        if key in new
+        and key not in changed
+        and not any(fk["references"].partition("(")[0] in changed for fk in table.foreign_keys)
     }
 
 

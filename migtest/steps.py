@@ -191,8 +191,9 @@ class StepRunner(Runner):
     def _walk(
         self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int
     ) -> list[ScenarioResult]:
-        """`more`: the scenarios (step tests) counted after the walk's."""
-        with database.connection() as connection:
+        """`more`: the scenarios (step tests) counted after the walk's. The migrator keeps its
+        engine for the walk's commands; both are closed before the database is dropped."""
+        with self.migrator.kept(database), database.connection() as connection:
             captures = StepCaptures(connection, self.ignored, self.bookkeeping, self.config.schemas)
             return self._walk_steps(workspace, database, steps, more, captures)
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 import sqlalchemy
 
 from migtest.dialects import Name
-from migtest.sqlite_digests import Known, sqlite_digests
+from migtest.sqlite_digests import Known, SchemaToken, sqlite_digests
 from migtest.sqlite_digests import schema_token as sqlite_schema_token
 from migtest.sqltext import as_written
 
@@ -68,9 +68,10 @@ def table_digests(
     return None
 
 
-def schema_token(connection: sqlalchemy.Connection) -> str | None:
-    """Equal tokens mean an equal schema, so that its reflection can be reused: SQLite keeps every
-    table, index, view and trigger as its `CREATE` text. None where there is no such token."""
+def schema_token(connection: sqlalchemy.Connection) -> SchemaToken | None:
+    """Equal tokens mean an equal schema, so that its reflection can be reused, and a table's equal
+    token its own reflection: SQLite keeps every table, index, view and trigger as its `CREATE`
+    text. None where there is no such token."""
     return sqlite_schema_token(connection) if connection.dialect.name == "sqlite" else None
 
 

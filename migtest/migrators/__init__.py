@@ -6,6 +6,7 @@ migration tool means adding one module here.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -58,6 +59,9 @@ class Migrator(ToolMigrator, Protocol):
 
     def install(self, workspace: Workspace, database: Database, target: str) -> MigrationRun:
         """A fresh install of the version on an empty database (`migrations.install`, else the upgrade)."""
+
+    def kept(self, database: Database) -> AbstractContextManager[None]:
+        """Keep what the tool's commands on `database` open (its engine) until the block ends."""
 
 
 def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None, scratch: Path | None = None) -> Migrator:

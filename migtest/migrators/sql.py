@@ -243,6 +243,18 @@ class SqlMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.dir is not None
         self.config = config
+        self._kept: dict[str, sqlalchemy.Engine] = {}  # by database URL, while `kept` holds them
+
+    @contextmanager
+    def kept(self, database: Database) -> Iterator[None]:
+        """One engine for every command on `database` in the block (the step walk runs a few per
+        migration), instead of one made and disposed of per command."""
+        with self._new_engine(database) as engine:
+            self._kept[database.url] = engine
+            try:
+                yield
+            finally:
+                del self._kept[database.url]
 
     def _migrations(self, workspace: Workspace) -> list[SqlMigration]:
         directory = workspace.relocate(self.config.dir)
@@ -265,6 +277,16 @@ class SqlMigrator:
 
     @contextmanager
     def _engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
+        """The engine `kept` holds for the database, else one for this command."""
+        kept = self._kept.get(database.url)
+        if kept is not None:
+            yield kept
+            return
+        with self._new_engine(database) as engine:
+            yield engine
+
+    @contextmanager
+    def _new_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
         """The database's engine; with `migrations.schema` every connection searches it first."""
         engine = database.connect()
         if self.config.schema:
@@ -288,9 +310,12 @@ class SqlMigrator:
             "description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at VARCHAR(40) NOT NULL)"
         )
 
+    def _recorded(self, connection: sqlalchemy.Connection) -> dict[str, str]:
+        """The history: each applied version's checksum."""
+        return dict(connection.exec_driver_sql(f"SELECT version, checksum FROM {self._history(connection)}").all())
+
     def _applied(self, connection: sqlalchemy.Connection) -> list[tuple[int, ...]]:
-        rows = connection.exec_driver_sql(f"SELECT version FROM {self._history(connection)}").scalars()
-        return sorted(parse_version(v) for v in rows)
+        return sorted(parse_version(v) for v in self._recorded(connection))
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         migrations = self._migrations(workspace)
@@ -299,8 +324,9 @@ class SqlMigrator:
         with self._engine(database) as engine:
             with engine.begin() as connection:
                 self._ensure_history(connection)
-                applied = set(self._applied(connection))
-                edited = self._edited(connection, migrations)
+                recorded = self._recorded(connection)
+            applied = {parse_version(version) for version in recorded}
+            edited = _edited(recorded, migrations)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
@@ -312,23 +338,14 @@ class SqlMigrator:
                 self._apply(engine, migration, path, direction, log)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
-        return MigrationRun("\n".join(log), resolved, edited, self._edited_default(workspace), files=files)
+        return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
 
-    def _edited_default(self, workspace: Workspace) -> str:
+    def _edited_default(self, migrations: list[SqlMigration]) -> str:
         """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
-        migrate; golang-migrate keeps no checksums and runs on, so there it is a warning."""
-        names = _sql_names(workspace.relocate(self.config.dir))
+        migrate; golang-migrate keeps no checksums and runs on, so there it is a warning. The
+        migrations hold every .sql file of the folder (`discover` refuses any other)."""
+        names = [path.name for m in migrations for path in (m.up, m.down) if path is not None]
         return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
-
-    def _edited(self, connection: sqlalchemy.Connection, migrations: list[SqlMigration]) -> tuple[str, ...]:
-        """Applied migrations whose file now differs from the one applied (Flyway's validate)."""
-        files = {m.label: m.up for m in migrations}
-        rows = connection.exec_driver_sql(f"SELECT version, checksum FROM {self._history(connection)}")
-        return tuple(
-            f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
-            for version, applied in rows
-            if version in files and checksum(files[version]) != applied
-        )
 
     def _apply(
         self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]
@@ -386,6 +403,17 @@ class SqlMigrator:
 
     def close(self) -> None:
         """Nothing runs between commands."""
+
+
+def _edited(recorded: dict[str, str], migrations: list[SqlMigration]) -> tuple[str, ...]:
+    """Applied migrations whose file now differs from the one applied (Flyway's validate), from the
+    history's version: checksum."""
+    files = {m.label: m.up for m in migrations}
+    return tuple(
+        f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
+        for version, applied in recorded.items()
+        if version in files and checksum(files[version]) != applied
+    )
 
 
 def _search_first(dialect: sqlalchemy.Dialect, schema: str, dbapi_connection: object, _record: object) -> None:

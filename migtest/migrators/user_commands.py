@@ -9,6 +9,7 @@ image, in a throw-away container of it with the database attached.
 from __future__ import annotations
 
 import dataclasses
+from contextlib import AbstractContextManager, nullcontext
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
@@ -60,6 +61,12 @@ class WithUserCommands:
 
     def history(self, workspace: Workspace, database: Database) -> list[str]:
         return self.tool.history(workspace, database)
+
+    def kept(self, database: Database) -> AbstractContextManager[None]:
+        """The tool's `kept` where it has one: what it may keep open for commands on `database` in
+        the block (the step walk's), closed at its end."""
+        keep = getattr(self.tool, "kept", None)
+        return keep(database) if keep is not None else nullcontext()
 
     def close(self) -> None:
         self.tool.close()

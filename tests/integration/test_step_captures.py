@@ -226,3 +226,31 @@ def test_a_server_rounding_floats_hides_no_change_and_reads_them_as_before(datab
         connection.rollback()
     assert second.digests["b"] != first.digests["b"]
     assert second.state.data["b"].rows == full.data["b"].rows
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_reflects_again_only_the_tables_whose_create_text_changed(database):
+    """A table whose own `CREATE` texts (its indexes' too) and whose referenced tables' are unchanged
+    keeps its reflection; the others are reflected again and equal a full capture. `child`
+    references `parent` without naming columns: its reflected key follows parent's primary key."""
+    seeded(database)
+    execute(
+        database,
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT)",
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent)",
+    )
+    with database.connection() as connection:
+        captures = captures_of(connection)
+        first = captures.rows("1").state.schema
+        execute(
+            database,
+            "CREATE INDEX ix_a_name ON a (name)",
+            "DROP TABLE parent",  # foreign keys are not enforced: child's CREATE text stays
+            "CREATE TABLE parent (id INTEGER, code TEXT PRIMARY KEY)",
+        )
+        second = captures.rows("2").state.schema
+        full = capture(connection, "2", set(), with_data=False).schema
+        connection.rollback()
+    assert second == full
+    assert {key for key in second if second[key] is first[key]} == {"b", "c"}
+    assert second["child"].foreign_keys[0]["references"] == "parent(code)"
