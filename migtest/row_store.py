@@ -171,8 +171,9 @@ class _Spilled:
     def __init__(self, width: int, following: _Spilled | None = None) -> None:
         self.store = _the_store()
         self.width = width
-        self.columns = ", ".join(f"c{i}" for i in range(width)) or "NULL"
-        self.name = self.store.create(", ".join(f"c{i}" for i in range(width)) or "c0")
+        names = ", ".join(f"c{i}" for i in range(width))
+        self.columns = names or "NULL"
+        self.name = self.store.create(names or "c0")
         self.count = 0
         self.indexed = False
         self.digests: list[bytes] = []  # one per BLOCK rows added
