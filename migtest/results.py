@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from migtest.locks import LockMeasurement
 from migtest.plan import Scenario
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class ScenarioResult:
     scenario: Scenario
     phases: list[Phase] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    locks: list[LockMeasurement] = field(default_factory=list)  # per migration or statement, where measured
 
     @property
     def seconds(self) -> float:
@@ -122,6 +124,7 @@ class ScenarioResult:
             "seconds": round(self.seconds, 3),
             "phases": [p.to_dict() for p in self.phases],
             "checks": [asdict(c) for c in self.checks],
+            **({"locks": [asdict(m) for m in self.locks]} if self.locks else {}),
         }
 
     @classmethod
@@ -130,6 +133,7 @@ class ScenarioResult:
             Scenario(data["kind"], data["from"], data["to"], data.get("name")),
             [Phase(**phase) for phase in data["phases"]],
             [CheckResult.from_dict(check) for check in data["checks"]],
+            [LockMeasurement.from_dict(m) for m in data.get("locks", [])],
         )
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from migtest.databases import Database
@@ -46,7 +45,7 @@ class Stall:
 class StatementSite:
     """Where a statement of a migration is written, for annotations."""
 
-    file: Path
+    file: str  # as the report shows it (relative to the version's tree where it can be)
     line: int
 
 
@@ -63,6 +62,17 @@ class LockMeasurement:
     rewritten: list[str] = field(default_factory=list)  # tables whose storage was rebuilt
     blocking_indexes: list[str] = field(default_factory=list)  # built without CONCURRENTLY on a table with rows
     site: StatementSite | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LockMeasurement:
+        """Read back from a JSON report (`migtest merge`, `migtest report`)."""
+        site = data.get("site")
+        return cls(
+            **{k: v for k, v in data.items() if k not in ("locks", "stalls", "site")},
+            locks=[HeldLock(**lock) for lock in data.get("locks", [])],
+            stalls=[Stall(**stall) for stall in data.get("stalls", [])],
+            site=StatementSite(**site) if site else None,
+        )
 
     def blocked_ms(self, table: str) -> float:
         return max((s.blocked_ms for s in self.stalls if s.table == table), default=0.0)
