@@ -200,14 +200,23 @@ def serve_scenario(requests: int, replies: int) -> None:
             os.environ.update(request["env"])
             try:
                 run_command(request)
-            except BaseException:
-                traceback.print_exc()
+            except BaseException as exc:
+                print_error(exc)
                 end(1)
             close_connections()
             flush()
             outgoing.write("0\n")
             outgoing.flush()
     end(0)
+
+
+def print_error(exc: BaseException) -> None:
+    """The traceback from the first frame that is not this driver's (run with -c, its frames are
+    in "<string>"): the driver's own frames are noise in a failed migration's evidence."""
+    frames = exc.__traceback__
+    while frames is not None and frames.tb_frame.f_code.co_filename == "<string>":
+        frames = frames.tb_next
+    traceback.print_exception(type(exc), exc, frames)
 
 
 def flush() -> None:

@@ -137,6 +137,19 @@ def test_a_failed_command_ends_its_process(shop):
     assert "commands in this process: 1" in run.output, run.output
 
 
+def test_a_failed_migrations_traceback_starts_outside_the_worker(shop):
+    migrator, workspace, database = shop
+    revision = workspace.root / "migrations" / "versions" / "0002_add_nickname.py"
+    revision.write_text(
+        revision.read_text().replace("def upgrade():", "def upgrade():\n    raise RuntimeError('broken on purpose')", 1)
+    )
+    with pytest.raises(StepFailed) as failed:
+        migrator.migrate(workspace, database, UPGRADE, "0002")
+    output = failed.value.output
+    assert "0002_add_nickname.py" in output and "RuntimeError: broken on purpose" in output, output
+    assert "serve_scenario" not in output and "in run_command" not in output, output
+
+
 def test_a_timed_out_command_kills_its_process(project, tmp_path):
     """The process that served the scenario ends with its timed-out command, and the next command
     starts in a new one. Only the hanging command has the short limit, so a loaded machine cannot
