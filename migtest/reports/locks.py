@@ -132,22 +132,21 @@ class ScenarioLocks:
     others: int  # tables measured that did not matter, across the scenario's migrations
 
     @property
-    def worst(self) -> tuple[TableRow, MigrationLocks] | None:
-        pairs = [(row, migration) for migration in self.migrations for row in migration.rows]
-        return max(pairs, key=lambda pair: pair[0].severity, default=None)
+    def worst(self) -> tuple[MigrationLocks, TableRow] | None:
+        return max(self.pairs(), key=lambda pair: pair[1].severity, default=None)
 
     @property
     def severity(self) -> tuple[float, int, float]:
         worst = self.worst
-        return worst[0].severity if worst else (0.0, 0, 0.0)
+        return worst[1].severity if worst else (0.0, 0, 0.0)
+
+    def pairs(self) -> list[tuple[MigrationLocks, TableRow]]:
+        """Each table that matters with its migration, in order."""
+        return [(migration, row) for migration in self.migrations for row in migration.rows]
 
     def rows(self) -> list[tuple[MigrationLocks | None, TableRow]]:
         """The rows of its table: each migration named on its first row only."""
-        return [
-            (migration if index == 0 else None, row)
-            for migration in self.migrations
-            for index, row in enumerate(migration.rows)
-        ]
+        return [(migration if row is migration.rows[0] else None, row) for migration, row in self.pairs()]
 
     def notes(self, shown: int, escape: Callable[[str], str]) -> str:
         """What its table leaves out, and the indexes built without CONCURRENTLY, in one sentence
@@ -239,7 +238,7 @@ def headline(scenario: ScenarioResult) -> str | None:
     worst = locks.worst
     if worst is None:
         return f"locks: nothing blocked ({locks.others} table(s) measured)"
-    row, migration = worst
+    migration, row = worst
     what = f"blocked {duration(row.blocked_ms)}" if row.blocked_ms >= NOTICEABLE_MS else "not blocked"
     return f"locks: {row.table} {what}{row.how()} in {short(migration.measurement.label)}"
 

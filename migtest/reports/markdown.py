@@ -152,7 +152,8 @@ def _locks(result: RunResult) -> list[str]:
 
 def _locked(scenario: locks.ScenarioLocks, longest: float) -> list[str]:
     header = "| migration | table | lock | held | reads blocked | writes blocked | rewritten | blocked |"
-    lines = ["", f"**{text(scenario.scenario.scenario.title)}**", "", header, "|---" * 8 + "|"]
+    lines = ["", f"**{text(scenario.scenario.scenario.title)}**"]
+    lines += ["", header, "|---" * 8 + "|"] if scenario.pairs() else []
     for migration, row in scenario.rows()[:LOCKED_ROWS]:
         cells = [
             _migration(migration) if migration else "",

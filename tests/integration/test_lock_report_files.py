@@ -41,7 +41,7 @@ def test_reports_written_from_a_run_and_merged_from_its_results_show_the_same_lo
     summary, page = lock_section(tmp_path / "run")
     assert ROW in summary and "1 other table(s) measured, not blocked." in summary
     assert "1 more scenario(s) measured, nothing blocked" in summary
-    assert '<span class="blocked" style="width:200px"' in page and '<span class="rewritten">rewritten</span>' in page
+    assert '<span class="blocked" style="width:120px"' in page and '<span class="rewritten">rewritten</span>' in page
     assert '"rewritten": [\n            "orders"' in written["results"].read_text()
 
     assert main(["merge", str(tmp_path / "run"), "--report-dir", str(tmp_path / "merged")]) == EXIT_OK

@@ -11,7 +11,7 @@ from measurements import harmless, index_build, rewrite
 
 from migtest.locks import LockMeasurement, Stall
 from migtest.plan import Scenario
-from migtest.reports import html, locks, markdown
+from migtest.reports import html, junit, locks, markdown
 from migtest.reports.console import Console
 from migtest.reports.github import SUMMARY_LIMIT
 from migtest.reports.live import StatusLine, showing
@@ -95,6 +95,11 @@ def test_nothing_measured_adds_nothing_and_nothing_blocked_adds_one_line():
     assert "locks" not in printed(empty.scenarios[0])
     quiet = markdown.render(run(step("1", "2", harmless()), step("2", "3", harmless("0003_comment"))))
     assert section(quiet).splitlines()[4:] == ["2 scenario(s) measured, nothing blocked: see report.html."]
+    index = harmless("0004_index")
+    index.blocking_indexes = ["ix_empty"]
+    named = section(markdown.render(run(step("3", "4", index)))).splitlines()[4:]
+    assert named == ["**step 3 -> 4**", "", "1 other table(s) measured, not blocked; built without CONCURRENTLY"
+                     " in 0004\\_index: ix\\_empty."]  # fmt: skip
 
 
 def test_user_written_names_are_escaped_and_long_statements_cut_on_one_line():
@@ -141,11 +146,10 @@ def test_the_html_report_draws_a_bar_per_table_scaled_to_the_longest_with_mode_a
     parser = Cells()
     parser.feed(html.render(run(step("11", "12", rewrite()), step("12", "13", index_build()))))
     rows = [([cell.strip() for cell in cells], width) for cells, width in parser.rows if cells]
-    where = ["step 11 -> 12", "0012_add_coldb/V12__add_col.sql:3"]
-    assert rows[0] == ([*where, "orders", "AccessExclusiveLock", "3.4 s", "3.4 s", "3.4 s", "3.4 s rewritten"], 200)
-    assert rows[1] == (["", "", "orders_pkey", "AccessExclusiveLock", "3.4 s", "·", "·", "·"], None)
-    assert rows[3][0][2:] == ["items", "ShareLock", "1.7 s", "0.5 ms", "1.7 s", "1.7 s"]
-    assert rows[3][1] == 100
+    site = "0012_add_coldb/V12__add_col.sql:3"  # the label, then its file and line under it
+    assert rows[0] == ([site, "orders", "AccessExclusiveLock", "3.4 s", "3.4 s", "3.4 s", "3.4 s rewritten"], 120)
+    assert rows[1] == (["", "orders_pkey", "AccessExclusiveLock", "3.4 s", "·", "·", "·"], None)
+    assert rows[3] == (["0013_index", "items", "ShareLock", "1.7 s", "0.5 ms", "1.7 s", "1.7 s"], 60)
 
 
 def printed(result: ScenarioResult, line: bool = False) -> str:
@@ -162,3 +166,19 @@ def test_the_console_names_the_worst_table_after_the_verdict_live_or_plain():
     assert printed(result).endswith(f"PASSED: step 11 -> 12 (0.0s)\n  {worst}\n")
     assert "\r\x1b[K  locks: orders blocked 3.4 s" in printed(result, line=True)
     assert printed(step("1", "2", harmless())).endswith("  locks: nothing blocked (1 table(s) measured)\n")
+
+
+def test_junit_carries_a_property_per_table_that_matters_in_seconds_as_the_phases():
+    suites = junit.build(run(step("11", "12", rewrite(), index_build()), step("12", "13", harmless())))
+    properties = [
+        [(p.get("name"), p.get("value")) for p in suite.iter("property") if p.get("name", "").startswith("locks ")]
+        for suite in suites
+    ]
+    assert properties == [
+        [
+            ("locks 0012_add_col orders", "3.400 (AccessExclusiveLock, rewritten)"),
+            ("locks 0012_add_col orders_pkey", "0.000 (AccessExclusiveLock)"),
+            ("locks 0013_index items", "1.700 (ShareLock)"),
+        ],
+        [],
+    ]
