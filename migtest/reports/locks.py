@@ -111,11 +111,10 @@ def table_rows(measurement: LockMeasurement) -> list[TableRow]:
 
 @dataclass(frozen=True)
 class MigrationLocks:
-    """One measurement's tables that matter, and how many others it measured."""
+    """One measurement's tables that matter."""
 
     measurement: LockMeasurement
     rows: list[TableRow]
-    others: int
 
     @property
     def where(self) -> str:
@@ -172,7 +171,7 @@ def measured(scenario: ScenarioResult) -> ScenarioLocks | None:
         shown = [row for row in rows if row.matters]
         others += len(rows) - len(shown)
         if shown or measurement.blocking_indexes:
-            migrations.append(MigrationLocks(measurement, shown, len(rows) - len(shown)))
+            migrations.append(MigrationLocks(measurement, shown))
     if not migrations and not others:
         return None
     return ScenarioLocks(scenario, migrations, others)
@@ -190,7 +189,7 @@ def ranked(scenarios: list[ScenarioResult]) -> list[ScenarioLocks]:
 
 def longest_blocked(found: list[ScenarioLocks]) -> float:
     """The longest wait shown: what the bars are scaled to."""
-    return max((row.blocked_ms for locks in found for m in locks.migrations for row in m.rows), default=0.0)
+    return max((row.blocked_ms for locks in found for _migration, row in locks.pairs()), default=0.0)
 
 
 def introduction(scenarios: list[ScenarioResult]) -> str:
