@@ -23,6 +23,7 @@ from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.reports.excerpt import excerpt
 from migtest.reports.live import StatusLine
+from migtest.reports.locks import headline
 from migtest.results import FAILED, Phase, ScenarioResult
 
 EVIDENCE_HEAD, EVIDENCE_TAIL = 3, 9
@@ -111,3 +112,6 @@ class Console:
                     self._print(f"           {line}")
         self._close_group()
         self._print(f"{result.status.upper()}: {result.scenario.title} ({result.seconds:.1f}s)")
+        measured = headline(result)  # outside the group: GitHub folds groups, and downtime is news
+        if measured:
+            self._print(f"  {measured}")

@@ -23,6 +23,7 @@ from html import escape
 from pathlib import Path
 
 from migtest.masking import mask
+from migtest.reports import locks
 from migtest.reports.excerpt import excerpt
 from migtest.reports.markdown import timing
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, CheckResult, Phase, RunResult, ScenarioResult
@@ -31,6 +32,7 @@ EVIDENCE_HEAD, EVIDENCE_TAIL = 50, 100
 # Marks every font has (an emoji needs an emoji font, which a headless browser or a server may lack).
 MARKS = {PASSED: "✓", FAILED: "✗", ERROR: "✗", SKIPPED: "–", WARNED: "!"}
 TICKS = 5
+BAR_PX = 120  # the longest blocked time's bar in the locks table
 # A value as migtest's checks print it (Python's repr of a string, or one word), on each side of `->`.
 _VALUE = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S+"""
 _CHANGED = re.compile(rf"(?P<old>{_VALUE}) -> (?P<new>{_VALUE})")
@@ -91,6 +93,10 @@ table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding
 .legend i { display: inline-block; width: 1em; height: 1em;
   vertical-align: middle; margin-right: .3em; }
 .duration { display: inline-block; height: .8em; background: #cf222e; vertical-align: middle; }
+.blocked { display: inline-block; height: .8em; min-width: 1px; background: #bc4c00; vertical-align: middle; }
+.rewritten { color: #cf222e; font-weight: 600; }
+.locks td { white-space: nowrap; } .locks td:first-child { white-space: normal; max-width: 24em; }
+.locks td.note { white-space: normal; color: #57606a; }
 pre.evidence { background: #f6f8fa; padding: .6em; overflow-x: auto; white-space: pre-wrap; }
 .removed, del { background: #ffd7d5; color: #82071e; } .added, ins { background: #ccffd8; color: #055d20; }
 del, ins { text-decoration: none; font-weight: 600; }
@@ -119,6 +125,7 @@ def render(result: RunResult) -> str:
     body = [
         *(_steps(steps, anchors) if steps else _matrix(result, anchors)),
         *_timeline(result, anchors),
+        *_locks(result, anchors),
         "<h2>Scenarios</h2>",
         *(_scenario(scenario, anchors[id(scenario)]) for scenario in result.scenarios),
     ]
@@ -179,6 +186,48 @@ def _steps(steps: list[ScenarioResult], anchors: dict[int, str]) -> list[str]:
         ]
         lines.append(f'<tr class="{step.status}">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     return [*lines, "</table>"]
+
+
+def _locks(result: RunResult, anchors: dict[int, str]) -> list[str]:
+    """Per migration, each table that matters with its lock and a bar of its blocked time, scaled
+    to the longest of the run; every scenario with measurements, in plan order, under its title."""
+    found = locks.found(result.scenarios)
+    if not found:
+        return []
+    shown = [scenario for scenario in found if scenario.migrations]
+    lines = ["<h2>Locks</h2>", f"<p>{text(locks.introduction(result.scenarios))}</p>"]
+    if shown:
+        header = ["migration", "table", "lock", "held", "reads blocked", "writes blocked", "blocked"]
+        lines.append('<table class="locks"><tr>' + "".join(f"<th>{cell}</th>" for cell in header) + "</tr>")
+    longest = locks.longest_blocked(shown)
+    for scenario in shown:
+        link = _link(scenario.scenario, anchors, text(scenario.scenario.scenario.title))
+        lines += [f'<tr><th colspan="7">{link}</th></tr>', *_locked(scenario, longest)]
+    lines += ["</table>"] if shown else []
+    quiet = len(found) - len(shown)
+    return [*lines, f"<p>{quiet} more scenario(s) measured, nothing blocked.</p>"] if quiet else lines
+
+
+def _locked(scenario: locks.ScenarioLocks, longest: float) -> list[str]:
+    lines = []
+    for migration, row in scenario.rows():
+        width = BAR_PX * row.blocked_ms / longest if longest else 0.0
+        title = text(f"{row.table}: blocked {locks.duration(row.blocked_ms)}{row.how()}")
+        bar = f'<span class="blocked" style="width:{width:.0f}px" title="{title}"></span>' if row.blocked_ms else ""
+        rewritten = ' <span class="rewritten">rewritten</span>' if row.rewritten else ""
+        cells = [
+            _migration(migration) if migration else "",
+            *map(text, locks.figures(row)),
+            f"{bar} {locks.duration(row.blocked_ms)}{rewritten}" if row.stall or row.rewritten else "·",
+        ]
+        lines.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    notes = scenario.notes(len(scenario.pairs()), text)
+    return [*lines, f'<tr><td class="note" colspan="7">{notes}</td></tr>'] if notes else lines
+
+
+def _migration(migration: locks.MigrationLocks) -> str:
+    where = f'<div class="where"><code>{text(migration.where)}</code></div>' if migration.where else ""
+    return text(locks.short(migration.measurement.label, 80)) + where
 
 
 def _timeline(result: RunResult, anchors: dict[int, str]) -> list[str]:

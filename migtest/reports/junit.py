@@ -12,6 +12,8 @@ and unrounded times the Jenkins junit-10 XSD rejects. What consumers rely on:
 - a `time` on every testcase (migtest times a scenario's phases, not its checks: each check gets an
   equal share, so consumers that add them up show the scenario's time), and the run's wall time
   at the top (scenarios run in parallel: their times add up to more).
+A testsuite's properties: its kind, each phase's seconds, and per table that a migration blocked,
+locked against writes or rewrote, `locks <migration> <table>`: its blocked seconds, lock and rewrite.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from migtest.locations import version_lines
 from migtest.masking import mask
+from migtest.reports import locks
 from migtest.reports.findings import place, repository_root
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
 
@@ -66,6 +69,8 @@ def _suite(result: RunResult, scenario: ScenarioResult, root: Path, entry: Locat
     ET.SubElement(properties, "property", name="kind", value=scenario.scenario.kind)
     for phase in scenario.phases:
         ET.SubElement(properties, "property", name=text(f"phase {phase.name}"), value=seconds(phase.seconds))
+    for name, value in _locks(scenario):
+        ET.SubElement(properties, "property", name=text(name), value=text(value))
     share = scenario.seconds / len(scenario.checks) if scenario.checks else 0.0
     for check in scenario.checks:
         suite.append(_case(scenario, check, *place(result, check.location or entry, root), share))
@@ -75,6 +80,16 @@ def _suite(result: RunResult, scenario: ScenarioResult, root: Path, entry: Locat
         suite.set(attribute, str(sum(1 for case in cases if case.find(tag) is not None)))
     suite.set("time", seconds(scenario.seconds))
     return suite
+
+
+def _locks(scenario: ScenarioResult) -> list[tuple[str, str]]:
+    """A property per table that matters in each measured migration: its wait in seconds, as the
+    phases' times, then its lock and rewrite."""
+    measured = locks.measured(scenario)
+    return [
+        (f"locks {locks.short(m.measurement.label)} {row.table}", f"{seconds(row.blocked_ms / 1000)}{row.how()}")
+        for m, row in (measured.pairs() if measured else [])
+    ]
 
 
 def _case(scenario: ScenarioResult, check: CheckResult, file: str, line: int | None, share: float) -> ET.Element:

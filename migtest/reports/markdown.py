@@ -11,12 +11,14 @@ import re
 from pathlib import Path
 
 from migtest.masking import mask
+from migtest.reports import locks
 from migtest.reports.excerpt import excerpt
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, WARNED, RunResult, ScenarioResult
 
 MARKS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
 EVIDENCE_HEAD, EVIDENCE_TAIL = 10, 20
 SLOWEST = 3
+LOCKED_SCENARIOS, LOCKED_ROWS = 10, 15  # within GitHub's size limits and readable with 50 steps
 # CommonMark lets any ASCII punctuation be escaped with a backslash: these mean something inline.
 INLINE = re.compile(r"([\\`*_\[\]<&|~#!])")
 BACKTICKS = re.compile(r"`{3,}")
@@ -47,6 +49,7 @@ def render(result: RunResult) -> str:
     lines += _steps(steps) if steps else _matrix(result)
     lines += _tests(tests) if tests else []
     lines += _figures(result)
+    lines += _locks(result)
     if failed:
         lines += ["", "### Failures", ""]
         for scenario in failed:
@@ -126,6 +129,46 @@ def _figures(result: RunResult) -> list[str]:
         return []
     header = ["", "| scenario | container | ready in | peak memory | CPU |", "|---|---|---|---|---|"]
     return [*header, *rows]
+
+
+def _locks(result: RunResult) -> list[str]:
+    """Per scenario, the tables its migrations blocked or locked against writes, with a bar of the
+    blocked time; the scenarios that blocked longest first, the rest counted."""
+    found = locks.ranked(result.scenarios)
+    if not found:
+        return []
+    shown = [scenario for scenario in found[:LOCKED_SCENARIOS] if scenario.migrations]
+    lines = ["", "### Locks", "", locks.introduction(result.scenarios)]
+    longest = locks.longest_blocked(shown)
+    for scenario in shown:
+        lines += _locked(scenario, longest)
+    rest = [scenario for scenario in found if all(scenario is not other for other in shown)]
+    if rest:
+        most = max(scenario.severity[0] for scenario in rest)
+        blocking = f"blocking {locks.duration(most)} at most" if most >= locks.NOTICEABLE_MS else "nothing blocked"
+        lines += ["", f"{len(rest)} {'more ' if shown else ''}scenario(s) measured, {blocking}: see report.html."]
+    return lines
+
+
+def _locked(scenario: locks.ScenarioLocks, longest: float) -> list[str]:
+    header = "| migration | table | lock | held | reads blocked | writes blocked | rewritten | blocked |"
+    lines = ["", f"**{text(scenario.scenario.scenario.title)}**"]
+    lines += ["", header, "|---" * 8 + "|"] if scenario.pairs() else []
+    for migration, row in scenario.rows()[:LOCKED_ROWS]:
+        cells = [
+            _migration(migration) if migration else "",
+            *map(text, locks.figures(row)),
+            "yes" if row.rewritten else "",
+            locks.bar(row.blocked_ms, longest),
+        ]
+        lines.append(f"| {' | '.join(cells)} |")
+    notes = scenario.notes(LOCKED_ROWS, text)
+    return [*lines, "", notes] if notes else lines
+
+
+def _migration(migration: locks.MigrationLocks) -> str:
+    where = f" ({text(migration.where)})" if migration.where else ""
+    return text(locks.short(migration.measurement.label)) + where
 
 
 def _figure(figures: dict[str, float], name: str, unit: str) -> str:
