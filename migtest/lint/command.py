@@ -1,0 +1,53 @@
+"""`migtest lint`: the files given, or the configured version's history; exit 1 on findings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from migtest.config import load_config
+from migtest.errors import ConfigError
+from migtest.lint import sources
+from migtest.lint.render import FORMATS, write
+from migtest.lint.rules import RULES
+from migtest.lint.run import lint_history
+
+
+def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="lint these SQL files (pre-commit)")
+    parser.add_argument("-c", "--config", help=f"configuration file (default: {default_config})")
+    parser.add_argument("--version", metavar="NAME", help="whose migrations to lint (default: the newest version)")
+    parser.add_argument(
+        "--dialect",
+        choices=sorted(sources.DIALECTS),
+        help="the SQL's database (default: database.engine of the configuration)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text", help="github: workflow annotations")
+    parser.add_argument(
+        "--measured", type=Path, metavar="REPORT", help="a results.json: say which findings its measurements confirm"
+    )
+    parser.add_argument("--ignore", action="append", default=[], metavar="RULE", help="a rule not to report")
+
+
+def run(args: argparse.Namespace) -> int:
+    unknown = sorted(set(args.ignore) - set(RULES))
+    if unknown:
+        raise ConfigError(f"no rule {unknown[0]}; the rules are {', '.join(RULES)}", key="--ignore")
+    config = load_config(args.config) if args.config or not args.files else None
+    dialect = sources.dialect_of(config, args.dialect)
+    with tempfile.TemporaryDirectory(prefix="migtest-lint-") as workdir:
+        if args.files:
+            migrations, unlinted = sources.given_files(args.files), []
+        else:
+            assert config is not None
+            migrations, unlinted = sources.configured(config, args.version, Path(workdir))
+        outcome = lint_history(migrations, dialect, frozenset(args.ignore))
+    outcome.unlinted[:0] = unlinted
+    if args.measured:
+        from migtest.lint.measured import annotate
+
+        annotate(outcome.findings, args.measured)
+    write(outcome.findings, outcome.unlinted, outcome.linted + len(unlinted), args.format, sys.stdout)
+    return 1 if outcome.findings else 0
