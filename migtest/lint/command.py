@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             migrations, unlinted = sources.given_files(args.files), []
         else:
             assert config is not None
-            migrations, unlinted = sources.configured(config, args.version, Path(workdir))
+            migrations, unlinted = sources.configured(config, args.version, dialect, Path(workdir))
         outcome = lint_history(migrations, dialect, frozenset(args.ignore))
     outcome.unlinted[:0] = unlinted
     if args.measured:

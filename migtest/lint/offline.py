@@ -20,7 +20,9 @@ from migtest.migrators.alembic import AlembicMigrator
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("offline_driver.py")
-URLS = {"postgres": "postgresql://lint@localhost/lint", "mysql": "mysql+pymysql://lint@localhost/lint"}
+# Port 1 of this machine: nothing listens there, so an env.py or a revision that connects
+# anyway fails at once instead of migrating whatever database a default URL would reach.
+URLS = {"postgres": "postgresql://lint@127.0.0.1:1/lint", "mysql": "mysql+pymysql://lint@127.0.0.1:1/lint"}
 UPGRADE = re.compile(r"^def upgrade\b", re.MULTILINE)
 
 
@@ -55,7 +57,8 @@ def migrations(
     for entry in entries:
         path = Path(entry["path"])
         if "error" in entry:
-            skipped.append(Unlinted(entry["revision"], shown(path), entry["error"]))
+            reason = f"alembic upgrade --sql failed (its env.py or the revision wants a database?): {entry['error']}"
+            skipped.append(Unlinted(entry["revision"], shown(path), reason))
         else:
             linted.append(_migration(entry, path, shown(path)))
     return linted, skipped

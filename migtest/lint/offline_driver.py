@@ -37,7 +37,7 @@ def offline(config: Config, revision) -> dict:
     try:
         command.upgrade(config, f"{down}:{revision.revision}" if down else revision.revision, sql=True)
     except BaseException as exc:
-        entry["error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+        entry["error"] = traceback.format_exception_only(type(exc), exc)[0].strip().splitlines()[0][:300]
         if isinstance(exc, KeyboardInterrupt):
             raise
     else:

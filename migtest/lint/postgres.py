@@ -138,7 +138,8 @@ class _Walk:
             self.exclusive(relation.relname, f"TRUNCATE {relation.relname}")
 
     def _RenameStmt(self, node: ast.RenameStmt) -> None:
-        if node.relation is None or node.relationType not in (ObjectType.OBJECT_TABLE, None):
+        column_of_table = node.renameType == ObjectType.OBJECT_COLUMN and node.relationType == ObjectType.OBJECT_TABLE
+        if node.relation is None or not (column_of_table or node.renameType == ObjectType.OBJECT_TABLE):
             return
         table = node.relation.relname
         existing = table not in self.created
@@ -149,7 +150,7 @@ class _Walk:
             else:
                 self.created.add(node.newname)
             self.catalogue.rename_table(table, node.newname)
-        elif node.renameType == ObjectType.OBJECT_COLUMN:
+        else:
             if existing:
                 self.add("rename-column", table, f"column {table}.{node.subname} renamed to {node.newname}")
                 self.exclusive(table, f"RENAME COLUMN of {table}")

@@ -32,8 +32,11 @@ def given_files(paths: list[Path]) -> list[Migration]:
     return [_file(path, str(given.get(path, path)), reported=path in given) for path in ordered]
 
 
-def configured(config: Config, version_name: str | None, workdir: Path) -> tuple[list[Migration], list[Unlinted]]:
-    """The history of `version_name` (default: the newest version), oldest first."""
+def configured(
+    config: Config, version_name: str | None, dialect: str, workdir: Path
+) -> tuple[list[Migration], list[Unlinted]]:
+    """The history of `version_name` (default: the newest version), oldest first; `dialect`: for
+    Alembic's offline SQL."""
     names = [version.name for version in config.versions]
     if version_name is not None and version_name not in names:
         raise ConfigError(f"no version {version_name}; the versions are {', '.join(names)}", key="--version")
@@ -51,7 +54,7 @@ def configured(config: Config, version_name: str | None, workdir: Path) -> tuple
     if tool == "alembic":
         from migtest.lint.offline import migrations
 
-        return migrations(config, workspace, dialect_of(config, None), shown)
+        return migrations(config, workspace, dialect, shown)
     if tool != "sql":
         raise ConfigError(f"lint reads sql and alembic migrations, not {tool}'s", key="migrations.tool")
     assert config.migrations.dir is not None
