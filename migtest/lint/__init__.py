@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migtest.lint.rules import RULES
+
+FORMATS = ("text", "json", "github")
+DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -37,8 +42,6 @@ class Finding:
     names: frozenset[str] = field(default=frozenset(), repr=False)
 
     def to_dict(self) -> dict[str, object]:
-        from migtest.lint.rules import RULES
-
         rule = RULES[self.rule]
         found = {k: getattr(self, k) for k in ("rule", "file", "line", "migration", "table", "message")}
         return {**found, "lock": rule.lock, "fix": rule.fix, **({"measured": self.measured} if self.measured else {})}

@@ -9,10 +9,7 @@ from pathlib import Path
 
 from migtest.config import load_config
 from migtest.errors import ConfigError
-from migtest.lint import sources
-from migtest.lint.render import FORMATS, write
-from migtest.lint.rules import RULES
-from migtest.lint.run import lint_history
+from migtest.lint import DIALECTS, FORMATS, RULES
 
 
 def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
@@ -21,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
     parser.add_argument("--version", metavar="NAME", help="whose migrations to lint (default: the newest version)")
     parser.add_argument(
         "--dialect",
-        choices=sorted(sources.DIALECTS),
+        choices=sorted(DIALECTS),
         help="the SQL's database (default: database.engine of the configuration)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="github: workflow annotations")
@@ -32,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from migtest.lint import sources
+    from migtest.lint.render import write
+    from migtest.lint.run import lint_history
+
     unknown = sorted(set(args.ignore) - set(RULES))
     if unknown:
         raise ConfigError(f"no rule {unknown[0]}; the rules are {', '.join(RULES)}", key="--ignore")

@@ -9,8 +9,6 @@ from migtest.lint import Finding, Unlinted
 from migtest.lint.rules import RULES
 from migtest.reports.github import escape_data, escape_property
 
-FORMATS = ("text", "json", "github")
-
 
 def write(findings: list[Finding], unlinted: list[Unlinted], linted: int, form: str, out: TextIO) -> None:
     {"text": _text, "json": _json, "github": _github}[form](findings, unlinted, linted, out)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from migtest.config import Config
 from migtest.errors import ConfigError
-from migtest.lint import Migration, Unlinted
+from migtest.lint import DIALECTS, Migration, Unlinted
 from migtest.migrators.sql import LATEST, discover, parse_version
 from migtest.sources import Workspaces
 from migtest.userfiles import found, read_text
@@ -62,9 +62,6 @@ def configured(
     if version.revision not in LATEST:
         history = [m for m in history if m.version <= parse_version(version.revision)]
     return [_file(m.up, shown(m.up), label=m.label, extra=(m.description,)) for m in history], []
-
-
-DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
 
 def dialect_of(config: Config | None, given: str | None) -> str:
