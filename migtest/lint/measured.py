@@ -1,6 +1,6 @@
 """`--measured`: each finding held against what a run measured while the same migration ran
 (the `locks` of a results.json): a blocking lock held on the finding's table, a rewrite of it,
-an index built on it without CONCURRENTLY, and the longest stall a probe felt there."""
+an index built on it without CONCURRENTLY, or a stall of at least STALL_MS a probe felt there."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ BLOCKING = frozenset(
         "SHARED_NO_READ_WRITE",
     ]
 )
+STALL_MS = 100.0  # a probe's wait that counts as blocked: far above a tiny read's or write's own time
 
 
 def annotate(findings: list[Finding], path: Path) -> None:
@@ -64,6 +65,6 @@ def _evidence(table: str, measurements: list[LockMeasurement]) -> list[str]:
         ]
         found += [f"{table} rewritten" for rewritten in m.rewritten if _bare(rewritten) == table]
         found += [f"index {index} built blocking writes" for index in m.blocking_indexes if table in index.lower()]
-        if found and m.blocked_ms(table):
+        if m.blocked_ms(table) >= STALL_MS:
             found.append(f"reads or writes of {table} stalled {m.blocked_ms(table):.0f} ms")
     return found
