@@ -9,7 +9,7 @@ from pathlib import Path
 
 from migtest.config import load_config
 from migtest.errors import ConfigError
-from migtest.lint import DIALECTS, FORMATS, RULES
+from migtest.lint import DIALECTS, FORMATS, NOWHERE, RULES
 
 
 def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.ignore) - set(RULES))
     if unknown:
         raise ConfigError(f"no rule {unknown[0]}; the rules are {', '.join(RULES)}", key="--ignore")
-    config = load_config(args.config) if args.config or not args.files else None
+    config = None
+    if args.config or not args.files:  # with --dialect, as if the database were of that dialect: `{dialect}` in paths
+        config = load_config(args.config, database_url=NOWHERE[DIALECTS[args.dialect]] if args.dialect else None)
     dialect = sources.dialect_of(config, args.dialect)
     with tempfile.TemporaryDirectory(prefix="migtest-lint-") as workdir:
         if args.files:

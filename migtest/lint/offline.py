@@ -14,15 +14,12 @@ from pathlib import Path
 
 from migtest.config import Config
 from migtest.errors import ConfigError
-from migtest.lint import Migration, Unlinted
+from migtest.lint import NOWHERE, Migration, Unlinted
 from migtest.lint.text import IGNORE, RULE_ID
 from migtest.migrators.alembic import AlembicMigrator
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("offline_driver.py")
-# Port 1 of this machine: nothing listens there, so an env.py or a revision that connects
-# anyway fails at once instead of migrating whatever database a default URL would reach.
-URLS = {"postgres": "postgresql://lint@127.0.0.1:1/lint", "mysql": "mysql+pymysql://lint@127.0.0.1:1/lint"}
 UPGRADE = re.compile(r"^def upgrade\b", re.MULTILINE)
 
 
@@ -32,7 +29,7 @@ def migrations(
     """The revisions up to the version's, oldest first; `shown` names a file of the version's tree."""
     migrator = AlembicMigrator(config.migrations)
     ini, python = migrator._ini(workspace), migrator._python(workspace)
-    url = URLS[dialect]
+    url = NOWHERE[dialect]
     with tempfile.NamedTemporaryFile(prefix="migtest-lint-", suffix=".jsonl") as out:
         try:
             ran = subprocess.run(

@@ -229,3 +229,17 @@ def test_the_hook_passes_filenames_with_a_dialect() -> None:
     )
     assert hook["args"] == ["--dialect", "postgres"]
     assert hook["files"] == r"\.sql$"
+
+
+def test_dialect_picks_that_dialects_folder_of_a_project_tested_on_sqlite(tmp_path: Path, monkeypatch, capsys) -> None:
+    for dialect, sql in {"sqlite": "DROP INDEX ix;", "postgres": "DROP INDEX CONCURRENTLY ix;"}.items():
+        (tmp_path / "db" / dialect).mkdir(parents=True)
+        (tmp_path / "db" / dialect / "V1__x.sql").write_text(sql)
+    config = {"migrations": {"tool": "sql", "dir": "db/{dialect}"}, "versions": [{"name": "1", "revision": "1"}]}
+    (tmp_path / "migtest.yml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = lint(capsys, "--dialect", "postgres")
+    assert (code, out.strip()) == (0, "0 finding(s) in 1 migration(s)")
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert "key 'database.engine': lint knows postgres and mysql (mariadb), not sqlite" in err
