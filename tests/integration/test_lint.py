@@ -243,3 +243,24 @@ def test_dialect_picks_that_dialects_folder_of_a_project_tested_on_sqlite(tmp_pa
     code, _, err = lint(capsys)
     assert code == 2
     assert "key 'database.engine': lint knows postgres and mysql (mariadb), not sqlite" in err
+
+
+def test_a_version_at_a_git_ref_is_linted_in_its_own_tree(project: Path, capsys) -> None:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "start")
+    (project / "db" / "V3__index.sql").write_text("CREATE INDEX CONCURRENTLY ix_orders_id_note ON orders (id, note);\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "concurrent index")
+    (project / "db" / "V3__index.sql").write_text(FILES["V3__index.sql"] + "\n")  # edited since, not committed
+    config = yaml.safe_load((project / "migtest.yml").read_text())
+    config["versions"][0] = {"name": "1", "ref": "HEAD", "revision": "head"}
+    (project / "migtest.yml").write_text(yaml.safe_dump(config))
+    code, out, _ = lint(capsys, "--version", "1", "--format", "json")
+    assert (code, json.loads(out)["findings"]) == (0, [])
+    code, out, _ = lint(capsys, "--version", "2", "--format", "json")
+    assert code == 1
+    assert [f["file"] for f in json.loads(out)["findings"]] == ["db/V3__index.sql"]
