@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser, default_config: str) -> None:
     parser.add_argument(
         "--measured", type=Path, metavar="REPORT", help="a results.json: say which findings its measurements confirm"
     )
-    parser.add_argument("--ignore", action="append", default=[], metavar="RULE", help="a rule not to report")
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="RULE", help="a rule not to report (as lint.ignore)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             assert config is not None
             migrations, unlinted = sources.configured(config, args.version, dialect, Path(workdir))
-        outcome = lint_history(migrations, dialect, frozenset(args.ignore))
+        ignored = frozenset(args.ignore) | frozenset(config.lint.ignore if config else ())
+        outcome = lint_history(migrations, dialect, ignored)
     outcome.unlinted[:0] = unlinted
     if args.measured:
         from migtest.lint.measured import annotate

@@ -264,3 +264,13 @@ def test_a_version_at_a_git_ref_is_linted_in_its_own_tree(project: Path, capsys)
     code, out, _ = lint(capsys, "--version", "2", "--format", "json")
     assert code == 1
     assert [f["file"] for f in json.loads(out)["findings"]] == ["db/V3__index.sql"]
+
+
+def test_lint_ignore_in_the_configuration_keeps_a_rule_off(project: Path, capsys) -> None:
+    config = yaml.safe_load((project / "migtest.yml").read_text())
+    (project / "migtest.yml").write_text(yaml.safe_dump({**config, "lint": {"ignore": ["index-not-concurrent"]}}))
+    assert lint(capsys)[0] == 0
+    (project / "migtest.yml").write_text(yaml.safe_dump({**config, "lint": {"ignore": ["index-not-concurent"]}}))
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert "key 'lint.ignore[0]': must be one of index-not-concurrent" in err
