@@ -43,6 +43,9 @@ def configured(
     version = config.version(version_name or names[-1])
     if version.containerized:
         raise ConfigError(f"version {version.name} is an image: lint reads a version's tree", key="--version")
+    tool = config.migrations.tool
+    if tool not in ("sql", "alembic"):
+        raise ConfigError(f"lint reads sql and alembic migrations, not {tool}'s", key="migrations.tool")
     workspace = Workspaces(config, workdir, config.root / ".migtest-cache").get(version.name)
 
     def shown(path: Path) -> str:
@@ -50,13 +53,10 @@ def configured(
         project = config.root / path.relative_to(workspace.root) if path.is_relative_to(workspace.root) else path
         return os.path.relpath(project) if project.is_relative_to(Path.cwd()) else str(project)
 
-    tool = config.migrations.tool
     if tool == "alembic":
         from migtest.lint.offline import migrations
 
         return migrations(config, workspace, dialect, shown)
-    if tool != "sql":
-        raise ConfigError(f"lint reads sql and alembic migrations, not {tool}'s", key="migrations.tool")
     assert config.migrations.dir is not None
     history = discover(workspace.relocate(config.migrations.dir), config.migrations)
     if version.revision not in LATEST:

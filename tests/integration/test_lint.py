@@ -274,3 +274,12 @@ def test_lint_ignore_in_the_configuration_keeps_a_rule_off(project: Path, capsys
     code, _, err = lint(capsys)
     assert code == 2
     assert "key 'lint.ignore[0]': must be one of index-not-concurrent" in err
+
+
+def test_a_command_migrator_has_no_sql_to_lint(project: Path, capsys) -> None:
+    config = yaml.safe_load((project / "migtest.yml").read_text())
+    config["migrations"] = {"tool": "command", "upgrade": "true"}
+    (project / "migtest.yml").write_text(yaml.safe_dump(config))
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert "key 'migrations.tool': lint reads sql and alembic migrations, not command's" in err
