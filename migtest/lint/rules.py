@@ -8,6 +8,9 @@ EXPAND_CONTRACT = (
     "expand/contract: add the new one, write both, move readers over, and drop the old one in a later release"
 )
 
+# What renames and drops hold; their harm is to the release still running, which reads the old names.
+BRIEF = "ACCESS EXCLUSIVE (MySQL: an exclusive metadata lock), brief; the previous release, still running, reads"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -73,25 +76,25 @@ RULES = {
         Rule(
             "rename-column",
             "RENAME COLUMN on an existing table",
-            "ACCESS EXCLUSIVE (brief); the previous release, still running, reads the old name",
+            f"{BRIEF} the old name",
             EXPAND_CONTRACT,
         ),
         Rule(
             "rename-table",
             "RENAME of an existing table",
-            "ACCESS EXCLUSIVE (brief); the previous release, still running, reads the old name",
+            f"{BRIEF} the old name",
             f"{EXPAND_CONTRACT} (or leave a view under the old name)",
         ),
         Rule(
             "drop-column",
             "DROP COLUMN",
-            "ACCESS EXCLUSIVE (brief); the previous release, still running, reads the column",
+            f"{BRIEF} the column",
             "stop reading it in one release, drop it in the next",
         ),
         Rule(
             "drop-table",
             "DROP TABLE",
-            "ACCESS EXCLUSIVE (brief); the previous release, still running, reads the table",
+            f"{BRIEF} the table",
             "stop reading it in one release, drop it in the next",
         ),
         Rule(

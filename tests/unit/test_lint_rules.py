@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from migtest.lint import Migration
+from migtest.lint.rules import RULES
 from migtest.lint.run import lint_history
 
 EXISTING = "CREATE TABLE orders (id int, note varchar(20), price numeric(10, 2), owner int);\n"
@@ -146,3 +147,9 @@ def test_unparseable_sql_is_reported_as_not_linted() -> None:
     (unlinted,) = outcome.unlinted
     assert "line 2" in unlinted.reason
     assert outcome.findings == []
+
+
+def test_the_readme_table_lists_every_rule_with_its_lock_and_fix() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for rule in RULES.values():
+        assert f"| `{rule.id}` | {rule.what} | {rule.lock} | {rule.fix} |" in readme, rule.id
