@@ -14,11 +14,14 @@ from pathlib import Path
 from migtest.lint.rules import RULES
 
 FORMATS = ("text", "json", "github")
-DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+DIALECTS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
 # A server of each dialect that is nowhere: port 1 of this machine, where nothing listens. It makes
 # the configuration resolve `{dialect}` for `--dialect`, and Alembic render its offline SQL; an
 # env.py or a revision that connects anyway fails at once instead of migrating a real database.
-NOWHERE = {"postgres": "postgresql://lint@127.0.0.1:1/lint", "mysql": "mysql+pymysql://lint@127.0.0.1:1/lint"}
+NOWHERE = {
+    "postgres": "postgresql://lint@127.0.0.1:1/lint",
+    **dict.fromkeys(("mysql", "mariadb"), "mysql+pymysql://lint@127.0.0.1:1/lint"),
+}
 
 
 @dataclass(frozen=True)

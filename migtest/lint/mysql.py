@@ -23,9 +23,10 @@ RENAME = re.compile(r"^\s*TABLE\s+(?P<pairs>.*)$", re.IGNORECASE | re.DOTALL)
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to a Command" warnings: handled here
 
 
-def lint(migration: Migration, catalogue: Catalogue) -> tuple[list[Finding], Unlinted | None]:
-    """The findings of one migration; `catalogue` carries what earlier migrations created."""
-    walk = _Walk(migration, catalogue)
+def lint(migration: Migration, catalogue: Catalogue, *, mariadb: bool = False) -> tuple[list[Finding], Unlinted | None]:
+    """The findings of one migration; `catalogue` carries what earlier migrations created.
+    `mariadb`: MariaDB widens a VARCHAR in place across the length prefix too, MySQL copies."""
+    walk = _Walk(migration, catalogue, mariadb)
     unreadable: list[str] = []
     for start, end in sqlsplit.spans(migration.sql):
         text = migration.sql[start:end].strip()
@@ -45,7 +46,8 @@ def lint(migration: Migration, catalogue: Catalogue) -> tuple[list[Finding], Unl
 
 
 class _Walk:
-    def __init__(self, migration: Migration, catalogue: Catalogue) -> None:
+    def __init__(self, migration: Migration, catalogue: Catalogue, mariadb: bool) -> None:
+        self.mariadb = mariadb
         self.collector = Collector(migration)
         self.catalogue = catalogue
         self.created: set[str] = set()
@@ -138,7 +140,7 @@ class _Walk:
         self.catalogue.set_column(table, new_name, new)
         if old is None:
             yield "mysql-table-copy", f"{table}.{new_name} redefined; its type before is unknown to the lint"
-        elif new is not None and not _in_place(old, new):
+        elif new is not None and not _in_place(old, new, self.mariadb):
             yield "mysql-table-copy", f"{table}.{new_name} changed from {old.name} to {new.name}: the table is copied"
 
     def _command(self, keyword: str, rest: str) -> None:
@@ -166,10 +168,12 @@ def _type(column: exp.ColumnDef) -> ColumnType | None:
     return ColumnType(kind.this.name.lower(), modifiers)
 
 
-def _in_place(old: ColumnType, new: ColumnType) -> bool:
+def _in_place(old: ColumnType, new: ColumnType, mariadb: bool) -> bool:
+    """The same type, or a VARCHAR widened: by MariaDB always (its default row format), by MySQL
+    only within the same length prefix."""
     if old == new:
         return True
     if old.name != new.name or old.name != "varchar" or not (old.modifiers and new.modifiers):
         return False
     before, after = old.modifiers[0], new.modifiers[0]
-    return after >= before and (after <= UTF8MB4_SHORT or before > UTF8MB4_SHORT)
+    return after >= before and (mariadb or after <= UTF8MB4_SHORT or before > UTF8MB4_SHORT)

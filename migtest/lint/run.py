@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from migtest.lint import Finding, Migration, Unlinted
@@ -20,7 +21,9 @@ def lint_history(migrations: list[Migration], dialect: str, ignore: frozenset[st
     if dialect == "postgres":
         from migtest.lint.postgres import lint
     else:
-        from migtest.lint.mysql import lint
+        from migtest.lint import mysql
+
+        lint = functools.partial(mysql.lint, mariadb=dialect == "mariadb")
     outcome = Outcome()
     catalogue = Catalogue()
     for migration in migrations:

@@ -71,7 +71,7 @@ def dialect_of(config: Config | None, given: str | None) -> str:
         raise ConfigError("give --dialect postgres or mysql to lint files without migtest.yml", key="--dialect")
     if name not in DIALECTS:
         key = "--dialect" if given else "database.engine"
-        raise ConfigError(f"lint knows postgres and mysql (mariadb), not {name}; give --dialect", key=key)
+        raise ConfigError(f"lint knows postgres, mysql and mariadb, not {name}; give --dialect", key=key)
     return DIALECTS[name]
 
 

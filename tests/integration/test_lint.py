@@ -242,7 +242,7 @@ def test_dialect_picks_that_dialects_folder_of_a_project_tested_on_sqlite(tmp_pa
     assert (code, out.strip()) == (0, "0 finding(s) in 1 migration(s)")
     code, _, err = lint(capsys)
     assert code == 2
-    assert "key 'database.engine': lint knows postgres and mysql (mariadb), not sqlite" in err
+    assert "key 'database.engine': lint knows postgres, mysql and mariadb, not sqlite" in err
 
 
 def test_a_version_at_a_git_ref_is_linted_in_its_own_tree(project: Path, capsys) -> None:

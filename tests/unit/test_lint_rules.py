@@ -103,6 +103,12 @@ def test_mysql_rule_triggers(rule: str, sql: str) -> None:
     assert rule in rules(sql, "mysql", MYSQL_EXISTING)
 
 
+def test_mariadb_widens_a_varchar_past_the_length_prefix_in_place() -> None:
+    sql = "ALTER TABLE orders MODIFY note VARCHAR(200);"
+    assert "mysql-table-copy" in rules(sql, "mysql", MYSQL_EXISTING)
+    assert "mysql-table-copy" not in rules(sql, "mariadb", MYSQL_EXISTING)
+
+
 @pytest.mark.parametrize(("rule", "sql"), MYSQL_NEAR_MISSES)
 def test_mysql_near_miss_does_not_trigger(rule: str, sql: str) -> None:
     assert rule not in rules(sql, "mysql", MYSQL_EXISTING)
