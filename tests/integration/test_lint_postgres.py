@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from migtest.lint import Migration
+from migtest.lint.rules import RULES
 from migtest.lint.run import lint_history
 
 TYPE_CHANGES = [
@@ -74,3 +75,59 @@ def test_an_added_default_is_a_rewrite_exactly_when_postgresql_rewrites(connecti
     change = f"ALTER TABLE t ADD COLUMN c text DEFAULT {default}::text;"
     insert = "INSERT INTO t VALUES (1)"
     assert lint_says_rewrite(create, change, "volatile-default") == rewrites(connection, create, insert, change)
+
+
+SETUP = (
+    "CREATE TABLE u (id int PRIMARY KEY);",
+    "CREATE TABLE t (id int PRIMARY KEY, owner int, note varchar(20));",
+    "CREATE INDEX ix_t_note ON t (note);",
+    "INSERT INTO u VALUES (1); INSERT INTO t VALUES (1, 1, 'a');",
+)
+# A statement, the rule it triggers (None: none about t's lock), the strongest lock PostgreSQL takes on t.
+LOCKS = [
+    ("CREATE INDEX ix_t_owner ON t (owner)", "index-not-concurrent", "ShareLock"),
+    ("DROP INDEX ix_t_note", "drop-index-not-concurrent", "AccessExclusiveLock"),
+    (
+        "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (owner) REFERENCES u (id)",
+        "constraint-not-valid",
+        "ShareRowExclusiveLock",
+    ),
+    ("ALTER TABLE t ADD CONSTRAINT ck CHECK (id > 0)", "constraint-not-valid", "AccessExclusiveLock"),
+    ("ALTER TABLE t ADD CONSTRAINT uq UNIQUE (note)", "unique-constraint", "AccessExclusiveLock"),
+    ("ALTER TABLE t ALTER COLUMN note SET NOT NULL", "set-not-null", "AccessExclusiveLock"),
+    ("ALTER TABLE t ALTER COLUMN id TYPE bigint", "type-rewrite", "AccessExclusiveLock"),
+    ("ALTER TABLE t ADD COLUMN at timestamptz DEFAULT clock_timestamp()", "volatile-default", "AccessExclusiveLock"),
+    ("ALTER TABLE t RENAME COLUMN note TO remark", "rename-column", "AccessExclusiveLock"),
+    ("ALTER TABLE t DROP COLUMN note", "drop-column", "AccessExclusiveLock"),
+    ("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (owner) REFERENCES u (id) NOT VALID", None, "ShareRowExclusiveLock"),
+    ("ALTER TABLE t ALTER COLUMN note SET STATISTICS 200", None, "ShareUpdateExclusiveLock"),
+]
+MODES = ["ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+
+
+def strongest_lock(connection: psycopg.Connection, statement: str) -> str:
+    """The strongest lock the statement takes on `t`, read from pg_locks in its own transaction."""
+    for setup in SETUP:
+        connection.execute(setup)
+    with connection.transaction(force_rollback=True):
+        connection.execute(statement)
+        modes = connection.execute(
+            "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND relation = 't'::regclass"
+        ).fetchall()
+    connection.execute("DROP TABLE t, u")
+    return max((mode for (mode,) in modes if mode in MODES), key=MODES.index)
+
+
+@pytest.mark.parametrize(("statement", "rule", "mode"), LOCKS)
+def test_the_lock_a_rule_names_is_the_lock_postgresql_takes(connection, statement, rule, mode) -> None:
+    """And `lock-timeout` is reported exactly for the statements that take ACCESS EXCLUSIVE."""
+    history = [Migration("1", Path("V1.sql"), "\n".join(SETUP), reported=False)]
+    found = [
+        f.rule for f in lint_history([*history, Migration("2", Path("V2.sql"), statement + ";")], "postgres").findings
+    ]
+    assert strongest_lock(connection, statement) == mode
+    assert rule is None or rule in found
+    assert ("lock-timeout" in found) == (mode == "AccessExclusiveLock")
+    if rule:
+        spelled = {"ShareLock": "SHARE", "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE"}.get(mode, "ACCESS EXCLUSIVE")
+        assert spelled in RULES[rule].lock
