@@ -582,26 +582,12 @@ def _construct(data: Any, file: Path) -> Config:
     verify = _verify(top.section("verify"), versions, app, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
-    report_dir = root / report.text("dir", "migtest-results")
+    reports = ReportConfig(root / report.text("dir", "migtest-results"))
     steps = _steps(top.section("steps"), root)
     _check_containers(top, database, migrations, versions, app, seed, verify)
     _check_driver_placeholders(top, database.engine, migrations, seed, app)
     lint = LintConfig(tuple(top.section("lint").raw("ignore") or ()))
-    return Config(
-        file,
-        root,
-        migrations,
-        database,
-        versions,
-        matrix,
-        seed,
-        checks,
-        ReportConfig(report_dir),
-        steps,
-        app,
-        verify,
-        lint,
-    )
+    return Config(file, root, migrations, database, versions, matrix, seed, checks, reports, steps, app, verify, lint)
 
 
 def _steps(section: _Section, root: Path) -> StepsConfig:
