@@ -402,6 +402,11 @@ class ReportConfig:
 
 
 @dataclass(frozen=True)
+class LintConfig:
+    ignore: tuple[str, ...] = ()  # rule ids `migtest lint` does not report
+
+
+@dataclass(frozen=True)
 class StepsConfig:
     """Step tests written by users: one file per migration or group (YAML or Python) in `dir`;
     run by `migtest steps`, and by `migtest run` too when `run` is set."""
@@ -424,6 +429,7 @@ class Config:
     steps: StepsConfig
     app: AppConfig | None = None
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    lint: LintConfig = field(default_factory=LintConfig)
 
     def version(self, name: str) -> Version:
         return next(v for v in self.versions if v.name == name)
@@ -576,13 +582,12 @@ def _construct(data: Any, file: Path) -> Config:
     verify = _verify(top.section("verify"), versions, app, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
-    report_dir = root / report.text("dir", "migtest-results")
+    reports = ReportConfig(root / report.text("dir", "migtest-results"))
     steps = _steps(top.section("steps"), root)
     _check_containers(top, database, migrations, versions, app, seed, verify)
     _check_driver_placeholders(top, database.engine, migrations, seed, app)
-    return Config(
-        file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
-    )
+    lint = LintConfig(tuple(top.section("lint").raw("ignore") or ()))
+    return Config(file, root, migrations, database, versions, matrix, seed, checks, reports, steps, app, verify, lint)
 
 
 def _steps(section: _Section, root: Path) -> StepsConfig:

@@ -23,6 +23,7 @@ from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from migtest.database_urls import port_problem
+from migtest.lint.rules import RULES
 from migtest.scope import ENGINES, RUN_KINDS
 from migtest.shell import command_problem
 
@@ -790,6 +791,14 @@ class Report(Section):
     dir: Text = _key("The folder of report.html, results.json, junit.xml, summary.md.", "migtest-results")
 
 
+class Lint(Section):
+    """The static lint of migration SQL (migtest lint)."""
+
+    ignore: Annotated[list[_choice(*RULES)], _or_empty([])] = _key(
+        "Rules not reported, each kept off by name (never the whole lint).", [], [["drop-column"]]
+    )
+
+
 class Steps(Section):
     """Step tests: one YAML or Python file per migration."""
 
@@ -812,6 +821,7 @@ class MigtestFile(Section):
     checks: Checks | None = _key("What is checked, and what a release is declared to do to data.")
     report: Report | None = _key("Where the reports go.")
     steps: Steps | None = _key("Step tests.")
+    lint: Lint | None = _key("migtest lint: the static lint of migration SQL.")
 
     @model_validator(mode="after")
     def _said_once(self) -> MigtestFile:
