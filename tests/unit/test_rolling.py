@@ -66,6 +66,16 @@ def test_a_migration_too_short_for_a_round_still_gets_one():
     assert observed.sent == 1 and observed.failed == 0
 
 
+def test_a_failed_migration_ends_the_rounds():
+    probe, observed = Broken(), RollingObservation("4")
+    exerciser = Exerciser(observed, [Probe("GET /items", probe, 5)], threading.Event())
+    with pytest.raises(StepFailed, match="migration failed"), exerciser.window():
+        probe.wait_for(1)
+        raise StepFailed("migration failed")
+    assert "migtest-rolling" not in {thread.name for thread in threading.enumerate()}
+    assert observed.sent >= 1 and observed.window_seconds > 0
+
+
 def test_the_run_stopping_ends_the_rounds_before_the_migration_does():
     probe, stop, observed = Broken(), threading.Event(), RollingObservation("4")
     exerciser = Exerciser(observed, [Probe("GET /items", probe, 5)], stop)
