@@ -21,7 +21,7 @@ CHECK = "python3 /app.py check {database_dsn}"
 
 @pytest.fixture(scope="session")
 def rolling_image(app_image) -> Any:
-    base = app_image("1").replace("app:1", "app-base:1")
+    base = app_image("1").replace("app:1", "app-base:1")  # built for the example app's release 1
     return lambda release: machine.ensure_image(
         f"migtest-test/rolling-app:{release}", machine.IMAGES / "rolling-app", args={"BASE": base, "RELEASE": release}
     )
