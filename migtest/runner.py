@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,8 +38,8 @@ from migtest.once import Once
 from migtest.plan import Scenario
 from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
-from migtest.rolling import Exerciser, Probe, RollingObservation
-from migtest.rolling_probes import REQUEST_TIMEOUT, app_probes, command_probe
+from migtest.rolling import Exerciser, RollingObservation
+from migtest.rolling_probes import Probing
 from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -515,50 +514,23 @@ class Runner:
         """The previous release, made ready before the migration inside runs and probed while it runs
         (rolling.py), in an upgrade from it to the newest unless `checks.rolling` is off."""
         previous = self._previous_of(context.scenario)
-        workspace = self.workspaces.get(previous) if previous == context.scenario.source else None
-        app, command = self._rolling_probed(workspace, database) if workspace else (False, False)
-        if workspace is None or not (app or command):
+        workspace = self.workspaces.get(previous) if previous and previous == context.scenario.source else None
+        probing = Probing(self.config, self.images, workspace, database) if workspace else None
+        if probing is None or not (probing.app or probing.command):
             yield
             return
-        observed = context.rolling = RollingObservation(workspace.version.name)
+        observed = context.rolling = RollingObservation(probing.workspace.version.name)
         with ExitStack() as running:
             try:
                 with self._phase(attempt, f"rolling deploy: {observed.version} ready"):
-                    probes = self._app_probes(running, workspace, database) if app else []
-                    if command:
-                        run = partial(self._run_as, workspace, database, "verify.command (rolling deploy)")
-                        probes.append(command_probe(run, self.config.migrations.timeout))
-                    exerciser = Exerciser(observed, probes, self.stop)
+                    exerciser = Exerciser(
+                        observed, probing.start(running, self._api_values(database, observed.version)), self.stop
+                    )
                     exerciser.baseline()
             except StepFailed as exc:
                 observed.error = exc
             with nullcontext() if observed.error else exerciser.window():
                 yield
-
-    def _rolling_probed(self, workspace: Workspace, database: Database) -> tuple[bool, bool]:
-        """Whether the release's app, and its verify.command, are probed during the migration: where
-        they work on the database itself (SQLite is copied into each container); the command only
-        when `checks.rolling` is set, since each run of it is a new start of the release."""
-        mode = self.config.checks.rolling
-        shared = workspace.image is None or (self.images is not None and not self.images.copies(database))
-        app = shared and mode != "off" and self.config.app is not None and workspace.image is not None
-        return app, shared and mode in ("fail", "warn") and self.config.verify.command is not None
-
-    def _app_probes(self, running: ExitStack, workspace: Workspace, database: Database) -> list[Probe]:
-        """The version's app started on the database (until `running` closes), and its probes."""
-        assert self.images is not None and self.config.app is not None
-        version = workspace.version.name
-        app = running.enter_context(self.images.app_running(workspace, database, f"start {version}"))
-        values = self._api_values(database, version)
-        client = ApiClient.connect(app.base_url, self.config.app, values, self.config.seed.captures, REQUEST_TIMEOUT)
-        running.enter_context(client)
-        reads = [read for read in self.config.verify.api if read.applies_to(version)]
-        return app_probes(client, app.health, self.config.app.health_status, reads)
-
-    def _run_as(self, workspace: Workspace, database: Database, what: str, timeout: float) -> str:
-        command, revision = self.config.verify.command, self.config.version(workspace.version.name).revision
-        assert command is not None
-        return run_as_version(command, workspace, database, revision, what, self.images, timeout=timeout)
 
     def _api_values(self, database: Database, version: str) -> dict[str, Any]:
         """What `{name}` placeholders of API requests are filled with: the version, and what seeding captured."""
