@@ -96,7 +96,7 @@ class Exerciser:
         finally:
             self.observation.window_seconds = time.perf_counter() - started
             self.ended.set()
-            thread.join(timeout=max(probe.timeout for probe in self.probes) * len(self.probes) + PACE_SECONDS)
+            thread.join(timeout=sum(probe.timeout for probe in self.probes) + PACE_SECONDS)
 
     def _rounds(self, started: float) -> None:
         """At least one round, sent as the migration starts, however short the migration is."""

@@ -33,7 +33,9 @@ class Probing:
         self.config, self.images, self.workspace, self.database = config, images, workspace, database
         mode = config.checks.rolling
         shared = workspace.image is None or (images is not None and not images.copies(database))
-        self.app = shared and mode != "off" and config.app is not None and workspace.image is not None
+        self.reads = [read for read in config.verify.api if read.applies_to(workspace.version.name)]
+        app = config.app is not None and (config.app.health is not None or bool(self.reads))  # something to send
+        self.app = shared and mode != "off" and app and workspace.image is not None
         self.command = shared and mode in ("fail", "warn") and config.verify.command is not None
 
     def start(self, running: ExitStack, values: dict[str, Any]) -> list[Probe]:
@@ -47,12 +49,9 @@ class Probing:
         app = running.enter_context(self.images.app_running(self.workspace, self.database, f"start {version}"))
         client = ApiClient.connect(app.base_url, app_config, values, self.config.seed.captures, REQUEST_TIMEOUT)
         running.enter_context(client)
-        probes = [
-            Probe("GET app.health", partial(client.expect, app.health, app_config.health_status), REQUEST_TIMEOUT)
-        ]
-        reads = [read for read in self.config.verify.api if read.applies_to(version)]
-        reading = [Probe(f"GET {read.path}", partial(client.read_first, read), REQUEST_TIMEOUT) for read in reads]
-        return (probes if app.health else []) + reading
+        health = partial(client.expect, app.health, app_config.health_status)
+        probes = [Probe("GET app.health", health, REQUEST_TIMEOUT)] if app.health else []
+        return probes + [Probe(f"GET {r.path}", partial(client.read_first, r), REQUEST_TIMEOUT) for r in self.reads]
 
     def _command_probe(self) -> Probe:
         command, timeout = self.config.verify.command, min(self.config.migrations.timeout, COMMAND_TIMEOUT)
