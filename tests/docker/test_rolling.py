@@ -5,6 +5,8 @@ during the migration only, which the previous-release check after it cannot see.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,8 +14,10 @@ from typing import Any
 import machine
 import pytest
 import yaml
+from started import Started
 
 from migtest.cli import EXIT_FAILED, EXIT_OK
+from migtest.docker import RUN_LABEL
 
 UPGRADE = "upgrade-2-to-3"
 CHECK = "python3 /app.py check {database_dsn}"
@@ -27,7 +31,21 @@ def rolling_image(app_image) -> Any:
     )
 
 
-def write_config(folder: Path, releases: list[str], rolling_image, server_image, **sections: Any) -> Path:
+def running_images(run_id: str) -> set[str]:
+    """The images of the run's containers running now."""
+    listing = subprocess.run(
+        ["docker", "ps", "--filter", f"label={RUN_LABEL}={run_id}", "--format", "{{.Image}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(listing.stdout.split())
+
+
+def write_config(
+    folder: Path, releases: list[str], rolling_image, server_image, seed: str = "name", **sections: Any
+) -> Path:
+    """`seed`: the column the items' names are inserted into (release 3 on: title and name)."""
     settings: dict[str, Any] = {
         "migrations": {"tool": "on-start", "table": "app_version"},
         "database": {"engine": "postgres", "image": server_image("postgres")},
@@ -43,7 +61,7 @@ def write_config(folder: Path, releases: list[str], rolling_image, server_image,
     }
     for name, value in sections.items():
         settings[name] = {**settings.get(name, {}), **value}
-    (folder / "seed.sql").write_text("INSERT INTO items (name) VALUES ('lamp'), ('desk');\n")
+    (folder / "seed.sql").write_text(f"INSERT INTO items ({seed}) VALUES ('lamp'), ('desk');\n")
     path = folder / "migtest.yml"
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
     return path
@@ -97,3 +115,15 @@ def test_a_harmless_migration_gives_no_failure(tmp_path, rolling_image, server_i
     phases = [phase["name"] for phase in outcome.scenario("upgrade-1-to-2")["phases"]]
     assert phases.index("rolling deploy: 1 ready") == phases.index("upgrade") - 1
     assert leftovers() == {}
+
+
+def test_an_interrupt_inside_the_window_leaves_nothing(tmp_path, rolling_image, server_image, leftovers):
+    """Release 4's migration never ends: the run is signalled while 3 is probed beside it."""
+    config = write_config(tmp_path, ["3", "4"], rolling_image, server_image, seed="title")
+    run = Started("run", "-c", config, "--progress", "plain")
+    both = {rolling_image("3"), rolling_image("4")}
+    run.wait_until(lambda: both <= running_images(run.run_id), "release 4 migrating beside release 3, serving")
+    run.send(signal.SIGTERM)
+    code, output = run.finish()
+    assert code == 130, output
+    assert leftovers(run.run_id) == {}

@@ -6,7 +6,8 @@ Release 1 creates items (id, name); 2 adds a nullable note (harmless); 3 renames
 then adds name back as a compatibility column: release 2 fails only while 3 migrates. Between the
 two, 3 waits until release 2 has failed once (each failed read sends NOTIFY read_failed), so the
 window the test looks at is certain to be seen, whatever the machine's speed; a fresh install,
-which nobody serves, does not wait.
+which nobody serves, does not wait. Release 4's upgrade of a served database never ends (it fails
+after WAIT_SECONDS): a run can be interrupted while it migrates.
 """
 
 import json
@@ -59,6 +60,9 @@ def migrate(db):
         if at == 2:
             wait_for_a_failure(db)
         run(db, "ALTER TABLE items ADD COLUMN name text", "UPDATE items SET name = title")
+    if at == 3 and RELEASE >= 4:
+        select.select([db], [], [], WAIT_SECONDS)
+        sys.exit(f"release 4: still migrating after {WAIT_SECONDS}s")
     run(db, "DELETE FROM app_version", f"INSERT INTO app_version VALUES ({max(at, RELEASE)})")
 
 
