@@ -78,12 +78,9 @@ class Exerciser:
 
     def baseline(self) -> None:
         """One round before the migration: a probe that fails already is not the migration's doing,
-        so nothing is measured then (StepFailed says which and why)."""
+        so nothing is measured then (its StepFailed is raised)."""
         for probe in self.probes:
-            try:
-                probe.send()
-            except StepFailed as exc:
-                raise StepFailed(f"{probe.what} failed before the migration started: {exc}", exc.output) from exc
+            probe.send()
 
     @contextmanager
     def window(self) -> Iterator[None]:
@@ -116,11 +113,17 @@ class Exerciser:
         observed = self.observation
         try:
             probe.send()
-        except StepFailed as exc:
+        except Exception as exc:  # any error is the probe's failure, shown: it never ends the rounds unseen
             observed.failed_by[probe.what] = observed.failed_by.get(probe.what, 0) + 1
             if len(observed.failures) < EVIDENCE_FAILURES:
-                output = shorten(exc.output, lines=OUTPUT_LINES) if exc.output.strip() else ""
-                observed.failures.append(Failure(sent - started, probe.what, str(exc), output))
+                observed.failures.append(_failure(probe.what, sent - started, exc))
         finally:
             observed.sent += 1
             observed.slowest_seconds = max(observed.slowest_seconds, time.perf_counter() - sent)
+
+
+def _failure(what: str, at_seconds: float, error: Exception) -> Failure:
+    if not isinstance(error, StepFailed):
+        return Failure(at_seconds, what, f"{what}: {type(error).__name__}: {error}")
+    output = shorten(error.output, lines=OUTPUT_LINES) if error.output.strip() else ""
+    return Failure(at_seconds, what, str(error), output)

@@ -18,7 +18,7 @@ def check(context: CheckContext) -> list[CheckResult]:
     if observed is None:
         return []
     if observed.error is not None:
-        summary = f"not measured: {observed.version} {observed.error}"
+        summary = f"not measured: {observed.version} did not serve before the migration started: {observed.error}"
         return [CheckResult(NAME, SKIPPED, summary, [observed.error.output] if observed.error.output else [])]
     during = f"during the {observed.window_seconds:.1f}s migration"
     sent = f"{observed.sent} {_what(observed)}"

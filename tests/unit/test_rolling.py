@@ -76,6 +76,16 @@ def test_a_failed_migration_ends_the_rounds():
     assert observed.sent >= 1 and observed.window_seconds > 0
 
 
+def test_an_unexpected_error_of_a_probe_is_its_failure():
+    def broken() -> None:
+        raise ValueError("not JSON")
+
+    observed = RollingObservation("4")
+    with Exerciser(observed, [Probe("GET /items", broken, 5)], threading.Event()).window():
+        pass
+    assert observed.failed == 1 and observed.failures[0].error == "GET /items: ValueError: not JSON"
+
+
 def test_the_run_stopping_ends_the_rounds_before_the_migration_does():
     probe, stop, observed = Broken(), threading.Event(), RollingObservation("4")
     exerciser = Exerciser(observed, [Probe("GET /items", probe, 5)], stop)
@@ -94,7 +104,7 @@ def test_a_release_failing_before_the_migration_is_not_measured():
     exerciser = Exerciser(RollingObservation("4"), [Probe("GET /items", probe, 5)], threading.Event())
     with pytest.raises(StepFailed) as caught:
         exerciser.baseline()
-    assert str(caught.value).startswith("GET /items failed before the migration started: GET /items: expected")
+    assert str(caught.value) == "GET /items: expected status 200, got 500"
 
 
 def context(observed: RollingObservation, mode: str | None = None) -> CheckContext:
@@ -130,10 +140,12 @@ def test_no_failure_passes_and_an_unmeasured_release_is_skipped():
     (passed,) = check(context(RollingObservation("4", ["verify.command"], 3.0, sent=2)))
     assert passed.status == "passed"
     assert passed.summary == "4 answered all 2 probe(s) during the 3.0s migration"
-    unmeasured = RollingObservation("4", error=StepFailed("GET /items failed before the migration started: x"))
+    unmeasured = RollingObservation("4", error=StepFailed("GET /items: expected status 200, got 500"))
     (skipped,) = check(context(unmeasured))
     assert skipped.status == "skipped"
-    assert skipped.summary == "not measured: 4 GET /items failed before the migration started: x"
+    assert skipped.summary == (
+        "not measured: 4 did not serve before the migration started: GET /items: expected status 200, got 500"
+    )
     assert check(CheckContext(Scenario("upgrade", "4", "5"), ChecksConfig(), "sqlite")) == []
 
 
