@@ -393,6 +393,7 @@ class ChecksConfig:
 
     accept_schema: tuple[AcceptedDifference, ...] = ()
     history: str | None = None  # fail | warn | off; None: what the layout's own tool does
+    rolling: str | None = None  # fail | warn | off; None: warn, the app's requests only (not verify.command)
     naive_timezone: str = "UTC"  # the zone a timestamp without one is in, when compared with one that has it
 
 
@@ -1117,6 +1118,7 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
         history=section.text("history"),
+        rolling=section.text("rolling"),
         naive_timezone=section.text("naive_timezone") or "UTC",  # null, like a missing key, is the default
     )
     return result

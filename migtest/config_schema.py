@@ -45,6 +45,7 @@ KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 HISTORY_MODES = ("fail", "warn", "off")
+ROLLING_MODES = ("fail", "warn", "off")
 MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 MAPPING, NAME = "<mapping>", "<name>"  # the forms of an entry that is a name or a mapping (not in key paths)
 
@@ -781,6 +782,10 @@ class Checks(Section):
     accept_schema: Annotated[list[AcceptedDifference], _or_empty([])] = _key("Known, harmless schema differences.", [])
     history: _choice(*HISTORY_MODES) = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
+    )
+    rolling: _choice(*ROLLING_MODES) = _key(
+        "The release before the newest, already running, probed while the upgrade to the newest runs: "
+        "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
     )
     naive_timezone: TimeZone = _key("The zone of timestamps without one, when compared with one that has it.", "UTC")
 

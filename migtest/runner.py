@@ -18,10 +18,10 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from migtest import interrupts
 from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation, bookkeeping, run_checks
@@ -38,6 +38,8 @@ from migtest.once import Once
 from migtest.plan import Scenario
 from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
+from migtest.rolling import Exerciser, RollingObservation
+from migtest.rolling_probes import Probing
 from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -405,7 +407,7 @@ class Runner:
             context.before = self._capture(database, source, declared_for=scenario)
             phase.detail = bookkeeping.note([context.before])
         try:
-            with self._phase(attempt, direction) as phase:
+            with self._rolling(attempt, context, database), self._phase(attempt, direction) as phase:
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
@@ -507,6 +509,34 @@ class Runner:
             observed.error = exc
         return observed
 
+    @contextmanager
+    def _rolling(self, attempt: Attempt, context: CheckContext, database: Database) -> Iterator[None]:
+        """The previous release, made ready before the migration inside runs and probed while it runs
+        (rolling.py), in an upgrade from it to the newest unless `checks.rolling` is off."""
+        previous = self._previous_of(context.scenario)
+        workspace = self.workspaces.get(previous) if previous and previous == context.scenario.source else None
+        probing = Probing(self.config, self.images, workspace, database) if workspace else None
+        if probing is None or not (probing.app or probing.command):
+            yield
+            return
+        observed = context.rolling = RollingObservation(probing.workspace.version.name)
+        with ExitStack() as running:
+            try:
+                with self._phase(attempt, f"rolling deploy: {observed.version} ready"):
+                    exerciser = Exerciser(
+                        observed, probing.start(running, self._api_values(database, observed.version)), self.stop
+                    )
+                    exerciser.baseline()
+            except StepFailed as exc:
+                observed.error = exc
+            with nullcontext() if observed.error else exerciser.window():
+                yield
+
+    def _api_values(self, database: Database, version: str) -> dict[str, Any]:
+        """What `{name}` placeholders of API requests are filled with: the version, and what seeding captured."""
+        api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
+        return {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
+
     def _observe_app(
         self, attempt: Attempt, version: str, database: Database, phase_name: str, note: str = ""
     ) -> AppObservation:
@@ -517,7 +547,7 @@ class Runner:
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
         api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
         sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
-        values = {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
+        values = self._api_values(database, version)
         try:
             with self._phase(attempt, phase_name) as phase:
                 with self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app:
