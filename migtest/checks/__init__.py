@@ -11,6 +11,7 @@ from typing import Any
 
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
+from migtest.locks import LockMeasurement
 from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
@@ -67,6 +68,7 @@ class CheckContext:
     previous_command: CommandObservation | None = None  # verify.command run by that release
     previous_warns: bool = False  # verify.previous_release (or app.previous_release): warn
     command: CommandObservation | None = None  # verify.command run by the target (verify.target)
+    locks: list[LockMeasurement] = field(default_factory=list)  # measured while the migration ran
 
     def in_scope(self, scope: Scope) -> bool:
         return scope.matches(self.scenario, self.engine)
@@ -86,9 +88,21 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import api, assertions, data, history, idempotent, migration, moves, schema, verify_command
+    from migtest.checks import (
+        api,
+        assertions,
+        data,
+        history,
+        idempotent,
+        locks,
+        migration,
+        moves,
+        schema,
+        verify_command,
+    )
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, moves.check, idempotent.check]
+    checks.append(locks.check)
     return [*checks, assertions.check, api.check, verify_command.check, api.previous_release]
 
 

@@ -12,6 +12,7 @@ written in one transaction was not built CONCURRENTLY (that build commits in thr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import statistics
 import threading
@@ -41,7 +42,8 @@ MODES = (
 KINDS = {"r": "table", "p": "table", "i": "index", "I": "index", "S": "sequence", "v": "view", "m": "view"}
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
 PROBE_PAUSE = 0.005  # between two rounds of the probe over every table
-LOCK_TIMEOUT_MS = 50  # a probe statement waiting longer counts as stalled, and tries again
+LOCK_TIMEOUT_MS = 10  # a probe statement waiting longer counts as stalled; short, so that one
+# blocked table keeps the probe from the others for little longer than that
 STATEMENT_TIMEOUT_MS = 2000  # bounds a probe statement whatever it waits for
 STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a probe statement's bound)
 
@@ -182,7 +184,9 @@ class PostgresLockObserver:
         indexes = self._indexes(watch.tables)
         own = [self._sampler.info.backend_pid, self._probe.info.backend_pid]
         threads = [
-            threading.Thread(target=self._sample, args=(watch, own), name="migtest-lock-sampler", daemon=True),
+            threading.Thread(
+                target=self._sample, args=(watch, own, measurement), name="migtest-lock-sampler", daemon=True
+            ),
             threading.Thread(target=self._probe_tables, args=(watch,), name="migtest-lock-probe", daemon=True),
         ]
         started = time.perf_counter()
@@ -196,7 +200,8 @@ class PostgresLockObserver:
             self._join(threads)
             measurement.duration_ms = _ms(ended - started)
             _fill(measurement, watch, ended)
-            self._rewrites(measurement, watch, indexes)
+            with contextlib.suppress(psycopg.Error):  # the run is being torn down: its statements cancelled
+                self._rewrites(measurement, watch, indexes)
 
     def _join(self, threads: list[threading.Thread]) -> None:
         """A probe statement ends within its statement_timeout; cancelled if it somehow does not."""
@@ -227,12 +232,14 @@ class PostgresLockObserver:
         rows = self._sampler.execute(INDEXES, ([t.oid for t in tables],)).fetchall()
         return {(table, name) for table, name, _ in rows}
 
-    def _sample(self, watch: Watch, own: list[int]) -> None:
-        """Until the watch ends; a lost connection ends the sampling, keeping what it saw."""
+    def _sample(self, watch: Watch, own: list[int], measurement: LockMeasurement) -> None:
+        """Until the watch ends; a lost connection ends the sampling, keeping what it saw. The
+        sample count is kept up to date as it goes (tests hold a lock until it was sampled)."""
         try:
             while not watch.stop.is_set():
                 rows = self._sampler.execute(SAMPLE, (own,)).fetchall()
                 watch.sample(time.perf_counter(), rows)
+                measurement.samples = len(watch.sampled_at)
                 watch.stop.wait(SAMPLE_PAUSE)
         except psycopg.Error:
             return
