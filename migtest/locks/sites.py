@@ -5,6 +5,7 @@ among the statements of the migration files that ran, so that findings annotate 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from migtest.locks import LockMeasurement, StatementSite
@@ -22,11 +23,20 @@ def locate(statement: str, files: tuple[Path, ...], tree: Path) -> StatementSite
     """The first statement of `files` that the text seen is (or starts, when the server cut it);
     its file relative to `tree` (the version's tree) where it is inside it."""
     seen = _normal(statement)
-    if not seen:
-        return None
+    return _first(lambda part: _normal(part).startswith(seen), files, tree) if seen else None
+
+
+def naming(name: str, files: tuple[Path, ...], tree: Path) -> StatementSite | None:
+    """The first ALTER or CREATE statement naming `name` (a table rewritten, an index built):
+    where a statement ended between two samples, the catalogue still tells what it did."""
+    word = re.compile(rf"^\s*(ALTER|CREATE)\b.*\b{re.escape(name.rsplit('.', 1)[-1])}\b", re.IGNORECASE | re.DOTALL)
+    return _first(lambda part: bool(word.search(_normal(part))), files, tree)
+
+
+def _first(matches: Callable[[str], bool], files: tuple[Path, ...], tree: Path) -> StatementSite | None:
     for path in files:
         parts = tuple(statements(path))
-        number = next((n for n, part in enumerate(parts, 1) if _normal(part).startswith(seen)), None)
+        number = next((n for n, part in enumerate(parts, 1) if matches(part)), None)
         if number is not None:
             line = statement_line(read_text(path), parts, number) or 1
             shown = path.relative_to(tree) if path.is_relative_to(tree) else path
@@ -55,5 +65,7 @@ def settle(measurement: LockMeasurement, files: tuple[Path, ...], tree: Path, ig
     measurement.stalls = [stall for stall in measurement.stalls if stall.table not in ignored]
     measurement.rewritten = [table for table in measurement.rewritten if table not in ignored]
     pin_sites(measurement, files, tree)
+    for name in (*measurement.blocking_indexes, *measurement.rewritten):
+        measurement.site = measurement.site or naming(name, files, tree)
     if len(files) == 1:
         measurement.label = files[0].name

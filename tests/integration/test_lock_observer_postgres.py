@@ -1,0 +1,237 @@
+"""The PostgreSQL lock observer on changes of known behaviour at 200 000 rows (issue 15).
+
+One database for the module: `orders` (200 000 rows, built with one INSERT … SELECT) and
+`customers`; each change is made and then undone, so the cases share the table. A change runs
+as a migration file would: in a transaction of its own (CONCURRENTLY outside one). Stalls are
+compared between a blocking change and its harmless counterpart, never against fixed times: the
+factors hold on a busy 2-core machine, where a harmless change's probe takes a few milliseconds
+and a blocking one's about as long as the table takes to scan or rewrite.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy
+
+from migtest.databases import Database
+from migtest.databases.postgres import PostgresServer
+from migtest.locks import LockMeasurement
+from migtest.locks.postgres import PostgresLockObserver
+
+ROWS = 200_000
+FACTOR = 3  # a blocking change's stall over its harmless counterpart's
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    sql: str
+    undo: str
+    in_transaction: bool = True
+
+
+CHANGES = {
+    change.name: change
+    for change in (
+        Change("index", "CREATE INDEX orders_amount ON orders (amount)", "DROP INDEX orders_amount"),
+        Change(
+            "index concurrently",
+            "CREATE INDEX CONCURRENTLY orders_amount ON orders (amount)",
+            "DROP INDEX orders_amount",
+            in_transaction=False,
+        ),
+        Change("constant default", "ALTER TABLE orders ADD COLUMN flag int DEFAULT 7", "ALTER TABLE orders DROP flag"),
+        Change(
+            "volatile default",
+            "ALTER TABLE orders ADD COLUMN seen timestamptz DEFAULT clock_timestamp()",
+            "ALTER TABLE orders DROP seen",
+        ),
+        Change(
+            "int to bigint", "ALTER TABLE orders ALTER amount TYPE bigint", "ALTER TABLE orders ALTER amount TYPE int"
+        ),
+        Change(
+            "varchar wider",
+            "ALTER TABLE orders ALTER note TYPE varchar(20)",
+            "ALTER TABLE orders ALTER note TYPE varchar(10)",
+        ),
+        Change(
+            "set not null",
+            "ALTER TABLE orders ALTER amount SET NOT NULL",
+            "ALTER TABLE orders ALTER amount DROP NOT NULL",
+        ),
+        Change(
+            "foreign key",
+            "ALTER TABLE orders ADD CONSTRAINT orders_buyer FOREIGN KEY (customer_id) REFERENCES customers",
+            "ALTER TABLE orders DROP CONSTRAINT orders_buyer",
+        ),
+        Change(
+            "foreign key not valid",
+            "ALTER TABLE orders ADD CONSTRAINT orders_buyer FOREIGN KEY (customer_id) REFERENCES customers NOT VALID",
+            "ALTER TABLE orders DROP CONSTRAINT orders_buyer",
+        ),
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def database(postgres_host) -> Iterator[Database]:
+    server = PostgresServer(postgres_host.url)
+    database = server.create("locks")
+    try:
+        with _autocommit(database) as connection:
+            connection.exec_driver_sql("CREATE TABLE customers (id int PRIMARY KEY)")
+            connection.exec_driver_sql(
+                "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount int, note varchar(10))"
+            )
+            connection.exec_driver_sql("INSERT INTO customers SELECT generate_series(1, 1000)")
+            connection.exec_driver_sql(
+                f"INSERT INTO orders SELECT g, g %% 1000 + 1, g, 'n' FROM generate_series(1, {ROWS}) g"
+            )
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        yield database
+    finally:
+        server.drop(database)
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def observer(database: Database) -> Iterator[PostgresLockObserver]:
+    observer = PostgresLockObserver(database)
+    try:
+        yield observer
+    finally:
+        observer.close()
+
+
+class _autocommit:
+    def __init__(self, database: Database) -> None:
+        self.engine = database.connect()
+
+    def __enter__(self) -> sqlalchemy.Connection:
+        self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self.connection
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
+def _measure(
+    observer: PostgresLockObserver, database: Database, change: Change, *, hold: bool = False
+) -> LockMeasurement:
+    """The change measured, then undone. `hold`: its transaction stays open until the sampler
+    has seen it twice more, so that a lock taken and released within one sampling interval is
+    seen too (a migration's later statements hold it just the same)."""
+    with _autocommit(database) as connection:
+        with observer.watch(change.name) as measurement:
+            if change.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(change.sql)
+            if hold:
+                _wait_for_samples(measurement, measurement.samples + 2)
+            if change.in_transaction:
+                connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql(change.undo)
+    return measurement
+
+
+def _wait_for_samples(measurement: LockMeasurement, count: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while measurement.samples < count:
+        assert time.monotonic() < deadline, f"the sampler took {count} samples within {seconds} s"
+        threading.Event().wait(0.001)
+
+
+@pytest.fixture(scope="module")
+def measured(observer, database) -> dict[str, LockMeasurement]:
+    return {name: _measure(observer, database, change) for name, change in CHANGES.items()}
+
+
+def test_each_change_holds_the_lock_mode_it_is_known_for(observer, database):
+    expected = {
+        "index": "ShareLock",
+        "index concurrently": "ShareUpdateExclusiveLock",
+        "constant default": "AccessExclusiveLock",
+        "volatile default": "AccessExclusiveLock",
+        "int to bigint": "AccessExclusiveLock",
+        "varchar wider": "AccessExclusiveLock",
+        "set not null": "AccessExclusiveLock",
+        "foreign key": "ShareRowExclusiveLock",
+        "foreign key not valid": "ShareRowExclusiveLock",
+    }
+    modes = {}
+    for name, change in CHANGES.items():
+        measurement = _measure(observer, database, change, hold=True)
+        modes[name] = next(lock.mode for lock in measurement.locks if lock.relation == "orders")
+        if name.startswith("foreign key"):
+            assert {lock.relation: lock.mode for lock in measurement.locks}["customers"] == "ShareRowExclusiveLock"
+        assert next(lock.statement for lock in measurement.locks if lock.relation == "orders") == change.sql
+    assert modes == expected
+
+
+def test_only_the_rewriting_changes_rewrite_and_only_the_plain_index_blocks(measured):
+    assert {name for name, m in measured.items() if m.rewritten} == {"volatile default", "int to bigint"}
+    assert measured["int to bigint"].rewritten == ["orders"]
+    assert {name: m.blocking_indexes for name, m in measured.items() if m.blocking_indexes} == {
+        "index": ["orders_amount"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("blocking", "harmless", "kind"),
+    [
+        ("index", "index concurrently", "write"),
+        ("volatile default", "constant default", "read"),
+        ("volatile default", "constant default", "write"),
+        ("int to bigint", "varchar wider", "read"),
+        ("int to bigint", "varchar wider", "write"),
+        ("set not null", "constant default", "read"),
+        ("foreign key", "foreign key not valid", "write"),
+    ],
+)
+def test_a_blocking_change_stalls_the_table_far_longer_than_its_harmless_counterpart(
+    measured, blocking, harmless, kind
+):
+    def stall(name: str) -> float:
+        """On orders; a foreign key's on the table it references too."""
+        tables = ("orders", "customers") if name.startswith("foreign key") else ("orders",)
+        stalls = [s for s in measured[name].stalls if s.table in tables]
+        return max((s.read_ms if kind == "read" else s.write_ms for s in stalls), default=0.0)
+
+    assert stall(blocking) > FACTOR * max(stall(harmless), 1.0), {n: measured[n].stalls for n in (blocking, harmless)}
+
+
+def test_the_sampling_interval_and_count_are_reported(measured):
+    rewrite = measured["int to bigint"]
+    assert rewrite.samples > 2
+    assert 0 < rewrite.interval_ms < rewrite.duration_ms
+
+
+def test_the_probe_changes_no_data(database, measured):
+    with _autocommit(database) as connection:
+        count, total = connection.exec_driver_sql("SELECT count(*), sum(amount) FROM orders").one()
+    assert (count, total) == (ROWS, ROWS * (ROWS + 1) // 2)
+
+
+def test_nothing_of_the_observer_runs_after_an_interrupt_and_close(database):
+    before = _sessions(database)
+    observer = PostgresLockObserver(database)
+    with pytest.raises(KeyboardInterrupt), observer.watch("interrupted") as measurement:
+        _wait_for_samples(measurement, 1)
+        raise KeyboardInterrupt
+    assert not [t for t in threading.enumerate() if t.name.startswith("migtest-lock-")]
+    assert _sessions(database) == before + 2  # the sampler's and the probe's, until closed
+    observer.close()
+    assert _sessions(database) == before
+
+
+def _sessions(database: Database) -> int:
+    with _autocommit(database) as connection:
+        return connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar()
