@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from migtest.locks import LockMeasurement, StatementSite
-from migtest.migrators.sql import statement_line, statements
+from migtest.migrators.sql import LEADING_COMMENTS, statement_line, statements
 from migtest.userfiles import read_text
 
 SPACE = re.compile(r"\s+")
@@ -30,7 +30,7 @@ def naming(name: str, files: tuple[Path, ...], tree: Path) -> StatementSite | No
     """The first ALTER or CREATE statement naming `name` (a table rewritten, an index built):
     where a statement ended between two samples, the catalogue still tells what it did."""
     word = re.compile(rf"^\s*(ALTER|CREATE)\b.*\b{re.escape(name.rsplit('.', 1)[-1])}\b", re.IGNORECASE | re.DOTALL)
-    return _first(lambda part: bool(word.search(_normal(part))), files, tree)
+    return _first(lambda part: bool(word.search(part[LEADING_COMMENTS.match(part).end() :])), files, tree)
 
 
 def _first(matches: Callable[[str], bool], files: tuple[Path, ...], tree: Path) -> StatementSite | None:
