@@ -59,9 +59,18 @@ def _findings(measurement: LockMeasurement, options: LocksConfig) -> list[tuple[
             found.append((mode, _table_line(measurement, table, lock), _site(measurement, lock)))
     if options.blocking_index != "off":
         for index in measurement.blocking_indexes:
-            line = f"{measurement.label}: index {index} built without CONCURRENTLY on a table with rows: {ADVICE[0][1]}"
-            found.append((options.blocking_index, line, measurement.site))
+            found.append((options.blocking_index, *_index_line(measurement, index)))
     return found
+
+
+def _index_line(measurement: LockMeasurement, index: str) -> tuple[str, StatementSite | None]:
+    """The index's line, with the lock its statement held where it was seen."""
+    word = re.compile(rf"\b{re.escape(index)}\b", re.IGNORECASE)
+    lock = next((lock for lock in measurement.locks if lock.statement and word.search(lock.statement)), None)
+    built = f"index {index} built without CONCURRENTLY on a table with rows: {ADVICE[0][1]}"
+    if lock is None:
+        return f"{_where(measurement, measurement.site)}: {built}", measurement.site
+    return f"{_held(measurement, lock.relation, lock)}; {built}", _site(measurement, lock)
 
 
 def _strongest(modes: list[str]) -> str | None:
@@ -75,13 +84,21 @@ def _site(measurement: LockMeasurement, lock: HeldLock | None) -> StatementSite 
 def _table_line(measurement: LockMeasurement, table: str, lock: HeldLock | None) -> str:
     """ "0012_add_col.sql:3 holds AccessExclusiveLock on orders for 3.4 s; writes blocked 3.4 s
     (table rewritten): backfill in batches / …"."""
-    site = _site(measurement, lock)
-    where = f"{site.file.rsplit('/', 1)[-1]}:{site.line}" if site else measurement.label
+    rewritten = " (table rewritten)" if table in measurement.rewritten else ""
+    return f"{_held(measurement, table, lock)}{rewritten}: {_advice(lock, rewritten)}"
+
+
+def _held(measurement: LockMeasurement, table: str, lock: HeldLock | None) -> str:
+    """The statement, the lock it held on the table and how long, and the stalls it caused."""
+    where = _where(measurement, _site(measurement, lock))
     stall = next((s for s in measurement.stalls if s.table == table), None)
     held = f"{where} holds {lock.mode} on {table} for {_seconds(lock.held_ms)}" if lock else f"{where}: {table}"
     blocked = f"; writes blocked {_seconds(stall.write_ms)}, reads {_seconds(stall.read_ms)}" if stall else ""
-    rewritten = " (table rewritten)" if table in measurement.rewritten else ""
-    return f"{held}{blocked}{rewritten}: {_advice(lock, rewritten)}"
+    return held + blocked
+
+
+def _where(measurement: LockMeasurement, site: StatementSite | None) -> str:
+    return f"{site.file.rsplit('/', 1)[-1]}:{site.line}" if site else measurement.label
 
 
 def _advice(lock: HeldLock | None, rewritten: str) -> str:
