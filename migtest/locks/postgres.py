@@ -39,7 +39,8 @@ MODES = (
     "ExclusiveLock",
     "AccessExclusiveLock",
 )
-KINDS = {"r": "table", "p": "table", "i": "index", "I": "index", "S": "sequence", "v": "view", "m": "view"}
+# Indexes are left out: their locks follow their table's, and whoever blocks users blocks the table.
+KINDS = {"r": "table", "p": "table", "S": "sequence", "v": "view", "m": "view"}
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
 PROBE_PAUSE = 0.005  # between two rounds of the probe over every table
 LOCK_TIMEOUT_MS = 10  # a probe statement waiting longer counts as stalled; short, so that one
@@ -57,7 +58,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.granted AND l.locktype = 'relation'
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.pid <> ALL(%s) AND a.backend_type = 'client backend' AND {USER_RELATIONS}
+  AND l.pid <> ALL(%s) AND a.backend_type = 'client backend' AND c.relkind NOT IN ('i', 'I') AND {USER_RELATIONS}
 """
 TABLES = f"""
 SELECT c.oid::bigint, {SHOWN_NAME}, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relfilenode::bigint
