@@ -195,15 +195,20 @@ def test_only_the_rewriting_changes_rewrite_and_only_the_plain_index_blocks(meas
     ],
 )
 def test_a_blocking_change_stalls_the_table_far_longer_than_its_harmless_counterpart(
-    measured, blocking, harmless, kind
+    measured, observer, database, blocking, harmless, kind
 ):
-    def stall(name: str) -> float:
+    """The harmless change's stall is the probe's own latency: its least of three rounds, so
+    that one moment of a busy machine's scheduling is not taken for a stall."""
+
+    def stall(measurement: LockMeasurement) -> float:
         """On orders; a foreign key's on the table it references too."""
-        tables = ("orders", "customers") if name.startswith("foreign key") else ("orders",)
-        stalls = [s for s in measured[name].stalls if s.table in tables]
+        tables = ("orders", "customers") if measurement.label.startswith("foreign key") else ("orders",)
+        stalls = [s for s in measurement.stalls if s.table in tables]
         return max((s.read_ms if kind == "read" else s.write_ms for s in stalls), default=0.0)
 
-    assert stall(blocking) > FACTOR * max(stall(harmless), 1.0), {n: measured[n].stalls for n in (blocking, harmless)}
+    harmless_rounds = [measured[harmless], *(_measure(observer, database, CHANGES[harmless]) for _ in range(2))]
+    least = min(stall(m) for m in harmless_rounds)
+    assert stall(measured[blocking]) > FACTOR * max(least, 1.0), (measured[blocking].stalls, least)
 
 
 def test_the_sampling_interval_and_count_are_reported(measured):
