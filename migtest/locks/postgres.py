@@ -41,8 +41,8 @@ MODES = (
 )
 # Indexes are left out: their locks follow their table's, and whoever blocks users blocks the table.
 KINDS = {"r": "table", "p": "table", "S": "sequence", "v": "view", "m": "view"}
-SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
-PROBE_PAUSE = 0.005  # between two rounds of the probe over every table
+SAMPLE_PAUSE = 0.003  # between two samples: a few milliseconds apart with the query's own time
+PROBE_PAUSE = 0.008  # between two rounds of the probe over every table
 LOCK_TIMEOUT_MS = 10  # a probe statement waiting longer counts as stalled; short, so that one
 # blocked table keeps the probe from the others for little longer than that
 STATEMENT_TIMEOUT_MS = 2000  # bounds a probe statement whatever it waits for
@@ -60,17 +60,18 @@ WHERE l.granted AND l.locktype = 'relation'
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND l.pid <> ALL(%s) AND a.backend_type = 'client backend' AND c.relkind NOT IN ('i', 'I') AND {USER_RELATIONS}
 """
-TABLES = f"""
-SELECT c.oid::bigint, {SHOWN_NAME}, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relfilenode::bigint
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND {USER_RELATIONS}
-ORDER BY 2
-"""
 # A column the probe may set to itself: not generated, not an identity that refuses it.
 COLUMN = """
 SELECT quote_ident(attname) FROM pg_attribute
-WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
+WHERE attrelid = {table} AND attnum > 0 AND NOT attisdropped AND attgenerated = '' AND attidentity <> 'a'
 ORDER BY attnum LIMIT 1
+"""
+TABLES = f"""
+SELECT c.oid::bigint, {SHOWN_NAME}, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relfilenode::bigint,
+       false, ({COLUMN.format(table="c.oid")})
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND {USER_RELATIONS}
+ORDER BY 2
 """
 INDEXES = """
 SELECT i.indrelid::bigint, c.relname, i.xmin::text = c.xmin::text
@@ -222,12 +223,7 @@ class PostgresLockObserver:
             with_rows = {row[0] for row in self._sampler.execute(some).fetchall()}
             for table in tables:
                 table.has_rows = table.oid in with_rows
-                table.column = self._column(table)
         return tables
-
-    def _column(self, table: Table) -> str | None:
-        row = self._sampler.execute(COLUMN, (table.oid,)).fetchone()
-        return row[0] if row else None
 
     def _indexes(self, tables: list[Table]) -> set[tuple[int, str]]:
         rows = self._sampler.execute(INDEXES, ([t.oid for t in tables],)).fetchall()
@@ -282,7 +278,7 @@ class PostgresLockObserver:
 
     def _refresh(self, table: Table) -> bool:
         """The migration dropped the table or the column the probe writes: find another column."""
-        column = self._probe.execute(COLUMN, (table.oid,)).fetchone()
+        column = self._probe.execute(COLUMN.format(table="%s"), (table.oid,)).fetchone()
         if column is None or column[0] == table.column:
             return False
         table.column = column[0]
