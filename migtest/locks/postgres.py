@@ -26,6 +26,7 @@ import psycopg
 import sqlalchemy
 
 from migtest.databases import Database
+from migtest.errors import StepFailed
 from migtest.locks import HeldLock, LockMeasurement, Stall
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
@@ -165,10 +166,20 @@ class PostgresLockObserver:
         self._engine = self.database.connect()
         self._pooled = [self._engine.raw_connection() for _ in range(2)]  # closed with them
         self._sampler, self._probe = (pooled.driver_connection for pooled in self._pooled)
-        self._sampler.autocommit = True
-        self._probe.autocommit = True
+        for connection in (self._sampler, self._probe):
+            connection.autocommit = True
+            connection.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
         self._probe.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-        self._probe.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+
+    @contextmanager
+    def _started(self) -> Iterator[None]:
+        """A measurement that cannot start (no connection left on the server, the catalogue not
+        readable) stops the migration's phase with why, rather than a traceback."""
+        try:
+            yield
+        except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError) as exc:
+            self.close()
+            raise StepFailed(f"cannot measure locks: {exc} (checks.locks: off measures nothing)") from exc
 
     def close(self) -> None:
         if self._engine is None:
@@ -180,10 +191,11 @@ class PostgresLockObserver:
 
     @contextmanager
     def watch(self, label: str) -> Iterator[LockMeasurement]:
-        self._open()
-        watch = Watch(self._tables())
+        with self._started():
+            self._open()
+            watch = Watch(self._tables())
+            indexes = self._indexes(watch.tables)
         measurement = LockMeasurement(label)
-        indexes = self._indexes(watch.tables)
         own = [self._sampler.info.backend_pid, self._probe.info.backend_pid]
         threads = [
             threading.Thread(
