@@ -59,13 +59,14 @@ def pin_sites(measurement: LockMeasurement, files: tuple[Path, ...], tree: Path)
 
 def settle(measurement: LockMeasurement, files: tuple[Path, ...], tree: Path, ignored: set[str]) -> None:
     """Once the migration ended: leave out migtest's own and ignored tables (the history table
-    the migrator writes is no finding), pin each lock on its statement, and name the measurement
-    after its file where one file ran."""
+    the migrator writes is no finding), pin each lock on its statement in the SQL files that ran,
+    and name the measurement after its file where one file ran."""
     measurement.locks = [lock for lock in measurement.locks if lock.relation not in ignored]
     measurement.stalls = [stall for stall in measurement.stalls if stall.table not in ignored]
     measurement.rewritten = [table for table in measurement.rewritten if table not in ignored]
-    pin_sites(measurement, files, tree)
-    for name in (*measurement.blocking_indexes, *measurement.rewritten):
-        measurement.site = measurement.site or naming(name, files, tree)
     if len(files) == 1:
         measurement.label = files[0].name
+    sql = tuple(file for file in files if file.suffix == ".sql")  # Alembic's are Python: per migration
+    pin_sites(measurement, sql, tree)
+    for name in (*measurement.blocking_indexes, *measurement.rewritten):
+        measurement.site = measurement.site or naming(name, sql, tree)

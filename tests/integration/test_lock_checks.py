@@ -88,3 +88,26 @@ def test_a_bad_threshold_is_a_configuration_error_naming_the_key(fixture_project
 
     assert outcome.exit_code == 2
     assert "key 'checks.locks.rewrite': must be one of fail, warn, off; got 'sometimes'" in outcome.output
+
+
+@POSTGRES
+def test_alembic_migrations_are_measured_per_migration(fixture_project, run_migtest):
+    """Alembic runs in a child process: its locks keep their statement, the finding points at
+    the revision's file."""
+    project = fixture_project("alembic-base")
+    project.revision(
+        "0003",
+        "0002",
+        'op.execute("ALTER TABLE users ALTER COLUMN id TYPE bigint")',
+        'op.execute("ALTER TABLE users ALTER COLUMN id TYPE integer")',
+    )
+    outcome = run_migtest(project.config, "--to", "0003", command="steps")
+
+    assert outcome.exit_code == 0, outcome.output
+    check = outcome.check("step-0002-to-0003", "locks")
+    assert check["status"] == "warned"
+    assert check["location"]["path"] == "migrations/versions/0003.py"
+    (measurement,) = outcome.scenario("step-0002-to-0003")["locks"]
+    assert measurement["label"] == "0003.py"
+    assert measurement["rewritten"] == ["users"]
+    assert measurement["site"] is None
