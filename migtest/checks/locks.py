@@ -38,7 +38,7 @@ def check(context: CheckContext) -> list[CheckResult]:
     status = FAILED if any(mode == "fail" for mode, _, _ in findings) else WARNED
     site = next((site for _, _, site in findings if site is not None), None)
     location = Location(site.file, site.line) if site else None
-    summary = f"{len(findings)} lock finding(s) ({_what(options)})"
+    summary = f"{len(findings)} lock finding(s){_longest(context.locks)} (max_blocked_ms {options.max_blocked_ms:g})"
     return [CheckResult("locks", status, summary, [line for _, line, _ in findings], location)]
 
 
@@ -46,7 +46,7 @@ def _findings(measurement: LockMeasurement, options: LocksConfig) -> list[tuple[
     """(mode, evidence line, site) of each finding whose key is not off: a table at most once."""
     held = {lock.relation: lock for lock in measurement.locks}
     found = []
-    tables = [stall.table for stall in measurement.stalls] + [t for t in measurement.rewritten if t not in held]
+    tables = [*(stall.table for stall in measurement.stalls), *measurement.rewritten]
     for table in dict.fromkeys(tables):
         modes = []
         if measurement.blocked_ms(table) > options.max_blocked_ms:
@@ -113,14 +113,12 @@ def _seconds(ms: float) -> str:
     return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
 
 
-def _what(options: LocksConfig) -> str:
-    return f"max_blocked_ms {options.max_blocked_ms:g}"
+def _longest(measurements: list[LockMeasurement]) -> str:
+    stalls = [(stall.blocked_ms, stall.table) for m in measurements for stall in m.stalls]
+    longest, table = max(stalls, default=(0.0, None))
+    return f"; the longest stall {_seconds(longest)} on {table}" if table else ""
 
 
 def _quiet(measurements: list[LockMeasurement]) -> str:
     """What was measured, when nothing crossed a threshold."""
-    stalls = [(stall.blocked_ms, stall.table) for m in measurements for stall in m.stalls]
-    longest = max(stalls, default=(0.0, None))
-    worst = f"; the longest stall {_seconds(longest[0])} on {longest[1]}" if longest[1] else ""
-    samples = sum(m.samples for m in measurements)
-    return f"{samples} lock sample(s){worst}"
+    return f"{sum(m.samples for m in measurements)} lock sample(s){_longest(measurements)}"

@@ -40,6 +40,7 @@ def _check(measurements: list[LockMeasurement], **options: object):
 def test_a_rewrite_warns_by_default_with_the_statement_the_lock_and_the_fix():
     (check,) = _check([_rewrite()])
     assert check.status == WARNED
+    assert check.summary == "1 lock finding(s); the longest stall 3.4 s on orders (max_blocked_ms 1000)"
     assert check.location == Location("migrations/0012_add_col.sql", 3)
     assert check.evidence == [
         "0012_add_col.sql:3 holds AccessExclusiveLock on orders for 3.4 s; writes blocked 3.4 s, reads 3.4 s "
