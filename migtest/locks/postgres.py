@@ -265,7 +265,8 @@ class PostgresLockObserver:
             return
 
     def _probe_table(self, watch: Watch, table: Table) -> bool:
-        """One read and one write of the table; False once it is gone (dropped, or its column)."""
+        """One read and one write of the table; False once the table is gone (or its column, and
+        no other can be written) or refuses the probe: it leaves the rounds."""
         read = f"SELECT FROM {table.quoted} LIMIT 1"
         if table.column is None:
             write = f"BEGIN; LOCK TABLE {table.quoted} IN ROW EXCLUSIVE MODE; ROLLBACK"
@@ -279,14 +280,19 @@ class PostgresLockObserver:
                 completed = True
             except STALLED:
                 completed = False
-            except GONE:
-                self._probe.execute("ROLLBACK")
-                return self._refresh(table)
-            finally:
-                if self._probe.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-                    self._probe.execute("ROLLBACK")
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error as exc:  # gone; or refusing the probe (a trigger raising, no privilege)
+                self._rolled_back()
+                return isinstance(exc, GONE) and self._refresh(table)
+            self._rolled_back()
             longest.setdefault(table.name, Longest()).attempted(started, time.perf_counter(), completed)
         return True
+
+    def _rolled_back(self) -> None:
+        """A probe statement that failed leaves its transaction aborted: end it."""
+        if self._probe.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            self._probe.execute("ROLLBACK")
 
     def _refresh(self, table: Table) -> bool:
         """The migration dropped the table or the column the probe writes: find another column."""

@@ -253,3 +253,30 @@ def test_a_measurement_that_cannot_start_says_why_without_a_traceback(database):
     with pytest.raises(StepFailed, match=cannot), observer.watch("nowhere"):
         pytest.fail("the migration ran unmeasured")
     observer.close()
+
+
+def test_a_table_dropped_or_refusing_the_probe_leaves_the_rounds_quietly(database, monkeypatch):
+    """A migration dropping a table, and a table whose trigger refuses every update: the probe
+    leaves them without an error of its thread, and the watch ends as usual."""
+    thread_errors = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    with _autocommit(database) as connection:
+        for statement in (
+            "CREATE TABLE doomed (id int PRIMARY KEY)",
+            "CREATE TABLE refusing (id int PRIMARY KEY)",
+            "INSERT INTO refusing VALUES (1)",
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'no'; END $$",
+            "CREATE TRIGGER refuse BEFORE UPDATE ON refusing FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ):
+            connection.exec_driver_sql(statement)
+        observer = PostgresLockObserver(database)
+        try:
+            with observer.watch("drop") as measurement:
+                _wait_for_samples(measurement, 3)
+                connection.exec_driver_sql("DROP TABLE doomed")
+                _wait_for_samples(measurement, measurement.samples + 3)
+        finally:
+            observer.close()
+            connection.exec_driver_sql("DROP TABLE IF EXISTS doomed, refusing; DROP FUNCTION refuse()")
+    assert thread_errors == []
+    assert measurement.duration_ms > 0
