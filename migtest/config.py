@@ -38,6 +38,7 @@ from migtest.userfiles import found, load_yaml, read_text
 from migtest.yaml_positions import Positions, locate, parse_key
 
 DEFAULT_CONFIG = "migtest.yml"
+LOCK_FINDINGS = ("blocked", "rewrite", "blocking_index")  # checks.locks: each fail, warn or off
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 
 
@@ -371,6 +372,19 @@ class RowChange:
 
 
 @dataclass(frozen=True)
+class LocksConfig:
+    """`checks.locks`: measure what each migration locks and blocks (PostgreSQL), and what each
+    finding does: fail, warn or off. Warnings by default: a finding is worth a look, rarely a
+    reason to stop a pipeline before the user says so."""
+
+    measure: bool = True
+    max_blocked_ms: float = 1000.0
+    blocked: str = "warn"
+    rewrite: str = "warn"
+    blocking_index: str = "warn"
+
+
+@dataclass(frozen=True)
 class ChecksConfig:
     schema: bool = True
     data: bool = True
@@ -395,6 +409,7 @@ class ChecksConfig:
     history: str | None = None  # fail | warn | off; None: what the layout's own tool does
     rolling: str | None = None  # fail | warn | off; None: warn, the app's requests only (not verify.command)
     naive_timezone: str = "UTC"  # the zone a timestamp without one is in, when compared with one that has it
+    locks: LocksConfig = field(default_factory=LocksConfig)
 
 
 @dataclass(frozen=True)
@@ -1120,8 +1135,19 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         history=section.text("history"),
         rolling=section.text("rolling"),
         naive_timezone=section.text("naive_timezone") or "UTC",  # null, like a missing key, is the default
+        locks=_locks(section),
     )
     return result
+
+
+def _locks(section: _Section) -> LocksConfig:
+    """`checks.locks`: true or a mapping of thresholds; off (YAML's false) measures nothing."""
+    value = section.raw("locks", True)
+    if value in (False, "off"):
+        return LocksConfig(measure=False)
+    locks = section.section("locks") if isinstance(value, dict) else _Section({}, "checks.locks", section.file)
+    modes = {key: "off" if locks.raw(key) is False else locks.text(key, "warn") for key in LOCK_FINDINGS}
+    return LocksConfig(max_blocked_ms=float(locks.raw("max_blocked_ms", 1000.0)), **modes)
 
 
 def _allowed_changes(

@@ -32,6 +32,8 @@ from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, expected_objects
 from migtest.locations import Locator
+from migtest.locks import LockObserver, observer_for
+from migtest.locks.sites import settle
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
@@ -228,6 +230,43 @@ class Runner:
             if not self.stop.is_set():
                 self.progress.phase_finished(attempt.scenario, phase)
 
+    @contextmanager
+    def _lock_observer(self, database: Database) -> Iterator[LockObserver | None]:
+        """The engine's lock observer of the database (None: not measured there, or `checks.locks:
+        off`), closed when the block ends."""
+        measure = self.config.checks.locks.measure
+        observer = observer_for(database, self.config.database.engine) if measure else None
+        try:
+            yield observer
+        finally:
+            if observer is not None:
+                observer.close()
+
+    @contextmanager
+    def _locks_watched(
+        self, attempt: Attempt, context: CheckContext, observer: LockObserver | None, tree: Path
+    ) -> Iterator[None]:
+        """Measure while the block migrates; the measurement, pinned on the files that ran (`tree`:
+        the migrating version's), goes to the checks and the result however the block ends."""
+        if observer is None:
+            yield
+            return
+        files: tuple[Path, ...] = ()
+        measurement = None
+        try:
+            with observer.watch(str(context.scenario.target)) as measurement:
+                try:
+                    yield
+                    files = context.migration_run.files if context.migration_run else ()
+                except StepFailed as exc:
+                    files = (exc.file,) if exc.file else ()
+                    raise
+        finally:
+            if measurement is not None:  # complete once the watch ended
+                settle(measurement, files, tree, self.ignored)
+                context.locks.append(measurement)
+                attempt.result.locks.append(measurement)
+
     def _reference(self, attempt: Attempt, name: str) -> Reference:
         """Built by the first scenario that needs it; the others wait for it."""
         return self.references.get(name, lambda: self._install_reference(attempt, name))
@@ -407,7 +446,12 @@ class Runner:
             context.before = self._capture(database, source, declared_for=scenario)
             phase.detail = bookkeeping.note([context.before])
         try:
-            with self._rolling(attempt, context, database), self._phase(attempt, direction) as phase:
+            with (
+                self._rolling(attempt, context, database),
+                self._phase(attempt, direction) as phase,
+                self._lock_observer(database) as observer,
+                self._locks_watched(attempt, context, observer, workspace.root),
+            ):
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):

@@ -11,6 +11,7 @@ from typing import Any
 
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
+from migtest.locks import LockMeasurement
 from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
@@ -69,6 +70,7 @@ class CheckContext:
     previous_warns: bool = False  # verify.previous_release (or app.previous_release): warn
     command: CommandObservation | None = None  # verify.command run by the target (verify.target)
     rolling: RollingObservation | None = None  # that release exercised while the migration ran
+    locks: list[LockMeasurement] = field(default_factory=list)  # measured while the migration ran
 
     def in_scope(self, scope: Scope) -> bool:
         return scope.matches(self.scenario, self.engine)
@@ -94,6 +96,7 @@ def all_checks() -> list[Check]:
         data,
         history,
         idempotent,
+        locks,
         migration,
         moves,
         rolling,
@@ -102,6 +105,7 @@ def all_checks() -> list[Check]:
     )
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, moves.check, idempotent.check]
+    checks.append(locks.check)
     return [*checks, assertions.check, api.check, verify_command.check, api.previous_release, rolling.check]
 
 

@@ -26,6 +26,12 @@ class HeldLock:
     mode: str  # in the engine's spelling: "AccessExclusiveLock" (PostgreSQL), "EXCLUSIVE" (MySQL MDL)
     held_ms: float  # from the first to the last sample that saw this mode or a stronger one
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
+    site: StatementSite | None = None  # where that statement is written, where known
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HeldLock:
+        site = data.get("site")
+        return cls(**{**data, "site": StatementSite(**site) if site else None})
 
 
 @dataclass
@@ -69,7 +75,7 @@ class LockMeasurement:
         site = data.get("site")
         return cls(
             **{k: v for k, v in data.items() if k not in ("locks", "stalls", "site")},
-            locks=[HeldLock(**lock) for lock in data.get("locks", [])],
+            locks=[HeldLock.from_dict(lock) for lock in data.get("locks", [])],
             stalls=[Stall(**stall) for stall in data.get("stalls", [])],
             site=StatementSite(**site) if site else None,
         )
