@@ -49,7 +49,7 @@ from migtest.database_urls import (
 )
 from migtest.errors import ConfigError
 from migtest.masking import register_secret, register_url_password
-from migtest.scope import ENGINES, MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, parse_scope
+from migtest.scope import ENGINES, MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, ScopeError, parse_scope
 from migtest.shell import command_problem
 from migtest.userfiles import found, read_text
 
@@ -943,23 +943,6 @@ class RowCondition:
         return self.table if self.where is None else f"{self.table} where {self.where}"
 
 
-class _Given:
-    """The scope keys an entry gives, as scope.parse_scope reads them: its mistakes are the entry's."""
-
-    def __init__(self, entry: Section) -> None:
-        fields = type(entry).model_fields
-        self.data = {fields[name].alias or name: getattr(entry, name) for name in entry.model_fields_set}
-
-    def raw(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        return tuple(self.data.get(key) or ())
-
-    def error(self, message: str, key: str | None = None) -> PydanticCustomError:
-        return rule(message, *(key,) if key else ())
-
-
 class Scoped(Section):
     """The scenarios an entry is about; every condition given must hold."""
 
@@ -978,7 +961,12 @@ class Scoped(Section):
         """Each name checked against the file's versions: a typo would make the entry apply nowhere, silently."""
         versions = _context(info).get("versions")
         if versions is not None:
-            self._scope = parse_scope(_Given(self), versions, kinds, targets)
+            fields = type(self).model_fields
+            given = {fields[name].alias or name: getattr(self, name) for name in self.model_fields_set}
+            try:
+                self._scope = parse_scope(given, versions, kinds, targets)
+            except ScopeError as error:
+                raise rule(str(error), error.key) from None
         else:
             to = tuple(name for key in targets for name in getattr(self, key))
             self._scope = Scope(self.from_, to, self.kinds, self.scenarios, self.engines)
@@ -1301,27 +1289,26 @@ class StepsConfig(Section):
         return self
 
 
+def _optional(section: type[Section]) -> Any:
+    """A section that may be left out or null: its defaults then."""
+    return Annotated[section | None, _or_empty({})]
+
+
 class Config(Section):
     """migtest.yml: how to install, seed, migrate and check every release."""
 
     migrations: MigrationsConfig = Field(description="How each release's migrations run.")
-    database: Annotated[DatabaseConfig | None, _or_empty({})] = _key(
-        "The database the scenarios run on (default: SQLite).", {}
-    )
+    database: _optional(DatabaseConfig) = _key("The database the scenarios run on (default: SQLite).", {})
     versions: Annotated[tuple[Version, ...], _or_empty(()), Field(min_length=1)] = Field(
         description="The releases, oldest first."
     )
     app: AppConfig | None = _key("How a version's image runs as the app.")
-    matrix: Annotated[MatrixConfig | None, _or_empty({})] = _key("Which scenarios run.", {})
-    seed: Annotated[SeedConfig | None, _or_empty({})] = _key(
-        "The data each release's database holds before it migrates.", {}
-    )
-    verify: Annotated[VerifyConfig | None, _or_empty({})] = _key("Your own checks on a migrated database.", {})
-    checks: Annotated[ChecksConfig | None, _or_empty({})] = _key(
-        "What is checked, and what a release is declared to do to data.", {}
-    )
-    report: Annotated[ReportConfig | None, _or_empty({})] = _key("Where the reports go.", {})
-    steps: Annotated[StepsConfig | None, _or_empty({})] = _key("Step tests.", {})
+    matrix: _optional(MatrixConfig) = _key("Which scenarios run.", {})
+    seed: _optional(SeedConfig) = _key("The data each release's database holds before it migrates.", {})
+    verify: _optional(VerifyConfig) = _key("Your own checks on a migrated database.", {})
+    checks: _optional(ChecksConfig) = _key("What is checked, and what a release is declared to do to data.", {})
+    report: _optional(ReportConfig) = _key("Where the reports go.", {})
+    steps: _optional(StepsConfig) = _key("Step tests.", {})
     _file: Path = PrivateAttr(Path("migtest.yml"))
 
     @model_validator(mode="before")
