@@ -61,7 +61,7 @@ def shell_form_image() -> str:
 
 def start_stop(runner: ImageRunner, tag: str, folder: Path) -> tuple[float, float]:
     """Seconds of one start and stop of the app as migtest runs it, and its readiness time within."""
-    workspace = Workspace(Version("1", image=tag), folder, folder, image=tag)
+    workspace = Workspace(Version(name="1", image=tag), folder, folder, image=tag)
     database = SqliteServer(folder).create(f"stop-{time.monotonic_ns()}")
     started = time.perf_counter()
     with runner.app_running(workspace, database, f"start {tag}") as app:

@@ -1,32 +1,60 @@
 """The contract of migtest.yml as pydantic models: every key's type, default, allowed values and
-description in one place. They check a file whole, so that every mistake is reported in one run,
-and they are the source of the JSON Schema (`migtest schema`) and of docs/configuration.md.
+description in one place. They check a file whole, so that every mistake is reported in one run;
+they are the configuration the run reads (each value as the run uses it: a path relative to the
+file's folder, `${NAME}` filled from the environment); and they are the source of the JSON Schema
+(`migtest schema`) and of docs/configuration.md.
 
-Values are as lenient as the loader (config.py) that builds the run's objects from a checked file:
-a name may be a YAML number (`name: 1.0`), an optional key may be null.
+Rules that need more than a section (the file's folder, its version names, the run's engine) read
+them from the validation context that config.load_config gives; a section made in code has none,
+and its values are taken as given. A name may be a YAML number (`name: 1.0`), an optional key null.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator, BeforeValidator, PlainValidator
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from migtest.database_urls import port_problem
+from migtest.database_urls import (
+    ENVIRONMENT_PLACEHOLDER,
+    fill_url,
+    port_problem,
+    unencoded_login,
+    unknown_driver,
+    url_problem,
+)
+from migtest.errors import ConfigError
 from migtest.lint.rules import RULES
-from migtest.scope import ENGINES, RUN_KINDS
+from migtest.masking import register_secret, register_url_password
+from migtest.scope import ENGINES, MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, ScopeError, parse_scope
 from migtest.shell import command_problem
+from migtest.userfiles import found, read_text
 
+URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 MIGRATORS = ("alembic", "sql", "command", "on-start")
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
@@ -60,13 +88,16 @@ def kind(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
 
 
-def _checked(problem: Callable[[Any], str | None], schema: dict[str, Any]) -> Any:
-    """A value `problem` accepts (it returns why not), shown to editors as `schema`."""
+def _checked(
+    problem: Callable[[Any], str | None], schema: dict[str, Any], convert: Callable[[Any], Any] | None = None
+) -> Any:
+    """A value `problem` accepts (it returns why not), shown to editors as `schema`, read as
+    `convert` makes it (None stays None)."""
 
     def validate(value: Any) -> Any:
         if (found := problem(value)) is not None:
             raise PydanticCustomError("migtest", "{problem}", {"problem": found})
-        return value
+        return value if convert is None or value is None else convert(value)
 
     return Annotated[Any, PlainValidator(validate), WithJsonSchema(schema)]
 
@@ -76,8 +107,8 @@ def _number(value: Any) -> bool:
 
 
 def _text_problem(value: Any) -> str | None:
-    if value is None or _number(value) or (isinstance(value, str) and value.strip()):
-        return None
+    if value is None or _number(value) or isinstance(value, Path) or (isinstance(value, str) and value.strip()):
+        return None  # a Path: a section made in code
     return f"must be a non-empty string, got {kind(value)}"
 
 
@@ -87,7 +118,7 @@ def _choice(*choices: str) -> Any:
             return None
         return _text_problem(value) or f"must be one of {', '.join(choices)}; got '{value}'"
 
-    return _checked(problem, {"enum": list(choices)})
+    return _checked(problem, {"enum": list(choices)}, str)
 
 
 def _seconds_problem(value: Any) -> str | None:
@@ -105,9 +136,9 @@ def _whole(least: int) -> Any:
 
 
 STRING_OR_NUMBER = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
-Text = _checked(_text_problem, STRING_OR_NUMBER)
+Text = _checked(_text_problem, STRING_OR_NUMBER, str)  # a name may be a YAML number (`name: 1.0`): read as written
 Command = _checked(
-    lambda value: _text_problem(value) or (command_problem(str(value)) if value else None), {"type": "string"}
+    lambda value: _text_problem(value) or (command_problem(str(value)) if value else None), {"type": "string"}, str
 )
 Flag = _checked(
     lambda value: None if isinstance(value, bool) else f"must be true or false, got {kind(value)}", {"type": "boolean"}
@@ -117,8 +148,9 @@ Number = _checked(
         None if _number(value) and 0 <= value < math.inf else f"must be a finite number >= 0, got {kind(value)}"
     ),
     {"type": "number", "minimum": 0},
+    float,
 )
-Seconds = _checked(_seconds_problem, {"type": "number", "exclusiveMinimum": 0})
+Seconds = _checked(_seconds_problem, {"type": "number", "exclusiveMinimum": 0}, float)
 Whole = _whole(1)
 Port = _checked(
     lambda value: None if value is None else port_problem(value), {"type": "integer", "minimum": 1, "maximum": 65535}
@@ -181,10 +213,10 @@ def _one_or_many(value: Any) -> Any:
 
 
 Regex = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _regex_problem(value)), {"type": "string"}
+    lambda value: _text_problem(value) or (None if value is None else _regex_problem(value)), {"type": "string"}, str
 )
 TimeZone = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _zone_problem(value)), {"type": "string"}
+    lambda value: _text_problem(value) or (None if value is None else _zone_problem(value)), {"type": "string"}, str
 )
 UrlPath = _checked(
     lambda value: (
@@ -195,18 +227,35 @@ UrlPath = _checked(
     {"type": "string", "pattern": "^/"},
 )
 Column = _checked(
-    lambda value: _text_problem(value) or _column_problem(value), {"type": "string", "pattern": "[^.]\\.[^.]"}
+    lambda value: _text_problem(value) or _column_problem(value), {"type": "string", "pattern": "[^.]\\.[^.]"}, str
 )
 NewName = _checked(
     lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
     STRING_OR_NUMBER,
+    str,
 )
-Texts = Annotated[list[Str], _or_empty([])]
-Pairs = Annotated[dict[Any, Scalar], _or_empty({})]
+Texts = Annotated[tuple[Str, ...], _or_empty(())]
+
+
+def _pair_text(value: Any) -> str:
+    """A value of a mapping of names to strings, as YAML writes it (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+Pairs = Annotated[  # a mapping of names to strings, read as (name, value) pairs in the file's order
+    dict[Any, Scalar],
+    BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, (list, tuple)) else value),
+    AfterValidator(lambda mapping: tuple((str(name), _pair_text(value)) for name, value in mapping.items())),
+]
 Names = Annotated[
-    list[Str],
+    tuple[Str, ...],
     BeforeValidator(lambda value: [str(v) for v in _one_or_many(value)] if _number(value) else _one_or_many(value)),
     WithJsonSchema({"anyOf": [STRING_OR_NUMBER, {"type": "array", "items": STRING_OR_NUMBER}]}),
+]
+
+
+Dotted = Annotated[  # a dotted key; "" (or null, like a missing key): the whole body
+    Text, BeforeValidator(lambda value: value or None), AfterValidator(lambda value: value or "")
 ]
 
 
@@ -214,13 +263,80 @@ def _key(description: str, default: Any = None, examples: list[Any] | None = Non
     return Field(default, description=description, examples=examples, **more)
 
 
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    """What loading a file knows beyond a section (config.load_config): `root` (the file's folder),
+    `versions` (the names the file gives) and `engine` (the run's). Absent when a section is
+    made in code: its values are then taken as given."""
+    return info.context or {}
+
+
+def _filled(value: Any, info: ValidationInfo) -> Any:
+    """`${NAME}` in the strings of `value` taken from the environment, so that CI secrets stay out
+    of migtest.yml; each value so taken is masked in everything migtest prints or writes."""
+    if "root" not in _context(info):
+        return value
+
+    def fill(item: Any, where: tuple[str | int, ...]) -> Any:
+        if isinstance(item, str):
+            return ENVIRONMENT_PLACEHOLDER.sub(lambda match: _masked(_environment(match[1], where)), item)
+        if isinstance(item, (tuple, list)):
+            return type(item)(fill(part, (*where, index)) for index, part in enumerate(item))
+        if isinstance(item, dict):
+            return {name: fill(part, (*where, str(name))) for name, part in item.items()}
+        return item
+
+    if isinstance(value, tuple) and all(isinstance(pair, tuple) for pair in value):  # Pairs: keyed by name
+        return tuple((name, fill(text, (name,))) for name, text in value)
+    return fill(value, ())
+
+
+def _environment(name: str, where: tuple[str | int, ...]) -> str:
+    if name not in os.environ:
+        raise rule(f"environment variable {name} is not set", *where)
+    return os.environ[name]
+
+
+def _masked(secret: str) -> str:
+    register_secret(secret)
+    return secret
+
+
+Secret = AfterValidator(_filled)
+
+
+def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
+    """A path relative to the file's folder: a folder (True), a file (False) or either (None)
+    that must be there when loading; `{dialect}` in it is the run's SQL dialect."""
+
+    def resolve(value: Any, info: ValidationInfo) -> Any:
+        context = _context(info)
+        if value is None or "root" not in context:
+            return None if value is None else Path(value)
+        dialect = "mysql" if context.get("engine") == "mariadb" else str(context.get("engine") or "sqlite")
+        path = context["root"] / str(value).replace("{dialect}", dialect)
+        if must_exist and not found(path, directory=directory):
+            what = {True: "directory", False: "file", None: "file or directory"}[directory]
+            raise rule(f"{what} not found: {path}")
+        return path
+
+    return AfterValidator(resolve)
+
+
+def _known_versions(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    known = _context(info).get("versions")
+    for name in names:
+        if known is not None and name not in known:
+            raise rule(f"unknown version '{name}'")
+    return names
+
+
 class Section(BaseModel):
     """A mapping of migtest.yml: unknown keys are errors (with the closest known one as a hint)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
 
 
-class Migrations(Section):
+class MigrationsConfig(Section):
     """How each release's migrations run."""
 
     tool: Annotated[_choice(*MIGRATORS), Required] = Field(
@@ -228,25 +344,26 @@ class Migrations(Section):
         "(the app's image migrates when it starts).",
         examples=["alembic"],
     )
-    config: Text = _key(
-        "alembic: path of alembic.ini (run from its folder), or of the script folder holding env.py; with `package`, "
-        "a path inside that package (default alembic.ini).",
-        examples=["alembic.ini"],
-    )
     package: Text = _key(
         "alembic: `config` is inside this installed package, found in each version's environment.",
         examples=["mcpgateway"],
     )
-    dir: Text = _key(
+    config: Annotated[Text, _path(None)] = _key(
+        "alembic: path of alembic.ini (run from its folder), or of the script folder holding env.py; with `package`, "
+        "a path inside that package (default alembic.ini).",
+        examples=["alembic.ini"],
+    )
+    dir: Annotated[Text, _path(True)] = _key(
         "sql: the folder of versioned files; `{dialect}` stands for sqlite, postgres or mysql.",
         examples=["db/migration", "db/migration/{dialect}"],
     )
     layout: _choice(*SQL_LAYOUTS) = _key("sql: flyway or golang-migrate (detected when omitted).")
     prefix: Text = _key("sql/flyway: the prefix of versioned files.", "V")
     undo_prefix: Text = _key("sql/flyway: the prefix of undo files.", "U")
-    table: Names = _key(
+    tables: Names = _key(
         "History tables beside the known ones (one name or a list, every tool); sql: the first is migtest's own "
         "(default migtest_schema_history); on-start: the first gives the revision.",
+        alias="table",
         examples=["migtest_schema_history", ["flyway_schema_history", "audit_history"]],
     )
     schema_: Text = _key(
@@ -271,8 +388,36 @@ class Migrations(Section):
     )
     timeout: Seconds = _key("Seconds one migration (a command, an SQL file), seed or verify command may run.", 600)
 
+    @field_validator("config", mode="wrap")
+    @classmethod
+    def _inside_the_package(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """With `package`, `config` is found in the version's environment when it runs: not here."""
+        if info.data.get("package") is None:
+            return handler(value)
+        return Path(str(value or "alembic.ini"))
+
+    @field_validator("tables", mode="before")
+    @classmethod
+    def _some_table(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and not value:
+            raise rule("must name at least one table")
+        return value
+
+    @field_validator("tables")
+    @classmethod
+    def _own_table(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return value or (("migtest_schema_history",) if info.data.get("tool") == "sql" else ())
+
+    @property
+    def table(self) -> str | None:
+        return self.tables[0] if self.tables else None
+
+    @property
+    def schema(self) -> str | None:  # type: ignore[override]
+        return self.schema_
+
     @model_validator(mode="after")
-    def _what_the_tool_needs(self) -> Migrations:
+    def _what_the_tool_needs(self) -> MigrationsConfig:
         if self.package is not None and self.tool != "alembic":
             raise rule(f"a package's migrations are found for tool alembic, not '{self.tool}'", "package")
         inside = Path(str(self.config or "alembic.ini"))
@@ -284,7 +429,7 @@ class Migrations(Section):
         return self
 
 
-class Database(Section):
+class DatabaseConfig(Section):
     """The database the scenarios run on: `url` reaches an existing server, `image` is a server container."""
 
     engine: _choice(*ENGINES) = _key("sqlite (embedded), postgres, mysql or mariadb.", "sqlite")
@@ -301,8 +446,47 @@ class Database(Section):
     ready_timeout: Number = _key("image: seconds to wait until the server accepts a login.", 120)
     connect_timeout: Seconds = _key("Seconds a login may wait for the server's answer.", 30)
 
+    @field_validator("url")
+    @classmethod
+    def _from_the_environment(cls, url: str | None, info: ValidationInfo) -> str | None:
+        """A `${NAME}` that is the whole password is URL-encoded there, and every value that goes
+        into the password is masked whole, however the URL splits it."""
+        if url is None or "root" not in _context(info):
+            return url
+        expanded, passwords = fill_url(url, lambda name: _environment(name, ()))
+        for password in passwords:
+            register_secret(password)
+        register_url_password(expanded)
+        if problem := unencoded_login(expanded):
+            raise rule(problem)
+        return expanded
 
-class Build(Section):
+    @model_validator(mode="after")
+    def _server(self) -> DatabaseConfig:
+        if self.engine == "sqlite":
+            for key in ("url", "image"):
+                if getattr(self, key):
+                    raise rule("sqlite needs no server; remove it or choose engine postgres|mysql|mariadb", key)
+        elif bool(self.url) == bool(self.image):
+            raise rule(f"engine '{self.engine}' needs exactly one of 'url' (an existing server) or 'image'", "engine")
+        elif self.url:
+            scheme = self.url.split(":", 1)[0].split("+", 1)[0].lower()
+            if scheme not in URL_SCHEMES[self.engine]:
+                expected = " or ".join(f"{s}://" for s in URL_SCHEMES[self.engine])
+                raise rule(f"a {self.engine} URL starts with {expected}, got {scheme}://", "url")
+            if problem := url_problem(self.url):
+                raise rule(problem, "url")
+        if self.schemas and self.engine != "postgres":
+            raise rule("schemas are a PostgreSQL setting", "schemas")
+        return self
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect family, `{dialect}` in migrations.dir: sqlite, postgres or mysql (also for mariadb)."""
+        return "mysql" if self.engine == "mariadb" else self.engine
+
+
+class BuildConfig(Section):
     """An image built from a Dockerfile in the version's tree (the project, or its `ref:`)."""
 
     context: Text = _key("The build context, relative to the version's tree.", ".")
@@ -310,7 +494,7 @@ class Build(Section):
     args: Pairs = _key("Build arguments.", {}, examples=[{"VERSION": "1.2"}])
 
 
-class VersionEntry(Section):
+class Version(Section):
     """A release, oldest first: its migrations at hand, at a git ref, or in a container image."""
 
     name: Annotated[Text, Required] = Field(
@@ -323,10 +507,15 @@ class VersionEntry(Section):
         examples=["sh -c 'python3 -m venv . && bin/pip install myapp==1.2'"],
     )
     image: Text = _key("The release as a container image its commands and app run in.", examples=["myapp:1.2"])
-    build: Build | None = _key("The release's image, built from a Dockerfile in its tree.")
+    build: BuildConfig | None = _key("The release's image, built from a Dockerfile in its tree.")
+
+    @property
+    def containerized(self) -> bool:
+        """Its code is a container image: its commands and the app run in containers of it."""
+        return self.image is not None or self.build is not None
 
     @model_validator(mode="after")
-    def _one_source(self) -> VersionEntry:
+    def _one_source(self) -> Version:
         if self.image and (self.build or self.ref):
             raise rule("an image is used as it is: remove 'build' and 'ref', or 'image'", "image")
         if (self.image or "build" in self.model_fields_set) and self.setup:
@@ -334,7 +523,7 @@ class VersionEntry(Section):
         return self
 
 
-class Service(Section):
+class ServiceConfig(Section):
     """A companion the app starts beside (a cache, a peer), on the app's network, removed with it."""
 
     name: Annotated[Text, Required] = Field(description="The host name the app reaches it by.", examples=["cache"])
@@ -348,7 +537,7 @@ class Service(Section):
     ready_timeout: Number = _key("Seconds it may take to be ready.", 60)
 
     @model_validator(mode="after")
-    def _how_it_is_ready(self) -> Service:
+    def _how_it_is_ready(self) -> ServiceConfig:
         if not HOST_NAME.fullmatch(str(self.name)):
             raise rule(f"must be a host name (letters, digits, '.', '_', '-'), got '{self.name}'", "name")
         if not (self.port or self.health or self.ready_log):
@@ -358,17 +547,21 @@ class Service(Section):
         return self
 
 
-class Login(Section):
+class LoginConfig(Section):
     """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
 
     path: UrlPath = Field(description="The login path, starting with /.", examples=["/auth/login"])
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
-    json_: Any = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
-    form: Pairs = _key("A form body (`${NAME}` from the environment, masked).", {})
+    json_: Annotated[Any, Secret] = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
+    form: Annotated[Pairs, Secret] = _key("A form body (`${NAME}` from the environment, masked).", {})
     status: Whole = _key("The status a successful login answers.", 200)
 
+    @property
+    def json(self) -> Any:  # type: ignore[override]
+        return self.json_
+
     @model_validator(mode="after")
-    def _one_body(self) -> Login:
+    def _one_body(self) -> LoginConfig:
         if self.json_ is not None and self.form:
             raise rule("send either 'json' or 'form', not both", "form")
         return self
@@ -377,8 +570,10 @@ class Login(Section):
 class Basic(Section):
     """HTTP basic authentication."""
 
-    username: Text = _key("The user name (`${NAME}` from the environment, masked).")
-    password: Text = _key("The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"])
+    username: Annotated[Text, Secret] = _key("The user name (`${NAME}` from the environment, masked).")
+    password: Annotated[Text, Secret] = _key(
+        "The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"]
+    )
 
     @model_validator(mode="after")
     def _both(self) -> Basic:
@@ -387,18 +582,20 @@ class Basic(Section):
         return self
 
 
-class Auth(Section):
+class AuthConfig(Section):
     """How API requests authenticate: exactly one of `bearer`, `basic` or `login`."""
 
-    bearer: Text = _key("A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"])
+    bearer: Annotated[Text, Secret] = _key(
+        "A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"]
+    )
     basic: Basic | None = _key("HTTP basic authentication.")
-    login: Login | None = _key("A request that logs in; its response holds the token.")
+    login: LoginConfig | None = _key("A request that logs in; its response holds the token.")
     token: Text = _key("login: the dotted key of the token in the login response.", "access_token")
     header: Text = _key("The header the token is sent in.", "Authorization")
     scheme: Str = _key('Written before the token ("" sends the token alone).', "Bearer")
 
     @model_validator(mode="after")
-    def _one_way(self) -> Auth:
+    def _one_way(self) -> AuthConfig:
         given = [key for key in ("bearer", "basic", "login") if getattr(self, key) is not None]
         if len(given) != 1:
             raise rule(f"needs exactly one of 'bearer', 'basic' or 'login', got {len(given)}")
@@ -407,11 +604,11 @@ class Auth(Section):
         return self
 
 
-class App(Section):
+class AppConfig(Section):
     """How a version's image runs as the app: on-start migrates by starting it, API seeding and
     verification talk to it."""
 
-    env: Pairs = _key(
+    env: Annotated[Pairs, Secret] = _key(
         "Its environment; `{database_url}` and `{version}` are filled, `${NAME}` comes from the environment.",
         {"DATABASE_URL": "{database_url}"},
     )
@@ -432,16 +629,16 @@ class App(Section):
     previous_release: _choice(*PREVIOUS_RELEASE_MODES) = _key(
         "Deprecated: write verify.previous_release.", deprecated=True
     )
-    headers: Pairs = _key("Headers sent with every request of seed.api and verify.api.", {})
-    auth: Auth | None = _key("How API requests authenticate.")
-    services: Annotated[list[Service], _or_empty([])] = _key("Companions started beside the app.", [])
+    headers: Annotated[Pairs, Secret] = _key("Headers sent with every request of seed.api and verify.api.", {})
+    auth: AuthConfig | None = _key("How API requests authenticate.")
+    services: Annotated[tuple[ServiceConfig, ...], _or_empty(())] = _key("Companions started beside the app.", [])
 
     @model_validator(mode="after")
-    def _how_it_is_ready(self) -> App:
+    def _how_it_is_ready(self, info: ValidationInfo) -> AppConfig:
         for index, service in enumerate(self.services):
             if any(str(other.name) == str(service.name) for other in self.services[:index]):
                 raise rule(f"service name '{service.name}' is used twice", "services", index, "name")
-        if self.health is None and self.ready_log is None:
+        if self.health is None and self.ready_log is None and "root" in _context(info):  # a file's app starts
             raise rule("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
         path = str(self.database_path)
         if not path.startswith("/") or path.endswith("/"):
@@ -458,14 +655,36 @@ class ApiRequest(Section):
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
     json_: Any = _key("The JSON body.", alias="json", examples=[{"name": "a"}])
     status: Whole = _key("The status expected (default 201 for POST, else 200).")
-    versions: Texts = _key("Only for these versions (default: every one).", [])
-    query: Pairs = _key("Query parameters.", {})
-    headers: Pairs = _key("Headers of this request.", {})
+    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
+        "Only for these versions (default: every one).", []
+    )
+    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
+    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
     capture: Pairs = _key(
         "Values of the JSON response: name -> dotted key, `{name}` in later requests.",
         {},
         examples=[{"item_id": "id"}],
     )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_of_the_method(cls, status: Any, info: ValidationInfo) -> Any:
+        return (201 if info.data.get("method") == "POST" else 200) if status is None else status
+
+    @field_validator("capture")
+    @classmethod
+    def _names(cls, capture: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        for name, _ in capture:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name == "version":
+                raise rule("must be a name of letters, digits and _ (not 'version')", name)
+        return capture
+
+    @property
+    def json(self) -> Any:  # type: ignore[override]
+        return self.json_
+
+    def applies_to(self, version: str) -> bool:
+        return not self.versions or version in self.versions
 
 
 class Pagination(Section):
@@ -475,9 +694,20 @@ class Pagination(Section):
     param: Text = _key("The query parameter (default: page, offset or cursor).")
     start: _whole(0) = _key("page: the first page's number.", 1)
     size_param: Text = _key("The query parameter that asks for the page size (offset: default limit).")
-    size: Whole = _key("The page size asked for.")
+    size: Whole = _key("The page size asked for.", validate_default=False)
     key: Text = _key("cursor: the dotted key of the next cursor in the body.", examples=["nextCursor"])
     total: Text = _key("page, offset: the dotted key of the number of items.")
+
+    @field_validator("param")
+    @classmethod
+    def _param_of_the_mode(cls, param: str | None, info: ValidationInfo) -> str:
+        by = info.data.get("by")
+        return param or {"page": "page", "offset": "offset", "cursor": "cursor"}.get(str(by), "")
+
+    @field_validator("size_param")
+    @classmethod
+    def _limit(cls, size_param: str | None, info: ValidationInfo) -> str | None:
+        return "limit" if size_param is None and info.data.get("by") == "offset" else size_param
 
     @model_validator(mode="after")
     def _keys_of_the_mode(self) -> Pagination:
@@ -486,7 +716,7 @@ class Pagination(Section):
                 raise rule(f"not used when paginating by {self.by}", key)
         if self.by == "cursor" and self.key is None:
             raise rule("paginating by cursor needs 'key', the dotted key of the next cursor (e.g. nextCursor)")
-        if self.size is not None and self.size_param is None and self.by != "offset":
+        if self.size is not None and "size_param" not in self.model_fields_set and self.by != "offset":
             raise rule("needs 'size_param', the query parameter that asks for the page size", "size")
         return self
 
@@ -494,19 +724,24 @@ class Pagination(Section):
 Transforms = _checked(
     lambda value: (
         None
-        if all(name in TRANSFORMS for name in (value if isinstance(value, list) else [value]))
+        if all(name in TRANSFORMS for name in (value if isinstance(value, (list, tuple)) else [value]))
         else f"must be one of {', '.join(TRANSFORMS)} (or a list of them)"
     ),
     {"anyOf": [{"enum": list(TRANSFORMS)}, {"type": "array", "items": {"enum": list(TRANSFORMS)}}]},
+    lambda value: tuple(value) if isinstance(value, (list, tuple)) else (value,),
 )
 
 
 class SeededMatch(Section):
     """How a body sent by seed.api reads back, applied in this order."""
 
-    unwrap: Text = _key("The dotted key of the object inside the body.")
+    unwrap: Dotted = _key("The dotted key of the object inside the body.", "", validate_default=False)
     ignore: Texts = _key("Keys never read back.", [])
-    transform: Annotated[dict[Any, Transforms], _or_empty({})] = _key(
+    transform: Annotated[  # read as (key, (transform, ...)) in the file's order
+        dict[Any, Transforms],
+        BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, tuple) else value),
+        AfterValidator(lambda steps: tuple((str(key), names) for key, names in steps.items())),
+    ] = _key(
         "key -> slug | lower | upper | strip | string, or a list of them, in turn.", {}, examples=[{"name": "slug"}]
     )
     case: _choice(*KEY_CASES) = _key("camel: snake_case keys read as camelCase.")
@@ -516,10 +751,11 @@ class SeededMatch(Section):
 Contains = _checked(
     lambda value: (
         None
-        if value == "seeded" or isinstance(value, list)
+        if value == "seeded" or isinstance(value, (list, tuple))
         else f"must be 'seeded' or a list of objects, got {kind(value)}"
     ),
     {"anyOf": [{"const": "seeded"}, {"type": "array"}]},
+    lambda value: value if value == "seeded" else tuple(value),
 )
 
 
@@ -528,12 +764,14 @@ class ApiRead(Section):
 
     path: UrlPath = Field(description="The path, starting with /.", examples=["/items"])
     status: Whole = _key("The status expected.", 200)
-    items: Text = _key('The dotted key of the list in a page ("": the page is the list).', "")
+    items: Dotted = _key('The dotted key of the list in a page ("": the page is the list).', "", validate_default=False)
     next: Text = _key("The dotted key of the next page's path or URL.")
     contains: Contains = _key("seeded (the bodies seed.api sent to this path) or a list of objects to find.", "seeded")
-    versions: Texts = _key("Only for these versions (default: every one).", [])
-    query: Pairs = _key("Query parameters.", {})
-    headers: Pairs = _key("Headers of this request.", {})
+    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
+        "Only for these versions (default: every one).", []
+    )
+    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
+    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
     paginate: Pagination | None = _key("How to ask for the next page.")
     max_pages: Whole = _key("Pages read at most.", 1000)
     match: SeededMatch | None = _key("How a body sent by seed.api reads back (contains: seeded).")
@@ -546,11 +784,19 @@ class ApiRead(Section):
             raise rule("maps what seed.api sent: it needs 'contains: seeded'", "match")
         return self
 
+    @property
+    def seeded(self) -> bool:
+        """It looks for the bodies seed.api sent to its path rather than for `contains`."""
+        return self.contains == "seeded"
 
-class Verify(Section):
+    def applies_to(self, version: str) -> bool:
+        return not self.versions or version in self.versions
+
+
+class VerifyConfig(Section):
     """Your own checks on a migrated database."""
 
-    api: Annotated[list[ApiRead], _or_empty([])] = _key("Reads of the app's API after migrating.", [])
+    api: Annotated[tuple[ApiRead, ...], _or_empty(())] = _key("Reads of the app's API after migrating.", [])
     command: Command = _key(
         "Your own check, run as a release on a migrated database.", examples=["python -m myapp.check {database_url}"]
     )
@@ -561,24 +807,39 @@ class Verify(Section):
     target: Flag = _key("The migrated-to release runs `command` too, after every migration and fresh install.", False)
 
     @model_validator(mode="after")
-    def _target_needs_command(self) -> Verify:
+    def _target_needs_command(self) -> VerifyConfig:
         if self.target and self.command is None:
             raise rule("needs 'command' (what the migrated-to release runs on the migrated database)", "target")
         return self
 
 
-class Matrix(Section):
+class MatrixConfig(Section):
     """Which scenarios run."""
 
     fresh: Flag = _key("A fresh install of every version.", True)
     upgrade: _choice(*UPGRADE_MODES) = _key("chain (each to the next), all-to-head or none.", "chain")
-    skip: Annotated[list[Any], _or_empty([])] = _key(
+    skip: Annotated[tuple[Any, ...], _or_empty(())] = _key(
         "Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]]
     )
     downgrade: _choice(*DOWNGRADE_MODES) = _key("chain (each back to the previous) or none.", "chain")
 
+    @field_validator("skip")
+    @classmethod
+    def _pairs_forward(cls, skip: tuple[Any, ...], info: ValidationInfo) -> tuple[tuple[str, str], ...]:
+        names = _context(info).get("versions")
+        for index, pair in enumerate(skip):
+            if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+                raise rule(f"must be a pair [from, to], got {kind(pair)}", index)
+            older, newer = (str(name) for name in pair)
+            for name in (older, newer) if names is not None else ():
+                if name not in names:
+                    raise rule(f"unknown version '{name}' (versions: {', '.join(names)})", index)
+            if names is not None and names.index(older) >= names.index(newer):
+                raise rule(f"'{older}' must be older than '{newer}'", index)
+        return tuple((str(older), str(newer)) for older, newer in skip)
 
-class Generate(Section):
+
+class GenerateConfig(Section):
     """Rows made up from the schema, edge cases included."""
 
     rows: Annotated[
@@ -596,7 +857,7 @@ class Generate(Section):
     batch: Whole = _key("Rows inserted per statement batch.", 1000)
 
     @model_validator(mode="after")
-    def _names_of_columns(self) -> Generate:
+    def _names_of_columns(self) -> GenerateConfig:
         for index, name in enumerate(self.exclude):
             if "" in name.strip().split("."):
                 raise rule(f"must name a table or table.column, got '{name}'", "exclude", index)
@@ -622,16 +883,67 @@ def _whole_rows(value: Any) -> int:
     return value
 
 
-class Seed(Section):
+class SeedConfig(Section):
     """The data each release's database holds before it migrates."""
 
     sql: Text = _key(
         "One SQL file per version, written against that version's schema.", examples=["seeds/{version}.sql"]
     )
     command: Command = _key("Runs in the version's tree and environment.", examples=["python seed.py {database_url}"])
-    api: Annotated[list[ApiRequest], _or_empty([])] = _key("Requests to the app's API.", [])
-    generate: Generate | None = _key("Rows made up from the schema.")
+    api: Annotated[tuple[ApiRequest, ...], _or_empty(())] = _key("Requests to the app's API.", [])
+    generate: GenerateConfig | None = _key("Rows made up from the schema.")
     restore: Text = _key("A snapshot of the release's database, restored first.", examples=["snapshots/{version}.dump"])
+
+    @field_validator("sql")
+    @classmethod
+    def _every_version_has_one(cls, sql: str | None, info: ValidationInfo) -> str | None:
+        """Each file is read now (a missing one, or one not UTF-8), not when the first scenario seeds."""
+        context = _context(info)
+        for version in context.get("versions", ()) if sql else ():
+            path = context["root"] / sql.replace("{version}", version)
+            if not found(path, directory=False):
+                raise rule(f"seed file for version '{version}' not found: {path}")
+            try:
+                read_text(path)
+            except ConfigError as error:
+                raise rule(f"{path}: {error.message}") from None
+        return sql
+
+    @model_validator(mode="after")
+    def _captured_before_use(self) -> SeedConfig:
+        for index, request in enumerate(self.api):
+            earlier = {name for done in self.api[:index] for name, _ in done.capture}
+            for key in ("path", "json", "query", "headers"):
+                value = getattr(request, key.replace("json", "json_"))
+                too_early = sorted((placeholders(value) & self.captures) - earlier)
+                if too_early:
+                    raise rule(f"uses {{{too_early[0]}}}, which no earlier request captures", "api", index, key)
+        return self
+
+    @property
+    def captures(self) -> frozenset[str]:
+        """The names `seed.api` requests capture from their responses."""
+        return frozenset(name for request in self.api for name, _ in request.capture)
+
+
+def placeholders(*values: Any) -> set[str]:
+    """The `{name}` placeholders written anywhere in these values (keys of mappings included)."""
+    return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
+
+
+@dataclass(frozen=True)
+class RowCondition:
+    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
+    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
+    that declares it (`checks.moves[0]`), so that evidence can name it."""
+
+    label: str
+    table: str
+    where: str | None = None
+    scope: Scope = MIGRATING
+
+    def describe(self) -> str:
+        return self.table if self.where is None else f"{self.table} where {self.where}"
 
 
 class Scoped(Section):
@@ -642,6 +954,25 @@ class Scoped(Section):
     kinds: Names = _key(f"Scenario kinds: {', '.join(RUN_KINDS)}.", [])
     scenarios: Names = _key("Globs on scenario ids, as --only takes them.", [], examples=[["*-to-head"]])
     engines: Names = _key(f"The run's database engine: {', '.join(ENGINES)}.", [], examples=[["sqlite"]])
+    _scope: Scope = PrivateAttr(default_factory=Scope)
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    def _read_scope(self, info: ValidationInfo, kinds: tuple[str, ...], targets: tuple[str, ...] = ("to",)) -> None:
+        """Each name checked against the file's versions: a typo would make the entry apply nowhere, silently."""
+        versions = _context(info).get("versions")
+        if versions is not None:
+            fields = type(self).model_fields
+            given = {fields[name].alias or name: getattr(self, name) for name in self.model_fields_set}
+            try:
+                self._scope = parse_scope(given, versions, kinds, targets)
+            except ScopeError as error:
+                raise rule(str(error), error.key) from None
+        else:
+            to = tuple(name for key in targets for name in getattr(self, key))
+            self._scope = Scope(self.from_, to, self.kinds, self.scenarios, self.engines)
 
 
 class When(Scoped):
@@ -649,19 +980,53 @@ class When(Scoped):
 
     crosses: Names = _key("The upgrades and skips from before this version to it or later.", [], examples=["2.0"])
 
+    @model_validator(mode="after")
+    def _migrating(self, info: ValidationInfo) -> When:
+        """`crosses: V` narrows it to the upgrades and skips from before V to V or later."""
+        self._read_scope(info, MIGRATION_KINDS)
+        if not self._scope.kinds:
+            self._scope = replace(self._scope, kinds=MIGRATION_KINDS)
+        order = _context(info).get("versions") or ()
+        if self.crosses and order:
+            if len(self.crosses) != 1 or self.crosses[0] not in order[1:]:
+                raise rule(f"must name one version after the first ({order[0]})", "crosses")
+            narrowed = self._scope.crossing(self.crosses[0], order)
+            if narrowed is None:
+                raise rule("matches no scenario: its parts contradict each other")
+            self._scope = narrowed
+        return self
+
 
 class SomeRows(Section):
     """Some rows of a table: those matching `where`, in the scenarios of `when`."""
 
     where: Text = _key("SQL, evaluated before migrating (default: every row).", examples=["kind = 'secret'"])
     when: When | None = _key("The scenarios it is about (default: every migrating one).")
+    _label: str = PrivateAttr("")  # the key that declares it, given by ChecksConfig
+
+    def _rows(self, table: str) -> RowCondition:
+        return RowCondition(self._label, table, self.where, self.when.scope if self.when else MIGRATING)
 
 
-class ChangedRows(SomeRows):
+class RowChange(SomeRows):
     """Changes allowed in some rows."""
 
     column: Annotated[Text, Required] = Field(description="The column whose values may change.")
-    becomes: Any = _key("The value the column must become (null included).")
+    becomes_: Any = _key("The value the column must become (null included).", alias="becomes")
+    _table: str = PrivateAttr("")  # the key of allow_changes it is listed under
+
+    @property
+    def rows(self) -> RowCondition:
+        return self._rows(self._table)
+
+    @property
+    def becomes(self) -> tuple[Any] | None:
+        """The value the column must become, in a 1-tuple so that None can be it; None: any change."""
+        return (self.becomes_,) if "becomes_" in self.model_fields_set else None
+
+    def describe(self) -> str:
+        where = f" where {self.where}" if self.where else ""
+        return f"{self._table}.{self.column}{where}"
 
 
 class LostRows(SomeRows):
@@ -669,9 +1034,14 @@ class LostRows(SomeRows):
 
     table: Annotated[Text, Required] = Field(description="The table.")
 
+    @property
+    def rows(self) -> RowCondition:
+        return self._rows(self.table)
 
-class MoveEntry(SomeRows):
-    """Values a release moves to another column."""
+
+class Move(SomeRows):
+    """Values a release moves to another column: the `from` column's values of the rows go to
+    `to`; `key` pairs the source's columns with the target's to find the row each value arrives at."""
 
     from_: Annotated[Column, Required] = Field(
         description="The source column, as table.column.", alias="from", examples=["tags.value"]
@@ -682,19 +1052,39 @@ class MoveEntry(SomeRows):
     )
 
     @model_validator(mode="after")
-    def _pairs_given(self) -> MoveEntry:
+    def _pairs_given(self) -> Move:
         if "key" in self.model_fields_set and not self.key:
             raise rule("must pair at least one column, e.g. {item_id: id}", "key")
         return self
+
+    @property
+    def rows(self) -> RowCondition:
+        return self._rows(self.from_.rpartition(".")[0])
+
+    @property
+    def column(self) -> str:
+        return self.from_.rpartition(".")[2]
+
+    @property
+    def to_table(self) -> str:
+        return self.to.rpartition(".")[0]
+
+    @property
+    def to_column(self) -> str:
+        return self.to.rpartition(".")[2]
+
+    def describe(self) -> str:
+        return f"{self.from_} -> {self.to}"
 
 
 Rows = _checked(
     lambda value: (
         None
-        if isinstance(value, list) and all(isinstance(row, list) for row in value)
+        if isinstance(value, (list, tuple)) and all(isinstance(row, (list, tuple)) for row in value)
         else "must be a list of rows, e.g. [[0]]"
     ),
     {"type": "array", "items": {"type": "array"}},
+    lambda rows: tuple(tuple(row) for row in rows),
 )
 
 
@@ -705,6 +1095,14 @@ class SqlAssertion(Scoped):
     query: Annotated[Text, Required] = Field(description="The query.")
     expect: Rows = Field(description="The rows it must return.", examples=[[[0]]])
     versions: Names = _key("Target versions (the same as `to`).", [])
+
+    @model_validator(mode="after")
+    def _scenarios(self, info: ValidationInfo) -> SqlAssertion:
+        self._read_scope(info, RUN_KINDS, ("versions", "to"))
+        return self
+
+    def applies_to(self, scenario: ScenarioLike, engine: str) -> bool:
+        return self.scope.matches(scenario, engine)
 
 
 class AcceptedDifference(Scoped):
@@ -718,9 +1116,40 @@ class AcceptedDifference(Scoped):
         examples=["index 'ix_users_email' * present after migrating, not in a fresh install"],
     )
     reason: Text = _key("Shown with it in the evidence.")
+    _key: str = PrivateAttr("")  # where it is declared (checks.accept_schema[0]), given by ChecksConfig
+
+    @field_validator("difference")
+    @classmethod
+    def _without_the_name(cls, difference: str | None, info: ValidationInfo) -> str | None:
+        """Where the whole evidence line was written, the object's name is left out."""
+        named = [(kind, info.data.get(kind)) for kind in SCHEMA_OBJECTS if info.data.get(kind) is not None]
+        return accepted_difference(*named[0], difference) if difference is not None and len(named) == 1 else difference
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in SCHEMA_OBJECTS if getattr(self, kind) is not None)
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self, self.kind))
+
+    def accepts(self, line: str) -> bool:
+        prefix = f"{self.kind} '{self.name}': "
+        if not line.startswith(prefix):
+            return False
+        pattern = "".join({"*": ".*", "?": "."}.get(char, re.escape(char)) for char in str(self.difference))
+        return re.fullmatch(pattern, line[len(prefix) :], re.S) is not None
+
+    def describe(self) -> str:
+        return f"{self.kind} '{self.name}': {self.difference}"
 
     @model_validator(mode="after")
-    def _one_difference(self) -> AcceptedDifference:
+    def _one_difference(self, info: ValidationInfo) -> AcceptedDifference:
+        self._read_scope(info, MIGRATION_KINDS)
         named = [kind for kind in SCHEMA_OBJECTS if getattr(self, kind) is not None]
         if len(named) != 1:
             raise rule(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
@@ -751,7 +1180,8 @@ def _name_or(model: type[BaseModel], noun: str) -> Any:
     ]
 
 
-ChangedColumns = Annotated[list[_name_or(ChangedRows, "a column name")], _or_empty([])]
+ChangedColumns = Annotated[tuple[_name_or(RowChange, "a column name"), ...], _or_empty(())]
+StrKeys = AfterValidator(lambda mapping: {str(key): value for key, value in mapping.items()})  # a table: 1 is '1'
 
 
 def _lock_mode_problem(value: Any) -> str | None:
@@ -760,7 +1190,7 @@ def _lock_mode_problem(value: Any) -> str | None:
     return f"must be one of {', '.join(LOCK_MODES)}; got {kind(value)}"
 
 
-LockMode = _checked(_lock_mode_problem, {"enum": list(LOCK_MODES)})
+LockMode = _checked(_lock_mode_problem, {"enum": list(LOCK_MODES)}, lambda value: "off" if value is False else value)
 LocksSwitch = _checked(
     lambda value: (
         None
@@ -771,42 +1201,65 @@ LocksSwitch = _checked(
 )
 
 
-class Locks(Section):
-    """Locks and stalls measured while each migration runs (PostgreSQL), and what they fail or warn."""
+class LocksConfig(Section):
+    """Locks and stalls measured while each migration runs (PostgreSQL, MariaDB/MySQL), and what
+    each finding does: fail, warn or off. Warnings by default: a finding is worth a look, rarely a
+    reason to stop a pipeline before the user says so."""
 
     max_blocked_ms: Number = _key("A read or write of a table blocked longer than this is a finding.", 1000)
     blocked: LockMode = _key("What a read or write blocked over max_blocked_ms does.", "warn")
-    rewrite: LockMode = _key("What a table with rows rewritten (its relfilenode changed) does.", "warn")
+    rewrite: LockMode = _key("What a table with rows rewritten (rebuilt) does.", "warn")
     blocking_index: LockMode = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
+    _measure: bool = PrivateAttr(True)
+
+    @property
+    def measure(self) -> bool:
+        """False: `checks.locks: off`, nothing measured."""
+        return self._measure
 
 
-class Checks(Section):
+def _locks(switch: Any) -> LocksConfig:
+    """`checks.locks` as the run reads it: thresholds, or off (YAML's false), or on with defaults."""
+    if isinstance(switch, LocksConfig):
+        return switch
+    locks = LocksConfig()
+    locks._measure = switch not in (False, "off")
+    return locks
+
+
+class ChecksConfig(Section):
     """What is checked, and what a release is declared to do to data."""
 
     schema_: Flag = _key("The schema check.", True, alias="schema")
     data: Flag = _key("The rows, content and moves checks.", True)
     idempotent: Flag = _key("Running the same upgrade again changes nothing.", True)
-    allow_changes: Annotated[dict[Any, ChangedColumns], _or_empty({})] = _key(
+    changes: Annotated[dict[Any, ChangedColumns], _or_empty({}), StrKeys] = _key(
         'table -> columns whose values may change or go ("*": all), or mappings for some rows only.',
         {},
+        alias="allow_changes",
         examples=[{"users": ["email"]}],
     )
-    renamed: Annotated[dict[Any, Annotated[dict[Any, NewName], _or_empty({})]], _or_empty({})] = _key(
+    renamed: Annotated[dict[Any, Annotated[dict[Any, NewName], _or_empty({}), StrKeys]], _or_empty({}), StrKeys] = _key(
         "table -> {old column: new column}: a renamed column's values are followed.",
         {},
         examples=[{"users": {"name": "full_name"}}],
     )
-    allow_lost_rows: Annotated[list[_name_or(LostRows, "a table name")], _or_empty([])] = _key(
-        "Tables whose rows may go, or mappings for some rows only.", [], examples=[["audit_log"]]
+    losses: Annotated[tuple[_name_or(LostRows, "a table name"), ...], _or_empty(())] = _key(
+        "Tables whose rows may go, or mappings for some rows only.",
+        [],
+        alias="allow_lost_rows",
+        examples=[["audit_log"]],
     )
     ignore_tables: Texts = _key("Tables never captured nor compared.", [], examples=[["sessions"]])
     float_tolerance: Number = _key("Relative tolerance of float comparisons.", 0, examples=[1e-6])
-    sql: Annotated[list[SqlAssertion], _or_empty([])] = _key("Your own SQL assertions.", [])
-    volatile: Annotated[dict[Any, Texts], _or_empty({})] = _key(
+    sql: Annotated[tuple[SqlAssertion, ...], _or_empty(())] = _key("Your own SQL assertions.", [])
+    volatile: Annotated[dict[Any, Texts], _or_empty({}), StrKeys] = _key(
         "table -> columns the app writes itself: not compared.", {}, examples=[{"servers": ["last_seen"]}]
     )
-    moves: Annotated[list[MoveEntry], _or_empty([])] = _key("Values a release moves to another column.", [])
-    accept_schema: Annotated[list[AcceptedDifference], _or_empty([])] = _key("Known, harmless schema differences.", [])
+    moves: Annotated[tuple[Move, ...], _or_empty(())] = _key("Values a release moves to another column.", [])
+    accept_schema: Annotated[tuple[AcceptedDifference, ...], _or_empty(())] = _key(
+        "Known, harmless schema differences.", []
+    )
     history: _choice(*HISTORY_MODES) = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
@@ -814,77 +1267,225 @@ class Checks(Section):
         "The release before the newest, already running, probed while the upgrade to the newest runs: "
         "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
     )
-    naive_timezone: TimeZone = _key("The zone of timestamps without one, when compared with one that has it.", "UTC")
-    locks: Annotated[
-        Annotated[LocksSwitch, Tag(NAME)] | Annotated[Locks, Tag(MAPPING)],
-        Discriminator(lambda value: MAPPING if isinstance(value, dict) else NAME),
+    naive_timezone: Annotated[TimeZone, _or_empty("UTC")] = _key(
+        "The zone of timestamps without one, when compared with one that has it.", "UTC"
+    )
+    locks_: Annotated[
+        Annotated[LocksSwitch, Tag(NAME)] | Annotated[LocksConfig, Tag(MAPPING)],
+        Discriminator(lambda value: MAPPING if isinstance(value, (dict, LocksConfig)) else NAME),
     ] = _key(
-        "Lock and stall measurement (PostgreSQL; on by default): off, or thresholds.",
+        "Lock and stall measurement (PostgreSQL, MariaDB/MySQL; on by default): off, or thresholds.",
         True,
+        alias="locks",
         examples=[{"max_blocked_ms": 500, "rewrite": "fail"}, "off"],
     )
 
+    @model_validator(mode="after")
+    def _labelled(self) -> ChecksConfig:
+        """Each declaration knows the key that declares it, so that evidence names it."""
+        for table, entries in self.changes.items():
+            for index, entry in enumerate(entries):
+                if isinstance(entry, RowChange):
+                    entry._label, entry._table = f"checks.allow_changes.{table}[{index}]", table
+        for index, entry in enumerate(self.losses):
+            if isinstance(entry, LostRows):
+                entry._label = f"checks.allow_lost_rows[{index}]"
+        for index, move in enumerate(self.moves):
+            move._label = f"checks.moves[{index}]"
+        for index, accepted in enumerate(self.accept_schema):
+            accepted._key = f"checks.accept_schema[{index}]"
+        return self
 
-class Report(Section):
+    @property
+    def schema(self) -> bool:  # type: ignore[override]
+        return self.schema_
+
+    @property
+    def locks(self) -> LocksConfig:
+        return _locks(self.locks_)
+
+    @property
+    def allow_changes(self) -> dict[str, tuple[str, ...]]:
+        """Whole columns whose values may change, by table."""
+        whole = {table: tuple(c for c in entries if isinstance(c, str)) for table, entries in self.changes.items()}
+        return {table: columns for table, columns in whole.items() if columns}
+
+    @property
+    def row_changes(self) -> tuple[RowChange, ...]:
+        return tuple(entry for entries in self.changes.values() for entry in entries if isinstance(entry, RowChange))
+
+    @property
+    def allow_lost_rows(self) -> tuple[str, ...]:
+        return tuple(entry for entry in self.losses if isinstance(entry, str))
+
+    @property
+    def row_losses(self) -> tuple[RowCondition, ...]:
+        return tuple(entry.rows for entry in self.losses if isinstance(entry, LostRows))
+
+    def declared_conditions(self, scenario: Any, engine: str) -> list[RowCondition]:
+        """The conditions whose rows the scenario must select before migrating (those in its scope with a WHERE)."""
+        declared = [*(m.rows for m in self.moves), *(c.rows for c in self.row_changes), *self.row_losses]
+        return [rows for rows in declared if rows.where is not None and rows.scope.matches(scenario, engine)]
+
+
+class ReportConfig(Section):
     """Where the reports go."""
 
-    dir: Text = _key("The folder of report.html, results.json, junit.xml, summary.md.", "migtest-results")
+    dir: Annotated[Text, _path(True, must_exist=False)] = _key(
+        "The folder of report.html, results.json, junit.xml, summary.md.", "migtest-results"
+    )
 
 
-class Lint(Section):
+class StepsConfig(Section):
+    """Step tests: one YAML or Python file per migration; run by `migtest steps`, and by `migtest run`
+    too when `run` is set."""
+
+    dir: Annotated[Text, _path(True, must_exist=False)] = _key(
+        "Their folder (the default one may be absent).", "migtest/steps"
+    )
+    run: Flag = _key("migtest run runs them too.", False)
+
+    @model_validator(mode="after")
+    def _named_folder_exists(self, info: ValidationInfo) -> StepsConfig:
+        if "dir" in self.model_fields_set and "root" in _context(info) and not found(self.dir, directory=True):
+            raise rule(f"directory not found: {self.dir}", "dir")
+        return self
+
+
+class LintConfig(Section):
     """The static lint of migration SQL (migtest lint)."""
 
-    ignore: Annotated[list[_choice(*RULES)], _or_empty([])] = _key(
+    ignore: Annotated[tuple[_choice(*RULES), ...], _or_empty(())] = _key(
         "Rules not reported, each kept off by name (never the whole lint).", [], [["drop-column"]]
     )
 
 
-class Steps(Section):
-    """Step tests: one YAML or Python file per migration."""
-
-    dir: Text = _key("Their folder (the default one may be absent).", "migtest/steps")
-    run: Flag = _key("migtest run runs them too.", False)
+def _optional(section: type[Section]) -> Any:
+    """A section that may be left out or null: its defaults then."""
+    return Annotated[section | None, _or_empty({})]
 
 
-class MigtestFile(Section):
+class Config(Section):
     """migtest.yml: how to install, seed, migrate and check every release."""
 
-    migrations: Migrations = Field(description="How each release's migrations run.")
-    database: Database | None = _key("The database the scenarios run on (default: SQLite).")
-    versions: Annotated[list[VersionEntry], _or_empty([]), Field(min_length=1)] = Field(
+    migrations: MigrationsConfig = Field(description="How each release's migrations run.")
+    database: _optional(DatabaseConfig) = _key("The database the scenarios run on (default: SQLite).", {})
+    versions: Annotated[tuple[Version, ...], _or_empty(()), Field(min_length=1)] = Field(
         description="The releases, oldest first."
     )
-    app: App | None = _key("How a version's image runs as the app.")
-    matrix: Matrix | None = _key("Which scenarios run.")
-    seed: Seed | None = _key("The data each release's database holds before it migrates.")
-    verify: Verify | None = _key("Your own checks on a migrated database.")
-    checks: Checks | None = _key("What is checked, and what a release is declared to do to data.")
-    report: Report | None = _key("Where the reports go.")
-    steps: Steps | None = _key("Step tests.")
-    lint: Lint | None = _key("migtest lint: the static lint of migration SQL.")
+    app: AppConfig | None = _key("How a version's image runs as the app.")
+    matrix: _optional(MatrixConfig) = _key("Which scenarios run.", {})
+    seed: _optional(SeedConfig) = _key("The data each release's database holds before it migrates.", {})
+    verify: _optional(VerifyConfig) = _key("Your own checks on a migrated database.", {})
+    checks: _optional(ChecksConfig) = _key("What is checked, and what a release is declared to do to data.", {})
+    report: _optional(ReportConfig) = _key("Where the reports go.", {})
+    steps: _optional(StepsConfig) = _key("Step tests.", {})
+    lint: _optional(LintConfig) = _key("migtest lint: the static lint of migration SQL.", {})
+    _file: Path = PrivateAttr(Path("migtest.yml"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_spelling(cls, data: Any) -> Any:
+        """`app.previous_release` is the older name of `verify.previous_release`: one of the two."""
+        app, verify = (data.get(key) if isinstance(data, dict) else None for key in ("app", "verify"))
+        older = app.get("previous_release") if isinstance(app, dict) else None
+        if older is None:
+            return data
+        verify = verify if isinstance(verify, dict) else {}
+        if "previous_release" in verify:
+            raise rule("app.previous_release says this too; keep one of them", "verify", "previous_release")
+        return {**data, "verify": {**verify, "previous_release": older}}
 
     @model_validator(mode="after")
-    def _said_once(self) -> MigtestFile:
+    def _consistent(self, info: ValidationInfo) -> Config:
         for index, version in enumerate(self.versions):
-            if any(str(other.name) == str(version.name) for other in self.versions[:index]):
+            if any(other.name == version.name for other in self.versions[:index]):
                 raise rule(f"version name '{version.name}' is used twice", "versions", index, "name")
-        verify_mode = self.verify is not None and "previous_release" in self.verify.model_fields_set
-        older = vars(self.app).get("previous_release") if self.app else None  # read without its deprecation warning
-        if verify_mode and older is not None:
-            raise rule("app.previous_release says this too; keep one of them", "verify", "previous_release")
+        _check_containers(self)
+        _check_placeholders(self)
+        if "file" in _context(info):
+            self._file = _context(info)["file"]
         return self
+
+    @property
+    def path(self) -> Path:
+        """The file it was read from."""
+        return self._file
+
+    @property
+    def root(self) -> Path:
+        """The file's folder: relative paths in it start there."""
+        return self._file.parent
+
+    def version(self, name: str) -> Version:
+        return next(v for v in self.versions if v.name == name)
+
+    @property
+    def schemas(self) -> tuple[str | None, ...]:
+        """The schemas captured (None: the connection's default): `database.schemas` when given, else
+        the default one plus `migrations.schema`. Only PostgreSQL has several per database."""
+        if self.database.engine != "postgres":
+            return (None,)
+        return self.database.schemas or (None, *filter(None, [self.migrations.schema]))
+
+
+def _check_containers(config: Config) -> None:
+    """Images and the app go together: on-start needs an image per version and an `app:` section,
+    API seeding and verification need a running app; mixing images and trees is not supported."""
+    images = [v.containerized for v in config.versions]
+    tool, app, database = config.migrations.tool, config.app, config.database
+    if any(images) and not all(images):
+        raise rule("give every version an image or a build, or none of them", "versions", images.index(False))
+    if any(images) and tool not in ("on-start", "command"):
+        raise rule(f"versions with images need migrations.tool on-start or command, not '{tool}'", "migrations", "tool")
+    if tool == "on-start" and not any(images):
+        raise rule("on-start needs an image or a build for every version", "versions", 0)
+    apis = config.seed.api or config.verify.api
+    if (tool == "on-start" or apis) and app is None:
+        raise rule("missing section 'app' (how to start a version's image and tell it is ready)", "app")
+    host = (urlsplit(database.url).hostname or "").lower() if any(images) and database.url else ""
+    if host in ("localhost", "127.0.0.1", "::1"):
+        raise rule(
+            f"the versions' containers cannot reach a server on {host}: give a host name they resolve "
+            "(e.g. a service container's) or use database.image",
+            "database",
+            "url",
+        )
+    if app is not None and app.services and not any(images):
+        raise rule("services start beside the app's image: give every version an image or a build", "app", "services")
+    if apis and not any(images):
+        raise rule("seed.api and verify.api talk to the app: give every version an image or a build", "versions")
+
+
+def _check_placeholders(config: Config) -> None:
+    """`{database_url:<driver>}` must name a driver of the run's engine (known only now:
+    --database-url may have changed it); verify.api may only use what seed.api captures."""
+    commands = ("upgrade", "downgrade", "install", "current", "history")
+    filled: dict[tuple[str | int, ...], str | None] = {
+        ("migrations", key): getattr(config.migrations, key) for key in commands
+    }
+    filled["seed", "command"] = config.seed.command
+    filled.update({("app", "env", name): value for name, value in (config.app.env if config.app else ())})
+    for where, text in filled.items():
+        if text and (problem := unknown_driver(text, config.database.engine)):
+            raise rule(problem, *where)
+    for index, read in enumerate(config.verify.api):
+        for key in ("path", "query"):
+            unknown = sorted(placeholders(getattr(read, key)) - config.seed.captures - {"version"})
+            if unknown:
+                raise rule(f"{{{unknown[0]}}} is captured by no seed.api request", "verify", "api", index, key)
 
 
 Problem = tuple[tuple[str | int, ...], str]  # where (keys and list indexes) and what
 
 
-def problems(data: Any) -> list[Problem]:
-    """Every mistake of a migtest.yml document, in the order pydantic finds them."""
+def validate(data: Any, context: dict[str, Any]) -> Config | list[Problem]:
+    """The configuration of a migtest.yml document, or every mistake in it in the order pydantic
+    finds them; `context`: what the rules beyond a section read (see _context)."""
     try:
-        MigtestFile.model_validate({} if data is None else data)
+        return Config.model_validate({} if data is None else data, context=context)
     except ValidationError as exc:
         return [_problem(error) for error in exc.errors(include_url=False)]
-    return []
 
 
 def _problem(error: Any) -> Problem:
@@ -933,7 +1534,7 @@ def _field_of(model: Any, key: str | int) -> FieldInfo | None:
 def _section_at(where: tuple[str | int, ...]) -> Any:
     """The model of the section at `where`, following the models' fields (list indexes and the
     keys of mappings such as checks.renamed are not fields: the section stays the same)."""
-    model: Any = MigtestFile
+    model: Any = Config
     for part in where:
         if (field := _field_of(model, part)) is not None:
             model = section_of(field.annotation) or model
@@ -952,4 +1553,4 @@ def section_of(annotation: Any) -> Any:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of migtest.yml, for editors (yaml-language-server) and check-jsonschema."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **MigtestFile.model_json_schema(by_alias=True)}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema(by_alias=True)}

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migtest.config_schema import MigtestFile, Section, json_schema, section_of
+from migtest.config_schema import Config, Section, json_schema, section_of
 
 SCHEMA_FILE = Path(__file__).with_name("migtest.schema.json")
 REFERENCE_FILE = Path("docs/configuration.md")  # in the repository, not shipped
@@ -29,7 +29,7 @@ def reference_text() -> str:
         "Relative paths are relative to the file's folder. `[]` after a key: a list of entries.",
         "",
     ]
-    for path, model in _sections(MigtestFile, ""):
+    for path, model in _sections(Config, ""):
         lines += [f"## `{path or 'top level'}`", "", (model.__doc__ or "").strip(), ""]
         lines += ["| key | type | default | description |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():

@@ -11,11 +11,11 @@ then neither accepted nor required on PostgreSQL, so one file serves every engin
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from itertools import permutations
-from typing import Any, Protocol
+from typing import Protocol
 
 MIGRATION_KINDS = ("upgrade", "skip", "downgrade")  # the kinds that migrate from one version to another
 UPWARD_KINDS = ("upgrade", "skip")
@@ -37,18 +37,6 @@ class ScenarioLike(Protocol):
 
     @property
     def id(self) -> str: ...
-
-
-class Entry(Protocol):
-    """A mapping of migtest.yml being read (config._Section)."""
-
-    data: dict[Any, Any]
-
-    def texts(self, key: str) -> tuple[str, ...]: ...
-
-    def raw(self, key: str, default: Any = None) -> Any: ...
-
-    def error(self, message: str, key: str | None = None) -> Exception: ...
 
 
 @dataclass(frozen=True)
@@ -89,35 +77,44 @@ def _narrowed(given: tuple[str, ...], allowed: Sequence[str]) -> tuple[str, ...]
 
 
 def parse_scope(
-    entry: Entry,
+    given: Mapping[str, tuple[str, ...]],
     versions: Sequence[str],
     kinds: Sequence[str],
     target_keys: Sequence[str] = ("to",),
 ) -> Scope:
-    """The scope keys of one entry (`from`, `to` or another of `target_keys`, `kinds`, `scenarios`,
-    `engines`), each name checked: a typo would otherwise make a declaration apply nowhere, silently."""
-    sources = _versions(entry, "from", versions)
-    given = [key for key in target_keys if key in entry.data]
-    if len(given) > 1:
-        raise entry.error(f"give one of {' or '.join(target_keys)}, not both", given[1])
-    targets = tuple(name for key in target_keys for name in _versions(entry, key, versions))
-    chosen = name_list(entry, "kinds")
+    """The scope keys an entry gives (`from`, `to` or another of `target_keys`, `kinds`,
+    `scenarios`, `engines`: names as written), each name checked: a typo would otherwise make a
+    declaration apply nowhere, silently. A mistake raises ScopeError naming its key."""
+    sources = _versions(given, "from", versions)
+    named = [key for key in target_keys if key in given]
+    if len(named) > 1:
+        raise ScopeError(f"give one of {' or '.join(target_keys)}, not both", named[1])
+    targets = tuple(name for key in target_keys for name in _versions(given, key, versions))
+    chosen = given.get("kinds", ())
     for kind in chosen:
         if kind not in kinds:
-            raise entry.error(f"unknown kind '{kind}' (kinds: {', '.join(kinds)})", "kinds")
+            raise ScopeError(f"unknown kind '{kind}' (kinds: {', '.join(kinds)})", "kinds")
     if sources and chosen and set(chosen) <= {"fresh"}:
-        raise entry.error("a fresh install comes from no version: remove 'from' or choose other kinds", "from")
-    globs = name_list(entry, "scenarios")
+        raise ScopeError("a fresh install comes from no version: remove 'from' or choose other kinds", "from")
+    globs = given.get("scenarios", ())
     ids = _scenario_ids(versions, kinds)
     for glob in globs:
         if not any(fnmatchcase(scenario_id, glob) for scenario_id in ids):
             example = next(iter(ids), "")
-            raise entry.error(f"'{glob}' matches no scenario id (ids look like '{example}')", "scenarios")
-    engines = name_list(entry, "engines")
+            raise ScopeError(f"'{glob}' matches no scenario id (ids look like '{example}')", "scenarios")
+    engines = given.get("engines", ())
     for engine in engines:
         if problem := engine_problem(engine):
-            raise entry.error(problem, "engines")
+            raise ScopeError(problem, "engines")
     return Scope(sources, targets, chosen, globs, engines)
+
+
+class ScopeError(ValueError):
+    """A scope key's mistake: `key` names it."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def engine_problem(name: str) -> str | None:
@@ -130,19 +127,11 @@ def engine_problem(name: str) -> str | None:
     return f"unknown engine '{name}' ({hint}engines: {', '.join(ENGINES)})"
 
 
-def name_list(entry: Entry, key: str) -> tuple[str, ...]:
-    """A name or a list of names (YAML numbers as written: `from: 1.0`)."""
-    value = entry.raw(key)
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return (str(value),)
-    return entry.texts(key)
-
-
-def _versions(entry: Entry, key: str, versions: Sequence[str]) -> tuple[str, ...]:
-    chosen = name_list(entry, key)
+def _versions(given: Mapping[str, tuple[str, ...]], key: str, versions: Sequence[str]) -> tuple[str, ...]:
+    chosen = given.get(key, ())
     for name in chosen:
         if name not in versions:
-            raise entry.error(f"unknown version '{name}' (versions: {', '.join(versions)})", key)
+            raise ScopeError(f"unknown version '{name}' (versions: {', '.join(versions)})", key)
     return chosen
 
 

@@ -153,7 +153,7 @@ def _folders(project: Path) -> list[Path]:
 def _migrations(path: Path) -> list[SqlMigration]:
     """The folder's migrations, or none when its .sql files fit no layout (seed files, dumps)."""
     try:
-        return discover(path, MigrationsConfig(tool="sql"))
+        return discover(path, MigrationsConfig(tool="sql", dir=path))
     except ConfigError:
         return []
 

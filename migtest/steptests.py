@@ -161,7 +161,7 @@ def _assertion(item: Any, index: int, path: Path) -> SqlAssertion:
     expect = item.get("expect", [])
     if not isinstance(expect, list) or not all(isinstance(row, list) for row in expect):
         raise ConfigError("expect must be a list of rows, e.g. [[1, 'a']]", file=str(path), key=f"{key}.expect")
-    return SqlAssertion(str(item.get("name") or item["query"]), item["query"], tuple(tuple(row) for row in expect))
+    return SqlAssertion(name=str(item.get("name") or item["query"]), query=item["query"], expect=expect)
 
 
 def _assertion_result(assertion: SqlAssertion, got: Any) -> CheckResult:

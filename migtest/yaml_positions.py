@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
 Path = tuple[str | int, ...]  # keys (as written) and list indexes from the document's root
@@ -33,11 +31,6 @@ def positions(root: yaml.Node) -> Positions:
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-def parse_key(key: str) -> Path:
-    """A key as errors write it (`checks.sql[0].name`) as a path."""
-    return tuple(int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key))
 
 
 def locate(found: Positions, path: Path) -> tuple[int, int] | None:

@@ -81,8 +81,9 @@ class ApiClient:
 
     def authenticate(self, auth: AuthConfig) -> None:
         if auth.basic is not None:
-            register_secret(base64.b64encode(":".join(auth.basic).encode()).decode())
-            self.session.auth = auth.basic
+            login = (str(auth.basic.username), str(auth.basic.password))
+            register_secret(base64.b64encode(":".join(login).encode()).decode())
+            self.session.auth = login
             return
         token = auth.bearer if auth.bearer is not None else self._log_in(auth)
         self.session.headers[auth.header] = f"{auth.scheme} {token}" if auth.scheme else token

@@ -13,7 +13,6 @@ stay, and migtest says which.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 import sqlalchemy
@@ -221,7 +220,7 @@ def test_what_a_file_failing_halfway_leaves_behind(fixture_project, server_datab
 def test_schema_is_created_searched_first_and_holds_the_history(fixture_project, server_database):
     project = fixture_project("flyway-base")
     config = load_config(str(project.config))
-    migrator = SqlMigrator(replace(config.migrations, schema="app"))
+    migrator = SqlMigrator(config.migrations.model_copy(update={"schema_": "app"}))
     workspace = Workspace(config.versions[0], project.root, project.root)
 
     migrator.migrate(workspace, server_database, UPGRADE, "head")

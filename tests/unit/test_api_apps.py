@@ -168,8 +168,9 @@ def authorized(base: str, values: dict[str, Any] | None = None, captures=()) -> 
 
 def test_app_headers_and_request_headers_are_sent(base):
     client = ApiClient(base, (("X-Tenant", "acme"),))
-    assert client.read_all(ApiRead("/headers", headers=(("X-Trace", "t1"),))) == [{"tenant": "acme", "trace": "t1"}]
-    assert client.read_all(ApiRead("/headers")) == [{"tenant": "acme", "trace": None}]
+    traced = ApiRead(path="/headers", headers=(("X-Trace", "t1"),))
+    assert client.read_all(traced) == [{"tenant": "acme", "trace": "t1"}]
+    assert client.read_all(ApiRead(path="/headers")) == [{"tenant": "acme", "trace": None}]
 
 
 def test_bearer_token_from_the_environment_is_sent_and_masked(base, tmp_path, monkeypatch):
@@ -177,12 +178,12 @@ def test_bearer_token_from_the_environment_is_sent_and_masked(base, tmp_path, mo
     config = app_config(tmp_path, {"auth": {"bearer": "${APP_TOKEN}"}})
     assert config.app.auth.bearer == TOKEN
     with ApiClient.connect(base, config.app) as client:
-        assert client.read_all(ApiRead("/paged", items="data")) == ITEMS[:CAP]
+        assert client.read_all(ApiRead(path="/paged", items="data")) == ITEMS[:CAP]
     assert mask(f"header Bearer {TOKEN} in {json.dumps(TOKEN)}") == 'header Bearer *** in "***"'
 
 
 def test_without_auth_the_app_refuses_and_the_read_fails(base):
-    error = failure(lambda: ApiClient(base).read_all(ApiRead("/paged", items="data")))
+    error = failure(lambda: ApiClient(base).read_all(ApiRead(path="/paged", items="data")))
     assert str(error) == "GET /paged: expected status 401, got 401".replace(
         "expected status 401", "expected status 200"
     )
@@ -193,7 +194,7 @@ def test_any_header_from_the_environment_carries_a_token(base, tmp_path, monkeyp
     config = app_config(tmp_path, {"headers": {"X-Api-Key": "${API_KEY}", "X-Tenant": "acme"}})
     assert config.app.headers == (("X-Api-Key", TOKEN), ("X-Tenant", "acme"))
     with ApiClient.connect(base, config.app) as client:
-        assert len(client.read_all(ApiRead("/paged", items="data"))) == CAP
+        assert len(client.read_all(ApiRead(path="/paged", items="data"))) == CAP
     assert mask(TOKEN) == "***" and mask("acme") == "acme"
 
 
@@ -201,7 +202,7 @@ def test_basic_auth_from_the_environment_is_sent_and_masked(base, tmp_path, monk
     monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
     config = app_config(tmp_path, {"auth": {"basic": {"username": "admin", "password": "${ADMIN_PASSWORD}"}}})
     with ApiClient.connect(base, config.app) as client:
-        assert len(client.read_all(ApiRead("/paged", items="data"))) == CAP
+        assert len(client.read_all(ApiRead(path="/paged", items="data"))) == CAP
     encoded = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
     assert mask(f"{PASSWORD} Basic {encoded}") == "*** Basic ***"
 
@@ -212,7 +213,7 @@ def test_login_gives_the_token_sent_with_every_request_and_masked(base, tmp_path
     config = app_config(tmp_path, {"auth": {"login": login, "token": "access_token"}})
     with ApiClient.connect(base, config.app) as client:
         assert client.session.headers["Authorization"] == f"Bearer {TOKEN}"
-        assert len(client.read_all(ApiRead("/paged", items="data"))) == CAP
+        assert len(client.read_all(ApiRead(path="/paged", items="data"))) == CAP
     assert mask(f"token {TOKEN}") == "token ***"
 
 
@@ -224,7 +225,7 @@ def test_a_form_login_with_a_nested_token_and_another_header(base, tmp_path, mon
     )
     with ApiClient.connect(base, config.app) as client:
         assert client.session.headers["X-Api-Key"] == TOKEN
-        assert len(client.read_all(ApiRead("/paged", items="data"))) == CAP
+        assert len(client.read_all(ApiRead(path="/paged", items="data"))) == CAP
 
 
 def test_a_refused_login_fails_with_the_response(base, tmp_path, monkeypatch):
@@ -250,32 +251,32 @@ def test_a_login_response_without_the_token_fails(base, tmp_path, monkeypatch):
 def test_a_captured_id_fills_later_paths_and_bodies_keeping_its_type(base, server):
     client = authorized(base, {"version": "2"}, {"tool_id", "server_id"})
     tool = ApiRequest(
-        "/tools", json={"tool": {"name": "Lamp {version}", "display_name": "L"}}, capture=(("tool_id", "tool.id"),)
+        path="/tools", json={"tool": {"name": "Lamp {version}", "display_name": "L"}}, capture=(("tool_id", "tool.id"),)
     )
     client.send(tool)
     created = client.send(
-        ApiRequest("/servers", json={"name": "s", "tool_ids": ["{tool_id}"]}, capture=(("server_id", "id"),))
+        ApiRequest(path="/servers", json={"name": "s", "tool_ids": ["{tool_id}"]}, capture=(("server_id", "id"),))
     )
     assert server.received[-1] == ("POST", "/servers", {"name": "s", "tool_ids": [1]})
     assert created.received == {"id": "srv-1", "name": "s"}
     assert client.values == {"version": "2", "tool_id": 1, "server_id": "srv-1"}
-    read = ApiRead("/servers/{server_id}/tools", query=(("include_inactive", "true"),))
+    read = ApiRead(path="/servers/{server_id}/tools", query=(("include_inactive", "true"),))
     assert [tool["name"] for tool in client.read_all(read)] == ["lamp-2"]
-    assert client.read_all(ApiRead("/servers/{server_id}/tools")) == []  # the query parameter matters
+    assert client.read_all(ApiRead(path="/servers/{server_id}/tools")) == []  # the query parameter matters
 
 
 def test_a_capture_missing_from_the_response_fails(base):
-    request = ApiRequest("/tools", json={"tool": {"name": "a", "display_name": "A"}}, capture=(("tool_id", "id"),))
+    request = ApiRequest(path="/tools", json={"tool": {"name": "a", "display_name": "A"}}, capture=(("tool_id", "id"),))
     error = failure(lambda: authorized(base).send(request))
     assert str(error) == "POST /tools: the response has no key 'id' to capture as tool_id"
     assert json.loads(error.output)["tool"]["name"] == "a"
 
 
 def test_a_placeholder_never_captured_fails_before_sending(base, server):
-    request = ApiRequest("/servers", json={"name": "s", "tool_ids": ["{tool_id}"]})
+    request = ApiRequest(path="/servers", json={"name": "s", "tool_ids": ["{tool_id}"]})
     error = failure(lambda: authorized(base, captures={"tool_id"}).send(request))
     assert str(error).startswith("POST /servers: {tool_id} has no value: the seed.api request capturing it")
-    read = ApiRead("/servers/{server_id}/tools")
+    read = ApiRead(path="/servers/{server_id}/tools")
     error = failure(lambda: authorized(base, captures={"server_id"}).read_all(read))
     assert str(error).startswith("GET /servers/{server_id}/tools: {server_id} has no value")
     assert server.received == []
@@ -287,7 +288,7 @@ def test_a_placeholder_never_captured_fails_before_sending(base, server):
 def paged(path: str, by: str, **options: Any) -> ApiRead:
     items = options.pop("items", "data")
     max_pages = options.pop("max_pages", 1000)
-    return ApiRead(path, items=items, paginate=Pagination(by, **options), max_pages=max_pages)
+    return ApiRead(path=path, items=items, paginate=Pagination(by=by, **options), max_pages=max_pages)
 
 
 def test_page_numbers_with_a_size_and_a_total_stop_at_the_total(base, server):
@@ -353,29 +354,27 @@ def test_wrapped_camel_case_slugged_objects_are_found_across_cursor_pages(base):
     names = ["Desk Lamp", "Café Menu!", "chair", "Shelf 2"]
     exchanges = [
         client.send(
-            ApiRequest("/tools", json={"tool": {"name": name, "display_name": name.upper(), "secret_note": "x"}})
+            ApiRequest(path="/tools", json={"tool": {"name": name, "display_name": name.upper(), "secret_note": "x"}})
         )
         for name in names
     ]
     read = ApiRead(
-        "/tools",
+        path="/tools",
         items="tools",
-        seeded=True,
-        paginate=Pagination("cursor", "cursor", key="nextCursor"),
+        paginate=Pagination(by="cursor", key="nextCursor"),
         match=TOOL_MATCH,
     )
     expected = expected_objects(read, exchanges, {})
     assert expected[1] == {"name": "cafe-menu", "displayName": "CAFÉ MENU!"}
     items = client.read_all(read)
     assert len(items) == 4 and unmatched(expected, items) == []
-    unmapped = expected_objects(ApiRead("/tools", seeded=True), exchanges, {})
+    unmapped = expected_objects(ApiRead(path="/tools"), exchanges, {})
     assert unmatched(unmapped, items) == unmapped  # without match nothing is found
 
 
 def test_keys_map_sent_keys_to_nested_read_keys_and_transforms_chain():
     read = ApiRead(
-        "/tools",
-        seeded=True,
+        path="/tools",
         match=SeededMatch(
             keys=(("display_name", "meta.label"),), transform=(("name", ("strip", "upper")), ("n", ("string",)))
         ),
@@ -385,7 +384,7 @@ def test_keys_map_sent_keys_to_nested_read_keys_and_transforms_chain():
 
 
 def test_unwrap_takes_a_body_without_the_wrapper_whole_and_fails_on_a_wrapper_that_is_no_object():
-    read = ApiRead("/tools", seeded=True, match=SeededMatch(unwrap="tool", case="camel"))
+    read = ApiRead(path="/tools", match=SeededMatch(unwrap="tool", case="camel"))
     old, new = {"display_name": "a"}, {"tool": {"display_name": "b"}, "team_id": None}
     exchanges = [Exchange("POST", "/tools", 201, body, {}) for body in (old, new)]
     assert expected_objects(read, exchanges, {}) == [{"displayName": "a"}, {"displayName": "b"}]

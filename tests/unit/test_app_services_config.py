@@ -45,7 +45,9 @@ def test_services_are_read_with_their_readiness(tmp_path):
     )
     assert config.app is not None
     assert config.app.services == (
-        ServiceConfig("cache", "redis:7", (("MODE", "1"),), "redis-server", 6379, ready_timeout=5.0),
+        ServiceConfig(
+            name="cache", image="redis:7", env=(("MODE", "1"),), command="redis-server", port=6379, ready_timeout=5.0
+        ),
     )
 
 

@@ -3,7 +3,7 @@ from migtest.migrators.bookkeeping import history_tables
 
 
 def test_known_history_tables_match_as_engines_fold_names():
-    tables = history_tables(MigrationsConfig("command", tables=("App_History",)))
+    tables = history_tables(MigrationsConfig(tool="command", upgrade="migrate {target}", tables=("App_History",)))
 
     # Liquibase writes upper case on MySQL, PostgreSQL folds unquoted names to lower case
     assert {"DATABASECHANGELOG", "databasechangelog", "__EFMigrationsHistory", "__efmigrationshistory"} <= tables

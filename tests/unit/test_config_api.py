@@ -62,24 +62,28 @@ def test_every_api_key_is_read(tmp_path, monkeypatch):
     }
     config = load_config(str(write(tmp_path, app=app, seed=seed, verify=verify)))
     assert config.app.headers == (("X-Tenant", "acme"),)
-    expected_login = LoginConfig("/auth/login", "POST", {"email": "a@b.c", "password": "s3cret-pw"}, (), 201)
+    expected_login = LoginConfig(path="/auth/login", json={"email": "a@b.c", "password": "s3cret-pw"}, status=201)
     assert config.app.auth == AuthConfig(login=expected_login, token="data.access_token")
     assert config.seed.api[0].capture == (("tool_id", "id"),) and config.seed.captures == {"tool_id"}
     assert config.seed.api[1].query == (("notify", "false"),) and config.seed.api[1].headers == (("X-A", "1"),)
     first, second = config.verify.api
     assert first.query == (("include_inactive", "true"),) and first.max_pages == 20
-    assert first.paginate == Pagination("offset", "offset", 1, "limit", 50, None, "meta.total")
+    assert first.paginate == Pagination(by="offset", param="offset", size_param="limit", size=50, total="meta.total")
     assert first.match == SeededMatch(
-        "tool", ("secret",), (("name", ("strip", "slug")),), "camel", (("display_name", "meta.label"),)
+        unwrap="tool",
+        ignore=("secret",),
+        transform=(("name", ("strip", "slug")),),
+        case="camel",
+        keys=(("display_name", "meta.label"),),
     )
-    assert second.paginate == Pagination("cursor", "cursor", key="nextCursor") and second.max_pages == 1000
+    assert second.paginate == Pagination(by="cursor", param="cursor", key="nextCursor") and second.max_pages == 1000
 
 
 def test_defaults_of_pagination_and_auth(tmp_path):
     verify = {"api": [{"path": "/a", "paginate": {"by": "page"}}, {"path": "/b", "paginate": {"by": "link-header"}}]}
     config = load_config(str(write(tmp_path, app={**APP, "auth": {"bearer": "t0ken"}}, verify=verify)))
-    assert config.verify.api[0].paginate == Pagination("page", "page", 1)
-    assert config.verify.api[1].paginate == Pagination("link-header")
+    assert config.verify.api[0].paginate == Pagination(by="page", param="page", start=1)
+    assert config.verify.api[1].paginate == Pagination(by="link-header")
     assert config.app.auth == AuthConfig(bearer="t0ken")
 
 

@@ -1,7 +1,6 @@
 """The models of migtest.yml (config_schema): every mistake at once at its line, the JSON Schema
 and the configuration reference generated from them, and the older spelling still read."""
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -30,15 +29,22 @@ def test_five_mistakes_are_reported_in_one_run_each_at_its_line(capsys):
     error = capsys.readouterr().err
 
     assert f"5 problems in {config}" in error
-    for line, column, key, message in [
+    assert_listed(
+        config,
+        error,
         (4, 3, "migrations.layot", "unknown key (did you mean 'layout'?)"),
         (9, 3, "matrix.upgrade", "must be one of chain, all-to-head, none; got 'chained'"),
         (11, 3, "checks.data", "must be true or false, got 'sometimes'"),
         (12, 3, "checks.float_tolerance", "must be a finite number >= 0, got -1"),
         (14, 7, "checks.sql[0]", "missing key 'query'"),
-    ]:
-        assert f"{config}:{line}:{column}: key '{key}': {message}" in error, error
+    )
     assert "Traceback" not in error
+
+
+def assert_listed(config: Path, error: str, *expected: tuple[int, int, str, str]) -> None:
+    """Each (line, column, key, message) is in the error, at its place in the file."""
+    for line, column, key, message in expected:
+        assert f"{config}:{line}:{column}: key '{key}': {message}" in error, error
 
 
 def error_of(tmp_path: Path, text: str) -> tuple[Path, str]:
@@ -145,29 +151,38 @@ def test_init_points_editors_at_the_schema(tmp_path):
     assert yaml.safe_load(written)["migrations"]["tool"] == "sql"
 
 
-SECTIONS = [  # each model of the file and the object config.py builds from it
-    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Migrations", "Database", "Build")],
-    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Login", "Auth", "App", "Verify")],
-    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Matrix", "Generate", "Seed")],
-    *[(getattr(config_schema, name), getattr(config, f"{name}Config")) for name in ("Checks", "Steps")],
-    *[(getattr(config_schema, name), getattr(config, name)) for name in ("ApiRequest", "Pagination", "ApiRead")],
-    (config_schema.SeededMatch, config.SeededMatch),
-    (config_schema.VersionEntry, config.Version),
-    (config_schema.Service, config.ServiceConfig),
-]
-OWN_DEFAULTS = {("ApiRequest", "status"), ("ApiRead", "contains")}  # 201 for POST; "seeded" is read as seeded=True
+def test_rules_that_need_the_file_are_reported_with_the_other_mistakes(tmp_path, monkeypatch):
+    """Paths, version names, placeholders and the environment are checked with the keys' types,
+    not after them: one run lists them all, each at its line."""
+    monkeypatch.delenv("MIGTEST_UNSET_PASSWORD", raising=False)
+    config, error = error_of(
+        tmp_path,
+        'migrations: {tool: sql, dir: nowhere}\nversions: [{name: "1.0"}, {name: "2.0"}]\n'
+        "database: {engine: postgres, url: 'postgresql://u:${MIGTEST_UNSET_PASSWORD}@db/postgres'}\n"
+        'matrix:\n  skip: [["1.0", "3.0"]]\nseed:\n  sql: seeds/{version}.sql\n'
+        "checks:\n  sql: [{name: n, query: q, expect: [], to: '9'}]\n  idempotent: maybe\n",
+    )
+    assert f"6 problems in {config}" in error
+    assert_listed(
+        config,
+        error,
+        (1, 25, "migrations.dir", "directory not found"),
+        (3, 30, "database.url", "environment variable MIGTEST_UNSET_PASSWORD is not set"),
+        (5, 10, "matrix.skip[0]", "unknown version '3.0' (versions: 1.0, 2.0)"),
+        (7, 3, "seed.sql", "seed file for version '1.0' not found"),
+        (9, 41, "checks.sql[0].to", "unknown version '9'"),
+        (10, 3, "checks.idempotent", "must be true or false, got 'maybe'"),
+    )
 
 
-@pytest.mark.parametrize(("model", "built"), SECTIONS, ids=lambda section: section.__name__)
-def test_the_documented_defaults_are_the_ones_used(model, built):
-    """The models (docs, schema) and the objects the run reads say the same default for each key."""
-
-    def plain(value):
-        return tuple(value.items()) if isinstance(value, dict) else tuple(value) if isinstance(value, list) else value
-
-    documented = {field.alias or name: field.default for name, field in model.model_fields.items()}
-    for field in dataclasses.fields(built):
-        if field.name in documented and field.default is not dataclasses.MISSING:
-            if (model.__name__, field.name) in OWN_DEFAULTS or documented[field.name] is None:
-                continue
-            assert plain(documented[field.name]) == plain(field.default), field.name
+def test_the_models_are_the_configuration_the_run_reads(tmp_path):
+    """One definition of every key: what load_config returns is the models' instance, with the
+    values as the run uses them."""
+    (tmp_path / "migrations").mkdir()
+    file = tmp_path / "migtest.yml"
+    file.write_text("migrations: {tool: sql, dir: migrations}\nversions: [{name: 1.0}]\napp: {ready_log: up}\n")
+    loaded = load_config(str(file))
+    assert isinstance(loaded, config_schema.Config) and config.Config is config_schema.Config
+    assert loaded.migrations.dir == tmp_path / "migrations" and loaded.migrations.tables == ("migtest_schema_history",)
+    assert loaded.versions[0].name == "1.0" and loaded.app.env == (("DATABASE_URL", "{database_url}"),)
+    assert loaded.report.dir == tmp_path / "migtest-results" and loaded.path == file and loaded.root == tmp_path

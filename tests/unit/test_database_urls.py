@@ -33,7 +33,7 @@ def test_app_env_gets_every_form_as_the_container_reaches_the_server():
     runner = ImageRunner(app, docker=None)
     server = SimpleNamespace(network_address=("postgres-server", 5432))
     database = Database("shop", "postgresql+psycopg://app:pw@127.0.0.1:49153/shop", server)
-    workspace = Workspace(Version("1.0"), Path("/p"), Path("/p"), image="app:1")
+    workspace = Workspace(Version(name="1.0"), Path("/p"), Path("/p"), image="app:1")
 
     assert runner.environment(workspace, database) == {
         "DSN": "postgresql://app:pw@postgres-server:5432/shop",

@@ -7,7 +7,7 @@ import pytest
 from test_checks import DOWNGRADE, UPGRADE, results, state, table
 from test_config import BASE, error_for, write
 
-from migtest.config import ChecksConfig, Move, RowChange, RowCondition, load_config
+from migtest.config import ChecksConfig, RowCondition, load_config
 from migtest.plan import Scenario
 from migtest.scope import MIGRATING, MIGRATION_KINDS, Scope
 from migtest.state import Selection
@@ -29,8 +29,8 @@ def test_value_declared_to_become_null_that_became_something_else():
     schema = {"settings": table("id", "value")}
     before = state(schema, {"settings": [{"id": 1, "value": 7}, {"id": 2, "value": 8}]})
     after = state(schema, {"settings": [{"id": 1, "value": 0}, {"id": 2, "value": 8}]})
-    cleared = RowChange(RowCondition("checks.allow_changes.settings[0]", "settings"), "value", (None,))
-    content = results(options=options(row_changes=(cleared,)), before=before, after=after, reference=after)["content"]
+    cleared = options(allow_changes={"settings": [{"column": "value", "becomes": None}]})
+    content = results(options=cleared, before=before, after=after, reference=after)["content"]
     assert content.evidence == [
         "table 'settings': id=1: value 7 -> 0, declared to become None (checks.allow_changes.settings[0])",
         "table 'settings': id=2: value 8 kept, declared to become None (checks.allow_changes.settings[0])",
@@ -40,10 +40,10 @@ def test_value_declared_to_become_null_that_became_something_else():
 def test_row_scoped_change_covers_the_selected_rows_only():
     schema = {"settings": table("id", "value")}
     before = state(schema, {"settings": [{"id": 1, "value": 7}, {"id": 2, "value": 8}]})
-    before.selections["c"] = Selection([{"id": 1, "value": 7}])
+    before.selections["checks.allow_changes.settings[0]"] = Selection([{"id": 1, "value": 7}])
     after = state(schema, {"settings": [{"id": 1, "value": 0}, {"id": 2, "value": 0}]})
-    change = RowChange(RowCondition("c", "settings", "value = 7"), "value")
-    content = results(options=options(row_changes=(change,)), before=before, after=after, reference=after)["content"]
+    change = options(allow_changes={"settings": [{"column": "value", "where": "value = 7"}]})
+    content = results(options=change, before=before, after=after, reference=after)["content"]
     assert content.evidence == [
         "table 'settings': id=2: value 8 -> 0",
         "1 changed as declared: settings.value where value = 7",
@@ -53,10 +53,10 @@ def test_row_scoped_change_covers_the_selected_rows_only():
 def test_loss_declared_on_a_table_without_primary_key():
     schema = {"log": table("line", pk=())}
     before = state(schema, {"log": [{"line": 1}, {"line": 2}, {"line": 3}]})
-    before.selections["l"] = Selection([{"line": 2}, {"line": 3}])
+    before.selections["checks.allow_lost_rows[0]"] = Selection([{"line": 2}, {"line": 3}])
     after = state(schema, {"log": [{"line": 1}]})
-    loss = RowCondition("l", "log", "line > 1")
-    checked = results(options=options(row_losses=(loss,)), before=before, after=after, reference=after)
+    loss = options(allow_lost_rows=[{"table": "log", "where": "line > 1"}])
+    checked = results(options=loss, before=before, after=after, reference=after)
     assert checked["rows"].summary == "1 kept, 2 lost as declared (log where line > 1)"
     assert checked["content"].status == "passed"
 
@@ -65,8 +65,8 @@ def test_move_into_a_column_that_existed_counts_its_arrivals():
     schema = {"items": table("id", "color"), "tags": table("id", "item_id", "value")}
     before = state(schema, {"items": [{"id": 1, "color": None}], "tags": [{"id": 5, "item_id": 1, "value": 2}]})
     after = state(schema, {"items": [{"id": 1, "color": 2}], "tags": []})
-    move = Move(RowCondition("checks.moves[0]", "tags"), "value", "items", "color", (("item_id", "id"),))
-    checked = results(options=options(moves=(move,)), before=before, after=after, reference=after)
+    move = {"from": "tags.value", "to": "items.color", "key": {"item_id": "id"}}
+    checked = results(options=options(moves=[move]), before=before, after=after, reference=after)
     assert checked["content"].summary == (
         "values unchanged in 5 column(s) present before and after; 1 moved as declared (tags.value -> items.color)"
     )
@@ -78,9 +78,8 @@ def test_move_to_a_column_that_is_not_there_fails_and_a_stale_move_too():
     schema = {"items": table("id"), "tags": table("id", "value")}
     before = state(schema, {"items": [{"id": 1}], "tags": [{"id": 5, "value": 2}]})
     after = state(schema, {"items": [{"id": 1}], "tags": []})
-    lost = Move(RowCondition("checks.moves[0]", "tags"), "value", "items", "color")
-    stale = Move(RowCondition("checks.moves[1]", "notes"), "body", "items", "id")
-    checked = results(options=options(moves=(lost, stale)), before=before, after=after, reference=after)
+    lost, stale = {"from": "tags.value", "to": "items.color"}, {"from": "notes.body", "to": "items.id"}
+    checked = results(options=options(moves=[lost, stale]), before=before, after=after, reference=after)
     assert checked["moves"].status == "failed"
     assert checked["moves"].evidence == [
         "checks.moves[0]: column 'items.color' is not there after migrating: none of the 1 value(s) can have arrived",
@@ -120,10 +119,11 @@ def test_declarations_out_of_scope_are_not_applied():
     schema = {"events": table("id")}
     before = state(schema, {"events": [{"id": 1}]})
     after = state(schema, {"events": []})
-    loss = RowCondition("checks.allow_lost_rows[0]", "events", scope=Scope(kinds=("downgrade",)))
-    upgrade = results(options=options(row_losses=(loss,)), before=before, after=after, reference=after)
+    loss = options(allow_lost_rows=[{"table": "events", "when": {"kinds": "downgrade"}}])
+    assert loss.row_losses[0].scope == Scope(kinds=("downgrade",))
+    upgrade = results(options=loss, before=before, after=after, reference=after)
     assert upgrade["rows"].evidence == ["table 'events': 1 of 1 row(s) lost: id=1"]
-    downgrade = results(DOWNGRADE, options=options(row_losses=(loss,)), before=before, after=after, reference=after)
+    downgrade = results(DOWNGRADE, options=loss, before=before, after=after, reference=after)
     assert downgrade["rows"].summary == "0 kept, 1 lost as declared (events)"
 
 
@@ -163,21 +163,19 @@ def test_declarations_are_read_with_their_scope(tmp_path):
     config = load_config(str(write(tmp_path, {**BASE, "checks": checks})))
     declared = config.checks
     assert declared.volatile == {"servers": ("last_seen",)}
-    assert declared.moves == (
-        Move(
-            RowCondition("checks.moves[0]", "tags", "kind = 'color'"), "value", "items", "color", (("item_id", "id"),)
-        ),
-    )
+    assert [(m.rows, m.column, m.to_table, m.to_column, m.key) for m in declared.moves] == [
+        (RowCondition("checks.moves[0]", "tags", "kind = 'color'"), "value", "items", "color", (("item_id", "id"),))
+    ]
     assert declared.allow_changes == {"settings": ("note",)}
-    assert declared.row_changes == (
-        RowChange(
+    assert [(change.rows, change.column, change.becomes) for change in declared.row_changes] == [
+        (
             RowCondition(
                 "checks.allow_changes.settings[1]", "settings", None, Scope(targets=("2.0",), kinds=MIGRATION_KINDS)
             ),
             "value",
             (None,),
-        ),
-    )
+        )
+    ]
     assert declared.allow_lost_rows == ("audit",)
     crossing = Scope(("1.0",), ("2.0",), ("upgrade", "skip"))
     assert declared.row_losses == (RowCondition("checks.allow_lost_rows[1]", "events", "kind = 'debug'", crossing),)
@@ -228,7 +226,7 @@ def test_the_most_precise_declaration_is_the_one_counted():
     after = state({"customers": table("id"), "addresses": before.schema["addresses"]}, {})
     after.data["customers"].add({"id": 1})
     after.data["addresses"].add({"customer_id": 1, "city": 3})
-    move = Move(RowCondition("checks.moves[0]", "customers"), "city", "addresses", "city", (("id", "customer_id"),))
-    both = options(moves=(move,), allow_changes={"customers": ("city",)})
+    move = {"from": "customers.city", "to": "addresses.city", "key": {"id": "customer_id"}}
+    both = options(moves=[move], allow_changes={"customers": ("city",)})
     content = results(options=both, before=before, after=after, reference=after)["content"]
     assert content.summary.endswith("; 1 moved as declared (customers.city -> addresses.city)")

@@ -100,69 +100,69 @@ def failure(base: str, read: ApiRead) -> StepFailed:
 
 
 def test_pagination_collects_every_item_in_order(base):
-    assert ApiClient(base).read_all(ApiRead("/items", items="data.items", next="links.next")) == ITEMS
+    assert ApiClient(base).read_all(ApiRead(path="/items", items="data.items", next="links.next")) == ITEMS
 
 
 def test_next_may_be_an_absolute_url_and_empty_string_ends(base):
-    assert ApiClient(base).read_all(ApiRead("/absolute", items="items", next="next")) == ITEMS
+    assert ApiClient(base).read_all(ApiRead(path="/absolute", items="items", next="next")) == ITEMS
 
 
 def test_the_body_itself_may_be_the_list(base):
-    assert ApiClient(base + "/").read_all(ApiRead("/plain")) == ITEMS
+    assert ApiClient(base + "/").read_all(ApiRead(path="/plain")) == ITEMS
 
 
 def test_without_next_only_the_first_page_is_read(base):
-    assert ApiClient(base).read_all(ApiRead("/items", items="data.items")) == ITEMS[:2]
+    assert ApiClient(base).read_all(ApiRead(path="/items", items="data.items")) == ITEMS[:2]
 
 
 def test_a_truly_empty_listing_is_an_empty_list(base):
-    assert ApiClient(base).read_all(ApiRead("/empty", items="items", next="next")) == []
+    assert ApiClient(base).read_all(ApiRead(path="/empty", items="items", next="next")) == []
 
 
 def test_unexpected_status_fails_with_the_body(base):
-    error = failure(base, ApiRead("/wrong-status", items="items"))
+    error = failure(base, ApiRead(path="/wrong-status", items="items"))
     assert str(error) == "GET /wrong-status: expected status 200, got 404"
     assert error.output == "no such listing"
 
 
 def test_a_body_that_is_not_json_fails(base):
-    error = failure(base, ApiRead("/not-json", items="items"))
+    error = failure(base, ApiRead(path="/not-json", items="items"))
     assert str(error) == "GET /not-json: the response is not JSON (Expecting value: line 1 column 1 (char 0))"
     assert error.output == "<html>maintenance</html>"
 
 
 def test_a_missing_items_key_fails_instead_of_reading_zero_items(base):
-    error = failure(base, ApiRead("/no-items", items="data.items"))
+    error = failure(base, ApiRead(path="/no-items", items="data.items"))
     assert str(error) == "GET /no-items: the response has no key 'data.items'"
     assert json.loads(error.output) == {"results": ITEMS}
 
 
 def test_items_that_are_not_a_list_fail(base):
-    error = failure(base, ApiRead("/not-a-list", items="items"))
+    error = failure(base, ApiRead(path="/not-a-list", items="items"))
     assert str(error) == "GET /not-a-list: 'items' is an object, not a list"
     assert json.loads(error.output) == {"items": {"id": 1}}
-    assert str(failure(base, ApiRead("/no-items"))) == "GET /no-items: the response is an object, not a list"
+    assert str(failure(base, ApiRead(path="/no-items"))) == "GET /no-items: the response is an object, not a list"
 
 
 def test_a_next_link_that_is_not_a_string_fails(base):
-    error = failure(base, ApiRead("/bad-next", items="items", next="next"))
+    error = failure(base, ApiRead(path="/bad-next", items="items", next="next"))
     assert str(error) == "GET /bad-next: 'next' is a number, not a path or URL"
 
 
 def test_a_page_loop_fails(base):
-    error = failure(base, ApiRead("/loop?page=1", items="items", next="next"))
+    error = failure(base, ApiRead(path="/loop?page=1", items="items", next="next"))
     assert str(error) == "GET /loop?page=2: page loop, the next page /loop?page=1 was already read"
     assert json.loads(error.output) == {"items": [2], "next": "/loop?page=1"}
 
 
 def test_a_failing_later_page_fails_the_whole_read(base):
-    error = failure(base, ApiRead("/broken", items="items", next="next"))
+    error = failure(base, ApiRead(path="/broken", items="items", next="next"))
     assert str(error) == "GET /broken?page=2: expected status 200, got 500"
     assert error.output == "database is locked"
 
 
 def test_too_many_pages_fail(base):
-    error = failure(base, ApiRead("/endless", items="items", next="next", max_pages=5))
+    error = failure(base, ApiRead(path="/endless", items="items", next="next", max_pages=5))
     assert str(error) == "GET /endless: more than 5 pages, stopped before /endless?page=6"
     assert json.loads(error.output) == {"items": [5], "next": "?page=6"}
 
@@ -171,7 +171,7 @@ def test_an_unreachable_app_fails(base):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    error = failure(f"http://127.0.0.1:{port}", ApiRead("/items"))
+    error = failure(f"http://127.0.0.1:{port}", ApiRead(path="/items"))
     assert str(error).startswith(f"cannot reach http://127.0.0.1:{port}/items: ")
     assert "Connection refused" in str(error)
 
@@ -182,7 +182,7 @@ def test_an_unreachable_app_fails(base):
 def test_send_fills_placeholders_everywhere_in_the_body(base, server):
     body = {"name": "{version} item", "{version}": 1, "tags": ["v{version}", {"deep": "{who}/{version}"}], "n": 3}
     body["raw"] = "{unknown} {}"
-    request = ApiRequest("/items", json=body)
+    request = ApiRequest(path="/items", json=body)
     exchange = ApiClient(base, values={"version": "1.2", "who": "me"}).send(request)
     sent = {"name": "1.2 item", "1.2": 1, "tags": ["v1.2", {"deep": "me/1.2"}], "n": 3, "raw": "{unknown} {}"}
     assert server.received == [("POST", "/items", sent)]
@@ -191,20 +191,20 @@ def test_send_fills_placeholders_everywhere_in_the_body(base, server):
 
 
 def test_send_keeps_a_response_that_is_not_json_as_text(base):
-    exchange = ApiClient(base).send(ApiRequest("/text", json={"a": 1}))
+    exchange = ApiClient(base).send(ApiRequest(path="/text", json={"a": 1}))
     assert exchange == Exchange("POST", "/text", 201, {"a": 1}, "created")
 
 
 def test_send_fails_on_an_unexpected_status_with_the_body(base):
     with pytest.raises(StepFailed) as raised:
-        ApiClient(base).send(ApiRequest("/taken", method="put", json={"name": "a"}, status=200))
+        ApiClient(base).send(ApiRequest(path="/taken", method="PUT", json={"name": "a"}, status=200))
     assert str(raised.value) == "PUT /taken: expected status 200, got 422"
     assert json.loads(raised.value.output) == {"error": "name taken"}
 
 
 def test_send_truncates_a_long_body(base):
     with pytest.raises(StepFailed) as raised:
-        ApiClient(base).send(ApiRequest("/huge", json={}))
+        ApiClient(base).send(ApiRequest(path="/huge", json={}))
     assert str(raised.value) == "POST /huge: expected status 201, got 500"
     assert raised.value.output == "x" * 4000 + "\n... (1000 more characters)"
 

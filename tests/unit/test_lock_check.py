@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ def _rewrite(blocked_ms: float = 3400.0) -> LockMeasurement:
 
 
 def _check(measurements: list[LockMeasurement], **options: object):
-    checks = replace(ChecksConfig(), locks=replace(LocksConfig(), **options))
+    checks = ChecksConfig(locks=LocksConfig(**options))
     context = CheckContext(Scenario("step", "11", "12"), checks, "postgres", locks=measurements)
     return locks_check.check(context)
 

@@ -1,7 +1,7 @@
 from migtest.config import MatrixConfig, Version
 from migtest.plan import plan, select
 
-VERSIONS = tuple(Version(name) for name in ("1.0", "1.1", "1.2", "2.0"))
+VERSIONS = tuple(Version(name=name) for name in ("1.0", "1.1", "1.2", "2.0"))
 
 
 def ids(matrix: MatrixConfig) -> list[str]:

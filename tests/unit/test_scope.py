@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from migtest.checks.schema import _diff_checks, judged
-from migtest.config import AcceptedDifference, load_config
+from migtest.config import AcceptedDifference, ChecksConfig, load_config
 from migtest.errors import ConfigError
 from migtest.expressions import normalize_check
 from migtest.plan import Scenario
@@ -117,17 +117,20 @@ def test_accept_schema_mistakes_name_the_key(tmp_path, entry, expected):
 
 
 def test_accepted_difference_matches_by_object_and_glob_with_brackets_literal():
-    accepted = AcceptedDifference("k", "table", "users", "index 'ix_users_name' *")
+    accepted = AcceptedDifference(table="users", difference="index 'ix_users_name' *")
     assert accepted.accepts(INDEX)
     assert not accepted.accepts(INDEX.replace("'users'", "'user'"))
-    primary = AcceptedDifference("k", "table", "t", "primary key: ['id'] after migrating, ['id', 'k'] fresh")
+    primary = AcceptedDifference(table="t", difference="primary key: ['id'] after migrating, ['id', 'k'] fresh")
     assert primary.accepts("table 't': primary key: ['id'] after migrating, ['id', 'k'] fresh")
     assert not primary.accepts("table 't': primary key: ['i'] after migrating, ['id', 'k'] fresh")
 
 
 def test_judged_counts_accepted_and_fails_on_stale_entries():
-    used = AcceptedDifference("checks.accept_schema[0]", "table", "users", "index 'ix_users_name'*", reason="why")
-    stale = AcceptedDifference("checks.accept_schema[1]", "enum", "mood", "values: *")
+    declared = [
+        {"table": "users", "difference": "index 'ix_users_name'*", "reason": "why"},
+        {"enum": "mood", "difference": "values: *"},
+    ]
+    used, stale = ChecksConfig(accept_schema=declared).accept_schema  # each knows the key that declares it
     passed = judged("schema", [INDEX], [used], "a fresh install of 2.0", "equals a fresh install of 2.0 (1 tables)")
     assert (passed.status, passed.summary) == (
         "passed",
