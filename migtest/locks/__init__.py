@@ -26,6 +26,8 @@ class HeldLock:
     mode: str  # in the engine's spelling: "AccessExclusiveLock" (PostgreSQL), "EXCLUSIVE" (MySQL MDL)
     held_ms: float  # from the first to the last sample that saw this mode or a stronger one
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
+    # The time seen in each mode, where locks change modes while held (MySQL's metadata locks)
+    modes_ms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class LockMeasurement:
     rewritten: list[str] = field(default_factory=list)  # tables whose storage was rebuilt
     blocking_indexes: list[str] = field(default_factory=list)  # built without CONCURRENTLY on a table with rows
     site: StatementSite | None = None
+    note: str | None = None  # what the observer could not see there, and why (e.g. a server setting)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LockMeasurement:
