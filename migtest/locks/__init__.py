@@ -99,7 +99,7 @@ def observer_for(database: Database, engine: str) -> LockObserver | None:
         from migtest.locks.postgres import PostgresLockObserver
 
         return PostgresLockObserver(database)
-    if engine == "mysql":
+    if engine in ("mysql", "mariadb"):
         from migtest.locks.mysql import MysqlLockObserver
 
         return MysqlLockObserver(database)

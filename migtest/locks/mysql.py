@@ -37,8 +37,8 @@ MYSQL_PROBE = "SET SESSION lock_wait_timeout = 1, innodb_lock_wait_timeout = 1"
 READ_TIMEOUT = 10  # seconds: bounds every read of the observer's connections, whatever happens
 STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a probe statement's bound)
 # The errors of a probe statement that waited too long: max_statement_time, a lock wait timeout,
-# MySQL's max_execution_time, a KILL QUERY.
-STALLED = {1969, 1205, 3024, 1317}
+# MySQL's max_execution_time, a KILL QUERY, a deadlock (InnoDB picks the probe: it wrote nothing).
+STALLED = {1969, 1205, 3024, 1317, 1213}
 GONE = {1146}  # the migration dropped the table
 CLIENT_ERRORS = 2000  # and above: the connection's, not the statement's (lost, timed out)
 TABLES = """
@@ -145,8 +145,11 @@ class MysqlLockObserver:
         tables = []
         for name in connection.exec_driver_sql(TABLES).scalars().all():
             quoted = _quoted(name)
-            has_rows = connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quoted})").scalar_one()
-            tables.append(Table(name, quoted, ids.get(name), bool(has_rows)))
+            try:
+                has_rows = bool(connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quoted})").scalar_one())
+            except sqlalchemy.exc.DBAPIError:  # unreadable (its engine is missing…): not probed
+                continue
+            tables.append(Table(name, quoted, ids.get(name), has_rows))
         return tables
 
     @staticmethod

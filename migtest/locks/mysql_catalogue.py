@@ -32,17 +32,19 @@ MODES = (
     "SHARED_NO_READ_WRITE",
     "EXCLUSIVE",
 )
-# Every row: (table, mode, the holding session's statement), for sessions other than %s and %s.
+# Every row: (table, mode, the holding session's statement), for sessions other than %s and %s;
+# not the copy an ALTER builds (#sql-…), which nobody else can use.
 PERFORMANCE_SCHEMA = """
 SELECT m.OBJECT_NAME, m.LOCK_TYPE, t.PROCESSLIST_INFO
 FROM performance_schema.metadata_locks m JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID
 WHERE m.OBJECT_TYPE = 'TABLE' AND m.LOCK_STATUS = 'GRANTED' AND m.OBJECT_SCHEMA = DATABASE()
-  AND t.PROCESSLIST_ID NOT IN (%s, %s)
+  AND t.PROCESSLIST_ID NOT IN (%s, %s) AND m.OBJECT_NAME NOT LIKE '#sql%%'
 """
 METADATA_LOCK_INFO = """
 SELECT m.TABLE_NAME, SUBSTRING(m.LOCK_MODE, 5), p.INFO
 FROM information_schema.METADATA_LOCK_INFO m LEFT JOIN information_schema.PROCESSLIST p ON p.ID = m.THREAD_ID
 WHERE m.LOCK_TYPE = 'Table metadata lock' AND m.TABLE_SCHEMA = DATABASE() AND m.THREAD_ID NOT IN (%s, %s)
+  AND m.TABLE_NAME NOT LIKE '#sql%%'
 """
 MDL_INSTRUMENT = """
 SELECT @@performance_schema AND EXISTS (

@@ -1,8 +1,11 @@
-"""What an observer records from its samples and probe attempts (migtest/locks/tracking.py)."""
+"""What an observer records from its samples and probe attempts (migtest/locks/tracking.py), and
+which observer each engine gets."""
 
 from __future__ import annotations
 
-from migtest.locks import LockMeasurement
+from migtest.databases import Database
+from migtest.locks import LockMeasurement, observer_for
+from migtest.locks.mysql import MysqlLockObserver
 from migtest.locks.tracking import Record
 
 MODES = ("SHARED_UPGRADABLE", "SHARED_NO_WRITE", "EXCLUSIVE")
@@ -52,3 +55,9 @@ def test_attempts_that_timed_out_one_after_the_other_are_one_stall_until_one_com
     record.fill(measurement, ["orders", "never probed"], ended=2.5)
     (stall,) = measurement.stalls
     assert (stall.table, stall.write_ms, stall.read_ms) == ("orders", 300.0, 500.0)
+
+
+def test_both_spellings_of_the_engine_get_the_mysql_observer():
+    """`database.engine: mariadb` stays so in the configuration; its server is MySQL's kind."""
+    database = Database("d", "mysql+pymysql://u@h/d", server=None)
+    assert all(isinstance(observer_for(database, engine), MysqlLockObserver) for engine in ("mysql", "mariadb"))
