@@ -16,11 +16,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import machine
 import pytest
 import sqlalchemy
+from mysql_changes import BLOCKING, CHANGES, Change, fill_orders
 
 from migtest.databases import Database
 from migtest.databases.mysql import MysqlServer
@@ -30,39 +30,6 @@ from migtest.locks.mysql import MysqlLockObserver
 ROWS = 200_000
 FACTOR = 3  # a blocking change's stall over its harmless counterpart's
 WAIT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class Change:
-    name: str
-    sql: str
-    undo: str
-
-
-CHANGES = {
-    change.name: change
-    for change in (
-        Change("copy", "ALTER TABLE orders ADD COLUMN extra int, ALGORITHM=COPY", "ALTER TABLE orders DROP extra"),
-        Change(
-            "instant", "ALTER TABLE orders ADD COLUMN extra int, ALGORITHM=INSTANT", "ALTER TABLE orders DROP extra"
-        ),
-        Change(
-            "index",
-            "CREATE INDEX orders_amount ON orders (amount) ALGORITHM=INPLACE LOCK=NONE",
-            "DROP INDEX orders_amount ON orders",
-        ),
-        Change(
-            "index lock shared",
-            "CREATE INDEX orders_amount ON orders (amount) LOCK=SHARED",
-            "DROP INDEX orders_amount ON orders",
-        ),
-        Change("int to bigint", "ALTER TABLE orders MODIFY amount bigint", "ALTER TABLE orders MODIFY amount int"),
-        Change(
-            "varchar wider", "ALTER TABLE orders MODIFY note varchar(20)", "ALTER TABLE orders MODIFY note varchar(10)"
-        ),
-    )
-}
-BLOCKING = {"copy", "index lock shared", "int to bigint"}
 
 
 @contextmanager
@@ -94,12 +61,7 @@ def database(mariadb_host) -> Iterator[Database]:
     database = server.create("locks")
     try:
         with _connection(database) as connection:
-            connection.exec_driver_sql(
-                "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, amount int, note varchar(10)) ENGINE=InnoDB"
-            )
-            connection.exec_driver_sql(
-                f"INSERT INTO orders SELECT seq, MOD(seq, 1000) + 1, seq, 'n' FROM seq_1_to_{ROWS}"
-            )
+            fill_orders(connection, ROWS)
         yield database
     finally:
         server.drop(database)
