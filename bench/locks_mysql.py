@@ -2,7 +2,8 @@
 
 For each schema change of known behaviour (tests/mysql_changes.py) on a table `orders` of N rows,
 the change runs alone (the floor) and under the observer's watch, each then undone; the best of
---rounds of each is kept, floor and watched alternating so that both see the same load. Printed
+--rounds of each is kept, floor and watched alternating (and which goes first) so that both see
+the same load and neither always follows the other's undo. Printed
 per change: both times and their ratio (the observer's cost: its sampler and probe share the
 server and the CPUs with the migration, and the probe's locks may delay it a little), then what
 the watch measured: the strongest metadata lock on orders and the time seen under
@@ -10,7 +11,7 @@ SHARED_NO_WRITE, the longest stall of reads and of writes, whether the table was
 sampling interval reached with its sample count.
 
 A MariaDB server is started on this machine for the run (as tests/machine.py does) unless --url
-names one. Usage: python bench/locks_mysql.py [--rows 200000,1000000] [--rounds 3] [--url URL]
+names one. Usage: python bench/locks_mysql.py [--rows 200000,1000000] [--rounds 4] [--url URL]
 """
 
 from __future__ import annotations
@@ -56,11 +57,13 @@ def measure(server: MysqlServer, rows: int, rounds: int) -> None:
         )
         for change in CHANGES.values():
             alone, watched, best = float("inf"), float("inf"), None
-            for _ in range(rounds):
-                alone = min(alone, timed(database, change, None)[0])
-                seconds, measurement = timed(database, change, observer)
-                if seconds < watched:
-                    watched, best = seconds, measurement
+            for round_number in range(rounds):
+                for watching in (False, True) if round_number % 2 == 0 else (True, False):
+                    seconds, measurement = timed(database, change, observer if watching else None)
+                    if not watching:
+                        alone = min(alone, seconds)
+                    elif seconds < watched:
+                        watched, best = seconds, measurement
             assert best is not None
             lock = next((lock for lock in best.locks if lock.relation == "orders"), None)
             stall = next(stall for stall in best.stalls if stall.table == "orders")
@@ -79,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="an existing MariaDB server (default: start one here)")
     parser.add_argument("--rows", default="200000,1000000", help="sizes of orders, comma-separated")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each change, alone and watched")
+    parser.add_argument("--rounds", type=int, default=4, help="runs of each change, alone and watched")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(machine.host_mariadb()).url

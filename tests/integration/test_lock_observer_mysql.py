@@ -260,3 +260,40 @@ def _probe_waits(connection: sqlalchemy.Connection, user: str) -> bool:
             (user, "%FOR UPDATE"),
         ).scalar()
     )
+
+
+def test_where_both_can_be_read_the_plugin_shows_the_upgrade_performance_schema_misses(instrumented):
+    """An ALTER … ALGORITHM=COPY upgrades its lock to SHARED_NO_WRITE for the copy, and waits
+    there for EXCLUSIVE while a reader's transaction is open: held as long as the test wants."""
+    observer = MysqlLockObserver(instrumented)  # root: installs the plugin, uninstalled after
+    try:
+        with _connection(instrumented) as reader, _connection(instrumented) as migrating:
+            alter = threading.Thread(
+                target=migrating.exec_driver_sql, args=("ALTER TABLE items ADD COLUMN x int, ALGORITHM=COPY",)
+            )
+            with observer.watch("upgraded") as measurement:
+                reader.exec_driver_sql("BEGIN")
+                reader.exec_driver_sql("SELECT * FROM items").fetchall()
+                alter.start()
+                try:
+                    _wait_until(lambda: _waits_for_metadata(reader), "the ALTER waited for its EXCLUSIVE lock")
+                    _wait_for_samples(measurement, measurement.samples + 2)
+                finally:  # the ALTER goes on and ends before its connection is closed
+                    reader.exec_driver_sql("COMMIT")
+                    alter.join(WAIT_SECONDS)
+            migrating.exec_driver_sql("ALTER TABLE items DROP x")
+    finally:
+        observer.close()
+        instrumented.server.execute("UNINSTALL SONAME IF EXISTS 'metadata_lock_info'")
+    (lock,) = measurement.locks
+    assert lock.modes_ms.get("SHARED_NO_WRITE", 0) > 0, lock
+    assert measurement.note is None
+
+
+def _waits_for_metadata(connection: sqlalchemy.Connection) -> bool:
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE items%%' "
+            "AND STATE = 'Waiting for table metadata lock'"
+        ).scalar()
+    )
