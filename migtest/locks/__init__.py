@@ -25,6 +25,7 @@ class HeldLock:
     kind: str  # "table", "index", "sequence", "view", … as the engine's catalogue says
     mode: str  # in the engine's spelling: "AccessExclusiveLock" (PostgreSQL), "EXCLUSIVE" (MySQL MDL)
     held_ms: float  # from the first to the last sample that saw this mode or a stronger one
+    # (MySQL: summed over the spans of samples that saw it, as its locks change modes while held)
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
     # The time seen in each mode, where locks change modes while held (MySQL's metadata locks)
     modes_ms: dict[str, float] = field(default_factory=dict)

@@ -115,8 +115,12 @@ class MysqlLockObserver:
         started = time.perf_counter()
         for thread in threads:
             thread.start()
+        interrupted = False
         try:
             yield measurement
+        except (KeyboardInterrupt, SystemExit):
+            interrupted = True
+            raise
         finally:
             watch.stop.set()
             ended = time.perf_counter()
@@ -126,6 +130,8 @@ class MysqlLockObserver:
             with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the run is being torn down
                 measurement.rewritten = self._rebuilt(sampler, watch)
             measurement.note = "; ".join(watch.notes) or None
+            if interrupted:  # the run is being torn down: nothing of the observer outlives the block
+                self.close()
 
     def _join(self, threads: list[threading.Thread]) -> None:
         """A probe statement ends within its wait bound; killed on the server if it somehow does not."""
