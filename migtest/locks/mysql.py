@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy
 
 from migtest.databases import Database
+from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
 from migtest.locks.tracking import Record, ms
@@ -39,7 +40,7 @@ STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a prob
 # The errors of a probe statement that waited too long: max_statement_time, a lock wait timeout,
 # MySQL's max_execution_time, a KILL QUERY, a deadlock (InnoDB picks the probe: it wrote nothing).
 STALLED = {1969, 1205, 3024, 1317, 1213}
-GONE = {1146}  # the migration dropped the table
+DEFINITION_CHANGED = 1412  # the table changed since this consistent read's snapshot began
 CLIENT_ERRORS = 2000  # and above: the connection's, not the statement's (lost, timed out)
 TABLES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
@@ -150,7 +151,7 @@ class MysqlLockObserver:
         ids = table_ids(connection, self._schema(connection)) or {}
         tables = []
         for name in connection.exec_driver_sql(TABLES).scalars().all():
-            quoted = _quoted(name)
+            quoted = backquoted(name)
             try:
                 has_rows = bool(connection.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {quoted})").scalar_one())
             except sqlalchemy.exc.DBAPIError:  # unreadable (its engine is missing…): not probed
@@ -192,7 +193,7 @@ class MysqlLockObserver:
 
     def _probe_tables(self, watch: Watch) -> None:
         """Round after round over every table until the watch ends; a table the migration drops
-        leaves the rounds, a lost connection ends them."""
+        (or that refuses the probe) leaves the rounds, a lost connection ends them."""
         probed = list(watch.tables)
         try:
             while probed and not watch.stop.is_set():
@@ -203,7 +204,8 @@ class MysqlLockObserver:
                 watch.notes.append(f"the probe stopped early: {exc.orig or exc}")
 
     def _probe_table(self, watch: Watch, table: Table) -> bool:
-        """One read and one locking read (as a write would lock) of the table; False once it is gone."""
+        """One read and one locking read (as a write would lock) of the table; False once it is
+        gone or refuses the probe."""
         assert self._probe is not None
         run = self._probe.exec_driver_sql
         for write in (False, True):
@@ -215,11 +217,11 @@ class MysqlLockObserver:
                 completed = True
             except sqlalchemy.exc.DBAPIError as exc:
                 code = _code(exc)
-                if code in GONE:
-                    return False
                 if code is None or code >= CLIENT_ERRORS:
                     raise
-                completed = code not in STALLED  # answered at once: not a wait (a changed definition…)
+                if code not in STALLED and code != DEFINITION_CHANGED:
+                    return False  # gone (dropped), or refused (a privilege…): it leaves the rounds
+                completed = code == DEFINITION_CHANGED  # answered at once, not a wait: the next try reads
             finally:
                 if write:
                     run("ROLLBACK")
@@ -233,10 +235,6 @@ def _bounded_reads(dialect: object, record: object, cargs: list, cparams: dict) 
 
 def _session(connection: sqlalchemy.Connection) -> int:
     return int(connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one())
-
-
-def _quoted(name: str) -> str:
-    return "`{}`".format(name.replace("`", "``"))
 
 
 def _code(exc: sqlalchemy.exc.DBAPIError) -> int | None:
