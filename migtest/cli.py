@@ -18,6 +18,7 @@ from migtest import __version__, interrupts
 from migtest.config import DEFAULT_CONFIG, Config, load_config
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
+from migtest.lint import command as lint_command
 from migtest.masking import mask
 from migtest.plan import plan, select
 from migtest.reports import comment, live
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cleanup.add_argument("-c", "--config", help=f"whose database.url to clean (default: {DEFAULT_CONFIG} if here)")
     cleanup.add_argument("--database-url", metavar="URL", help="clean this PostgreSQL or MySQL/MariaDB server")
+    lint = commands.add_parser("lint", help="report migration statements known to block reads or writes, with the fix")
+    lint_command.add_arguments(lint, DEFAULT_CONFIG)
     commands.add_parser("schema", help="print the JSON Schema of migtest.yml (for editors and validators)")
     init = commands.add_parser("init", help="write a starter migtest.yml for the project here")
     init.add_argument("--dir", default=".", help="project folder (default: .)")
@@ -181,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {
             **{"run": _run, "steps": _steps, "plan": _plan, "merge": _merge},
-            **{"init": _init, "cleanup": _cleanup, "schema": _schema},
+            **{"init": _init, "cleanup": _cleanup, "schema": _schema, "lint": lint_command.run},
         }
         code = commands[args.command](args)
         sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit

@@ -38,6 +38,7 @@ from migtest.userfiles import found, load_yaml, read_text
 from migtest.yaml_positions import Positions, locate, parse_key
 
 DEFAULT_CONFIG = "migtest.yml"
+LOCK_FINDINGS = ("blocked", "rewrite", "blocking_index")  # checks.locks: each fail, warn or off
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 
 
@@ -371,6 +372,19 @@ class RowChange:
 
 
 @dataclass(frozen=True)
+class LocksConfig:
+    """`checks.locks`: measure what each migration locks and blocks (PostgreSQL), and what each
+    finding does: fail, warn or off. Warnings by default: a finding is worth a look, rarely a
+    reason to stop a pipeline before the user says so."""
+
+    measure: bool = True
+    max_blocked_ms: float = 1000.0
+    blocked: str = "warn"
+    rewrite: str = "warn"
+    blocking_index: str = "warn"
+
+
+@dataclass(frozen=True)
 class ChecksConfig:
     schema: bool = True
     data: bool = True
@@ -393,12 +407,19 @@ class ChecksConfig:
 
     accept_schema: tuple[AcceptedDifference, ...] = ()
     history: str | None = None  # fail | warn | off; None: what the layout's own tool does
+    rolling: str | None = None  # fail | warn | off; None: warn, the app's requests only (not verify.command)
     naive_timezone: str = "UTC"  # the zone a timestamp without one is in, when compared with one that has it
+    locks: LocksConfig = field(default_factory=LocksConfig)
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     dir: Path
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    ignore: tuple[str, ...] = ()  # rule ids `migtest lint` does not report
 
 
 @dataclass(frozen=True)
@@ -424,6 +445,7 @@ class Config:
     steps: StepsConfig
     app: AppConfig | None = None
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    lint: LintConfig = field(default_factory=LintConfig)
 
     def version(self, name: str) -> Version:
         return next(v for v in self.versions if v.name == name)
@@ -576,13 +598,12 @@ def _construct(data: Any, file: Path) -> Config:
     verify = _verify(top.section("verify"), versions, app, seed.captures)
     checks = _checks(top.section("checks"), versions)
     report = top.section("report")
-    report_dir = root / report.text("dir", "migtest-results")
+    reports = ReportConfig(root / report.text("dir", "migtest-results"))
     steps = _steps(top.section("steps"), root)
     _check_containers(top, database, migrations, versions, app, seed, verify)
     _check_driver_placeholders(top, database.engine, migrations, seed, app)
-    return Config(
-        file, root, migrations, database, versions, matrix, seed, checks, ReportConfig(report_dir), steps, app, verify
-    )
+    lint = LintConfig(tuple(top.section("lint").raw("ignore") or ()))
+    return Config(file, root, migrations, database, versions, matrix, seed, checks, reports, steps, app, verify, lint)
 
 
 def _steps(section: _Section, root: Path) -> StepsConfig:
@@ -1112,9 +1133,21 @@ def _checks(section: _Section, versions: tuple[Version, ...]) -> ChecksConfig:
         row_losses=row_losses,
         accept_schema=_accepted_differences(section, names),
         history=section.text("history"),
+        rolling=section.text("rolling"),
         naive_timezone=section.text("naive_timezone") or "UTC",  # null, like a missing key, is the default
+        locks=_locks(section),
     )
     return result
+
+
+def _locks(section: _Section) -> LocksConfig:
+    """`checks.locks`: true or a mapping of thresholds; off (YAML's false) measures nothing."""
+    value = section.raw("locks", True)
+    if value in (False, "off"):
+        return LocksConfig(measure=False)
+    locks = section.section("locks") if isinstance(value, dict) else _Section({}, "checks.locks", section.file)
+    modes = {key: "off" if locks.raw(key) is False else locks.text(key, "warn") for key in LOCK_FINDINGS}
+    return LocksConfig(max_blocked_ms=float(locks.raw("max_blocked_ms", 1000.0)), **modes)
 
 
 def _allowed_changes(

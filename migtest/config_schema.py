@@ -23,6 +23,7 @@ from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from migtest.database_urls import port_problem
+from migtest.lint.rules import RULES
 from migtest.scope import ENGINES, RUN_KINDS
 from migtest.shell import command_problem
 
@@ -44,6 +45,8 @@ KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
 PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
 HISTORY_MODES = ("fail", "warn", "off")
+ROLLING_MODES = ("fail", "warn", "off")
+LOCK_MODES = ("fail", "warn", "off")  # YAML reads a bare `off` as false: that is off too
 MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 MAPPING, NAME = "<mapping>", "<name>"  # the forms of an entry that is a name or a mapping (not in key paths)
 
@@ -751,6 +754,32 @@ def _name_or(model: type[BaseModel], noun: str) -> Any:
 ChangedColumns = Annotated[list[_name_or(ChangedRows, "a column name")], _or_empty([])]
 
 
+def _lock_mode_problem(value: Any) -> str | None:
+    if value is False or value in LOCK_MODES:
+        return None
+    return f"must be one of {', '.join(LOCK_MODES)}; got {kind(value)}"
+
+
+LockMode = _checked(_lock_mode_problem, {"enum": list(LOCK_MODES)})
+LocksSwitch = _checked(
+    lambda value: (
+        None
+        if value is None or isinstance(value, bool) or value == "off"
+        else f"must be off or a mapping, got {kind(value)}"
+    ),
+    {"enum": [True, False, "off", None]},
+)
+
+
+class Locks(Section):
+    """Locks and stalls measured while each migration runs (PostgreSQL), and what they fail or warn."""
+
+    max_blocked_ms: Number = _key("A read or write of a table blocked longer than this is a finding.", 1000)
+    blocked: LockMode = _key("What a read or write blocked over max_blocked_ms does.", "warn")
+    rewrite: LockMode = _key("What a table with rows rewritten (its relfilenode changed) does.", "warn")
+    blocking_index: LockMode = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
+
+
 class Checks(Section):
     """What is checked, and what a release is declared to do to data."""
 
@@ -781,13 +810,33 @@ class Checks(Section):
     history: _choice(*HISTORY_MODES) = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
+    rolling: _choice(*ROLLING_MODES) = _key(
+        "The release before the newest, already running, probed while the upgrade to the newest runs: "
+        "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
+    )
     naive_timezone: TimeZone = _key("The zone of timestamps without one, when compared with one that has it.", "UTC")
+    locks: Annotated[
+        Annotated[LocksSwitch, Tag(NAME)] | Annotated[Locks, Tag(MAPPING)],
+        Discriminator(lambda value: MAPPING if isinstance(value, dict) else NAME),
+    ] = _key(
+        "Lock and stall measurement (PostgreSQL; on by default): off, or thresholds.",
+        True,
+        examples=[{"max_blocked_ms": 500, "rewrite": "fail"}, "off"],
+    )
 
 
 class Report(Section):
     """Where the reports go."""
 
     dir: Text = _key("The folder of report.html, results.json, junit.xml, summary.md.", "migtest-results")
+
+
+class Lint(Section):
+    """The static lint of migration SQL (migtest lint)."""
+
+    ignore: Annotated[list[_choice(*RULES)], _or_empty([])] = _key(
+        "Rules not reported, each kept off by name (never the whole lint).", [], [["drop-column"]]
+    )
 
 
 class Steps(Section):
@@ -812,6 +861,7 @@ class MigtestFile(Section):
     checks: Checks | None = _key("What is checked, and what a release is declared to do to data.")
     report: Report | None = _key("Where the reports go.")
     steps: Steps | None = _key("Step tests.")
+    lint: Lint | None = _key("migtest lint: the static lint of migration SQL.")
 
     @model_validator(mode="after")
     def _said_once(self) -> MigtestFile:

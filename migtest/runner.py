@@ -18,10 +18,10 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from migtest import interrupts
 from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation, bookkeeping, run_checks
@@ -32,12 +32,16 @@ from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, expected_objects
 from migtest.locations import Locator
+from migtest.locks import LockObserver, observer_for
+from migtest.locks.sites import settle
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.migrators.bookkeeping import history_tables
 from migtest.once import Once
 from migtest.plan import Scenario
 from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
+from migtest.rolling import Exerciser, RollingObservation
+from migtest.rolling_probes import Probing
 from migtest.run_folders import make_run_folder, new_run_id
 from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.seeding.api import ApiSeeder
@@ -226,6 +230,43 @@ class Runner:
             if not self.stop.is_set():
                 self.progress.phase_finished(attempt.scenario, phase)
 
+    @contextmanager
+    def _lock_observer(self, database: Database) -> Iterator[LockObserver | None]:
+        """The engine's lock observer of the database (None: not measured there, or `checks.locks:
+        off`), closed when the block ends."""
+        measure = self.config.checks.locks.measure
+        observer = observer_for(database, self.config.database.engine) if measure else None
+        try:
+            yield observer
+        finally:
+            if observer is not None:
+                observer.close()
+
+    @contextmanager
+    def _locks_watched(
+        self, attempt: Attempt, context: CheckContext, observer: LockObserver | None, tree: Path
+    ) -> Iterator[None]:
+        """Measure while the block migrates; the measurement, pinned on the files that ran (`tree`:
+        the migrating version's), goes to the checks and the result however the block ends."""
+        if observer is None:
+            yield
+            return
+        files: tuple[Path, ...] = ()
+        measurement = None
+        try:
+            with observer.watch(str(context.scenario.target)) as measurement:
+                try:
+                    yield
+                    files = context.migration_run.files if context.migration_run else ()
+                except StepFailed as exc:
+                    files = (exc.file,) if exc.file else ()
+                    raise
+        finally:
+            if measurement is not None:  # complete once the watch ended
+                settle(measurement, files, tree, self.ignored)
+                context.locks.append(measurement)
+                attempt.result.locks.append(measurement)
+
     def _reference(self, attempt: Attempt, name: str) -> Reference:
         """Built by the first scenario that needs it; the others wait for it."""
         return self.references.get(name, lambda: self._install_reference(attempt, name))
@@ -405,7 +446,12 @@ class Runner:
             context.before = self._capture(database, source, declared_for=scenario)
             phase.detail = bookkeeping.note([context.before])
         try:
-            with self._phase(attempt, direction) as phase:
+            with (
+                self._rolling(attempt, context, database),
+                self._phase(attempt, direction) as phase,
+                self._lock_observer(database) as observer,
+                self._locks_watched(attempt, context, observer, workspace.root),
+            ):
                 context.migration_run = self.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
             with self._phase(attempt, "capture after"):
@@ -507,6 +553,34 @@ class Runner:
             observed.error = exc
         return observed
 
+    @contextmanager
+    def _rolling(self, attempt: Attempt, context: CheckContext, database: Database) -> Iterator[None]:
+        """The previous release, made ready before the migration inside runs and probed while it runs
+        (rolling.py), in an upgrade from it to the newest unless `checks.rolling` is off."""
+        previous = self._previous_of(context.scenario)
+        workspace = self.workspaces.get(previous) if previous and previous == context.scenario.source else None
+        probing = Probing(self.config, self.images, workspace, database) if workspace else None
+        if probing is None or not (probing.app or probing.command):
+            yield
+            return
+        observed = context.rolling = RollingObservation(probing.workspace.version.name)
+        with ExitStack() as running:
+            try:
+                with self._phase(attempt, f"rolling deploy: {observed.version} ready"):
+                    exerciser = Exerciser(
+                        observed, probing.start(running, self._api_values(database, observed.version)), self.stop
+                    )
+                    exerciser.baseline()
+            except StepFailed as exc:
+                observed.error = exc
+            with nullcontext() if observed.error else exerciser.window():
+                yield
+
+    def _api_values(self, database: Database, version: str) -> dict[str, Any]:
+        """What `{name}` placeholders of API requests are filled with: the version, and what seeding captured."""
+        api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
+        return {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
+
     def _observe_app(
         self, attempt: Attempt, version: str, database: Database, phase_name: str, note: str = ""
     ) -> AppObservation:
@@ -517,7 +591,7 @@ class Runner:
         reads = [read for read in self.config.verify.api if read.applies_to(version)]
         api_seeders = [seeder for seeder in self.seeders if isinstance(seeder, ApiSeeder)]
         sent = [exchange for seeder in api_seeders for exchange in seeder.sent(database, version)]
-        values = {"version": version, **{k: v for seeder in api_seeders for k, v in seeder.captured(database).items()}}
+        values = self._api_values(database, version)
         try:
             with self._phase(attempt, phase_name) as phase:
                 with self.images.app_running(self.workspaces.get(version), database, f"start {version}") as app:

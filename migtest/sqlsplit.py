@@ -100,10 +100,11 @@ TOKENS = [re.compile(regex, FLAGS).match for regex, _ttype in keywords.SQL_REGEX
 
 def split(text: str) -> list[str]:
     """What `sqlparse.split(text)` returns: each statement stripped, with its `;`."""
-    return [text[start:end].strip() for start, end in _spans(text)]
+    return [text[start:end].strip() for start, end in spans(text)]
 
 
-def _spans(text: str) -> Iterator[tuple[int, int]]:
+def spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where each statement `split` returns starts and ends in `text` (before stripping)."""
     start = level = 0
     position, char = _next_stop(text, 0)
     while char:

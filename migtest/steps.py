@@ -20,12 +20,14 @@ with `migtest run` too when `steps.run` is set.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from migtest.checks import CheckContext, data, migration
+from migtest.checks import CheckContext, data, locks, migration
 from migtest.checks.schema import diff_states
 from migtest.databases import Database
 from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError, StepFailed
+from migtest.locks import LockObserver
 from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
@@ -37,6 +39,14 @@ from migtest.steptests import StepTest, discover
 
 BASE = "base"
 STEP, TEST = "step", "test"
+
+
+@dataclass
+class Walked:
+    """What a walk keeps open from step to step: its captures and its lock observer."""
+
+    captures: StepCaptures
+    observer: LockObserver | None
 
 
 def _check_revisions(tests: list[StepTest], history: list[str]) -> None:
@@ -193,12 +203,16 @@ class StepRunner(Runner):
     ) -> list[ScenarioResult]:
         """`more`: the scenarios (step tests) counted after the walk's. The migrator keeps its
         engine for the walk's commands; both are closed before the database is dropped."""
-        with self.migrator.kept(database), database.connection() as connection:
+        with (
+            self.migrator.kept(database),
+            database.connection() as connection,
+            self._lock_observer(database) as observer,
+        ):
             captures = StepCaptures(connection, self.ignored, self.bookkeeping, self.config.schemas)
-            return self._walk_steps(workspace, database, steps, more, captures)
+            return self._walk_steps(workspace, database, steps, more, Walked(captures, observer))
 
     def _walk_steps(
-        self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int, captures: StepCaptures
+        self, workspace: Workspace, database: Database, steps: list[tuple[str, str]], more: int, walked: Walked
     ) -> list[ScenarioResult]:
         results: list[ScenarioResult] = []
         broken: str | None = None
@@ -214,7 +228,7 @@ class StepRunner(Runner):
                 start = before if index == 1 and before != BASE else None
                 release = releases.get(before) if not seeded_release else None
                 seeded_release = seeded_release or release is not None
-                broken = self._step(attempt, workspace, database, captures, release, start)
+                broken = self._step(attempt, workspace, database, walked, release, start)
             self.progress.scenario_finished(attempt.result)
             results.append(attempt.result)
         return results
@@ -224,13 +238,13 @@ class StepRunner(Runner):
         attempt: Attempt,
         workspace: Workspace,
         database: Database,
-        captures: StepCaptures,
+        walked: Walked,
         release: str | None,
         start: str | None,
     ) -> str | None:
         """Run one step (first upgrading to `start`, where the walk starts past base); why the walk
         cannot go on after it, or None."""
-        scenario, name = attempt.scenario, workspace.version.name
+        scenario, name, captures = attempt.scenario, workspace.version.name, walked.captures
         context = CheckContext(
             scenario, self.config.checks, self.config.database.engine, expected_revision=scenario.target
         )
@@ -244,7 +258,10 @@ class StepRunner(Runner):
                 before = captures.rows()  # only the revision after the upgrade is checked: not read here
                 context.before = before.state
             try:
-                with self._phase(attempt, UPGRADE):
+                with (
+                    self._phase(attempt, UPGRADE),
+                    self._locks_watched(attempt, context, walked.observer, workspace.root),
+                ):
                     context.migration_run = self.migrator.migrate(workspace, database, UPGRADE, scenario.target)
                 with self._phase(attempt, "capture after"):
                     context.after = captures.rows(self.migrator.current(workspace, database)).state
@@ -255,7 +272,7 @@ class StepRunner(Runner):
             return f"step {scenario.id} could not run"
         except Aborted:
             return f"step {scenario.id} could not be seeded"
-        checks = [*migration.check(context), *data.rows(context), *data.content(context)]
+        checks = [*migration.check(context), *data.rows(context), *data.content(context), *locks.check(context)]
         error = context.migration_error
         if error is None and context.after is not None:
             round_trip, error = self._round_trip(attempt, workspace, database, context, captures, before)

@@ -11,9 +11,11 @@ from typing import Any
 
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
+from migtest.locks import LockMeasurement
 from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
+from migtest.rolling import RollingObservation
 from migtest.scope import Scope
 from migtest.state import State
 
@@ -67,6 +69,8 @@ class CheckContext:
     previous_command: CommandObservation | None = None  # verify.command run by that release
     previous_warns: bool = False  # verify.previous_release (or app.previous_release): warn
     command: CommandObservation | None = None  # verify.command run by the target (verify.target)
+    rolling: RollingObservation | None = None  # that release exercised while the migration ran
+    locks: list[LockMeasurement] = field(default_factory=list)  # measured while the migration ran
 
     def in_scope(self, scope: Scope) -> bool:
         return scope.matches(self.scenario, self.engine)
@@ -86,10 +90,23 @@ Check = Callable[[CheckContext], list[CheckResult]]
 
 
 def all_checks() -> list[Check]:
-    from migtest.checks import api, assertions, data, history, idempotent, migration, moves, schema, verify_command
+    from migtest.checks import (
+        api,
+        assertions,
+        data,
+        history,
+        idempotent,
+        locks,
+        migration,
+        moves,
+        rolling,
+        schema,
+        verify_command,
+    )
 
     checks = [migration.check, history.check, schema.check, data.rows, data.content, moves.check, idempotent.check]
-    return [*checks, assertions.check, api.check, verify_command.check, api.previous_release]
+    checks.append(locks.check)
+    return [*checks, assertions.check, api.check, verify_command.check, api.previous_release, rolling.check]
 
 
 def run_checks(context: CheckContext) -> list[CheckResult]:

@@ -44,6 +44,7 @@ class RunningApp:
     ready_seconds: float
     container: Any
     figures: dict[str, float] = field(default_factory=dict)  # complete once the app has stopped
+    health: str | None = None  # app.health at the address migtest reaches the app at
 
     def log(self) -> str:
         return shorten(self.container.logs().decode(errors="replace"))
@@ -66,6 +67,10 @@ class ImageRunner:
             return database.url
         url = sqlalchemy.engine.make_url(database.url).set(host=address[0], port=address[1])
         return url.render_as_string(hide_password=False)
+
+    def copies(self, database: Database) -> bool:
+        """Each container works on a copy of the database (SQLite on its own volume), not on it."""
+        return _sqlite_file(database) is not None
 
     def _values(self, workspace: Workspace, database: Database) -> dict[str, str]:
         return {**url_forms(self.database_url(database)), "version": workspace.version.name}
@@ -97,7 +102,7 @@ class ImageRunner:
                 what=what,
                 condition=readiness.describe(),
             )
-            app = RunningApp(base_url, seconds, container)
+            app = RunningApp(base_url, seconds, container, health=health)
             try:
                 yield app
             finally:  # sampled while it still runs: _attached stops it

@@ -49,8 +49,10 @@ class ApiClient:
         headers: tuple[tuple[str, str], ...] = (),
         values: Mapping[str, Any] | None = None,
         captures: Collection[str] = (),
+        timeout: float = TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self.session = requests.Session()
         self.session.headers.update(dict(headers))
         self.values: dict[str, Any] = dict(values or {})
@@ -58,10 +60,15 @@ class ApiClient:
 
     @classmethod
     def connect(
-        cls, base_url: str, app: AppConfig, values: Mapping[str, Any] | None = None, captures: Collection[str] = ()
+        cls,
+        base_url: str,
+        app: AppConfig,
+        values: Mapping[str, Any] | None = None,
+        captures: Collection[str] = (),
+        timeout: float = TIMEOUT,
     ) -> ApiClient:
         """A client of the app at `base_url`, logged in when `app.auth` says so."""
-        client = cls(base_url, app.headers, values, captures)
+        client = cls(base_url, app.headers, values, captures, timeout)
         if app.auth is not None:
             client.authenticate(app.auth)
         return client
@@ -105,9 +112,7 @@ class ApiClient:
         items: list[Any] = []
         pager = Pager(read)
         where = f"GET {read.path}"
-        url = with_query(self._url(self.filled(read.path, where)), self.filled(dict(read.query), where))
-        url = with_query(url, pager.first())
-        headers = self.filled(dict(read.headers), where)
+        url, headers = self._first(read, pager)
         seen = {url}
         previous: list[Any] = []
         for _ in range(read.max_pages):
@@ -125,6 +130,22 @@ class ApiClient:
             seen.add(following)
             url, previous = following, page.items
         raise StepFailed(f"{where}: more than {read.max_pages} pages, stopped before {self._shown(url)}", page.evidence)
+
+    def read_first(self, read: ApiRead) -> list[Any]:
+        """The first page of a listing: one request, for a probe that must stay short (rolling.py)."""
+        url, headers = self._first(read, Pager(read))
+        return self._page(url, read, headers).items
+
+    def expect(self, path: str, status: int) -> None:
+        """GET `path` (or an absolute URL, a health check's) and require `status`."""
+        url = self._url(path)
+        self._expect_status(self._request("GET", url), status, f"GET {self._shown(url)}")
+
+    def _first(self, read: ApiRead, pager: Pager) -> tuple[str, dict[str, str]]:
+        """The URL of a listing's first page, and the headers of its requests."""
+        where = f"GET {read.path}"
+        url = with_query(self._url(self.filled(read.path, where)), self.filled(dict(read.query), where))
+        return with_query(url, pager.first()), self.filled(dict(read.headers), where)
 
     def filled(self, value: Any, where: str) -> Any:
         """The value with every placeholder filled; a captured name without a value fails."""
@@ -185,7 +206,7 @@ class ApiClient:
 
     def _request(self, method: str, url: str, **options: Any) -> requests.Response:
         try:
-            return self.session.request(method, url, timeout=TIMEOUT, **options)
+            return self.session.request(method, url, timeout=self.timeout, **options)
         except requests.RequestException as error:
             raise StepFailed(f"cannot reach {url}: {_reason(error)}") from None
 

@@ -27,8 +27,14 @@ class HeldLock:
     held_ms: float  # from the first to the last sample that saw this mode or a stronger one
     # (MySQL: summed over the spans of samples that saw it, as its locks change modes while held)
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
+    site: StatementSite | None = None  # where that statement is written, where known
     # The time seen in each mode, where locks change modes while held (MySQL's metadata locks)
     modes_ms: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HeldLock:
+        site = data.get("site")
+        return cls(**{**data, "site": StatementSite(**site) if site else None})
 
 
 @dataclass
@@ -73,7 +79,7 @@ class LockMeasurement:
         site = data.get("site")
         return cls(
             **{k: v for k, v in data.items() if k not in ("locks", "stalls", "site")},
-            locks=[HeldLock(**lock) for lock in data.get("locks", [])],
+            locks=[HeldLock.from_dict(lock) for lock in data.get("locks", [])],
             stalls=[Stall(**stall) for stall in data.get("stalls", [])],
             site=StatementSite(**site) if site else None,
         )

@@ -5,6 +5,7 @@ as a placeholder marker whenever a parameter list is passed, even an empty one."
 from __future__ import annotations
 
 import pytest
+from integration_support import statuses
 
 from migtest.cli import EXIT_OK
 
@@ -31,6 +32,6 @@ def test_percent_signs_in_migrations_seeds_and_assertions(fixture_project, run_m
     outcome = run_migtest(project.config, "--only", SCENARIO)
 
     assert outcome.exit_code == EXIT_OK, outcome.output
-    assert {c["name"]: c["status"] for c in outcome.scenario(SCENARIO)["checks"]} == dict.fromkeys(
+    assert statuses(outcome, SCENARIO) == dict.fromkeys(
         ["migration", "history", "schema", "rows", "content", "idempotent", "sql: percent"], "passed"
     )

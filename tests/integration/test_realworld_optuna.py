@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 import pytest
+from integration_support import statuses as statuses_of
 
 from migtest.cli import EXIT_FAILED
 
@@ -86,7 +87,7 @@ def test_optuna_releases(project, run_migtest, optuna_environments, database_con
     outcome = run_migtest(root / "migtest.yml", "--jobs", "2")
 
     assert outcome.exit_code == EXIT_FAILED, outcome.output
-    statuses = {s["id"]: {c["name"]: c["status"] for c in s["checks"]} for s in outcome.results["scenarios"]}
+    statuses = {s["id"]: statuses_of(outcome, s["id"]) for s in outcome.results["scenarios"]}
     assert statuses == EXPECTED_STATUSES
     for scenario in ("upgrade-3.1.1-to-3.6.1", "skip-2.10.1-to-3.6.1"):
         assert outcome.check(scenario, "schema")["evidence"] == INDEX_DRIFT

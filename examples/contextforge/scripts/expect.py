@@ -15,9 +15,15 @@ from pathlib import Path
 
 
 def outcome(results: Path) -> dict[str, dict[str, str]]:
+    """The `locks` check is left out unless it failed: on PostgreSQL it measures, and its
+    warnings depend on the machine's load, not on the releases."""
     data = json.loads(results.read_text())
     return {
-        scenario["id"]: {check["name"]: check["status"] for check in scenario["checks"]}
+        scenario["id"]: {
+            check["name"]: check["status"]
+            for check in scenario["checks"]
+            if check["name"] != "locks" or check["status"] in ("failed", "error")
+        }
         for scenario in data["scenarios"]
     }
 

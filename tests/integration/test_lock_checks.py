@@ -1,0 +1,113 @@
+"""`checks.locks` in `migtest steps` and `migtest run` on PostgreSQL (issue 15): what a migration
+locked and blocked, judged as the configuration says, pinned on the statement's file and line."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from integration_support import failed
+
+POSTGRES = pytest.mark.parametrize("database_config", ["postgres"], indirect=True)
+WIDEN = "-- orders outgrow int\nALTER TABLE orders ALTER id TYPE bigint;\n"
+
+
+def _orders_project(fixture_project, migration: str, locks: object = None):
+    """flyway-base with an orders table of a few rows (V3) and `migration` as V4, a release each."""
+    project = fixture_project("flyway-base")
+    project.write(
+        "migrations/V3__orders.sql",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER);\n"
+        "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n",
+    )
+    project.write("migrations/V4__change.sql", migration)
+    for version in ("1.2", "1.3"):
+        project.write(f"seeds/{version}.sql", "INSERT INTO users (id, name) VALUES (3, 'Cy');\n")
+    settings = project.settings()
+    settings["versions"] += [{"name": "1.2", "revision": "3"}, {"name": "1.3", "revision": "4"}]
+    settings["matrix"] = {"upgrade": "none", "skip": [["1.2", "1.3"]], "downgrade": "none"}
+    if locks is not None:
+        settings["checks"] = {"locks": locks}
+    project.config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return project
+
+
+@POSTGRES
+def test_a_rewrite_set_to_fail_fails_the_step_at_the_statement(fixture_project, run_migtest):
+    project = _orders_project(fixture_project, WIDEN, {"rewrite": "fail"})
+    outcome = run_migtest(project.config, command="steps")
+
+    check = failed(outcome, "step-3-to-4", "locks")["locks"]
+    assert check["location"] == {"path": "migrations/V4__change.sql", "line": 2}
+    assert len(check["evidence"]) == 1
+    assert check["evidence"][0].startswith("V4__change.sql:2 ")
+    assert "on orders" in check["evidence"][0]
+    assert "(table rewritten)" in check["evidence"][0]
+    measured = outcome.scenario("step-3-to-4")["locks"]
+    assert [m["rewritten"] for m in measured] == [["orders"]]
+    assert measured[0]["label"] == "V4__change.sql"
+
+
+@POSTGRES
+def test_the_default_config_measures_a_harmless_migration_and_passes(fixture_project, run_migtest):
+    project = _orders_project(fixture_project, "ALTER TABLE orders ADD COLUMN note TEXT;\n")
+    outcome = run_migtest(project.config, command="steps")
+
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.check("step-3-to-4", "locks")["status"] == "passed"
+    (measurement,) = outcome.scenario("step-3-to-4")["locks"]
+    assert measurement["samples"] > 0
+    assert {stall["table"] for stall in measurement["stalls"]} == {"orders", "users"}
+    assert measurement["rewritten"] == measurement["blocking_indexes"] == []
+
+
+@POSTGRES
+def test_a_run_scenario_warns_of_a_rewrite_by_default(fixture_project, run_migtest):
+    project = _orders_project(fixture_project, WIDEN)
+    outcome = run_migtest(project.config, "--only", "skip")
+
+    assert outcome.exit_code == 0, outcome.output
+    check = outcome.check("skip-1.2-to-1.3", "locks")
+    assert check["status"] == "warned"
+    assert check["location"] == {"path": "migrations/V4__change.sql", "line": 2}
+    assert outcome.scenario("skip-1.2-to-1.3")["locks"][0]["rewritten"] == ["orders"]
+
+
+@POSTGRES
+def test_locks_off_measures_nothing(fixture_project, run_migtest):
+    project = _orders_project(fixture_project, WIDEN, "off")
+    outcome = run_migtest(project.config, command="steps")
+
+    assert outcome.exit_code == 0, outcome.output
+    assert "locks" not in outcome.scenario("step-3-to-4")
+    assert "locks" not in {check["name"] for check in outcome.scenario("step-3-to-4")["checks"]}
+
+
+def test_a_bad_threshold_is_a_configuration_error_naming_the_key(fixture_project, run_migtest):
+    project = _orders_project(fixture_project, WIDEN, {"rewrite": "sometimes"})
+    outcome = run_migtest(project.config, command="steps")
+
+    assert outcome.exit_code == 2
+    assert "key 'checks.locks.rewrite': must be one of fail, warn, off; got 'sometimes'" in outcome.output
+
+
+@POSTGRES
+def test_alembic_migrations_are_measured_per_migration(fixture_project, run_migtest):
+    """Alembic runs in a child process: its locks keep their statement, the finding points at
+    the revision's file."""
+    project = fixture_project("alembic-base")
+    project.revision(
+        "0003",
+        "0002",
+        'op.execute("ALTER TABLE users ALTER COLUMN id TYPE bigint")',
+        'op.execute("ALTER TABLE users ALTER COLUMN id TYPE integer")',
+    )
+    outcome = run_migtest(project.config, "--to", "0003", command="steps")
+
+    assert outcome.exit_code == 0, outcome.output
+    check = outcome.check("step-0002-to-0003", "locks")
+    assert check["status"] == "warned"
+    assert check["location"]["path"] == "migrations/versions/0003.py"
+    (measurement,) = outcome.scenario("step-0002-to-0003")["locks"]
+    assert measurement["label"] == "0003.py"
+    assert measurement["rewritten"] == ["users"]
+    assert measurement["site"] is None
