@@ -24,8 +24,9 @@ class HeldLock:
     relation: str  # schema-qualified where the schema is not the default one
     kind: str  # "table", "index", "sequence", "view", … as the engine's catalogue says
     mode: str  # in the engine's spelling: "AccessExclusiveLock" (PostgreSQL), "EXCLUSIVE" (MySQL MDL)
-    held_ms: float  # from the first to the last sample that saw this mode or a stronger one
-    # (MySQL: summed over the spans of samples that saw it, as its locks change modes while held)
+    # From each sample that saw this mode to the next that saw it too, summed: one sample alone is
+    # 0 ms, and a lock let go and taken again (MySQL's metadata locks) is not held in between.
+    held_ms: float
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
     site: StatementSite | None = None  # where that statement is written, where known
     # The time seen in each mode, where locks change modes while held (MySQL's metadata locks)

@@ -25,7 +25,7 @@ from migtest.databases import Database
 from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
-from migtest.locks.tracking import Record, ms
+from migtest.locks.tracking import Record, ms, stop_threads
 from migtest.statement_limit import canceller
 
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
@@ -125,7 +125,7 @@ class MysqlLockObserver:
         finally:
             watch.stop.set()
             ended = time.perf_counter()
-            self._join(threads)
+            stop_threads(threads, self._cancel, STOP_SECONDS)
             measurement.duration_ms = ms(ended - started)
             watch.record.fill(measurement, [t.name for t in watch.tables], ended)
             with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the run is being torn down
@@ -134,18 +134,12 @@ class MysqlLockObserver:
             if interrupted:  # the run is being torn down: nothing of the observer outlives the block
                 self.close()
 
-    def _join(self, threads: list[threading.Thread]) -> None:
-        """A probe statement ends within its wait bound; killed on the server if it somehow does not."""
-        deadline = time.monotonic() + STOP_SECONDS
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        if any(thread.is_alive() for thread in threads):
-            for connection in (self._sampler, self._probe):
-                if connection is not None:
-                    with contextlib.suppress(sqlalchemy.exc.DBAPIError):
-                        canceller(connection)()
-            for thread in threads:
-                thread.join(READ_TIMEOUT)
+    def _cancel(self) -> None:
+        """What still runs on the observer's connections, killed on the server."""
+        for connection in (self._sampler, self._probe):
+            if connection is not None:
+                with contextlib.suppress(sqlalchemy.exc.DBAPIError):
+                    canceller(connection)()
 
     def _tables(self, connection: sqlalchemy.Connection) -> list[Table]:
         ids = table_ids(connection, self._schema(connection)) or {}

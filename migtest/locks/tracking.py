@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from migtest.locks import HeldLock, LockMeasurement, Stall
@@ -99,3 +102,15 @@ class Record:
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
+
+
+def stop_threads(threads: list[threading.Thread], cancel: Callable[[], None], seconds: float) -> None:
+    """Wait for the threads to end, each within `seconds` (their statements' bound); cancel what
+    still runs on the server after that, and wait as long again."""
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        cancel()
+        for thread in threads:
+            thread.join(seconds)
