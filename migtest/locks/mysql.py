@@ -25,7 +25,7 @@ from migtest.databases import Database
 from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
-from migtest.locks.tracking import Record, ms, stop_threads
+from migtest.locks.tracking import Record, ms, starting, stop_threads
 from migtest.statement_limit import canceller
 
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
@@ -104,8 +104,9 @@ class MysqlLockObserver:
 
     @contextmanager
     def watch(self, label: str) -> Iterator[LockMeasurement]:
-        sampler = self._open()
-        watch = Watch(self._tables(sampler))
+        with starting(self.close, (sqlalchemy.exc.SQLAlchemyError,)):
+            sampler = self._open()
+            watch = Watch(self._tables(sampler))
         measurement = LockMeasurement(label)
         threads = [
             threading.Thread(target=self._sample, args=(watch, measurement), name="migtest-lock-sampler", daemon=True),

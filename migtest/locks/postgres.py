@@ -24,9 +24,8 @@ import psycopg
 import sqlalchemy
 
 from migtest.databases import Database
-from migtest.errors import StepFailed
 from migtest.locks import LockMeasurement
-from migtest.locks.tracking import Record, ms, stop_threads
+from migtest.locks.tracking import Record, ms, starting, stop_threads
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
 MODES = (
@@ -126,16 +125,6 @@ class PostgresLockObserver:
             connection.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
         self._probe.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
 
-    @contextmanager
-    def _started(self) -> Iterator[None]:
-        """A measurement that cannot start (no connection left on the server, the catalogue not
-        readable) stops the migration's phase with why, rather than a traceback."""
-        try:
-            yield
-        except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError) as exc:
-            self.close()
-            raise StepFailed(f"cannot measure locks: {exc} (checks.locks: off measures nothing)") from exc
-
     def close(self) -> None:
         if self._engine is None:
             return
@@ -146,7 +135,7 @@ class PostgresLockObserver:
 
     @contextmanager
     def watch(self, label: str) -> Iterator[LockMeasurement]:
-        with self._started():
+        with starting(self.close, (psycopg.Error, sqlalchemy.exc.SQLAlchemyError)):
             self._open()
             watch = Watch(self._tables())
             indexes = self._indexes(watch.tables)

@@ -9,9 +9,11 @@ import itertools
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from migtest.errors import StepFailed
 from migtest.locks import HeldLock, LockMeasurement, Stall
 
 
@@ -114,3 +116,16 @@ def stop_threads(threads: list[threading.Thread], cancel: Callable[[], None], se
         cancel()
         for thread in threads:
             thread.join(seconds)
+
+
+@contextmanager
+def starting(close: Callable[[], None], errors: tuple[type[Exception], ...]) -> Iterator[None]:
+    """A measurement that cannot start (no connection left on the server, the catalogue not
+    readable: one of the driver's `errors`) stops the migration's phase with why, rather than a
+    traceback, and closes what the observer had opened."""
+    try:
+        yield
+    except errors as exc:
+        close()
+        reason = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's wrapping
+        raise StepFailed(f"cannot measure locks: {reason} (checks.locks: off measures nothing)") from exc

@@ -24,6 +24,7 @@ from mysql_changes import BLOCKING, CHANGES, Change, fill_orders
 
 from migtest.databases import Database
 from migtest.databases.mysql import MysqlServer
+from migtest.errors import StepFailed
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql import MysqlLockObserver
 
@@ -313,3 +314,12 @@ def _waits_for_metadata(connection: sqlalchemy.Connection) -> bool:
             "AND STATE = 'Waiting for table metadata lock'"
         ).scalar()
     )
+
+
+def test_a_measurement_that_cannot_start_stops_the_phase_with_why(database):
+    observer = MysqlLockObserver(_as(database, "locks_nobody"))  # no such login
+    refused = r"cannot measure locks: .*Access denied.*checks\.locks: off measures nothing"
+    with pytest.raises(StepFailed, match=refused), observer.watch("refused"):
+        pytest.fail("the block ran without a measurement")
+    assert not [t for t in threading.enumerate() if t.name.startswith("migtest-lock-")]
+    observer.close()
