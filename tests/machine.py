@@ -98,7 +98,8 @@ def host_postgres() -> Iterator[HostServer]:
 
 
 @contextlib.contextmanager
-def host_mariadb() -> Iterator[HostServer]:
+def host_mariadb(*options: str) -> Iterator[HostServer]:
+    """`options`: more of mariadbd's, for a test module that starts a server of its own."""
     install_db, server = _find("mariadb-install-db"), _find("mariadbd")
     if not (install_db and server):
         unavailable("MariaDB (mariadb-install-db, mariadbd) is not installed")
@@ -118,7 +119,7 @@ def host_mariadb() -> Iterator[HostServer]:
         )
         argv = [server, "--no-defaults", f"--datadir={data}", f"--socket={root}/sock", f"--port={port}"]
         argv += ["--bind-address=127.0.0.1", "--skip-name-resolve", f"--init-file={init}", *user]
-        argv += ["--innodb-flush-log-at-trx-commit=0", "--max-connections=300", f"--log-error={root}/log"]
+        argv += ["--innodb-flush-log-at-trx-commit=0", "--max-connections=300", f"--log-error={root}/log", *options]
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"mysql://root:{PASSWORD}@127.0.0.1:{port}/"
         try:

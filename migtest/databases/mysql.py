@@ -90,8 +90,8 @@ class MysqlServer(ServerDatabases):
     @staticmethod
     def _retarget(statement: str, template: str, name: str) -> str:
         """SHOW CREATE names the template's objects backquoted, needed or not."""
-        return statement.replace(f"{_backquoted(template)}.", f"{_backquoted(name)}.")
+        return statement.replace(f"{backquoted(template)}.", f"{backquoted(name)}.")
 
 
-def _backquoted(name: str) -> str:
+def backquoted(name: str) -> str:
     return "`{}`".format(name.replace("`", "``"))

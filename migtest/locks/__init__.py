@@ -24,9 +24,13 @@ class HeldLock:
     relation: str  # schema-qualified where the schema is not the default one
     kind: str  # "table", "index", "sequence", "view", … as the engine's catalogue says
     mode: str  # in the engine's spelling: "AccessExclusiveLock" (PostgreSQL), "EXCLUSIVE" (MySQL MDL)
-    held_ms: float  # from the first to the last sample that saw this mode or a stronger one
+    # From each sample that saw this mode to the next that saw it too, summed: one sample alone is
+    # 0 ms, and a lock let go and taken again (MySQL's metadata locks) is not held in between.
+    held_ms: float
     statement: str | None = None  # the statement that held it, where known (pg_stat_activity.query)
     site: StatementSite | None = None  # where that statement is written, where known
+    # The time seen in each mode, where locks change modes while held (MySQL's metadata locks)
+    modes_ms: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HeldLock:
@@ -68,6 +72,7 @@ class LockMeasurement:
     rewritten: list[str] = field(default_factory=list)  # tables whose storage was rebuilt
     blocking_indexes: list[str] = field(default_factory=list)  # built without CONCURRENTLY on a table with rows
     site: StatementSite | None = None
+    note: str | None = None  # what the observer could not see there, and why (e.g. a server setting)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LockMeasurement:
@@ -102,7 +107,7 @@ def observer_for(database: Database, engine: str) -> LockObserver | None:
         from migtest.locks.postgres import PostgresLockObserver
 
         return PostgresLockObserver(database)
-    if engine == "mysql":
+    if engine in ("mysql", "mariadb"):
         from migtest.locks.mysql import MysqlLockObserver
 
         return MysqlLockObserver(database)

@@ -2,7 +2,7 @@
 with a connection of its own, for as long as a migration runs.
 
 The sampler records, per relation, the strongest lock mode granted to any client session but the
-observer's own, and for how long (first to last sample that saw it or a stronger one). The probe
+observer's own, and for how long (locks/tracking.py: from sample to sample that saw it). The probe
 keeps reading one row of each table and updating one row to itself (rolled back: no data
 changes) under a short `lock_timeout`, so a lock that blocks users shows as the time those tiny
 statements could not complete. Rewrites are told by the catalogue, not guessed: a table whose
@@ -13,8 +13,6 @@ written in one transaction was not built CONCURRENTLY (that build commits in thr
 from __future__ import annotations
 
 import contextlib
-import itertools
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -26,8 +24,8 @@ import psycopg
 import sqlalchemy
 
 from migtest.databases import Database
-from migtest.errors import StepFailed
-from migtest.locks import HeldLock, LockMeasurement, Stall
+from migtest.locks import LockMeasurement
+from migtest.locks.tracking import Record, ms, starting, stop_threads
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
 MODES = (
@@ -97,56 +95,12 @@ class Table:
 
 
 @dataclass
-class Held:
-    rank: int
-    kind: str
-    first: float
-    last: float
-    statement: str | None
-
-
-@dataclass
-class Longest:
-    """One kind of probe statement on one table: its longest stall, and the one going on."""
-
-    longest: float = 0.0
-    since: float | None = None  # when the first attempt of an ongoing stall started
-
-    def attempted(self, started: float, ended: float, completed: bool) -> None:
-        if not completed:
-            self.since = started if self.since is None else self.since
-            return
-        self.longest = max(self.longest, ended - (started if self.since is None else self.since))
-        self.since = None
-
-    def ending(self, at: float) -> float:
-        return max(self.longest, at - self.since) if self.since is not None else self.longest
-
-
-@dataclass
 class Watch:
     """What the threads record while one watch runs."""
 
     tables: list[Table]
     stop: threading.Event = field(default_factory=threading.Event)
-    held: dict[str, Held] = field(default_factory=dict)
-    sampled_at: list[float] = field(default_factory=list)
-    reads: dict[str, Longest] = field(default_factory=dict)
-    writes: dict[str, Longest] = field(default_factory=dict)
-
-    def sample(self, at: float, rows: list[tuple[str, str, str, str | None]]) -> None:
-        self.sampled_at.append(at)
-        strongest: dict[str, tuple[int, str, str | None]] = {}
-        for relation, relkind, mode, query in rows:
-            rank = MODES.index(mode) if mode in MODES else 0
-            if relation not in strongest or rank > strongest[relation][0]:
-                strongest[relation] = (rank, relkind, query)
-        for relation, (rank, relkind, query) in strongest.items():
-            held = self.held.get(relation)
-            if held is None or rank > held.rank:
-                self.held[relation] = Held(rank, KINDS.get(relkind, relkind), at, at, query)
-            elif rank == held.rank:
-                held.last = at
+    record: Record = field(default_factory=lambda: Record(MODES))
 
 
 class PostgresLockObserver:
@@ -171,16 +125,6 @@ class PostgresLockObserver:
             connection.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
         self._probe.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
 
-    @contextmanager
-    def _started(self) -> Iterator[None]:
-        """A measurement that cannot start (no connection left on the server, the catalogue not
-        readable) stops the migration's phase with why, rather than a traceback."""
-        try:
-            yield
-        except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError) as exc:
-            self.close()
-            raise StepFailed(f"cannot measure locks: {exc} (checks.locks: off measures nothing)") from exc
-
     def close(self) -> None:
         if self._engine is None:
             return
@@ -191,7 +135,7 @@ class PostgresLockObserver:
 
     @contextmanager
     def watch(self, label: str) -> Iterator[LockMeasurement]:
-        with self._started():
+        with starting(self.close, (psycopg.Error, sqlalchemy.exc.SQLAlchemyError)):
             self._open()
             watch = Watch(self._tables())
             indexes = self._indexes(watch.tables)
@@ -211,22 +155,15 @@ class PostgresLockObserver:
         finally:
             watch.stop.set()
             ended = time.perf_counter()
-            self._join(threads)
-            measurement.duration_ms = _ms(ended - started)
-            _fill(measurement, watch, ended)
+            stop_threads(threads, self._cancel, STOP_SECONDS)
+            measurement.duration_ms = ms(ended - started)
+            watch.record.fill(measurement, [t.name for t in watch.tables], ended)
             with contextlib.suppress(psycopg.Error):  # the run is being torn down: its statements cancelled
                 self._rewrites(measurement, watch, indexes)
 
-    def _join(self, threads: list[threading.Thread]) -> None:
-        """A probe statement ends within its statement_timeout; cancelled if it somehow does not."""
-        deadline = time.monotonic() + STOP_SECONDS
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        if any(thread.is_alive() for thread in threads):
-            for connection in (self._sampler, self._probe):
-                connection.cancel()
-            for thread in threads:
-                thread.join(STOP_SECONDS)
+    def _cancel(self) -> None:
+        for connection in (self._sampler, self._probe):
+            connection.cancel()
 
     def _tables(self) -> list[Table]:
         tables = [Table(*row) for row in self._sampler.execute(TABLES).fetchall()]
@@ -247,8 +184,9 @@ class PostgresLockObserver:
         try:
             while not watch.stop.is_set():
                 rows = self._sampler.execute(SAMPLE, (own,)).fetchall()
-                watch.sample(time.perf_counter(), rows)
-                measurement.samples = len(watch.sampled_at)
+                held = [(relation, KINDS.get(relkind, relkind), mode, query) for relation, relkind, mode, query in rows]
+                watch.record.sample(time.perf_counter(), held)
+                measurement.samples = len(watch.record.sampled_at)
                 watch.stop.wait(SAMPLE_PAUSE)
         except psycopg.Error:
             return
@@ -273,7 +211,7 @@ class PostgresLockObserver:
         else:
             first = f"(SELECT ctid FROM {table.quoted} LIMIT 1)"
             write = f"BEGIN; UPDATE {table.quoted} SET {table.column} = {table.column} WHERE ctid = {first}; ROLLBACK"
-        for statement, longest in ((read, watch.reads), (write, watch.writes)):
+        for statement, writes in ((read, False), (write, True)):
             started = time.perf_counter()
             try:
                 self._probe.execute(statement)
@@ -286,7 +224,7 @@ class PostgresLockObserver:
                 self._rolled_back()
                 return isinstance(exc, GONE) and self._refresh(table)
             self._rolled_back()
-            longest.setdefault(table.name, Longest()).attempted(started, time.perf_counter(), completed)
+            watch.record.attempted(table.name, writes, started, time.perf_counter(), completed)
         return True
 
     def _rolled_back(self) -> None:
@@ -311,26 +249,3 @@ class PostgresLockObserver:
         measurement.blocking_indexes = [
             name for table, name, one_transaction in indexes if (table, name) not in before and one_transaction
         ]
-
-
-def _fill(measurement: LockMeasurement, watch: Watch, ended: float) -> None:
-    times = watch.sampled_at
-    measurement.samples = len(times)
-    if len(times) > 1:
-        measurement.interval_ms = _ms(statistics.median(b - a for a, b in itertools.pairwise(times)))
-    measurement.locks = [
-        HeldLock(relation, held.kind, MODES[held.rank], _ms(held.last - held.first), held.statement)
-        for relation, held in sorted(watch.held.items(), key=lambda item: (-item[1].rank, item[1].first))
-    ]
-    probed = [t.name for t in watch.tables if t.name in watch.reads or t.name in watch.writes]
-    measurement.stalls = [
-        Stall(name, _longest(watch.reads, name, ended), _longest(watch.writes, name, ended)) for name in probed
-    ]
-
-
-def _longest(stalls: dict[str, Longest], table: str, ended: float) -> float:
-    return _ms(stalls.get(table, Longest()).ending(ended))
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)

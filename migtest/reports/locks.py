@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from migtest.locks import LockMeasurement, Stall
+from migtest.locks.mysql_catalogue import MODES as MYSQL_MODES
 from migtest.results import ScenarioResult
 
 # A tiny read or write of an idle table takes a millisecond or two by itself: below this the probe
@@ -29,19 +30,6 @@ POSTGRES_MODES = (
     "ShareRowExclusiveLock",
     "ExclusiveLock",
     "AccessExclusiveLock",
-)
-MYSQL_MODES = (  # performance_schema.metadata_locks.LOCK_TYPE
-    "INTENTION_EXCLUSIVE",
-    "SHARED",
-    "SHARED_HIGH_PRIO",
-    "SHARED_READ",
-    "SHARED_WRITE",
-    "SHARED_WRITE_LOW_PRIO",
-    "SHARED_UPGRADABLE",
-    "SHARED_READ_ONLY",
-    "SHARED_NO_WRITE",
-    "SHARED_NO_READ_WRITE",
-    "EXCLUSIVE",
 )
 WRITE_BLOCKING = {
     *POSTGRES_MODES[POSTGRES_MODES.index("ShareLock") :],

@@ -105,7 +105,7 @@ def engine_of(database_config: dict[str, str] | None) -> str:
 
 
 def statuses(outcome: Any, scenario: str) -> dict[str, str]:
-    """The checks' statuses by name, but `locks`: measured on PostgreSQL only, it has tests of its
+    """The checks' statuses by name, but `locks`: measured on the servers only, it has tests of its
     own (test_lock_checks.py), and leaving it out keeps each test's expectations alike on every engine."""
     return {
         check["name"]: check["status"] for check in outcome.scenario(scenario)["checks"] if check["name"] != "locks"

@@ -1,5 +1,6 @@
-"""`checks.locks` in `migtest steps` and `migtest run` on PostgreSQL (issue 15): what a migration
-locked and blocked, judged as the configuration says, pinned on the statement's file and line."""
+"""`checks.locks` in `migtest steps` and `migtest run` on PostgreSQL and MariaDB (issue 15): what a
+migration locked and blocked, judged as the configuration says, pinned on the statement's file and
+line."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ import yaml
 from integration_support import failed
 
 POSTGRES = pytest.mark.parametrize("database_config", ["postgres"], indirect=True)
+MARIADB = pytest.mark.parametrize("database_config", ["mariadb"], indirect=True)
+ORDERS = "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n"
 WIDEN = "-- orders outgrow int\nALTER TABLE orders ALTER id TYPE bigint;\n"
 
 
-def _orders_project(fixture_project, migration: str, locks: object = None):
-    """flyway-base with an orders table of a few rows (V3) and `migration` as V4, a release each."""
+def _orders_project(fixture_project, migration: str, locks: object = None, rows: str = ORDERS):
+    """flyway-base with an orders table of a few rows (V3: `rows` fills it) and `migration` as V4,
+    a release each."""
     project = fixture_project("flyway-base")
-    project.write(
-        "migrations/V3__orders.sql",
-        "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER);\n"
-        "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n",
-    )
+    project.write("migrations/V3__orders.sql", "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER);\n" + rows)
     project.write("migrations/V4__change.sql", migration)
     for version in ("1.2", "1.3"):
         project.write(f"seeds/{version}.sql", "INSERT INTO users (id, name) VALUES (3, 'Cy');\n")
@@ -45,6 +45,22 @@ def test_a_rewrite_set_to_fail_fails_the_step_at_the_statement(fixture_project, 
     measured = outcome.scenario("step-3-to-4")["locks"]
     assert [m["rewritten"] for m in measured] == [["orders"]]
     assert measured[0]["label"] == "V4__change.sql"
+
+
+@MARIADB
+def test_on_mariadb_a_copying_change_is_a_rebuild_pinned_on_its_statement(fixture_project, run_migtest):
+    rows = "INSERT INTO orders SELECT seq, seq FROM seq_1_to_100;\n"
+    widen = "-- orders outgrow int\nALTER TABLE orders MODIFY id bigint;\n"
+    project = _orders_project(fixture_project, widen, {"rewrite": "fail"}, rows)
+    outcome = run_migtest(project.config, command="steps")
+
+    check = failed(outcome, "step-3-to-4", "locks")["locks"]
+    assert check["location"] == {"path": "migrations/V4__change.sql", "line": 2}
+    assert "(table rewritten)" in check["evidence"][0]
+    (measurement,) = outcome.scenario("step-3-to-4")["locks"]
+    assert measurement["rewritten"] == ["orders"]
+    assert measurement["samples"] > 0 and measurement["note"] is None
+    assert {stall["table"] for stall in measurement["stalls"]} == {"orders", "users"}
 
 
 @POSTGRES
