@@ -14,6 +14,7 @@ from statistics import median
 
 from migtest.locks import LockMeasurement, Stall
 from migtest.locks.mysql_catalogue import MODES as MYSQL_MODES
+from migtest.locks.postgres import MODES as POSTGRES_MODES
 from migtest.results import ScenarioResult
 
 # A tiny read or write of an idle table takes a millisecond or two by itself: below this the probe
@@ -21,16 +22,6 @@ from migtest.results import ScenarioResult
 NOTICEABLE_MS = 5.0
 # Lock modes weakest first, in each engine's spelling; from ShareLock (PostgreSQL) and SHARED_READ_ONLY
 # (MySQL metadata locks) on, a mode blocks writes.
-POSTGRES_MODES = (
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-)
 WRITE_BLOCKING = {
     *POSTGRES_MODES[POSTGRES_MODES.index("ShareLock") :],
     *MYSQL_MODES[MYSQL_MODES.index("SHARED_READ_ONLY") :],
