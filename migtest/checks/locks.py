@@ -12,7 +12,7 @@ import re
 
 from migtest.checks import CheckContext
 from migtest.config import LocksConfig
-from migtest.locks import HeldLock, LockMeasurement, StatementSite
+from migtest.locks import HeldLock, LockMeasurement, StatementSite, duration, held_for
 from migtest.results import FAILED, PASSED, WARNED, CheckResult, Location
 
 # The usual fix of a statement, by what it says; the first that matches.
@@ -92,8 +92,12 @@ def _held(measurement: LockMeasurement, table: str, lock: HeldLock | None) -> st
     """The statement, the lock it held on the table and how long, and the stalls it caused."""
     where = _where(measurement, _site(measurement, lock))
     stall = next((s for s in measurement.stalls if s.table == table), None)
-    held = f"{where} holds {lock.mode} on {table} for {_seconds(lock.held_ms)}" if lock else f"{where}: {table}"
-    blocked = f"; writes blocked {_seconds(stall.write_ms)}, reads {_seconds(stall.read_ms)}" if stall else ""
+    held = (
+        f"{where} holds {lock.mode} on {table} for {held_for(lock, measurement.interval_ms)}"
+        if lock
+        else f"{where}: {table}"
+    )
+    blocked = f"; writes blocked {duration(stall.write_ms)}, reads {duration(stall.read_ms)}" if stall else ""
     return held + blocked
 
 
@@ -109,14 +113,10 @@ def _advice(lock: HeldLock | None, rewritten: str) -> str:
     return REWRITE_ADVICE if rewritten else DEFAULT_ADVICE
 
 
-def _seconds(ms: float) -> str:
-    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
-
-
 def _longest(measurements: list[LockMeasurement]) -> str:
     stalls = [(stall.blocked_ms, stall.table) for m in measurements for stall in m.stalls]
     longest, table = max(stalls, default=(0.0, None))
-    return f"; the longest stall {_seconds(longest)} on {table}" if table else ""
+    return f"; the longest stall {duration(longest)} on {table}" if table else ""
 
 
 def _quiet(measurements: list[LockMeasurement]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from migtest.lint import Finding
-from migtest.locks import LockMeasurement
+from migtest.locks import LockMeasurement, held_for
 from migtest.merge import read_results
 
 # Modes that block writes: PostgreSQL's table locks from SHARE up, MySQL's metadata locks that do.
@@ -59,7 +59,7 @@ def _evidence(table: str, measurements: list[LockMeasurement]) -> list[str]:
     found: list[str] = []
     for m in measurements:
         found += [
-            f"{lock.mode} on {table} held {lock.held_ms:.0f} ms"
+            f"{lock.mode} on {table} held {held_for(lock, m.interval_ms)}"
             for lock in m.locks
             if _bare(lock.relation) == table and lock.mode in BLOCKING
         ]

@@ -112,3 +112,18 @@ def observer_for(database: Database, engine: str) -> LockObserver | None:
 
         return MysqlLockObserver(database)
     return None
+
+
+def duration(ms: float) -> str:
+    """Milliseconds under a second, else seconds: "850 ms", "3.4 s", "2.5 ms"."""
+    if ms >= 1000:
+        return f"{ms / 1000:.1f} s"
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
+def held_for(lock: HeldLock, interval_ms: float) -> str:
+    """How long a lock was held, as far as sampling tells: a lock seen by one sample only was held
+    for less than the interval between samples, not for 0 ms."""
+    if lock.held_ms < interval_ms:
+        return f"under {duration(interval_ms)} (seen by one sample)"
+    return duration(lock.held_ms)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 
-from migtest.locks import LockMeasurement, Stall
+from migtest.locks import LockMeasurement, Stall, duration
 from migtest.locks.mysql_catalogue import MODES as MYSQL_MODES
 from migtest.locks.postgres import MODES as POSTGRES_MODES
 from migtest.results import ScenarioResult
@@ -189,13 +189,6 @@ def figures(row: TableRow) -> list[str]:
     held = duration(row.held_ms) if row.mode else "·"
     waits = [duration(row.stall.read_ms), duration(row.stall.write_ms)] if row.stall else ["·", "·"]
     return [row.table, row.mode or "·", held, *waits]
-
-
-def duration(ms: float) -> str:
-    """Milliseconds under a second, else seconds: "850 ms", "3.4 s", "2.5 ms"."""
-    if ms >= 1000:
-        return f"{ms / 1000:.1f} s"
-    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
 def bar(ms: float, longest: float, width: int = BAR_WIDTH) -> str:

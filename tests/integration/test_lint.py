@@ -112,7 +112,7 @@ def report(path: Path, *measurements: LockMeasurement) -> Path:
 @pytest.mark.parametrize(
     ("measured", "verdict"),
     [
-        ([measurement("V3__index.sql", "orders", "ShareLock", 3400.0)], "confirmed: ShareLock on orders held 3400 ms"),
+        ([measurement("V3__index.sql", "orders", "ShareLock", 3400.0)], "confirmed: ShareLock on orders held 3.4 s"),
         ([measurement("3", "orders", None, 2500.0)], "confirmed: reads or writes of orders stalled 2500 ms"),
         ([measurement("3", "orders", "ShareUpdateExclusiveLock", 3.0)], "not confirmed: no blocking lock"),
         ([measurement("V2__widen.sql", "orders", "AccessExclusiveLock")], "not measured"),

@@ -68,7 +68,7 @@ def test_an_index_built_without_concurrently_is_named_with_its_lock_and_fix():
     assert check.status == FAILED
     assert check.location == Location("migrations/0013_index.sql", 1)
     assert check.evidence == [
-        "0013_index.sql:1 holds ShareLock on orders for 362 ms; writes blocked 362 ms, reads 3 ms; index "
+        "0013_index.sql:1 holds ShareLock on orders for 362 ms; writes blocked 362 ms, reads 3.0 ms; index "
         "orders_amount built without CONCURRENTLY on a table with rows: CREATE INDEX CONCURRENTLY, in a file "
         "that does not run in a transaction"
     ]
@@ -102,3 +102,10 @@ def test_bad_values_name_their_key(text, key):
     with pytest.raises(ConfigError) as error:
         _locks(text)
     assert error.value.key == key
+
+
+def test_a_lock_seen_by_one_sample_is_held_under_the_interval_not_for_0_ms():
+    lock = HeldLock("products", "table", "AccessExclusiveLock", 0.0, "ALTER TABLE products ...", SITE)
+    measurement = LockMeasurement("V2.sql", interval_ms=3.9, samples=13, locks=[lock], rewritten=["products"])
+    (check,) = _check([measurement])
+    assert "holds AccessExclusiveLock on products for under 3.9 ms (seen by one sample)" in check.evidence[0]
