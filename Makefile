@@ -49,10 +49,10 @@ realworld-images: $(STAMP)
 		&& { ../../$(BIN)/migtest run -c docker/migtest.yml; test $$? -le 1; } \
 		&& ../../$(BIN)/python scripts/expect.py docker/migtest-results/results.json expected/images.json
 
-# The JSON Schema (migtest/migtest.schema.json) and docs/configuration.md, generated from the models
-# of migtest.yml (migtest/config_schema.py); tests fail when either is stale.
+# The JSON Schema (migtest/config/migtest.schema.json) and docs/configuration.md, generated from the models
+# of migtest.yml (migtest/config/models.py); tests fail when either is stale.
 reference: $(STAMP)
-	$(BIN)/python -m migtest.schema_files
+	$(BIN)/python -m migtest.config.generated
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py

@@ -4,7 +4,7 @@ arguments, GITHUB_ACTIONS=true) the action's inputs, INPUT_* variables, say what
 
 import sys
 
-from migtest.action import main
+from migtest.commands.action import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

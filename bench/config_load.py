@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from migtest.config import load_config, parse_config
-from migtest.userfiles import load_yaml
-from migtest.yaml_positions import Positions
+from migtest.config.positions import Positions
+from migtest.config.userfiles import load_yaml
 
 LARGEST = Path(__file__).resolve().parent.parent / "examples/contextforge/migtest.yml"
 

@@ -22,9 +22,9 @@ import sqlglot
 from pglast import parse_sql
 from split import best  # bench/split.py, beside this file
 
-from migtest import sqlsplit
 from migtest.lint import Migration
 from migtest.lint.run import lint_history
+from migtest.sql import split as sqlsplit
 
 POSTGRES = [
     "SET lock_timeout = '2s';",

@@ -1,9 +1,9 @@
-"""Seconds per MB to cut SQL files into statements: sqlparse.split (before) and migtest.sqlsplit
+"""Seconds per MB to cut SQL files into statements: sqlparse.split (before) and migtest.sql.split
 (after), against a floor measured in the same run: reading the file and `str.split(";")`.
 
 Three files from tests/seed_sql.py: one-line INSERTs with tricky strings (a seed file), one INSERT
 of many rows (mysqldump's way), and migrations full of functions, triggers and CASE...END (which
-migtest.sqlsplit hands to sqlparse statement by statement). Each cut is checked to be sqlparse's;
+migtest.sql.split hands to sqlparse statement by statement). Each cut is checked to be sqlparse's;
 the best of a few rounds counts.
 
 Usage: python bench/split.py [--rows N] [--rounds R]
@@ -23,7 +23,7 @@ import sqlparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import seed_sql
 
-from migtest import sqlsplit
+from migtest.sql import split as sqlsplit
 
 
 def best(rounds: int, work: Callable[[], object]) -> float:

@@ -39,7 +39,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import machine
 
-from migtest.sqltext import as_written
+from migtest.sql.text import as_written
 
 CAPTURES = ("capture before", "capture after", "capture again")
 TABLES = {"customers": "id", "orders": "id", "order_lines": "order_id, line"}

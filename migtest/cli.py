@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migtest import __version__, interrupts
+from migtest import __version__
+from migtest.commands.init import write_starter
 from migtest.config import DEFAULT_CONFIG, Config, load_config
+from migtest.config.generated import schema_text
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError, MigtestError
 from migtest.lint import command as lint_command
@@ -24,12 +26,11 @@ from migtest.plan import plan, select
 from migtest.reports import comment, live
 from migtest.reports.console import READER_GONE, reader_gone
 from migtest.results import RunResult
-from migtest.schema_files import schema_text
+from migtest.run import interrupts
 from migtest.sources import check_refs
-from migtest.starter import write_starter
 
 if TYPE_CHECKING:
-    from migtest.runner import Progress
+    from migtest.run.runner import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # by Ctrl-C or SIGTERM alike
@@ -236,7 +237,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from migtest.reports.console import Console
     from migtest.reports.ordered import InPlanOrder
-    from migtest.steps import StepRunner
+    from migtest.run.steps import StepRunner
 
     config, scenarios = _scenarios(args)
     directory = _report_dir(args, config)
@@ -257,7 +258,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _steps(args: argparse.Namespace) -> int:
     from migtest.reports.console import Console
-    from migtest.steps import StepRunner
+    from migtest.run.steps import StepRunner
 
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
@@ -279,7 +280,7 @@ def _tracked(progress: Progress, line: live.StatusLine | None) -> Progress:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from migtest.merge import merge
+    from migtest.commands.merge import merge
 
     directory = _report_dir(args, None)
     result = merge(args.results)
@@ -334,7 +335,7 @@ def _announce(run_id: str, args: argparse.Namespace) -> None:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from migtest.cleanup import clean
+    from migtest.commands.cleanup import clean
 
     removed = clean(args.run, args.config, args.database_url)
     for thing in removed:

@@ -9,15 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migtest.capture.state import State
 from migtest.config import ChecksConfig
+from migtest.config.scope import Scope
 from migtest.errors import StepFailed
 from migtest.locks import LockMeasurement
 from migtest.migrators import MigrationRun
 from migtest.plan import Scenario
 from migtest.results import SKIPPED, CheckResult
-from migtest.rolling import RollingObservation
-from migtest.scope import Scope
-from migtest.state import State
+from migtest.run.rolling import RollingObservation
 
 
 @dataclass

@@ -4,9 +4,9 @@ would have changed, so that "all rows kept" comes with what was not compared."""
 
 from __future__ import annotations
 
+from migtest.capture.state import State
 from migtest.checks import CheckContext
 from migtest.results import PASSED, CheckResult
-from migtest.state import State
 
 DATA_CHECK = "rows"
 

@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from migtest.capture.state import Row, State, TableData, differing
 from migtest.checks import CheckContext
 from migtest.checks.declared import Declared, Tally, moved_values, row_values, target_key
 from migtest.checks.instants import comparable, naive_and_zoned, same_instant
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import Row, State, TableData, differing
 
 EVIDENCE_CAP = 20
 MOVED = "moved as declared"

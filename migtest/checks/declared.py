@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from migtest.capture.state import Row, TableData
 from migtest.checks import CheckContext
 from migtest.config import Move, RowChange, RowCondition
-from migtest.state import Row, TableData
 
 
 def row_identity(table: TableData, row: Row) -> Any:

@@ -3,12 +3,12 @@ which an app that migrates on start writes on every start: running again is a re
 
 from __future__ import annotations
 
+from migtest.capture.state import TableData, differing, identical, on_disk
 from migtest.checks import CheckContext
 from migtest.checks.data import VOLATILE, VOLATILE_UNKEYED
 from migtest.checks.declared import Tally
 from migtest.checks.schema import diff_states
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import TableData, differing, identical, on_disk
 
 
 def check(context: CheckContext) -> list[CheckResult]:

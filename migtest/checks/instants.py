@@ -14,7 +14,7 @@ import zoneinfo
 from functools import cache
 from typing import Any
 
-# how captures write a timestamp (migtest.dialects.normalize_value): date, time, optional offset
+# how captures write a timestamp (migtest.capture.dialects.normalize_value): date, time, optional offset
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from migtest.capture.state import Row, State
 from migtest.checks import CheckContext
 from migtest.checks.data import applies, capped, same_value
 from migtest.checks.declared import Declared, Matched, target_key
 from migtest.config import Move
 from migtest.results import FAILED, PASSED, CheckResult
-from migtest.state import Row, State
 
 
 def check(context: CheckContext) -> list[CheckResult]:

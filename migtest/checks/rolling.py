@@ -1,5 +1,5 @@
 """`rolling-deploy`: the release before the newest kept serving while the upgrade to the newest
-ran, as in a rolling deploy (migtest/rolling.py measures it). A check of its own rather than part
+ran, as in a rolling deploy (migtest/run/rolling.py measures it). A check of its own rather than part
 of `previous-release`: a migration can break the old release only while it runs (a column renamed,
 then added back for compatibility; a table locked), which the check after the migration cannot see,
 and teams that deploy with downtime need the one without the other (`checks.rolling`)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from migtest.checks import CheckContext
 from migtest.results import FAILED, PASSED, SKIPPED, WARNED, CheckResult
-from migtest.rolling import RollingObservation
+from migtest.run.rolling import RollingObservation
 
 NAME = "rolling-deploy"
 

@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from migtest.capture.state import State, TableSchema
 from migtest.checks import CheckContext
 from migtest.config import AcceptedDifference
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
-from migtest.state import State, TableSchema
 
 T = TypeVar("T")
 

@@ -4,8 +4,8 @@ smoke test of the new release on the data it was migrated with."""
 from __future__ import annotations
 
 from migtest.checks import CheckContext, CommandObservation
-from migtest.evidence import shorten
 from migtest.results import FAILED, PASSED, CheckResult
+from migtest.results.evidence import shorten
 
 NAME = "verify-command"
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy
 
 from migtest.databases.server import ServerDatabases
-from migtest.sqltext import as_written
+from migtest.sql.text import as_written
 
 
 class MysqlServer(ServerDatabases):

@@ -19,8 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from migtest.databases import Database
 from migtest.errors import ConfigError
 from migtest.masking import mask
-from migtest.naming import DATABASE, safe_name
-from migtest.run_folders import RUN_ID, new_run_id
+from migtest.run.folders import RUN_ID, new_run_id
+from migtest.run.naming import DATABASE, safe_name
 
 MAX_NAME = 63  # PostgreSQL truncates identifiers longer than 63 bytes, MySQL allows 64 characters
 RUN_DATABASE = re.compile(rf"^migtest_(?P<run>{RUN_ID})_")

@@ -9,7 +9,7 @@ import sqlalchemy
 from sqlalchemy import event
 
 from migtest.databases import Database
-from migtest.naming import safe_name
+from migtest.run.naming import safe_name
 
 SQLITE_SUFFIXES = ("", "-journal", "-wal", "-shm")  # a database file and what SQLite keeps beside it
 

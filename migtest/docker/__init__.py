@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.errors import ConfigError, StepFailed
-from migtest.evidence import shorten
-from migtest.run_folders import new_run_id
+from migtest.results.evidence import shorten
+from migtest.run.folders import new_run_id
 
 RUN_LABEL = "migtest.run"
 LOG_TAIL = 40

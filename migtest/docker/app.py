@@ -23,7 +23,7 @@ import requests
 import sqlalchemy
 
 from migtest.config import AppConfig
-from migtest.database_urls import url_forms
+from migtest.config.urls import url_forms
 from migtest.databases import Database
 from migtest.databases.sqlite import SQLITE_SUFFIXES
 from migtest.docker import DockerEngine
@@ -31,8 +31,8 @@ from migtest.docker.readiness import Readiness
 from migtest.docker.services import services_running
 from migtest.docker.stats import StatsSampler
 from migtest.errors import StepFailed
-from migtest.evidence import shorten
-from migtest.process import LIMIT_KEY, fill
+from migtest.results.evidence import shorten
+from migtest.run.process import LIMIT_KEY, fill
 from migtest.sources import Workspace
 
 WAIT_SLICE = 1

@@ -12,7 +12,7 @@ from typing import Any
 from migtest.config import ServiceConfig
 from migtest.docker import DockerEngine
 from migtest.docker.readiness import Readiness
-from migtest.process import fill, split_command
+from migtest.run.process import fill, split_command
 
 
 @contextlib.contextmanager

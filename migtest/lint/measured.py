@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from migtest.commands.merge import read_results
 from migtest.lint import Finding
 from migtest.locks import LockMeasurement, held_for
-from migtest.merge import read_results
 
 # Modes that block writes: PostgreSQL's table locks from SHARE up, MySQL's metadata locks that do.
 BLOCKING = frozenset(

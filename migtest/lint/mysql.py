@@ -1,6 +1,6 @@
 """MySQL and MariaDB: statements read by sqlglot's MySQL dialect (PostgreSQL's grammar does not
 read MySQL; sqlglot's DDL tree holds what these rules need: ALTER's actions and ALGORITHM), split
-as the `sql` migrator splits them (migtest.sqlsplit), so lines match what runs."""
+as the `sql` migrator splits them (migtest.sql.split), so lines match what runs."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import sqlglot
 from sqlglot import exp
 
-from migtest import sqlsplit
 from migtest.lint import Finding, Migration, Unlinted
 from migtest.lint.catalogue import Catalogue, ColumnType
 from migtest.lint.collect import Collector
+from migtest.sql import split as sqlsplit
 
 UTF8MB4_SHORT = 63  # characters a 1-byte length prefix holds in utf8mb4: widening past it copies the table
 CONVERT = re.compile(r"^\s*TABLE\s+\S+\s+CONVERT\s+TO\s", re.IGNORECASE)

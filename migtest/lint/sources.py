@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 from migtest.config import Config
+from migtest.config.userfiles import found, read_text
 from migtest.errors import ConfigError
 from migtest.lint import DIALECTS, Migration, Unlinted
 from migtest.migrators.sql import LATEST, discover, parse_version
 from migtest.sources import Workspaces
-from migtest.userfiles import found, read_text
 
 UNDO = re.compile(r"(^U\d|\.down\.sql$)", re.IGNORECASE)  # Flyway undo and golang-migrate down files
 

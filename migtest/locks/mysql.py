@@ -26,7 +26,7 @@ from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
 from migtest.locks.tracking import Record, ms, starting, stop_threads
-from migtest.statement_limit import canceller
+from migtest.sql.statement_limit import canceller
 
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
 PROBE_PAUSE = 0.005  # between two rounds of the probe over every table

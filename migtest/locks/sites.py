@@ -8,9 +8,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from migtest.config.userfiles import read_text
 from migtest.locks import LockMeasurement, StatementSite
 from migtest.migrators.sql import LEADING_COMMENTS, statement_line, statements
-from migtest.userfiles import read_text
 
 SPACE = re.compile(r"\s+")
 

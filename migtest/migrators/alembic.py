@@ -25,10 +25,10 @@ import sqlalchemy
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
-from migtest.evidence import shorten
 from migtest.migrators import MigrationRun
-from migtest.once import Once
-from migtest.process import LIMIT_KEY, failed
+from migtest.results.evidence import shorten
+from migtest.run.once import Once
+from migtest.run.process import LIMIT_KEY, failed
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")

@@ -9,8 +9,8 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
+from migtest.run.version_command import printed_lines, run_as_version
 from migtest.sources import Workspace
-from migtest.version_command import printed_lines, run_as_version
 
 
 class CommandMigrator:

@@ -11,7 +11,7 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
-from migtest.process import split_command
+from migtest.run.process import split_command
 from migtest.sources import Workspace
 
 

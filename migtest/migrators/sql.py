@@ -24,15 +24,15 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy import event
 
-from migtest import sqlsplit
 from migtest.config import MigrationsConfig
+from migtest.config.userfiles import read_text
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import UPGRADE, MigrationRun
 from migtest.sources import Workspace
-from migtest.sqltext import as_written
-from migtest.statement_limit import limited
-from migtest.userfiles import read_text
+from migtest.sql import split as sqlsplit
+from migtest.sql.statement_limit import limited
+from migtest.sql.text import as_written
 
 GOLANG = re.compile(r"^(?P<version>\d+)_(?P<description>.+)\.(?P<direction>up|down)\.sql$")
 LATEST = ("head", "latest")
@@ -119,7 +119,7 @@ def _parse_name(name: str, layout: str, config: MigrationsConfig, directory: Pat
 
 
 def statements(path: Path) -> list[str]:
-    """The file's statements, as sqlparse splits them (migtest.sqlsplit), comments-only fragments dropped."""
+    """The file's statements, as sqlparse splits them (migtest.sql.split), comments-only fragments dropped."""
     return list(_split(read_text(path)))
 
 

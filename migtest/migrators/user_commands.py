@@ -15,8 +15,8 @@ from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.migrators import UPGRADE, MigrationRun, ToolMigrator
+from migtest.run.version_command import printed_lines, run_as_version
 from migtest.sources import Workspace
-from migtest.version_command import printed_lines, run_as_version
 
 
 def last_line(output: str) -> str:

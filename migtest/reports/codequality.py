@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from migtest.evidence import cap_line
 from migtest.masking import mask
 from migtest.reports.findings import WARNING_KIND, Finding, findings
 from migtest.results import RunResult
+from migtest.results.evidence import cap_line
 
 FILE_NAME = "gl-code-quality-report.json"
 NAMES_TABLE = re.compile(r"table '[^']+'")

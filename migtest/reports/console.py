@@ -18,13 +18,13 @@ import sys
 import threading
 from typing import TextIO
 
-from migtest.locations import MIGRATING_CHECKS
 from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.reports.excerpt import excerpt
 from migtest.reports.live import StatusLine
 from migtest.reports.locks import headline
 from migtest.results import FAILED, Phase, ScenarioResult
+from migtest.results.locations import MIGRATING_CHECKS
 
 EVIDENCE_HEAD, EVIDENCE_TAIL = 3, 9
 READER_GONE = threading.Event()

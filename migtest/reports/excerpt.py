@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migtest.evidence import cap_line
+from migtest.results.evidence import cap_line
 
 
 def excerpt(evidence: list[str], head: int, tail: int, where: str) -> list[str]:

@@ -23,11 +23,11 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from migtest.locations import version_lines
 from migtest.masking import mask
 from migtest.reports import locks
 from migtest.reports.findings import place, repository_root
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
+from migtest.results.locations import version_lines
 
 # Characters XML 1.0 cannot carry, even escaped (a migration's output may hold them).
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
-from migtest import interrupts
 from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.results import Phase, ScenarioResult
+from migtest.run import interrupts
 
 if TYPE_CHECKING:
-    from migtest.runner import Progress
+    from migtest.run.runner import Progress
 
 MODES = ("auto", "live", "plain")
 CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")

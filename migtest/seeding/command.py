@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from migtest.databases import Database
-from migtest.process import run, split_command
+from migtest.run.process import run, split_command
 from migtest.sources import Workspace
 
 

@@ -28,10 +28,10 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 
+from migtest.config.userfiles import found
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
-from migtest.process import run
-from migtest.userfiles import found
+from migtest.run.process import run
 
 KEY = "seed.restore"
 POSTGRES, MYSQL, SQLITE = "PostgreSQL", "MySQL/MariaDB", "SQLite"

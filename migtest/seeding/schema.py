@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.sql import sqltypes
 
-from migtest.dialects import Name, dialect_for
+from migtest.capture.dialects import Name, dialect_for
 from migtest.errors import StepFailed
 from migtest.seeding.constraints import read_checks
 from migtest.seeding.values import BMP_UNICODE, FULL_UNICODE, LATIN_UNICODE, ColumnSpec, coerce, restrict

@@ -10,8 +10,8 @@ from migtest.databases import Database
 from migtest.errors import StepFailed
 from migtest.migrators.sql import statements
 from migtest.sources import Workspace
-from migtest.sqltext import as_written
-from migtest.statement_limit import limited
+from migtest.sql.statement_limit import limited
+from migtest.sql.text import as_written
 
 
 class SqlFileSeeder:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Protocol
 
 from migtest.config import Config, Version
-from migtest.database_urls import dsn, url_forms
+from migtest.config.urls import dsn, url_forms
 from migtest.docker import DockerEngine
 from migtest.errors import ConfigError, StepFailed
-from migtest.once import Once
 from migtest.results import FAILED, Phase, timed
+from migtest.run.once import Once
 from migtest.sources import git_ref, image, setup
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from migtest.config import Version
 from migtest.docker import DockerEngine
-from migtest.naming import IMAGE_REPOSITORY, safe_name
+from migtest.run.naming import IMAGE_REPOSITORY, safe_name
 
 
 def prepare(version: Version, index: int, root: Path, docker: DockerEngine) -> str:

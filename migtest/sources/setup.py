@@ -13,8 +13,8 @@ from pathlib import Path
 
 from migtest.config import Version
 from migtest.errors import ConfigError
-from migtest.naming import safe_name
-from migtest.process import split_command, stream
+from migtest.run.naming import safe_name
+from migtest.run.process import split_command, stream
 
 DONE_MARKER = ".migtest-setup-done"
 SETUP_TIMEOUT = 1800

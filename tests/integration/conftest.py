@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from integration_support import FixtureProject, copy_fixture
 
-from migtest.row_store import SPILL_ENV
+from migtest.capture.row_store import SPILL_ENV
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def fixture_project(tmp_path: Path) -> Callable[[str], FixtureProject]:
 @pytest.fixture(params=["memory", "disk"])
 def row_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The test once with captures in memory and once with every table on disk (see
-    migtest/row_store.py): the checks must find the same, with the same evidence, either way."""
+    migtest/capture/row_store.py): the checks must find the same, with the same evidence, either way."""
     if request.param == "disk":
         monkeypatch.setenv(SPILL_ENV, "0")
     return request.param

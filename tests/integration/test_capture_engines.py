@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from migtest.capture.state import State, capture
 from migtest.checks import CheckContext
 from migtest.checks import data as data_checks
 from migtest.checks import schema as schema_checks
@@ -22,7 +23,6 @@ from migtest.databases.postgres import PostgresServer
 from migtest.databases.server import ServerDatabases
 from migtest.databases.sqlite import SqliteServer
 from migtest.plan import Scenario
-from migtest.state import State, capture
 
 Build = Callable[..., Database]
 

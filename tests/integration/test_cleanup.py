@@ -19,7 +19,7 @@ from integration_support import cleanup, run_databases, scratch_folder
 from started import Started
 
 import migtest.docker as docker_module
-from migtest.cleanup import clean
+from migtest.commands.cleanup import clean
 from migtest.docker import RUN_LABEL
 
 NO_DOCKER = "unix:///nonexistent/docker.sock"  # other test sessions' containers share the engine

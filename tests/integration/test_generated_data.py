@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from integration_support import failed, statuses
 
+from migtest.capture.state import State, capture
 from migtest.cli import EXIT_OK, EXIT_USAGE
 from migtest.config import GenerateConfig
 from migtest.databases import Database
@@ -25,7 +26,6 @@ from migtest.databases.postgres import PostgresServer
 from migtest.databases.sqlite import SqliteServer
 from migtest.errors import StepFailed
 from migtest.seeding.generate import Generated, generate
-from migtest.state import State, capture
 
 NewDatabase = Callable[..., Database]
 TYPES = {

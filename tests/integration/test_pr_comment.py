@@ -22,8 +22,8 @@ from markdown_it import MarkdownIt
 from png_pixels import colours
 from test_ci_reports import dropping_project, passing_project
 
-from migtest import action
 from migtest.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from migtest.commands import action
 from migtest.reports import comment
 
 TOKEN = "ghs_Test0Token1That2Must3Stay4Hidden"

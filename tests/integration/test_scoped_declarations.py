@@ -1,4 +1,4 @@
-"""Declarations scoped to the scenarios they concern (migtest/scope.py), with real Alembic runs.
+"""Declarations scoped to the scenarios they concern (migtest/config/scope.py), with real Alembic runs.
 
 `checks.accept_schema` accepts one known schema difference where its scope says, counts it in the
 passing evidence, and fails when it no longer occurs there; `checks.sql` assertions run only in

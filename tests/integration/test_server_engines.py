@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy
 from integration_support import FixtureProject, engine_of, failed, statuses
 
+from migtest.capture.state import capture
 from migtest.checks.schema import diff_schemas
 from migtest.cli import EXIT_OK
 from migtest.config import DatabaseConfig, load_config
@@ -26,7 +27,6 @@ from migtest.errors import StepFailed
 from migtest.migrators import UPGRADE
 from migtest.migrators.sql import SqlMigrator
 from migtest.sources import Workspace
-from migtest.state import capture
 
 UPGRADE_1_1 = "upgrade-1.1-to-2.0"
 CHECKED_AFTER_MIGRATING = ("schema", "rows", "content", "idempotent")

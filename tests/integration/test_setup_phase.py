@@ -17,7 +17,7 @@ from started import Started
 from migtest.cli import EXIT_OK, EXIT_USAGE
 from migtest.errors import StepFailed
 from migtest.masking import register_secret
-from migtest.process import stream
+from migtest.run.process import stream
 
 SECRET = "setup-token-8d1f"
 

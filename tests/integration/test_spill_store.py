@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from migtest.capture.row_store import SPILL_ENV
 from migtest.cli import EXIT_OK, EXIT_USAGE
-from migtest.row_store import SPILL_ENV
 
 SPILLS = """
 import os, sys
-from migtest.row_store import SpilledRows
+from migtest.capture.row_store import SpilledRows
 rows = SpilledRows(2, [0])
 for start in range(0, 100_000, 10_000):
     rows.extend([(i, "x" * 500) for i in range(start, start + 10_000)])

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from migtest.capture.sqlite_digests import Known
+from migtest.capture.state import capture
+from migtest.capture.step_captures import StepCaptures
+from migtest.capture.table_digests import table_digests
 from migtest.databases import Database
 from migtest.databases.mysql import MysqlServer
 from migtest.databases.postgres import PostgresServer
 from migtest.databases.sqlite import SqliteServer
-from migtest.sqlite_digests import Known
-from migtest.state import capture
-from migtest.step_captures import StepCaptures
-from migtest.table_digests import table_digests
 
 LOCK_WAIT = {  # another connection's DDL gives up after 5 s instead of waiting for our locks forever
     "sqlite": "PRAGMA busy_timeout = 5000",

@@ -16,7 +16,7 @@ from migtest.cli import EXIT_USAGE
 from migtest.databases.mysql import MysqlServer
 from migtest.databases.postgres import PostgresServer
 from migtest.errors import StepFailed
-from migtest.process import run
+from migtest.run.process import run
 
 UPGRADE_1_1 = "upgrade-1.1-to-2.0"
 # A statement that never ends on its own, per engine (SQLite: counting an endless recursion).

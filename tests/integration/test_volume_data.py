@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from integration_support import failed
 
+from migtest.capture.row_store import SPILL_ENV
+from migtest.capture.state import TableData
 from migtest.cli import EXIT_OK
-from migtest.row_store import SPILL_ENV
-from migtest.state import TableData
 
 ROWS = 750_000
 CHANGED = 700_001

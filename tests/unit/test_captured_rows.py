@@ -1,6 +1,6 @@
 """Captured rows: tuples by key, shared with an earlier capture only where strictly identical."""
 
-from migtest.state import TableData, identical
+from migtest.capture.state import TableData, identical
 
 
 def test_rows_identical_to_an_earlier_capture_are_shared_and_type_changes_are_not():

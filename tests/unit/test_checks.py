@@ -2,11 +2,11 @@
 
 from dataclasses import replace
 
+from migtest.capture.state import State, TableData, TableSchema
 from migtest.checks import CheckContext, run_checks
 from migtest.config import ChecksConfig
 from migtest.errors import StepFailed
 from migtest.plan import Scenario
-from migtest.state import State, TableData, TableSchema
 
 UPGRADE = Scenario("upgrade", "1", "2")
 DOWNGRADE = Scenario("downgrade", "2", "1")

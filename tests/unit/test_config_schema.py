@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migtest import config, config_schema
+from migtest import config
 from migtest.cli import main
+from migtest.commands.init import write_starter
 from migtest.config import load_config
+from migtest.config import models as config_schema
+from migtest.config.generated import REFERENCE_FILE, SCHEMA_FILE, SCHEMA_LINE, reference_text, schema_text
 from migtest.errors import ConfigError
-from migtest.schema_files import REFERENCE_FILE, SCHEMA_FILE, SCHEMA_LINE, reference_text, schema_text
-from migtest.starter import write_starter
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 INVALID = sorted((REPOSITORY / "tests/fixtures/invalid-config").glob("*.yml"))

@@ -10,7 +10,7 @@ import yaml
 
 from migtest.config import MAX_GENERATED_ROWS, load_config
 from migtest.errors import ConfigError
-from migtest.steptests import discover
+from migtest.run.step_tests import discover
 
 BASE = {
     "migrations": {"tool": "sql", "dir": "migrations"},

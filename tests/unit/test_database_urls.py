@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from migtest.config import AppConfig, Version
-from migtest.database_urls import url_forms
+from migtest.config.urls import url_forms
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.sources import Workspace

@@ -7,10 +7,10 @@ import pytest
 from test_checks import DOWNGRADE, UPGRADE, results, state, table
 from test_config import BASE, error_for, write
 
+from migtest.capture.state import Selection
 from migtest.config import ChecksConfig, RowCondition, load_config
+from migtest.config.scope import MIGRATING, MIGRATION_KINDS, Scope
 from migtest.plan import Scenario
-from migtest.scope import MIGRATING, MIGRATION_KINDS, Scope
-from migtest.state import Selection
 
 
 def options(**declared) -> ChecksConfig:

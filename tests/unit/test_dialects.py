@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from migtest.checks.data import same_value
-from migtest.dialects import (
+from migtest.capture.dialects import (
     Name,
     boolean,
     current_timestamp,
@@ -21,6 +20,7 @@ from migtest.dialects import (
     without_display_width,
     without_literal_cast,
 )
+from migtest.checks.data import same_value
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migtest.evidence import MAX_LINE, migration_script, shorten
+from migtest.results.evidence import MAX_LINE, migration_script, shorten
 
 ROOT = Path("/project")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migtest.action import Inputs
+from migtest.commands.action import Inputs
 from migtest.errors import ConfigError
 from migtest.reports.github import cut, escape_data, escape_property
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from migtest import interrupts
+from migtest.run import interrupts
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migtest.locations import subject_line
-from migtest.process import traceback_frame
+from migtest.results.locations import subject_line
+from migtest.run.process import traceback_frame
 
 DROPPED = ["table 'users': column 'email' dropped while 2 row(s) held a value in it"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from migtest import masking
 from migtest.cli import main
 from migtest.config import load_config
-from migtest.database_urls import url_forms
+from migtest.config.urls import url_forms
 from migtest.errors import ConfigError
 from migtest.masking import mask, register_secret, register_url_password
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from test_checks import UPGRADE, results, state, table
 
+from migtest.capture.dialects import epoch_instant
 from migtest.checks.instants import comparable, same_instant
 from migtest.cli import EXIT_USAGE, main
 from migtest.config import ChecksConfig, load_config
-from migtest.dialects import epoch_instant
 
 NAIVE, ZONED = "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP WITH TIME ZONE"
 

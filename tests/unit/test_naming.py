@@ -7,7 +7,7 @@ import re
 import pytest
 
 from migtest.databases.server import MAX_NAME
-from migtest.naming import DATABASE, FILE, IMAGE_REPOSITORY, safe_name
+from migtest.run.naming import DATABASE, FILE, IMAGE_REPOSITORY, safe_name
 
 TRICKY = ["α", "β", "γ", "A", "a", "1.0", "1_0", "1-0", "a/b", "a_b", "x" * 300, "x" * 301, "ü", "u", "_", "", "-a"]
 DOCKER_REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*")  # the distribution spec's component

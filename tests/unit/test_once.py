@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from migtest.once import Once
+from migtest.run.once import Once
 
 
 def test_threads_asking_at_once_wait_for_one_build():

@@ -1,4 +1,4 @@
-"""The rolling deploy's rounds (migtest/rolling.py) and its check, with probes that are plain
+"""The rolling deploy's rounds (migtest/run/rolling.py) and its check, with probes that are plain
 functions: each round waits on events the test sets, so nothing depends on timing."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from migtest.checks.rolling import check
 from migtest.config import ChecksConfig, load_config
 from migtest.errors import ConfigError, StepFailed
 from migtest.plan import Scenario
-from migtest.rolling import EVIDENCE_FAILURES, Exerciser, Failure, Probe, RollingObservation
+from migtest.run.rolling import EVIDENCE_FAILURES, Exerciser, Failure, Probe, RollingObservation
 
 WAIT = 10  # seconds at most for an event the test is sure to set
 

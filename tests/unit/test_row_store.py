@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from migtest import row_store
+from migtest.capture import row_store
+from migtest.capture.state import TableData, differing, identical
 from migtest.errors import ConfigError
-from migtest.state import TableData, differing, identical
 
 
 def test_keys_equal_as_dict_keys_are_one_key_on_disk_and_others_are_not():

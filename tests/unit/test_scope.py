@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from migtest.capture.expressions import normalize_check
 from migtest.checks.schema import _diff_checks, judged
 from migtest.config import AcceptedDifference, ChecksConfig, load_config
+from migtest.config.scope import Scope
 from migtest.errors import ConfigError
-from migtest.expressions import normalize_check
 from migtest.plan import Scenario
-from migtest.scope import Scope
 
 BASE = {
     "migrations": {"tool": "sql", "dir": "migrations"},

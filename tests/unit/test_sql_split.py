@@ -1,5 +1,5 @@
 """How SQL files are cut into statements (migration and seed files alike): as sqlparse cuts them, which
-migtest.sqlsplit does without sqlparse for all but the statements sqlparse nests."""
+migtest.sql.split does without sqlparse for all but the statements sqlparse nests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlparse
 from hypothesis import strategies as st
 from sqlparse.lexer import Lexer
 
-from migtest import sqlsplit
 from migtest.migrators.sql import commits_implicitly, statement_line, statements
+from migtest.sql import split as sqlsplit
 
 
 def test_comment_only_fragments_are_dropped_and_leading_comments_kept(tmp_path):

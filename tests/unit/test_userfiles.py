@@ -7,8 +7,8 @@ import tracemalloc
 
 import pytest
 
+from migtest.config.userfiles import MAX_ALIAS_EXPANSION, load_yaml, read_text
 from migtest.errors import ConfigError
-from migtest.userfiles import MAX_ALIAS_EXPANSION, load_yaml, read_text
 
 
 def alias_bomb(depth: int = 9, width: int = 9) -> str:

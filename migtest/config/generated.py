@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migtest.config_schema import Config, Section, json_schema, section_of
+from migtest.config.models import Config, Section, json_schema, section_of
 
 SCHEMA_FILE = Path(__file__).with_name("migtest.schema.json")
 REFERENCE_FILE = Path("docs/configuration.md")  # in the repository, not shipped
@@ -25,7 +25,7 @@ def reference_text() -> str:
     lines = [
         "# Configuration reference (`migtest.yml`)",
         "",
-        "Generated from the models in `migtest/config_schema.py` by `make reference`; do not edit by hand.",
+        "Generated from the models in `migtest/config/models.py` by `make reference`; do not edit by hand.",
         "Relative paths are relative to the file's folder. `[]` after a key: a list of entries.",
         "",
     ]

@@ -194,7 +194,7 @@ def checks_by_expression(
     name only where someone chose it (an engine-made name says how the check was added, not what it is)."""
     if not reflected:
         return []
-    from migtest.expressions import normalize_check  # sqlglot takes ~0.4 s to import: paid where checks exist
+    from migtest.capture.expressions import normalize_check  # sqlglot takes ~0.4 s to import: paid where checks exist
 
     checks = [
         {

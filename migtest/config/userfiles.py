@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from migtest.config.positions import Positions, positions
 from migtest.errors import ConfigError
-from migtest.yaml_positions import Positions, positions
 
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to what the file writes out
 

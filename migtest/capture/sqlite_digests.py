@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy
 
-from migtest.dialects import Name
+from migtest.capture.dialects import Name
 
 BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
 

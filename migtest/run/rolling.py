@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from migtest.errors import StepFailed
-from migtest.evidence import shorten
+from migtest.results.evidence import shorten
 
 PACE_SECONDS = 0.1  # between rounds: the app is probed, not flooded, on a shared CI machine
 EVIDENCE_FAILURES = 5  # the first failures kept as evidence; all are counted

@@ -27,9 +27,9 @@ import pytest
 
 from migtest.config import Config, load_config
 from migtest.databases import Database, open_server
-from migtest.db_helper import DatabaseHelper
 from migtest.errors import MigtestError, StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE, make_migrator
+from migtest.run.db_helper import DatabaseHelper
 from migtest.sources import Workspace, Workspaces
 
 LATEST, BASE = ("head", "heads", "latest"), ("base", "0")

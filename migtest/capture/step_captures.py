@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy
 
-from migtest.dialects import Name, dialect_for
-from migtest.sqlite_digests import Known, SchemaToken
-from migtest.state import State, TableSchema, capture, capture_data
-from migtest.table_digests import schema_token, table_digests
+from migtest.capture.dialects import Name, dialect_for
+from migtest.capture.sqlite_digests import Known, SchemaToken
+from migtest.capture.state import State, TableSchema, capture, capture_data
+from migtest.capture.table_digests import schema_token, table_digests
 
 
 @dataclass(frozen=True)

@@ -22,20 +22,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from migtest.capture.step_captures import Capture, StepCaptures
 from migtest.checks import CheckContext, data, locks, migration
 from migtest.checks.schema import diff_states
 from migtest.databases import Database
-from migtest.db_helper import DatabaseHelper
 from migtest.errors import ConfigError, StepFailed
 from migtest.locks import LockObserver
 from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
-from migtest.runner import Aborted, Attempt, Runner
+from migtest.run.db_helper import DatabaseHelper
+from migtest.run.runner import Aborted, Attempt, Runner
+from migtest.run.step_tests import StepTest, discover
 from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
-from migtest.step_captures import Capture, StepCaptures
-from migtest.steptests import StepTest, discover
 
 BASE = "base"
 STEP, TEST = "step", "test"

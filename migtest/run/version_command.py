@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
-from migtest.process import run, split_command
+from migtest.run.process import run, split_command
 from migtest.sources import Workspace
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from migtest import interrupts
+from migtest.capture.state import State, capture
 from migtest.checks import ApiReading, AppObservation, CheckContext, CommandObservation, bookkeeping, run_checks
 from migtest.config import AppConfig, Config
 from migtest.databases import Database, DatabaseServer, open_server
@@ -31,25 +31,25 @@ from migtest.docker import DockerEngine
 from migtest.docker.app import ImageRunner
 from migtest.errors import StepFailed
 from migtest.http_api import ApiClient, expected_objects
-from migtest.locations import Locator
 from migtest.locks import LockObserver, observer_for
 from migtest.locks.sites import settle
 from migtest.migrators import DOWNGRADE, UPGRADE, Migrator, make_migrator
 from migtest.migrators.bookkeeping import history_tables
-from migtest.once import Once
 from migtest.plan import Scenario
-from migtest.process import end_running
 from migtest.results import ERROR, FAILED, SKIPPED, CheckResult, Phase, RunResult, ScenarioResult, timed
-from migtest.rolling import Exerciser, RollingObservation
-from migtest.rolling_probes import Probing
-from migtest.run_folders import make_run_folder, new_run_id
+from migtest.results.locations import Locator
+from migtest.run import interrupts
+from migtest.run.folders import make_run_folder, new_run_id
+from migtest.run.once import Once
+from migtest.run.process import end_running
+from migtest.run.rolling import Exerciser, RollingObservation
+from migtest.run.rolling_probes import Probing
+from migtest.run.version_command import run_as_version
 from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.seeding.api import ApiSeeder
 from migtest.seeding.restore import check_revision
 from migtest.sources import SetupProgress, Workspace, Workspaces
-from migtest.state import State, capture
-from migtest.statement_limit import cancel_running
-from migtest.version_command import run_as_version
+from migtest.sql.statement_limit import cancel_running
 
 POLL_SECONDS = 0.2
 

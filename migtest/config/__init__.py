@@ -8,41 +8,41 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from migtest import row_store
-from migtest.config_schema import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS
-from migtest.config_schema import TRANSFORMS as TRANSFORMS
-from migtest.config_schema import URL_SCHEMES, Problem, validate
-from migtest.config_schema import AcceptedDifference as AcceptedDifference
-from migtest.config_schema import ApiRead as ApiRead
-from migtest.config_schema import ApiRequest as ApiRequest
-from migtest.config_schema import AppConfig as AppConfig
-from migtest.config_schema import AuthConfig as AuthConfig
-from migtest.config_schema import BuildConfig as BuildConfig
-from migtest.config_schema import ChecksConfig as ChecksConfig
-from migtest.config_schema import Config as Config
-from migtest.config_schema import DatabaseConfig as DatabaseConfig
-from migtest.config_schema import GenerateConfig as GenerateConfig
-from migtest.config_schema import LintConfig as LintConfig
-from migtest.config_schema import LocksConfig as LocksConfig
-from migtest.config_schema import LoginConfig as LoginConfig
-from migtest.config_schema import MatrixConfig as MatrixConfig
-from migtest.config_schema import MigrationsConfig as MigrationsConfig
-from migtest.config_schema import Move as Move
-from migtest.config_schema import Pagination as Pagination
-from migtest.config_schema import ReportConfig as ReportConfig
-from migtest.config_schema import RowChange as RowChange
-from migtest.config_schema import RowCondition as RowCondition
-from migtest.config_schema import SeedConfig as SeedConfig
-from migtest.config_schema import SeededMatch as SeededMatch
-from migtest.config_schema import ServiceConfig as ServiceConfig
-from migtest.config_schema import SqlAssertion as SqlAssertion
-from migtest.config_schema import StepsConfig as StepsConfig
-from migtest.config_schema import VerifyConfig as VerifyConfig
-from migtest.config_schema import Version as Version
-from migtest.database_urls import url_problem
+from migtest.capture import row_store
+from migtest.config.models import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS
+from migtest.config.models import TRANSFORMS as TRANSFORMS
+from migtest.config.models import URL_SCHEMES, Problem, validate
+from migtest.config.models import AcceptedDifference as AcceptedDifference
+from migtest.config.models import ApiRead as ApiRead
+from migtest.config.models import ApiRequest as ApiRequest
+from migtest.config.models import AppConfig as AppConfig
+from migtest.config.models import AuthConfig as AuthConfig
+from migtest.config.models import BuildConfig as BuildConfig
+from migtest.config.models import ChecksConfig as ChecksConfig
+from migtest.config.models import Config as Config
+from migtest.config.models import DatabaseConfig as DatabaseConfig
+from migtest.config.models import GenerateConfig as GenerateConfig
+from migtest.config.models import LintConfig as LintConfig
+from migtest.config.models import LocksConfig as LocksConfig
+from migtest.config.models import LoginConfig as LoginConfig
+from migtest.config.models import MatrixConfig as MatrixConfig
+from migtest.config.models import MigrationsConfig as MigrationsConfig
+from migtest.config.models import Move as Move
+from migtest.config.models import Pagination as Pagination
+from migtest.config.models import ReportConfig as ReportConfig
+from migtest.config.models import RowChange as RowChange
+from migtest.config.models import RowCondition as RowCondition
+from migtest.config.models import SeedConfig as SeedConfig
+from migtest.config.models import SeededMatch as SeededMatch
+from migtest.config.models import ServiceConfig as ServiceConfig
+from migtest.config.models import SqlAssertion as SqlAssertion
+from migtest.config.models import StepsConfig as StepsConfig
+from migtest.config.models import VerifyConfig as VerifyConfig
+from migtest.config.models import Version as Version
+from migtest.config.positions import Positions, locate
+from migtest.config.urls import url_problem
+from migtest.config.userfiles import found, load_yaml
 from migtest.errors import ConfigError
-from migtest.userfiles import found, load_yaml
-from migtest.yaml_positions import Positions, locate
 
 DEFAULT_CONFIG = "migtest.yml"
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlalchemy
 
-from migtest import collector
+from migtest.capture import collector
+from migtest.capture.dialects import Convert, Dialect, Name, dialect_for, normalize_value
+from migtest.capture.row_store import BLOCK, SpilledBag, SpilledRows, budget
 from migtest.config import RowCondition, SqlAssertion
-from migtest.dialects import Convert, Dialect, Name, dialect_for, normalize_value
-from migtest.row_store import BLOCK, SpilledBag, SpilledRows, budget
-from migtest.sqltext import as_written
+from migtest.sql.text import as_written
 
 Row = dict[str, Any]
 Values = tuple[Any, ...]

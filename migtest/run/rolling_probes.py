@@ -1,4 +1,4 @@
-"""What a rolling deploy's probes send to the previous release (migtest/rolling.py): its app's
+"""What a rolling deploy's probes send to the previous release (migtest/run/rolling.py): its app's
 health check and the first page of each `verify.api` listing, and its `verify.command`.
 
 A request has a short timeout (a user whose page takes longer has given up: a request blocked by a
@@ -16,9 +16,9 @@ from migtest.config import Config
 from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.http_api import ApiClient
-from migtest.rolling import Probe
+from migtest.run.rolling import Probe
+from migtest.run.version_command import run_as_version
 from migtest.sources import Workspace
-from migtest.version_command import run_as_version
 
 REQUEST_TIMEOUT = 5.0  # seconds
 COMMAND_TIMEOUT = 60.0  # seconds at most, migrations.timeout when shorter

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migtest.config import DEFAULT_CONFIG, MigrationsConfig
+from migtest.config.generated import SCHEMA_LINE
 from migtest.errors import ConfigError
 from migtest.migrators.sql import GOLANG, SqlMigration, discover
-from migtest.schema_files import SCHEMA_LINE
 
 SQL_DIRS = ("db/migration", "db/migrations", "migrations", "sql", "db")  # preferred, in this order
 SKIPPED_DIRS = {"node_modules", "vendor", "site-packages", "migtest-results", "__pycache__", "build", "dist"}

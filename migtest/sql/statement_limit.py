@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import sqlalchemy
 
 from migtest.errors import StepFailed
-from migtest.process import LIMIT_KEY
+from migtest.run.process import LIMIT_KEY
 
 _lock = threading.Lock()
 _running: set[Callable[[], None]] = set()

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy
 
-from migtest.dialects import Name
-from migtest.sqlite_digests import Known, SchemaToken, sqlite_digests
-from migtest.sqlite_digests import schema_token as sqlite_schema_token
-from migtest.sqltext import as_written
+from migtest.capture.dialects import Name
+from migtest.capture.sqlite_digests import Known, SchemaToken, sqlite_digests
+from migtest.capture.sqlite_digests import schema_token as sqlite_schema_token
+from migtest.sql.text import as_written
 
 _POSTGRES_TABLES = """SELECT n.nspname, c.relname,
   (SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)

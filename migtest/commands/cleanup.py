@@ -16,7 +16,7 @@ from pathlib import Path
 from migtest.config import DEFAULT_CONFIG, engine_of_url, load_config
 from migtest.docker import RUN_LABEL
 from migtest.errors import ConfigError
-from migtest.run_folders import run_folders
+from migtest.run.folders import run_folders
 
 
 def clean(run_id: str | None, config_path: str | None, database_url: str | None) -> list[str]:

@@ -31,14 +31,14 @@ from typing import Any
 
 import sqlalchemy
 
+from migtest.capture.state import run_queries
 from migtest.checks.assertions import rows_equal
 from migtest.config import SqlAssertion
-from migtest.db_helper import DatabaseHelper
+from migtest.config.scope import engine_problem
+from migtest.config.userfiles import found, load_yaml
 from migtest.errors import ConfigError, StepFailed
 from migtest.results import ERROR, FAILED, PASSED, CheckResult
-from migtest.scope import engine_problem
-from migtest.state import run_queries
-from migtest.userfiles import found, load_yaml
+from migtest.run.db_helper import DatabaseHelper
 
 YAML_SUFFIXES = (".yml", ".yaml")
 YAML_KEYS = ("before", "target", "insert", "assert", "expect_error", "engines")

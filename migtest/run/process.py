@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from migtest import interrupts
 from migtest.errors import StepFailed
-from migtest.evidence import FRAME, own_file, shorten
+from migtest.results.evidence import FRAME, own_file, shorten
+from migtest.run import interrupts
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs

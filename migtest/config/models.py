@@ -39,7 +39,18 @@ from pydantic.functional_validators import AfterValidator, BeforeValidator, Plai
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from migtest.database_urls import (
+from migtest.config.scope import (
+    ENGINES,
+    MIGRATING,
+    MIGRATION_KINDS,
+    RUN_KINDS,
+    ScenarioLike,
+    Scope,
+    ScopeError,
+    parse_scope,
+)
+from migtest.config.shell import command_problem
+from migtest.config.urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
     port_problem,
@@ -47,12 +58,10 @@ from migtest.database_urls import (
     unknown_driver,
     url_problem,
 )
+from migtest.config.userfiles import found, read_text
 from migtest.errors import ConfigError
 from migtest.lint.rules import RULES
 from migtest.masking import register_secret, register_url_password
-from migtest.scope import ENGINES, MIGRATING, MIGRATION_KINDS, RUN_KINDS, ScenarioLike, Scope, ScopeError, parse_scope
-from migtest.shell import command_problem
-from migtest.userfiles import found, read_text
 
 URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 MIGRATORS = ("alembic", "sql", "command", "on-start")

@@ -1,0 +1,2 @@
+"""SQL text users write (migrations, seeds, declared conditions), split and run exactly as written,
+within time limits."""
