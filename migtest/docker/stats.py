@@ -4,8 +4,9 @@ and the CPU time consumed, the figures reported for each start of a release."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import Any
+
+from migtest.run.interrupts import BackgroundThread
 
 MIB = 1024 * 1024
 
@@ -19,7 +20,7 @@ class StatsSampler:
         self.container = container
         self.peak_memory = 0
         self.cpu_nanoseconds = 0
-        self._thread = threading.Thread(target=self._read, name="migtest-stats", daemon=True)
+        self._thread = BackgroundThread(self._read, "migtest-stats")
 
     def start(self) -> StatsSampler:
         self._thread.start()

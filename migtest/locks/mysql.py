@@ -26,6 +26,7 @@ from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
 from migtest.locks.tracking import Record, ms, starting, stop_threads
+from migtest.run.interrupts import BackgroundThread
 from migtest.sql.statement_limit import canceller
 
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
@@ -109,8 +110,8 @@ class MysqlLockObserver:
             watch = Watch(self._tables(sampler))
         measurement = LockMeasurement(label)
         threads = [
-            threading.Thread(target=self._sample, args=(watch, measurement), name="migtest-lock-sampler", daemon=True),
-            threading.Thread(target=self._probe_tables, args=(watch,), name="migtest-lock-probe", daemon=True),
+            BackgroundThread(self._sample, "migtest-lock-sampler", (watch, measurement)),
+            BackgroundThread(self._probe_tables, "migtest-lock-probe", (watch,)),
         ]
         if self._source.note:
             watch.notes.append(self._source.note)

@@ -26,6 +26,7 @@ import sqlalchemy
 from migtest.databases import Database
 from migtest.locks import LockMeasurement
 from migtest.locks.tracking import Record, ms, starting, stop_threads
+from migtest.run.interrupts import BackgroundThread
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
 MODES = (
@@ -142,10 +143,8 @@ class PostgresLockObserver:
         measurement = LockMeasurement(label)
         own = [self._sampler.info.backend_pid, self._probe.info.backend_pid]
         threads = [
-            threading.Thread(
-                target=self._sample, args=(watch, own, measurement), name="migtest-lock-sampler", daemon=True
-            ),
-            threading.Thread(target=self._probe_tables, args=(watch,), name="migtest-lock-probe", daemon=True),
+            BackgroundThread(self._sample, "migtest-lock-sampler", (watch, own, measurement)),
+            BackgroundThread(self._probe_tables, "migtest-lock-probe", (watch,)),
         ]
         started = time.perf_counter()
         for thread in threads:

@@ -21,6 +21,7 @@ from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.results import Phase, ScenarioResult
 from migtest.run import interrupts
+from migtest.run.interrupts import BackgroundThread
 
 if TYPE_CHECKING:
     from migtest.run.runner import Progress
@@ -59,7 +60,7 @@ class StatusLine:
         self._active = False
         self._held = False  # stderr is in the middle of a line: not drawn until it ends
         self._stopped = threading.Event()
-        self._ticker = threading.Thread(target=self._tick, name="migtest-progress", daemon=True)
+        self._ticker = BackgroundThread(self._tick, "migtest-progress")
 
     def text(self, width: int) -> str:
         """At most `width - 1` characters: a line as wide as the terminal would wrap, and `\\r`

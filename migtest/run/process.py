@@ -16,6 +16,7 @@ from pathlib import Path
 from migtest.errors import StepFailed
 from migtest.results.evidence import FRAME, own_file, shorten
 from migtest.run import interrupts
+from migtest.run.interrupts import BackgroundThread
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs
@@ -90,7 +91,7 @@ def stream(
             lines.append(line)
             on_line(line.rstrip("\n"))
 
-    reader = threading.Thread(target=read, name="migtest-stream", daemon=True)
+    reader = BackgroundThread(read, "migtest-stream")
     source = stdin.open("rb") if stdin is not None else None
     try:  # from the moment the command exists: an interrupt may come before the wait begins
         process = _started(

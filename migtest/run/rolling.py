@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from migtest.errors import StepFailed
 from migtest.results.evidence import shorten
+from migtest.run.interrupts import BackgroundThread
 
 PACE_SECONDS = 0.1  # between rounds: the app is probed, not flooded, on a shared CI machine
 EVIDENCE_FAILURES = 5  # the first failures kept as evidence; all are counted
@@ -86,7 +87,7 @@ class Exerciser:
     def window(self) -> Iterator[None]:
         """The migration runs inside; the rounds run beside it and stop when it ends, however it ends."""
         started = time.perf_counter()
-        thread = threading.Thread(target=self._rounds, args=(started,), name="migtest-rolling", daemon=True)
+        thread = BackgroundThread(self._rounds, "migtest-rolling", (started,))
         thread.start()
         try:
             yield
