@@ -66,6 +66,7 @@ def start_server(config: DatabaseConfig, server_class: type[ServerDatabases], do
             connect_timeout=config.connect_timeout,
             on_close=docker.remove_run,
             network_address=(container.name, kind.port),
+            disposable=True,
         )
     except StepFailed as exc:
         docker.remove_run()

@@ -42,6 +42,7 @@ class ServerDatabases:
         on_close: Callable[[], None] | None = None,
         network_address: tuple[str, int] | None = None,
         probe: bool = True,
+        disposable: bool = False,
     ) -> None:
         self.url = self.driver_url(url)
         self.connect_timeout = connect_timeout
@@ -52,6 +53,9 @@ class ServerDatabases:
         self.undropped: dict[str, str] = {}  # name: why the last try to drop it failed
         self.lock = threading.Lock()
         self.on_close = on_close
+        # Started for the run and removed after it (database.image): its settings are migtest's to
+        # change. A user's server (database.url) is only read and given databases of the run's own.
+        self.disposable = disposable
         self.admin = sqlalchemy.create_engine(
             self.url, poolclass=sqlalchemy.NullPool, isolation_level="AUTOCOMMIT", connect_args=self.connect_args()
         )

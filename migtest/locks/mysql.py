@@ -90,7 +90,9 @@ class MysqlLockObserver:
             mariadb = "MariaDB" in self._sampler.exec_driver_sql("SELECT VERSION()").scalar_one()
             self._probe.exec_driver_sql(MARIADB_PROBE if mariadb else MYSQL_PROBE)
             self._own = (_session(self._sampler), _session(self._probe))
-            self._source = mdl_source(self._sampler, mariadb)
+            self._source = mdl_source(
+                self._sampler, mariadb, install=getattr(self.database.server, "disposable", False)
+            )
         return self._sampler
 
     def close(self) -> None:

@@ -4,7 +4,8 @@ Metadata locks (MDL) are read from `performance_schema.metadata_locks` where the
 on with the MDL instrument enabled (MySQL 8's default; MariaDB needs `performance_schema=ON` and
 `performance-schema-instrument='wait/lock/metadata/sql/mdl=ON'` at start), else from MariaDB's
 `information_schema.METADATA_LOCK_INFO`, installing its plugin (`INSTALL SONAME
-'metadata_lock_info'`: a read-only table, left installed) where the login may. Where neither can
+'metadata_lock_info'`: a read-only table) only on a server migtest started for the run (a user's
+server is not changed: its admin may install it). Where neither can
 be read, the measurement says so in its note and lists no locks: the run goes on.
 
 A table rebuilt (ALGORITHM=COPY, or INPLACE with a rebuild) gets a new InnoDB table id:
@@ -53,6 +54,7 @@ SELECT @@performance_schema AND EXISTS (
 PLUGIN = """
 SELECT 1 FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'
 """
+HOW_TO_INSTALL = "migtest installs it only on servers it starts; INSTALL SONAME 'metadata_lock_info' adds it"
 UNOBSERVABLE = "metadata locks not observable: performance_schema with its MDL instrument is off"
 UPGRADES_UNSEEN = "lock modes as taken, not as upgraded: read from MariaDB's performance_schema"
 TABLE_IDS = ("INNODB_SYS_TABLES", "INNODB_TABLES")  # MariaDB's, MySQL 8's
@@ -67,12 +69,12 @@ class MdlSource:
     note: str | None = None
 
 
-def mdl_source(connection: sqlalchemy.Connection, mariadb: bool) -> MdlSource:
+def mdl_source(connection: sqlalchemy.Connection, mariadb: bool, install: bool) -> MdlSource:
     """MariaDB's performance_schema shows each lock in the mode it was taken, never upgraded (an
     ALTER's SHARED_UPGRADABLE stays so while it blocks writes): its plugin comes first there."""
     if not mariadb:
         return MdlSource(PERFORMANCE_SCHEMA) if _performance_schema(connection) else MdlSource(None, UNOBSERVABLE)
-    problem = _plugin(connection)
+    problem = _plugin(connection, install)
     if problem is None:
         return MdlSource(METADATA_LOCK_INFO)
     if _performance_schema(connection):
@@ -84,8 +86,11 @@ def _performance_schema(connection: sqlalchemy.Connection) -> bool:
     return _true(connection, MDL_INSTRUMENT) and _runs(connection, PERFORMANCE_SCHEMA)
 
 
-def _plugin(connection: sqlalchemy.Connection) -> str | None:
-    """Why METADATA_LOCK_INFO cannot be read, installing its plugin where it is missing; None if it can."""
+def _plugin(connection: sqlalchemy.Connection, install: bool) -> str | None:
+    """Why METADATA_LOCK_INFO cannot be read, installing its plugin where it is missing and
+    `install` allows (a server migtest started); None if it can."""
+    if not _true(connection, PLUGIN) and not install:
+        return f"the metadata_lock_info plugin is not installed on this server ({HOW_TO_INSTALL})"
     if not _true(connection, PLUGIN):
         try:
             connection.exec_driver_sql("INSTALL SONAME 'metadata_lock_info'")

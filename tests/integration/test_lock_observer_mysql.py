@@ -27,6 +27,7 @@ from migtest.databases.mysql import MysqlServer
 from migtest.errors import StepFailed
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql import MysqlLockObserver
+from migtest.locks.mysql_catalogue import PLUGIN
 
 ROWS = 200_000
 FACTOR = 3  # a blocking change's stall over its harmless counterpart's
@@ -58,7 +59,7 @@ def _wait_for_samples(measurement: LockMeasurement, count: int) -> None:
 
 @pytest.fixture(scope="module")
 def database(mariadb_host) -> Iterator[Database]:
-    server = MysqlServer(mariadb_host.url)
+    server = MysqlServer(mariadb_host.url, disposable=True)  # the test's own: the plugin may be installed
     database = server.create("locks")
     try:
         with _connection(database) as connection:
@@ -230,7 +231,7 @@ def test_without_the_process_privilege_locks_are_seen_and_rebuilds_said_unobserv
 def instrumented() -> Iterator[Database]:
     options = ("--performance-schema=ON", "--performance-schema-instrument=wait/lock/metadata/sql/mdl=ON")
     with machine.host_mariadb(*options) as host:
-        server = MysqlServer(host.url)
+        server = MysqlServer(host.url, disposable=True)
         database = server.create("instrumented")
         try:
             with _connection(database) as connection:
@@ -252,6 +253,23 @@ def test_a_login_that_cannot_install_the_plugin_reads_performance_schema(instrum
     assert [(lock.relation, lock.mode) for lock in measurement.locks] == [("items", "SHARED_WRITE")]
     assert "not as upgraded" in measurement.note
     assert "metadata_lock_info plugin could not be installed" in measurement.note
+
+
+def test_a_users_server_is_not_changed_its_missing_plugin_is_named_with_how_to_add_it(instrumented):
+    """A server of `database.url` is the user's: the plugin is not installed there, and the
+    measurement says how to add it (performance_schema is read meanwhile)."""
+    users = Database(instrumented.name, instrumented.url, MysqlServer(instrumented.url))
+    observer = MysqlLockObserver(users)
+    try:
+        measurement = _held_row(instrumented, observer, "items")
+    finally:
+        observer.close()
+        users.server.close()
+    assert "metadata_lock_info plugin is not installed on this server" in measurement.note
+    assert "INSTALL SONAME 'metadata_lock_info'" in measurement.note
+    with _connection(instrumented) as connection:
+        assert connection.exec_driver_sql(PLUGIN).first() is None
+    assert [(lock.relation, lock.mode) for lock in measurement.locks] == [("items", "SHARED_WRITE")]
 
 
 def test_where_no_lock_can_be_read_the_measurement_says_so_and_the_probe_still_measures(instrumented):
