@@ -25,7 +25,7 @@ from migtest.databases import Database
 from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
-from migtest.locks.tracking import Record, ms, starting, stop_threads
+from migtest.locks.tracking import Record, running, starting
 from migtest.run.interrupts import BackgroundThread
 from migtest.sql.statement_limit import canceller
 
@@ -37,7 +37,6 @@ PROBE_PAUSE = 0.005  # between two rounds of the probe over every table
 MARIADB_PROBE = "SET SESSION max_statement_time = 0.01, lock_wait_timeout = 2, innodb_lock_wait_timeout = 2"
 MYSQL_PROBE = "SET SESSION lock_wait_timeout = 1, innodb_lock_wait_timeout = 1"
 READ_TIMEOUT = 10  # seconds: bounds every read of the observer's connections, whatever happens
-STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a probe statement's bound)
 # The errors of a probe statement that waited too long: max_statement_time, a lock wait timeout,
 # MySQL's max_execution_time, a KILL QUERY, a deadlock (InnoDB picks the probe: it wrote nothing).
 STALLED = {1969, 1205, 3024, 1317, 1213}
@@ -117,21 +116,15 @@ class MysqlLockObserver:
         ]
         if self._source.note:
             watch.notes.append(self._source.note)
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
+        names = [t.name for t in watch.tables]
         interrupted = False
         try:
-            yield measurement
+            with running(threads, watch.stop, self._cancel, watch.record, measurement, names):
+                yield measurement
         except (KeyboardInterrupt, SystemExit):
             interrupted = True
             raise
         finally:
-            watch.stop.set()
-            ended = time.perf_counter()
-            stop_threads(threads, self._cancel, STOP_SECONDS)
-            measurement.duration_ms = ms(ended - started)
-            watch.record.fill(measurement, [t.name for t in watch.tables], ended)
             with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the run is being torn down
                 measurement.rewritten = self._rebuilt(sampler, watch)
             measurement.note = "; ".join(watch.notes) or None

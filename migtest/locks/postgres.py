@@ -25,7 +25,7 @@ import sqlalchemy
 
 from migtest.databases import Database
 from migtest.locks import LockMeasurement
-from migtest.locks.tracking import Record, ms, starting, stop_threads
+from migtest.locks.tracking import Record, running, starting
 from migtest.run.interrupts import BackgroundThread
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
@@ -46,7 +46,6 @@ PROBE_PAUSE = 0.008  # between two rounds of the probe over every table
 LOCK_TIMEOUT_MS = 10  # a probe statement waiting longer counts as stalled; short, so that one
 # blocked table keeps the probe from the others for little longer than that
 STATEMENT_TIMEOUT_MS = 2000  # bounds a probe statement whatever it waits for
-STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a probe statement's bound)
 
 USER_RELATIONS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'"
 SHOWN_NAME = "CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END"
@@ -146,17 +145,11 @@ class PostgresLockObserver:
             BackgroundThread(self._sample, "migtest-lock-sampler", (watch, own, measurement)),
             BackgroundThread(self._probe_tables, "migtest-lock-probe", (watch,)),
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
+        names = [t.name for t in watch.tables]
         try:
-            yield measurement
+            with running(threads, watch.stop, self._cancel, watch.record, measurement, names):
+                yield measurement
         finally:
-            watch.stop.set()
-            ended = time.perf_counter()
-            stop_threads(threads, self._cancel, STOP_SECONDS)
-            measurement.duration_ms = ms(ended - started)
-            watch.record.fill(measurement, [t.name for t in watch.tables], ended)
             with contextlib.suppress(psycopg.Error):  # the run is being torn down: its statements cancelled
                 self._rewrites(measurement, watch, indexes)
 

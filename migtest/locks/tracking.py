@@ -102,6 +102,9 @@ class Record:
         return ms(stalls.get(table, Longest()).ending(ended))
 
 
+STOP_SECONDS = 5.0  # the longest the threads may take to notice the end (a probe statement's bound)
+
+
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
@@ -116,6 +119,31 @@ def stop_threads(threads: list[threading.Thread], cancel: Callable[[], None], se
         cancel()
         for thread in threads:
             thread.join(seconds)
+
+
+@contextmanager
+def running(
+    threads: list[threading.Thread],
+    stop: threading.Event,
+    cancel: Callable[[], None],
+    record: Record,
+    measurement: LockMeasurement,
+    tables: list[str],
+) -> Iterator[None]:
+    """The sampler and probe `threads` run while the block migrates; however it ends, they are
+    stopped (`cancel` ends what they still run on the server) and the measurement is filled from
+    what they recorded, before the observer uses its connections again."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        ended = time.perf_counter()
+        stop_threads(threads, cancel, STOP_SECONDS)
+        measurement.duration_ms = ms(ended - started)
+        record.fill(measurement, tables, ended)
 
 
 @contextmanager
