@@ -12,13 +12,31 @@ POSTGRES = pytest.mark.parametrize("database_config", ["postgres"], indirect=Tru
 MARIADB = pytest.mark.parametrize("database_config", ["mariadb"], indirect=True)
 ORDERS = "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n"
 WIDEN = "-- orders outgrow int\nALTER TABLE orders ALTER id TYPE bigint;\n"
+# A rewrite of 100 rows ends within one sampling interval: the sampler may never see its lock. This
+# one's USING waits, at its first row (lock held), until a sample that began after the ALTER began
+# has ended; bounded at 30 s. The observer's sessions are the other ones in the database.
+SAMPLED = """CREATE FUNCTION sampled(v int) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  IF v = 1 THEN
+    FOR attempt IN 1..3000 LOOP
+      PERFORM pg_stat_clear_snapshot();
+      EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                        AND state = 'idle' AND query LIKE '%pg_locks%' AND query_start > statement_timestamp());
+      PERFORM pg_sleep(0.01);
+    END LOOP;
+  END IF;
+  RETURN v;
+END $$;
+"""
+WIDEN_SAMPLED = "-- orders outgrow int\nALTER TABLE orders ALTER id TYPE bigint USING sampled(id);\n"
 
 
 def _orders_project(fixture_project, migration: str, locks: object = None, rows: str = ORDERS):
     """flyway-base with an orders table of a few rows (V3: `rows` fills it) and `migration` as V4,
     a release each."""
     project = fixture_project("flyway-base")
-    project.write("migrations/V3__orders.sql", "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER);\n" + rows)
+    table = "CREATE TABLE orders (id INTEGER PRIMARY KEY, amount INTEGER);\n"
+    project.write("migrations/V3__orders.sql", table + rows + (SAMPLED if "sampled(" in migration else ""))
     project.write("migrations/V4__change.sql", migration)
     for version in ("1.2", "1.3"):
         project.write(f"seeds/{version}.sql", "INSERT INTO users (id, name) VALUES (3, 'Cy');\n")
@@ -33,7 +51,7 @@ def _orders_project(fixture_project, migration: str, locks: object = None, rows:
 
 @POSTGRES
 def test_a_rewrite_set_to_fail_fails_the_step_at_the_statement(fixture_project, run_migtest):
-    project = _orders_project(fixture_project, WIDEN, {"rewrite": "fail"})
+    project = _orders_project(fixture_project, WIDEN_SAMPLED, {"rewrite": "fail"})
     outcome = run_migtest(project.config, command="steps")
 
     check = failed(outcome, "step-3-to-4", "locks")["locks"]
