@@ -80,10 +80,7 @@ SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's eviden
 HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
-PREVIOUS_RELEASE_MODES = ("fail", "warn", "off")
-HISTORY_MODES = ("fail", "warn", "off")
-ROLLING_MODES = ("fail", "warn", "off")
-LOCK_MODES = ("fail", "warn", "off")  # YAML reads a bare `off` as false: that is off too
+SEVERITIES = ("fail", "warn", "off")  # what a finding of verify.previous_release, checks.history, rolling, locks does
 MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 MAPPING, NAME = "<mapping>", "<name>"  # the forms of an entry that is a name or a mapping (not in key paths)
 
@@ -122,12 +119,15 @@ def _text_problem(value: Any) -> str | None:
 
 
 def _choice(*choices: str) -> Any:
+    """One of `choices`; where `off` is one, YAML's reading of a bare `off` (false) is it too."""
+    off = "off" in choices
+
     def problem(value: Any) -> str | None:
-        if value is None or value in choices:
+        if value is None or value in choices or (off and value is False):
             return None
         return _text_problem(value) or f"must be one of {', '.join(choices)}; got '{value}'"
 
-    return _checked(problem, {"enum": list(choices)}, str)
+    return _checked(problem, {"enum": list(choices)}, lambda value: "off" if value is False else str(value))
 
 
 def _seconds_problem(value: Any) -> str | None:
@@ -635,9 +635,7 @@ class AppConfig(Section):
         True,
     )
     database_path: Text = _key("SQLite: where the database file is in its container.", "/data/app.db")
-    previous_release: _choice(*PREVIOUS_RELEASE_MODES) = _key(
-        "Deprecated: write verify.previous_release.", deprecated=True
-    )
+    previous_release: _choice(*SEVERITIES) = _key("Deprecated: write verify.previous_release.", deprecated=True)
     headers: Annotated[Pairs, Secret] = _key("Headers sent with every request of seed.api and verify.api.", {})
     auth: AuthConfig | None = _key("How API requests authenticate.")
     services: Annotated[tuple[ServiceConfig, ...], _or_empty(())] = _key("Companions started beside the app.", [])
@@ -809,7 +807,7 @@ class VerifyConfig(Section):
     command: Command = _key(
         "Your own check, run as a release on a migrated database.", examples=["python -m myapp.check {database_url}"]
     )
-    previous_release: _choice(*PREVIOUS_RELEASE_MODES) = _key(
+    previous_release: _choice(*SEVERITIES) = _key(
         "fail | warn | off: the release before the newest runs `command` (and its app) on the newest's schema.",
         "fail",
     )
@@ -1193,13 +1191,7 @@ ChangedColumns = Annotated[tuple[_name_or(RowChange, "a column name"), ...], _or
 StrKeys = AfterValidator(lambda mapping: {str(key): value for key, value in mapping.items()})  # a table: 1 is '1'
 
 
-def _lock_mode_problem(value: Any) -> str | None:
-    if value is False or value in LOCK_MODES:
-        return None
-    return f"must be one of {', '.join(LOCK_MODES)}; got {kind(value)}"
-
-
-LockMode = _checked(_lock_mode_problem, {"enum": list(LOCK_MODES)}, lambda value: "off" if value is False else value)
+LockMode = _choice(*SEVERITIES)
 LocksSwitch = _checked(
     lambda value: (
         None
@@ -1269,10 +1261,10 @@ class ChecksConfig(Section):
     accept_schema: Annotated[tuple[AcceptedDifference, ...], _or_empty(())] = _key(
         "Known, harmless schema differences.", []
     )
-    history: _choice(*HISTORY_MODES) = _key(
+    history: _choice(*SEVERITIES) = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
-    rolling: _choice(*ROLLING_MODES) = _key(
+    rolling: _choice(*SEVERITIES) = _key(
         "The release before the newest, already running, probed while the upgrade to the newest runs: "
         "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
     )

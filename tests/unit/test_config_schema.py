@@ -187,3 +187,22 @@ def test_the_models_are_the_configuration_the_run_reads(tmp_path):
     assert loaded.migrations.dir == tmp_path / "migrations" and loaded.migrations.tables == ("migtest_schema_history",)
     assert loaded.versions[0].name == "1.0" and loaded.app.env == (("DATABASE_URL", "{database_url}"),)
     assert loaded.report.dir == tmp_path / "migtest-results" and loaded.path == file and loaded.root == tmp_path
+
+
+def test_a_bare_off_which_yaml_reads_as_false_is_off_for_every_fail_warn_off_key(tmp_path):
+    text = """
+migrations: {tool: sql, dir: .}
+versions: [{name: "1"}]
+verify: {previous_release: off}
+checks: {history: off, rolling: off, locks: {blocked: off, rewrite: warn}}
+"""
+    (tmp_path / "migtest.yml").write_text(text)
+    loaded = load_config(str(tmp_path / "migtest.yml"))
+    assert (loaded.verify.previous_release, loaded.checks.history, loaded.checks.rolling) == ("off", "off", "off")
+    assert (loaded.checks.locks.blocked, loaded.checks.locks.rewrite) == ("off", "warn")
+    (tmp_path / "migtest.yml").write_text(text.replace("rolling: off", "rolling: no-such"))
+    with pytest.raises(ConfigError, match=r"checks\.rolling.*must be one of fail, warn, off"):
+        load_config(str(tmp_path / "migtest.yml"))
+    (tmp_path / "migtest.yml").write_text(text.replace("history: off", "history: true"))
+    with pytest.raises(ConfigError, match=r"checks\.history"):
+        load_config(str(tmp_path / "migtest.yml"))
