@@ -30,7 +30,7 @@ from migtest.run import interrupts
 from migtest.sources import check_refs
 
 if TYPE_CHECKING:
-    from migtest.run.runner import Progress
+    from migtest.run.session import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # by Ctrl-C or SIGTERM alike
@@ -237,20 +237,21 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from migtest.reports.console import Console
     from migtest.reports.ordered import InPlanOrder
-    from migtest.run.steps import StepRunner
+    from migtest.run.matrix import Matrix
+    from migtest.run.session import Session
 
     config, scenarios = _scenarios(args)
     directory = _report_dir(args, config)
     line = _status_line(args)
     console = Console(line=line)
     progress = _tracked(console if args.jobs == 1 else InPlanOrder(console), line)
-    runner = StepRunner(config, progress, jobs=args.jobs, reuse=not args.no_reuse, keep=args.keep)
-    _announce(runner.run_id, args)
+    session = Session(config, progress, reuse=not args.no_reuse, keep=args.keep)
+    _announce(session.run_id, args)
     with live.showing(line):
-        result = runner.run(scenarios)
+        result = Matrix(session, jobs=args.jobs).run(scenarios)
     code = _report(result, directory, args)
-    if runner.docker is not None and args.keep:
-        run_id = runner.docker.run_id
+    if session.docker is not None and args.keep:
+        run_id = session.docker.run_id
         print(f"Kept for inspection: docker ps -a --filter label={RUN_LABEL}={run_id} (and docker volume ls, docker")
         print(f"network ls with the same filter); remove them with: migtest cleanup --run {run_id}")
     return code
@@ -258,16 +259,17 @@ def _run(args: argparse.Namespace) -> int:
 
 def _steps(args: argparse.Namespace) -> int:
     from migtest.reports.console import Console
-    from migtest.run.steps import StepRunner
+    from migtest.run.session import Session
+    from migtest.run.steps import StepWalk
 
     config = load_config(args.config, database_url=args.database_url)
     check_refs(config)
     directory = _report_dir(args, config)
     line = _status_line(args)
-    runner = StepRunner(config, _tracked(Console(line=line), line))
-    _announce(runner.run_id, args)
+    session = Session(config, _tracked(Console(line=line), line))
+    _announce(session.run_id, args)
     with live.showing(line):
-        result = runner.walk(args.version, args.start, args.end)
+        result = StepWalk(session).walk(args.version, args.start, args.end)
     return _report(result, directory, args)
 
 

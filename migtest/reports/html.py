@@ -39,7 +39,7 @@ _CHANGED = re.compile(rf"(?P<old>{_VALUE}) -> (?P<new>{_VALUE})")
 _AFTER_FRESH = re.compile(r": (?P<new>.+) after migrating, (?P<old>.+) fresh$")
 _REMOVED = re.compile(r"^-|\b(?:lost|missing|dropped)\b")
 _ADDED = re.compile(r"^\+|present after migrating, not in a fresh install")
-# Phase names (runner.py, steps.py, sources) by the kind of work, each kind a color.
+# Phase names (matrix.py, steps.py, sources) by the kind of work, each kind a color.
 _KINDS = [
     ("setup", re.compile(r"^setup ")),
     ("container", re.compile(r"^(database server|image) ")),

@@ -24,7 +24,7 @@ from migtest.run import interrupts
 from migtest.run.interrupts import BackgroundThread
 
 if TYPE_CHECKING:
-    from migtest.run.runner import Progress
+    from migtest.run.session import Progress
 
 MODES = ("auto", "live", "plain")
 CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITLAB_CI")

@@ -16,7 +16,7 @@ from migtest.plan import Scenario
 from migtest.results import Phase, ScenarioResult
 
 if TYPE_CHECKING:
-    from migtest.run.runner import Progress
+    from migtest.run.session import Progress
 
 
 class InPlanOrder:

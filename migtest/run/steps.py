@@ -32,7 +32,7 @@ from migtest.migrators import DOWNGRADE, UPGRADE
 from migtest.plan import Scenario
 from migtest.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Location, RunResult, ScenarioResult
 from migtest.run.db_helper import DatabaseHelper
-from migtest.run.runner import Aborted, Attempt, Runner
+from migtest.run.session import Aborted, Attempt, Session
 from migtest.run.step_tests import StepTest, discover
 from migtest.seeding.generate import GeneratedSeeder
 from migtest.sources import Workspace
@@ -77,7 +77,13 @@ def _index(points: list[str], revision: str, option: str) -> int:
     return points.index(revision)
 
 
-class StepRunner(Runner):
+class StepWalk:
+    """The step walk and the step tests on the session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.config = session.config
+
     def walk(self, version: str | None = None, start: str | None = None, end: str | None = None) -> RunResult:
         """Walk the history of `version` (default the newest) between `start` and `end`, then
         run the step tests."""
@@ -86,40 +92,25 @@ class StepRunner(Runner):
         if name not in {v.name for v in self.config.versions}:
             raise ConfigError(f"no version '{name}' in {self.config.path}", key="--version")
         tests = discover(self.config.steps.dir)
-        with self._session():
-            workspace = self.workspaces.get(name)
-            history = self._history(workspace)
+        with self.session.opened():
+            workspace = self.session.workspace(name)
+            history = self.session.history(workspace)
             steps = select_steps(history, start, end)
             _check_revisions(tests, history)
-            database = self.server.create("steps")
+            database = self.session.server.create("steps")
             try:
                 results = self._walk(workspace, database, steps, len(tests))
             finally:
-                self.server.drop(database)
+                self.session.server.drop(database)
             results += self._tests(workspace, tests, history, len(steps))
-        return self._result([BASE, *history], results, started)
+        return self.session.result([BASE, *history], results, started)
 
-    def run(self, scenarios: list[Scenario]) -> RunResult:
-        """The scenarios, then (with `steps.run`) the step tests on the newest version's history."""
-        if not self.config.steps.run:
-            return super().run(scenarios)
-        started = time.perf_counter()
-        tests = discover(self.config.steps.dir)
-        with self._session():
-            results = self._run_all(scenarios)
-            workspace = self.workspaces.get(self.config.versions[-1].name)
-            history = self._history(workspace)
-            _check_revisions(tests, history)
-            results += self._tests(workspace, tests, history, len(scenarios))
-        return self._result([v.name for v in self.config.versions], results, started)
-
-    def _history(self, workspace: Workspace) -> list[str]:
-        """The version's migrations, oldest first (a command lister gets a database of its own)."""
-        database = self.server.create("history")
-        try:
-            return self.migrator.history(workspace, database)
-        finally:
-            self.server.drop(database)
+    def newest_tests(self, tests: list[StepTest], done: int) -> list[ScenarioResult]:
+        """The step tests on the newest version's history, numbered after `done` scenarios (`steps.run`)."""
+        workspace = self.session.workspace(self.config.versions[-1].name)
+        history = self.session.history(workspace)
+        _check_revisions(tests, history)
+        return self._tests(workspace, tests, history, done)
 
     def _tests(
         self, workspace: Workspace, tests: list[StepTest], history: list[str], done: int
@@ -130,27 +121,27 @@ class StepRunner(Runner):
     def _test(self, workspace: Workspace, test: StepTest, history: list[str], index: int, total: int) -> ScenarioResult:
         """One step test on a database of its own, dropped after it."""
         scenario = Scenario(TEST, test.before, test.target, test.name)
-        self.progress.scenario_started(scenario, index, total)
+        self.session.progress.scenario_started(scenario, index, total)
         attempt = Attempt(scenario, ScenarioResult(scenario))
         engine_name = self.config.database.engine
         if test.engines and engine_name not in test.engines:
             summary = f"not run: for {', '.join(test.engines)}, not {engine_name}"
             attempt.result.checks.append(CheckResult("engines", SKIPPED, summary))
-            self.progress.scenario_finished(attempt.result)
+            self.session.progress.scenario_finished(attempt.result)
             return attempt.result
-        database = self.server.create(f"test-{test.name}")
+        database = self.session.server.create(f"test-{test.name}")
         engine = database.connect()
         try:
             checks = self._run_test(attempt, workspace, test, database, DatabaseHelper(engine), history)
         finally:
             engine.dispose()
-            self.server.drop(database)
+            self.session.server.drop(database)
         if test.path.is_relative_to(self.config.root):
             location = Location(test.path.relative_to(self.config.root).as_posix())
             for check in checks:
                 check.location = check.location or (location if check.noteworthy else None)
         attempt.result.checks += checks
-        self.progress.scenario_finished(attempt.result)
+        self.session.progress.scenario_finished(attempt.result)
         return attempt.result
 
     def _run_test(
@@ -166,17 +157,17 @@ class StepRunner(Runner):
         direction = DOWNGRADE if points.index(test.target) < points.index(test.before) else UPGRADE
         try:
             if test.before != BASE:
-                with self._phase(attempt, f"upgrade to {test.before}"):
-                    self.migrator.migrate(workspace, database, UPGRADE, test.before)
-            with self._phase(attempt, "before") as phase:
+                with self.session.phase(attempt, f"upgrade to {test.before}"):
+                    self.session.migrator.migrate(workspace, database, UPGRADE, test.before)
+            with self.session.phase(attempt, "before") as phase:
                 phase.detail = test.path.name
                 test.prepare(db)
         except StepFailed as exc:
             return [CheckResult.from_error("before", ERROR, exc)]
         error = None
         try:
-            with self._phase(attempt, direction):
-                self.migrator.migrate(workspace, database, direction, test.target)
+            with self.session.phase(attempt, direction):
+                self.session.migrator.migrate(workspace, database, direction, test.target)
         except StepFailed as exc:
             error = exc
         return self._expectation(test, error, db)
@@ -204,11 +195,11 @@ class StepRunner(Runner):
         """`more`: the scenarios (step tests) counted after the walk's. The migrator keeps its
         engine for the walk's commands; both are closed before the database is dropped."""
         with (
-            self.migrator.kept(database),
+            self.session.migrator.kept(database),
             database.connection() as connection,
-            self._lock_observer(database) as observer,
+            self.session.lock_observer(database) as observer,
         ):
-            captures = StepCaptures(connection, self.ignored, self.bookkeeping, self.config.schemas)
+            captures = StepCaptures(connection, self.session.ignored, self.session.bookkeeping, self.config.schemas)
             return self._walk_steps(workspace, database, steps, more, Walked(captures, observer))
 
     def _walk_steps(
@@ -220,7 +211,7 @@ class StepRunner(Runner):
         seeded_release = False
         for index, (before, target) in enumerate(steps, 1):
             scenario = Scenario(STEP, before, target)
-            self.progress.scenario_started(scenario, index, len(steps) + more)
+            self.session.progress.scenario_started(scenario, index, len(steps) + more)
             attempt = Attempt(scenario, ScenarioResult(scenario))
             if broken is not None:
                 attempt.result.checks.append(CheckResult("migration", SKIPPED, f"not run: {broken}"))
@@ -229,7 +220,7 @@ class StepRunner(Runner):
                 release = releases.get(before) if not seeded_release else None
                 seeded_release = seeded_release or release is not None
                 broken = self._step(attempt, workspace, database, walked, release, start)
-            self.progress.scenario_finished(attempt.result)
+            self.session.progress.scenario_finished(attempt.result)
             results.append(attempt.result)
         return results
 
@@ -250,21 +241,21 @@ class StepRunner(Runner):
         )
         try:
             if start is not None:
-                with self._phase(attempt, f"upgrade to {start} (the walk's start)"):
-                    self.migrator.migrate(workspace, database, UPGRADE, start)
-            seeders = [s for s in self.seeders if isinstance(s, GeneratedSeeder) or release is not None]
-            self._seed(attempt, release or name, database, seeders)
-            with self._phase(attempt, "capture before"):
+                with self.session.phase(attempt, f"upgrade to {start} (the walk's start)"):
+                    self.session.migrator.migrate(workspace, database, UPGRADE, start)
+            seeders = [s for s in self.session.seeders if isinstance(s, GeneratedSeeder) or release is not None]
+            self.session.seed(attempt, release or name, database, seeders)
+            with self.session.phase(attempt, "capture before"):
                 before = captures.rows()  # only the revision after the upgrade is checked: not read here
                 context.before = before.state
             try:
                 with (
-                    self._phase(attempt, UPGRADE),
-                    self._locks_watched(attempt, context, walked.observer, workspace.root),
+                    self.session.phase(attempt, UPGRADE),
+                    self.session.locks_watched(attempt, context, walked.observer, workspace.root),
                 ):
-                    context.migration_run = self.migrator.migrate(workspace, database, UPGRADE, scenario.target)
-                with self._phase(attempt, "capture after"):
-                    context.after = captures.rows(self.migrator.current(workspace, database)).state
+                    context.migration_run = self.session.migrator.migrate(workspace, database, UPGRADE, scenario.target)
+                with self.session.phase(attempt, "capture after"):
+                    context.after = captures.rows(self.session.migrator.current(workspace, database)).state
             except StepFailed as exc:
                 context.migration_error = exc
         except StepFailed as exc:
@@ -277,7 +268,7 @@ class StepRunner(Runner):
         if error is None and context.after is not None:
             round_trip, error = self._round_trip(attempt, workspace, database, context, captures, before)
             checks += round_trip
-        self.locator.pin(checks, version=name, tree=workspace.root, error=error, run=context.migration_run)
+        self.session.locator.pin(checks, version=name, tree=workspace.root, error=error, run=context.migration_run)
         attempt.result.checks += checks
         return f"step {scenario.id} failed" if error is not None else None
 
@@ -294,13 +285,13 @@ class StepRunner(Runner):
         upgrade again; the checks, and the error that leaves the database in an unknown state."""
         before, target = context.scenario.source, context.scenario.target
         assert before is not None and context.before is not None
-        blocker = self.migrator.downgrade_blocker(workspace, target, before)
+        blocker = self.session.migrator.downgrade_blocker(workspace, target, before)
         if blocker:
             return [CheckResult("downgrade", SKIPPED, f"cannot downgrade: {blocker}")], None
         try:
-            with self._phase(attempt, DOWNGRADE):
-                self.migrator.migrate(workspace, database, DOWNGRADE, before)
-            with self._phase(attempt, "capture downgraded"):
+            with self.session.phase(attempt, DOWNGRADE):
+                self.session.migrator.migrate(workspace, database, DOWNGRADE, before)
+            with self.session.phase(attempt, "capture downgraded"):
                 downgraded = captures.schema(like=captured)
         except StepFailed as exc:
             return [CheckResult.from_error("downgrade", FAILED, exc)], exc
@@ -311,8 +302,8 @@ class StepRunner(Runner):
         else:
             checks = [CheckResult("downgrade", PASSED, f"back to the schema at {before}")]
         try:
-            with self._phase(attempt, "upgrade again"):
-                self.migrator.migrate(workspace, database, UPGRADE, target)
+            with self.session.phase(attempt, "upgrade again"):
+                self.session.migrator.migrate(workspace, database, UPGRADE, target)
         except StepFailed as exc:
             return [*checks, CheckResult.from_error("upgrade again", FAILED, exc)], exc
         return checks, None

@@ -176,3 +176,14 @@ def test_an_interrupt_after_the_restore_leaves_no_database(fixture_project, tmp_
     assert code == 130, output
     assert run_databases(url, run.run_id) == []
     assert list(scratch.iterdir()) == []
+
+
+def test_with_steps_run_a_missing_snapshot_is_a_usage_error(fixture_project, run_migtest):
+    """`steps.run` adds the step tests after the scenarios on the same runner core; the snapshots
+    are still checked, as a usage error naming the key and the file."""
+    project = fixture_project("alembic-base")
+    project.configure(seed={"restore": "snapshots/{version}.db"}, steps={"run": True})
+    outcome = run_migtest(project.config, "--only", UPGRADE)
+
+    assert outcome.exit_code == EXIT_USAGE, outcome.output
+    assert "key 'seed.restore': snapshot of version '1.0' not found" in outcome.output
