@@ -1,9 +1,10 @@
-"""What a command would need a shell for.
+"""What a command would need a shell for, and placeholders migtest does not fill.
 
 migtest runs commands as argument lists, without a shell (no quoting surprises, no injection
 through placeholders). Shell syntax in such a command is passed to the first program as
-arguments and fails with that program's own, cryptic error; found at load time, it is a
-configuration error that says how to write the command instead.
+arguments and fails with that program's own, cryptic error; so does a `{name}` migtest does not
+fill (a typo of `{database_url}`, or an invented `{root}`), left in the command as it is. Found at
+load time, each is a configuration error that says how to write the command instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import shlex
 # Longest first, so `2>&1` is named rather than `>`, and `&&` rather than `&`.
 OPERATORS = ("2>&1", "&&", "||", ">>", "$(", "${", "|", ";", ">", "<", "&", "`")
 VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# What any command's placeholders are filled with (sources.Workspace.placeholders, setup's
+# {project}); `{database_url:<driver>}` is checked against the engine's drivers elsewhere.
+FILLED = ("database_url", "database_dsn", "target", "version", "env", "project")
 
 
 def shell_syntax(command: str) -> str | None:
@@ -55,6 +60,10 @@ def command_problem(command: str) -> str | None:
         shlex.split(command)
     except ValueError as exc:
         return f"cannot be split into arguments ({str(exc).lower()}): close the quote or escape it"
+    unknown = [name for name in PLACEHOLDER.findall(command) if name not in FILLED]
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in FILLED)
+        return f"{{{unknown[0]}}} is no placeholder migtest fills; it fills {known} and {{database_url:<driver>}}"
     operator = shell_syntax(command)
     if operator is None:
         return None

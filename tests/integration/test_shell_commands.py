@@ -79,3 +79,18 @@ def test_operators_inside_quotes_are_literal_arguments(fixture_project, run_migt
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert sorted(marker.read_text().split()) == ["1.0", "1.1"]
+
+
+@pytest.mark.parametrize("key", sorted(COMMAND_KEYS))
+@pytest.mark.parametrize("placeholder", ["{databse_url}", "{root}"])
+def test_a_placeholder_migtest_does_not_fill_exits_2_naming_the_key(fixture_project, run_migtest, key, placeholder):
+    """Left in the command as it is, it would fail every scenario with the program's own error
+    (found on JupyterHub: `python {root}/hubdb.py` failed 8 of 8 scenarios with "can't open file")."""
+    project = fixture_project("flyway-base")
+    project.configure(**COMMAND_KEYS[key](f"python tool.py {placeholder}"))
+
+    outcome = run_migtest(project.config, command="plan")
+
+    assert outcome.exit_code == EXIT_USAGE, outcome.output
+    assert f"key '{key}': {placeholder} is no placeholder migtest fills; it fills {{database_url}}" in outcome.output
+    assert "Traceback" not in outcome.output and outcome.results is None
