@@ -159,6 +159,58 @@ def test_sqlite_reads_rows_again_only_where_pages_changed_and_never_trusts_pages
     assert after["a"] != before["a"] and after["b"] == before["b"]  # the pages would show no change
 
 
+def read_rows(database: Database, *tables: str, known: Known) -> tuple[dict[str, str], list[str]]:
+    """The digests, and the statements that read a table's rows for them."""
+    statements: list[str] = []
+    with database.connection() as connection:
+        connection.connection.driver_connection.set_trace_callback(statements.append)
+        found = table_digests(connection, [None], lambda table: table.name in tables, known)
+        connection.rollback()
+    return found, [s for s in statements if s.startswith("SELECT * FROM")]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_digests_rows_rewritten_elsewhere_on_their_pages_from_the_pages_without_reading_them(database):
+    """A column dropped and added again, filled by an UPDATE, leaves every row as it was but moves
+    its cells on their pages: the digest, from the leaf cells, stays, and no row is read. Values
+    that overflow their page are followed into their chain: a change at a long text's end is seen."""
+    tail = "x" * 9000
+    execute(
+        database,
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(20), extra INTEGER)",
+        "CREATE TABLE long (id INTEGER PRIMARY KEY, body TEXT)",
+        "INSERT INTO a (id, name) WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 500) "
+        "SELECT v, 'row ' || v FROM n",
+        "UPDATE a SET extra = id * 2",
+        f"INSERT INTO long VALUES (1, '{tail}a'), (2, 'short')",
+    )
+    known: Known = {}
+    first, read = read_rows(database, "a", "long", known=known)
+    assert not read
+    execute(database, "ALTER TABLE a DROP COLUMN extra", "ALTER TABLE a ADD COLUMN extra INTEGER")
+    execute(database, "UPDATE a SET extra = id * 2")
+    again, read = read_rows(database, "a", "long", known=known)
+    assert again == first and not read
+    execute(database, f"UPDATE long SET body = '{tail}b' WHERE id = 1")
+    changed, _read = read_rows(database, "a", "long", known=known)
+    assert changed["long"] != first["long"] and changed["a"] == first["a"]
+    execute(database, f"UPDATE long SET body = '{tail}a' WHERE id = 1")
+    assert read_rows(database, "long", known={})[0]["long"] == first["long"]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_reads_the_rows_of_a_without_rowid_table_whose_interior_pages_hold_rows_too(database):
+    execute(
+        database,
+        "CREATE TABLE w (code TEXT PRIMARY KEY, note TEXT) WITHOUT ROWID",
+        "INSERT INTO w VALUES ('a', 'one'), ('b', 'two')",
+    )
+    first, read = read_rows(database, "w", known={})
+    assert read == ['SELECT * FROM "main"."w"']
+    execute(database, "UPDATE w SET note = 'uno' WHERE code = 'a'")
+    assert read_rows(database, "w", known={})[0] != first
+
+
 def captures_of(connection) -> StepCaptures:
     return StepCaptures(connection, set(), set(), (None,))
 
