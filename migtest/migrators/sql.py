@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,6 +153,20 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@dataclass
+class Kept:
+    """What `kept` holds for one database's commands: its engine, and each file's checksum read
+    once (every command checks every applied file's, a step walk runs a few per migration)."""
+
+    engine: sqlalchemy.Engine
+    checksums: dict[Path, str] = field(default_factory=dict)
+
+    def checksum(self, path: Path) -> str:
+        if path not in self.checksums:
+            self.checksums[path] = checksum(path)
+        return self.checksums[path]
+
+
 def executes_in_transaction(path: Path) -> bool:
     """Flyway's per-script config `<file>.sql.conf`; migtest honours `executeInTransaction` and
     refuses other settings rather than run a file differently from Flyway."""
@@ -243,14 +257,14 @@ class SqlMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.dir is not None
         self.config = config
-        self._kept: dict[str, sqlalchemy.Engine] = {}  # by database URL, while `kept` holds them
+        self._kept: dict[str, Kept] = {}  # by database URL, while `kept` holds them
 
     @contextmanager
     def kept(self, database: Database) -> Iterator[None]:
         """One engine for every command on `database` in the block (the step walk runs a few per
-        migration), instead of one made and disposed of per command."""
+        migration), instead of one made and disposed of per command; files are not edited meanwhile."""
         with self._new_engine(database) as engine:
-            self._kept[database.url] = engine
+            self._kept[database.url] = Kept(engine)
             try:
                 yield
             finally:
@@ -276,14 +290,14 @@ class SqlMigrator:
         return version
 
     @contextmanager
-    def _engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
-        """The engine `kept` holds for the database, else one for this command."""
+    def _engine(self, database: Database) -> Iterator[Kept]:
+        """What `kept` holds for the database, else an engine (and checksums) for this command."""
         kept = self._kept.get(database.url)
         if kept is not None:
             yield kept
             return
         with self._new_engine(database) as engine:
-            yield engine
+            yield Kept(engine)
 
     @contextmanager
     def _new_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
@@ -321,12 +335,12 @@ class SqlMigrator:
         migrations = self._migrations(workspace)
         goal = self._resolve(migrations, target)
         log: list[str] = []
-        with self._engine(database) as engine:
-            with engine.begin() as connection:
+        with self._engine(database) as kept:
+            with kept.engine.begin() as connection:
                 self._ensure_history(connection)
                 recorded = self._recorded(connection)
             applied = {parse_version(version) for version in recorded}
-            edited = _edited(recorded, migrations)
+            edited = _edited(recorded, migrations, kept.checksum)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
@@ -335,7 +349,7 @@ class SqlMigrator:
                 if path is None:
                     raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log), file=migration.up)
                 log.append(f"{direction} {migration.label}: {path.name}")
-                self._apply(engine, migration, path, direction, log)
+                self._apply(kept, migration, path, direction, log)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -347,22 +361,23 @@ class SqlMigrator:
         names = [path.name for m in migrations for path in (m.up, m.down) if path is not None]
         return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
 
-    def _apply(
-        self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]
-    ) -> None:
+    def _apply(self, kept: Kept, migration: SqlMigration, path: Path, direction: str, log: list[str]) -> None:
         in_transaction = executes_in_transaction(path)
         try:
-            with engine.connect() as connection, limited(connection, self.config.timeout, f"migration {path.name}"):
+            with (
+                kept.engine.connect() as connection,
+                limited(connection, self.config.timeout, f"migration {path.name}"),
+            ):
                 if not in_transaction:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)
                 Script(path, statements(path), rule).run(connection, log)
-                self._record(connection, migration, path, direction)
+                self._record(connection, migration, kept.checksum(path), direction)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
 
-    def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, path: Path, direction: str) -> None:
+    def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, summed: str, direction: str) -> None:
         table = self._history(connection)
         if direction == UPGRADE:
             connection.execute(
@@ -373,7 +388,7 @@ class SqlMigrator:
                 {
                     "version": migration.label,
                     "description": migration.description,
-                    "checksum": checksum(path),
+                    "checksum": summed,
                     "applied_at": datetime.now(UTC).isoformat(),
                 },
             )
@@ -383,7 +398,7 @@ class SqlMigrator:
             )
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        with self._engine(database) as engine, engine.connect() as connection:
+        with self._engine(database) as kept, kept.engine.connect() as connection:
             if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
                 return "base"
             applied = self._applied(connection)
@@ -405,14 +420,14 @@ class SqlMigrator:
         """Nothing runs between commands."""
 
 
-def _edited(recorded: dict[str, str], migrations: list[SqlMigration]) -> tuple[str, ...]:
+def _edited(recorded: dict[str, str], migrations: list[SqlMigration], summed: Callable[[Path], str]) -> tuple[str, ...]:
     """Applied migrations whose file now differs from the one applied (Flyway's validate), from the
     history's version: checksum."""
     files = {m.label: m.up for m in migrations}
     return tuple(
-        f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
+        f"{files[version].name}: checksum {applied[:12]} when applied, {summed(files[version])[:12]} now"
         for version, applied in recorded.items()
-        if version in files and checksum(files[version]) != applied
+        if version in files and summed(files[version]) != applied
     )
 
 
