@@ -125,27 +125,34 @@ class PageFile:
             os.close(descriptor)
 
     def cells(self, leaves: list[int]) -> Iterator[bytes]:
-        """The cells of the leaf pages, each its payload's size, the rowid and the payload (what
-        overflows the page read from its chain of pages), in the pages' cell order."""
+        """The cells of the leaf pages, page by page, each cell its payload's size, the rowid and the
+        payload (what overflows the page read from its chain of pages), in the page's cell order."""
         descriptor, read = self._reader()
         try:
             for number in leaves:
                 page = read(number)
                 if page[0] != TABLE_LEAF:
                     raise NotTableLeaf(number)
-                count = int.from_bytes(page[3:5], "big")
-                for start in struct.unpack_from(f">{count}H", page, 8):
-                    size, at = _varint(page, start)
-                    _rowid, at = _varint(page, at)
-                    if size <= self.usable - 35:
-                        yield page[start : at + size]
-                        continue
-                    local = self._local(size)
-                    yield page[start : at + local]
-                    first = int.from_bytes(page[at + local : at + local + 4], "big")
-                    yield from self._overflow(read, first, size - local)
+                yield b"".join(self._page_cells(page, read))
         finally:
             os.close(descriptor)
+
+    def _page_cells(self, page: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
+        """Inlined where a payload size and a rowid take a byte or two: this runs once per row."""
+        count = int.from_bytes(page[3:5], "big")
+        fits = self.usable - 35
+        for start in struct.unpack_from(f">{count}H", page, 8):
+            size, at = (page[start], start + 1) if page[start] < 0x80 else _varint(page, start)
+            rowid = at
+            while page[at] >= 0x80 and at - rowid < 8:  # the rowid, passed over: the 9th byte is whole
+                at += 1
+            at += 1
+            if size <= fits:
+                yield page[start : at + size]
+                continue
+            local = self._local(size)
+            yield page[start : at + local]
+            yield from self._overflow(read, int.from_bytes(page[at + local : at + local + 4], "big"), size - local)
 
     def _local(self, size: int) -> int:
         """How much of an overflowing payload stays on the leaf page (SQLite's file format, 1.6)."""

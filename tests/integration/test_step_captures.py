@@ -181,16 +181,22 @@ def test_sqlite_digests_rows_rewritten_elsewhere_on_their_pages_from_the_pages_w
         "CREATE TABLE long (id INTEGER PRIMARY KEY, body TEXT)",
         "INSERT INTO a (id, name) WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 500) "
         "SELECT v, 'row ' || v FROM n",
-        "UPDATE a SET extra = id * 2",
+        "INSERT INTO a (id, name) VALUES (-1, 'nine-byte rowid'), (9223372036854775807, 'the largest')",
+        "UPDATE a SET extra = id % 1000",
         f"INSERT INTO long VALUES (1, '{tail}a'), (2, 'short')",
     )
     known: Known = {}
     first, read = read_rows(database, "a", "long", known=known)
     assert not read
     execute(database, "ALTER TABLE a DROP COLUMN extra", "ALTER TABLE a ADD COLUMN extra INTEGER")
-    execute(database, "UPDATE a SET extra = id * 2")
+    execute(database, "UPDATE a SET extra = id % 1000")
     again, read = read_rows(database, "a", "long", known=known)
     assert again == first and not read
+    for row in (-1, 9223372036854775807):
+        execute(database, f"UPDATE a SET extra = 7 WHERE id = {row}")
+        assert read_rows(database, "a", known=known)[0]["a"] != first["a"]
+        execute(database, f"UPDATE a SET extra = id % 1000 WHERE id = {row}")
+        assert read_rows(database, "a", known=known)[0]["a"] == first["a"]
     execute(database, f"UPDATE long SET body = '{tail}b' WHERE id = 1")
     changed, _read = read_rows(database, "a", "long", known=known)
     assert changed["long"] != first["long"] and changed["a"] == first["a"]
