@@ -67,12 +67,20 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def _sql_names(directory: Path) -> tuple[str, ...]:
-    return tuple(sorted(name for name in os.listdir(directory) if os.path.splitext(name)[1] == ".sql"))
+    """The `.sql` files, as `os.path.splitext` tells them (a name of dots and `sql` has no suffix),
+    without its cost: a step walk lists the folder at every command."""
+    return tuple(sorted(name for name in os.listdir(directory) if name.endswith(".sql") and name.lstrip(".") != "sql"))
 
 
 def layout_of(names: Iterable[str], config: MigrationsConfig) -> str:
     """`migrations.layout`, else golang-migrate when a file is named that way, else flyway."""
     return config.layout or ("golang-migrate" if any(GOLANG.match(name) for name in names) else "flyway")
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(names: tuple[str, ...], config: MigrationsConfig) -> str:
+    """`layout_of` a folder's files, once per listing."""
+    return layout_of(names, config)
 
 
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
@@ -84,7 +92,7 @@ def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
 def _discover(directory: Path, names: tuple[str, ...], config: MigrationsConfig) -> tuple[SqlMigration, ...]:
     """Parsed once per listing: a step walk asks for the same folder several times per migration."""
     files = [directory / name for name in names]
-    layout = layout_of(names, config)
+    layout = _layout(names, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
     descriptions: dict[tuple[int, ...], str] = {}
@@ -335,21 +343,23 @@ class SqlMigrator:
         migrations = self._migrations(workspace)
         goal = self._resolve(migrations, target)
         log: list[str] = []
-        with self._engine(database) as kept:
-            with kept.engine.begin() as connection:
-                self._ensure_history(connection)
-                recorded = self._recorded(connection)
+        with self._engine(database) as kept, kept.engine.connect() as first:
+            with first.begin():
+                self._ensure_history(first)
+                recorded = self._recorded(first)
             applied = {parse_version(version) for version in recorded}
             edited = _edited(recorded, migrations, kept.checksum)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
                 steps = [(m, m.down) for m in reversed(migrations) if m.version > goal and m.version in applied]
-            for migration, path in steps:
+            for number, (migration, path) in enumerate(steps):
                 if path is None:
                     raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log), file=migration.up)
                 log.append(f"{direction} {migration.label}: {path.name}")
-                self._apply(kept, migration, path, direction, log)
+                # each file on a connection of its own; the first on the one that read the history
+                connection = first if number == 0 else kept.engine.connect()
+                self._apply(connection, migration, path, direction, log, kept.checksum(path))
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -358,21 +368,27 @@ class SqlMigrator:
         """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
         migrate; golang-migrate keeps no checksums and runs on, so there it is a warning. The
         migrations hold every .sql file of the folder (`discover` refuses any other)."""
-        names = [path.name for m in migrations for path in (m.up, m.down) if path is not None]
-        return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
+        names = tuple(path.name for m in migrations for path in (m.up, m.down) if path is not None)
+        return "warn" if _layout(names, self.config) == "golang-migrate" else "fail"
 
-    def _apply(self, kept: Kept, migration: SqlMigration, path: Path, direction: str, log: list[str]) -> None:
+    def _apply(
+        self,
+        connection: sqlalchemy.Connection,
+        migration: SqlMigration,
+        path: Path,
+        direction: str,
+        log: list[str],
+        summed: str,
+    ) -> None:
+        """Run the file on `connection` (closed after it) in one transaction, recording it there."""
         in_transaction = executes_in_transaction(path)
         try:
-            with (
-                kept.engine.connect() as connection,
-                limited(connection, self.config.timeout, f"migration {path.name}"),
-            ):
+            with connection, limited(connection, self.config.timeout, f"migration {path.name}"):
                 if not in_transaction:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)
                 Script(path, statements(path), rule).run(connection, log)
-                self._record(connection, migration, kept.checksum(path), direction)
+                self._record(connection, migration, summed, direction)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
