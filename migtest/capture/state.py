@@ -404,7 +404,7 @@ def _all_plain(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> boo
     return (
         isinstance(batch, list)
         and all(convert is normalize_value for convert in converters)
-        and all(type(row) is tuple for row in batch)
+        and set(map(type, batch)) == {tuple}
         and PLAIN.issuperset(map(type, chain.from_iterable(batch)))
     )
 
