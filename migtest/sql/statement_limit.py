@@ -75,7 +75,7 @@ class _Watchdog:
             while not self.limits or self.limits[0].deadline > time.monotonic():
                 if self.limits:  # until the earliest deadline, or a limit added
                     self.changed.wait(self.limits[0].deadline - time.monotonic())
-                elif not self.changed.wait(IDLE):
+                elif not self.changed.wait(IDLE) and not self.limits:  # a limit added as the wait ran out is kept
                     self.thread = None
                     return None
             limit = heapq.heappop(self.limits)
