@@ -359,7 +359,7 @@ class SqlMigrator:
                 log.append(f"{direction} {migration.label}: {path.name}")
                 # each file on a connection of its own; the first on the one that read the history
                 connection = first if number == 0 else kept.engine.connect()
-                self._apply(connection, migration, path, direction, log, kept.checksum(path))
+                self._apply(connection, migration, path, direction, log, kept.checksum)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -378,7 +378,7 @@ class SqlMigrator:
         path: Path,
         direction: str,
         log: list[str],
-        summed: str,
+        summed: Callable[[Path], str],
     ) -> None:
         """Run the file on `connection` (closed after it) in one transaction, recording it there."""
         in_transaction = executes_in_transaction(path)
@@ -388,12 +388,19 @@ class SqlMigrator:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)
                 Script(path, statements(path), rule).run(connection, log)
-                self._record(connection, migration, summed, direction)
+                self._record(connection, migration, path, direction, summed)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
 
-    def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, summed: str, direction: str) -> None:
+    def _record(
+        self,
+        connection: sqlalchemy.Connection,
+        migration: SqlMigration,
+        path: Path,
+        direction: str,
+        summed: Callable[[Path], str],
+    ) -> None:
         table = self._history(connection)
         if direction == UPGRADE:
             connection.execute(
@@ -404,7 +411,7 @@ class SqlMigrator:
                 {
                     "version": migration.label,
                     "description": migration.description,
-                    "checksum": summed,
+                    "checksum": summed(path),
                     "applied_at": datetime.now(UTC).isoformat(),
                 },
             )
