@@ -1,26 +1,31 @@
-"""SQLite's table digests (see table_digests), reading a table's rows only where it may have changed.
+"""SQLite's table digests (see table_digests), from the table's pages rather than its rows.
 
-SQLite has no hash function, so a digest hashes the table's `CREATE` text and its rows as the
-driver returns them (an int, a float, a str, bytes or None, whose repr keeps 1, 1.0 and '1'
-apart); that read costs about as much as capturing the rows. But a table's rows are exactly what
-the pages of its b-tree hold (interior, leaf and overflow pages, each value stored with its type):
-equal page bytes, read in the same tree order, are equal rows. So the pages, listed by the
-`dbstat` table and read from the database file, are hashed first, in the time a file read takes:
-where they are the pages whose rows were hashed last time, that digest is the table's again. Only
-where they differ are the rows read; a table rewritten with the same rows (a column dropped and
-added again) then keeps its digest, and the walk its captured rows.
+SQLite has no hash function, and reading a table's rows through the driver costs about as much as
+capturing them. But a rowid table's rows are exactly the cells of its b-tree's leaf pages: each
+cell is the row's rowid and its record (every value stored with its type, so 1, 1.0, '1' and
+x'01' differ), with what does not fit on the page in a chain of overflow pages. So a digest
+hashes the table's `CREATE` text (column types and defaults: how the records read) and its leaf
+cells in tree order, read from the database file in the time a file read takes. It leaves out
+where the cells sit on their page and what the free space holds, which differ after the same rows
+were written another way (a column dropped and added again, an UPDATE that moves them), so such a
+table keeps its digest, and the walk its captured rows. Interior pages hold only rowids and child
+page numbers: no row is there. Where the pages are byte for byte those of the last digest, that
+digest is the table's again without parsing a cell.
 
 The file has every committed page, and nobody writes it under us, only in a read transaction (its
 shared lock keeps writers out; SQLite rolls back a hot journal before granting it) and outside WAL
-mode (committed pages may still be in the -wal file). A database in WAL mode or in memory, or an
-SQLite built without `dbstat`, has its rows hashed every time.
+mode (committed pages may still be in the -wal file). A database in WAL mode or in memory, an
+SQLite built without `dbstat`, or a WITHOUT ROWID table (an index b-tree, whose interior pages
+hold rows too) has its rows read and hashed through the driver instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import sqlite3
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -30,6 +35,7 @@ import sqlalchemy
 from migtest.capture.dialects import Name
 
 BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
+TABLE_LEAF = 13  # the first byte of a rowid table's leaf page
 
 
 Known = dict[str, tuple[str, str]]  # a table's key: its pages' hash, and the digest of the rows they hold
@@ -43,7 +49,7 @@ def sqlite_digests(
 ) -> dict[str, str]:
     """The digest of each table of `schemas` that `wanted` keeps, by its key, in a read
     transaction the caller ends; the tables and their `CREATE` text from one query per schema.
-    A table's rows are hashed only where its pages are not those `known` holds (which it updates)."""
+    A table's cells are parsed only where its pages are not those `known` holds (which it updates)."""
     driver = connection.connection.driver_connection
     if not driver.in_transaction:
         driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
@@ -52,27 +58,126 @@ def sqlite_digests(
     with closing(driver.cursor()) as cursor:
         for schema in schemas:
             attached = schema or "main"
-            path = _page_file(cursor, attached)
             master = f"SELECT name, sql FROM {_quoted(attached)}.sqlite_master WHERE type = 'table' ORDER BY name"
-            for name, create in cursor.execute(master).fetchall():
+            tables = cursor.execute(master).fetchall()  # the shared lock taken: the file's header is written
+            pages = _page_file(cursor, attached) if tables else None
+            for name, create in tables:
                 table = Name(schema, name)
                 if not wanted(table):
                     continue
-                pages = None if path is None else _hashed(create, _pages(cursor, attached, name, path))
-                if pages is not None and known.get(table.key, ("",))[0] == pages:
-                    found[table.key] = known[table.key][1]
-                    continue
-                found[table.key] = _hashed(create, _rows(cursor, attached, name))
-                if pages is not None:
-                    known[table.key] = (pages, found[table.key])
+                digest = None if pages is None else _from_pages(cursor, pages, attached, name, create, known, table.key)
+                found[table.key] = digest or _hashed(b"rows", create, _rows(cursor, attached, name))
     return found
 
 
-def _hashed(create: str, chunks: Iterator[bytes]) -> str:
-    digest = hashlib.sha256(create.encode())
+def _from_pages(
+    cursor: sqlite3.Cursor, pages: PageFile, schema: str, table: str, create: str, known: Known, key: str
+) -> str | None:
+    """The digest of the table's leaf cells, `known`'s where every page is as it was; None for a
+    table whose rows are not (only) in leaf cells."""
+    query = "SELECT path, pageno, pagetype FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
+    listed = cursor.execute(query, (schema, table)).fetchall()
+    whole = _hashed(b"pages", create, pages.placed(listed))
+    if known.get(key, ("",))[0] == whole:
+        return known[key][1]
+    leaves = [number for _place, number, kind in listed if kind == "leaf"]
+    try:
+        digest = _hashed(b"cells", create, pages.cells(leaves))
+    except NotTableLeaf:
+        return None
+    known[key] = (whole, digest)
+    return digest
+
+
+def _hashed(kind: bytes, create: str, chunks: Iterable[bytes]) -> str:
+    """One digest of what `kind` names: the `CREATE` text, then the chunks (each self-delimiting)."""
+    text = create.encode()
+    digest = hashlib.sha256(b"%s %d:%s" % (kind, len(text), text))
     for chunk in chunks:
         digest.update(chunk)
     return digest.hexdigest()
+
+
+class NotTableLeaf(Exception):
+    """A page that is no rowid table's leaf: its cells are not the table's rows alone."""
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A database file whose pages hold its tables as committed."""
+
+    path: str
+    size: int  # bytes per page
+    usable: int  # of them, those not reserved (for extensions) at each page's end
+
+    def _reader(self) -> tuple[int, Callable[[int], bytes]]:
+        descriptor = os.open(self.path, os.O_RDONLY)
+        return descriptor, lambda number: os.pread(descriptor, self.size, (number - 1) * self.size)
+
+    def placed(self, listed: list[tuple[str, int, str]]) -> Iterator[bytes]:
+        """Every page of a table in tree order, each with its place in the tree."""
+        descriptor, read = self._reader()
+        try:
+            for place, number, _kind in listed:
+                yield f"{place} {number}\n".encode()
+                yield read(number)
+        finally:
+            os.close(descriptor)
+
+    def cells(self, leaves: list[int]) -> Iterator[bytes]:
+        """The cells of the leaf pages, page by page, each cell its payload's size, the rowid and the
+        payload (what overflows the page read from its chain of pages), in the page's cell order."""
+        descriptor, read = self._reader()
+        try:
+            for number in leaves:
+                page = read(number)
+                if page[0] != TABLE_LEAF:
+                    raise NotTableLeaf(number)
+                yield b"".join(self._page_cells(page, read))
+        finally:
+            os.close(descriptor)
+
+    def _page_cells(self, page: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
+        """Inlined where a payload size and a rowid take a byte or two: this runs once per row."""
+        count = int.from_bytes(page[3:5], "big")
+        fits = self.usable - 35
+        for start in struct.unpack_from(f">{count}H", page, 8):
+            size, at = (page[start], start + 1) if page[start] < 0x80 else _varint(page, start)
+            rowid = at
+            while page[at] >= 0x80 and at - rowid < 8:  # the rowid, passed over: the 9th byte is whole
+                at += 1
+            at += 1
+            if size <= fits:
+                yield page[start : at + size]
+                continue
+            local = self._local(size)
+            yield page[start : at + local]
+            yield from self._overflow(read, int.from_bytes(page[at + local : at + local + 4], "big"), size - local)
+
+    def _local(self, size: int) -> int:
+        """How much of an overflowing payload stays on the leaf page (SQLite's file format, 1.6)."""
+        least = (self.usable - 12) * 32 // 255 - 23
+        kept = least + (size - least) % (self.usable - 4)
+        return kept if kept <= self.usable - 35 else least
+
+    def _overflow(self, read: Callable[[int], bytes], number: int, remaining: int) -> Iterator[bytes]:
+        while remaining > 0 and number:
+            page = read(number)
+            chunk = page[4 : 4 + min(remaining, self.usable - 4)]
+            yield chunk
+            remaining -= len(chunk)
+            number = int.from_bytes(page[:4], "big")
+
+
+def _varint(page: bytes, at: int) -> tuple[int, int]:
+    """SQLite's variable-length integer at `at`, and where what follows it starts."""
+    value = 0
+    for position in range(at, at + 8):
+        byte = page[position]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, position + 1
+    return (value << 8) | page[at + 8], at + 9
 
 
 @dataclass(frozen=True)
@@ -98,7 +203,7 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _page_file(cursor: sqlite3.Cursor, schema: str) -> str | None:
+def _page_file(cursor: sqlite3.Cursor, schema: str) -> PageFile | None:
     """The file whose pages hold the schema's tables as committed, or None where they may not."""
     if cursor.execute(f"PRAGMA {_quoted(schema)}.journal_mode").fetchone()[0].lower() == "wal":
         return None
@@ -107,25 +212,18 @@ def _page_file(cursor: sqlite3.Cursor, schema: str) -> str | None:
     except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
         return None
     files = {name: path for _number, name, path in cursor.execute("PRAGMA database_list")}
-    return files.get(schema) or None  # '' for a database in memory
-
-
-def _pages(cursor: sqlite3.Cursor, schema: str, table: str, path: str) -> Iterator[bytes]:
-    """The table's pages in tree order, each with its place in the tree."""
+    path = files.get(schema)
+    if not path:  # '' for a database in memory
+        return None
     size = cursor.execute(f"PRAGMA {_quoted(schema)}.page_size").fetchone()[0]
-    query = "SELECT path, pageno FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
-    pages = cursor.execute(query, (schema, table)).fetchall()
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        for place, number in pages:
-            yield f"{place} {number}\n".encode()
-            yield os.pread(descriptor, size, (number - 1) * size)
-    finally:
-        os.close(descriptor)
+    with open(path, "rb") as file:
+        reserved = file.read(100)[20]  # the file header's bytes reserved per page
+    return PageFile(path, size, size - reserved)
 
 
 def _rows(cursor: sqlite3.Cursor, schema: str, table: str) -> Iterator[bytes]:
-    """The table's rows as the driver returns them, without conversion."""
+    """The table's rows as the driver returns them, without conversion, marshalled (format 2
+    writes each value with its type and shares nothing: equal rows, equal bytes; repr costs more)."""
     cursor.execute(f"SELECT * FROM {_quoted(schema)}.{_quoted(table)}")
     while batch := cursor.fetchmany(BATCH):
-        yield repr(batch).encode()
+        yield marshal.dumps(batch, 2)

@@ -389,11 +389,24 @@ def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> lis
     read by `normalize_value`, which would return each as it is, is left alone."""
     if not converters:  # a table without columns (PostgreSQL allows one) still has rows
         return [()] * len(batch)
+    if _all_plain(batch, converters):
+        return batch  # type: ignore[return-value]
     columns = list(zip(*batch))
     for position, (convert, values) in enumerate(zip(converters, columns)):
         if convert is not normalize_value or not PLAIN.issuperset(map(type, values)):
             columns[position] = tuple(map(convert, values))
     return list(zip(*columns))
+
+
+def _all_plain(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> bool:
+    """Whether the batch is tuples of plain values only, each read by `normalize_value`: then it is
+    its own conversion, without taking it apart into columns and back (SQLite's usual batch)."""
+    return (
+        isinstance(batch, list)
+        and all(convert is normalize_value for convert in converters)
+        and set(map(type, batch)) == {tuple}
+        and PLAIN.issuperset(map(type, chain.from_iterable(batch)))
+    )
 
 
 def select_declared(

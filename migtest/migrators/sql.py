@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,12 +67,20 @@ def _flyway_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def _sql_names(directory: Path) -> tuple[str, ...]:
-    return tuple(sorted(name for name in os.listdir(directory) if os.path.splitext(name)[1] == ".sql"))
+    """The `.sql` files, as `os.path.splitext` tells them (a name of dots and `sql` has no suffix),
+    without its cost: a step walk lists the folder at every command."""
+    return tuple(sorted(name for name in os.listdir(directory) if name.endswith(".sql") and name.lstrip(".") != "sql"))
 
 
 def layout_of(names: Iterable[str], config: MigrationsConfig) -> str:
     """`migrations.layout`, else golang-migrate when a file is named that way, else flyway."""
     return config.layout or ("golang-migrate" if any(GOLANG.match(name) for name in names) else "flyway")
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(names: tuple[str, ...], config: MigrationsConfig) -> str:
+    """`layout_of` a folder's files, once per listing."""
+    return layout_of(names, config)
 
 
 def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
@@ -84,7 +92,7 @@ def discover(directory: Path, config: MigrationsConfig) -> list[SqlMigration]:
 def _discover(directory: Path, names: tuple[str, ...], config: MigrationsConfig) -> tuple[SqlMigration, ...]:
     """Parsed once per listing: a step walk asks for the same folder several times per migration."""
     files = [directory / name for name in names]
-    layout = layout_of(names, config)
+    layout = _layout(names, config)
     ups: dict[tuple[int, ...], Path] = {}
     downs: dict[tuple[int, ...], Path] = {}
     descriptions: dict[tuple[int, ...], str] = {}
@@ -151,6 +159,20 @@ def statement_line(text: str, parts: tuple[str, ...], number: int) -> int | None
 
 def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Kept:
+    """What `kept` holds for one database's commands: its engine, and each file's checksum read
+    once (every command checks every applied file's, a step walk runs a few per migration)."""
+
+    engine: sqlalchemy.Engine
+    checksums: dict[Path, str] = field(default_factory=dict)
+
+    def checksum(self, path: Path) -> str:
+        if path not in self.checksums:
+            self.checksums[path] = checksum(path)
+        return self.checksums[path]
 
 
 def executes_in_transaction(path: Path) -> bool:
@@ -243,14 +265,14 @@ class SqlMigrator:
     def __init__(self, config: MigrationsConfig) -> None:
         assert config.dir is not None
         self.config = config
-        self._kept: dict[str, sqlalchemy.Engine] = {}  # by database URL, while `kept` holds them
+        self._kept: dict[str, Kept] = {}  # by database URL, while `kept` holds them
 
     @contextmanager
     def kept(self, database: Database) -> Iterator[None]:
         """One engine for every command on `database` in the block (the step walk runs a few per
-        migration), instead of one made and disposed of per command."""
+        migration), instead of one made and disposed of per command; files are not edited meanwhile."""
         with self._new_engine(database) as engine:
-            self._kept[database.url] = engine
+            self._kept[database.url] = Kept(engine)
             try:
                 yield
             finally:
@@ -276,14 +298,14 @@ class SqlMigrator:
         return version
 
     @contextmanager
-    def _engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
-        """The engine `kept` holds for the database, else one for this command."""
+    def _engine(self, database: Database) -> Iterator[Kept]:
+        """What `kept` holds for the database, else an engine (and checksums) for this command."""
         kept = self._kept.get(database.url)
         if kept is not None:
             yield kept
             return
         with self._new_engine(database) as engine:
-            yield engine
+            yield Kept(engine)
 
     @contextmanager
     def _new_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
@@ -321,21 +343,23 @@ class SqlMigrator:
         migrations = self._migrations(workspace)
         goal = self._resolve(migrations, target)
         log: list[str] = []
-        with self._engine(database) as engine:
-            with engine.begin() as connection:
-                self._ensure_history(connection)
-                recorded = self._recorded(connection)
+        with self._engine(database) as kept, kept.engine.connect() as first:
+            with first.begin():
+                self._ensure_history(first)
+                recorded = self._recorded(first)
             applied = {parse_version(version) for version in recorded}
-            edited = _edited(recorded, migrations)
+            edited = _edited(recorded, migrations, kept.checksum)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
                 steps = [(m, m.down) for m in reversed(migrations) if m.version > goal and m.version in applied]
-            for migration, path in steps:
+            for number, (migration, path) in enumerate(steps):
                 if path is None:
                     raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log), file=migration.up)
                 log.append(f"{direction} {migration.label}: {path.name}")
-                self._apply(engine, migration, path, direction, log)
+                # each file on a connection of its own; the first on the one that read the history
+                connection = first if number == 0 else kept.engine.connect()
+                self._apply(connection, migration, path, direction, log, kept.checksum)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -344,25 +368,39 @@ class SqlMigrator:
         """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
         migrate; golang-migrate keeps no checksums and runs on, so there it is a warning. The
         migrations hold every .sql file of the folder (`discover` refuses any other)."""
-        names = [path.name for m in migrations for path in (m.up, m.down) if path is not None]
-        return "warn" if layout_of(names, self.config) == "golang-migrate" else "fail"
+        names = tuple(path.name for m in migrations for path in (m.up, m.down) if path is not None)
+        return "warn" if _layout(names, self.config) == "golang-migrate" else "fail"
 
     def _apply(
-        self, engine: sqlalchemy.Engine, migration: SqlMigration, path: Path, direction: str, log: list[str]
+        self,
+        connection: sqlalchemy.Connection,
+        migration: SqlMigration,
+        path: Path,
+        direction: str,
+        log: list[str],
+        summed: Callable[[Path], str],
     ) -> None:
+        """Run the file on `connection` (closed after it) in one transaction, recording it there."""
         in_transaction = executes_in_transaction(path)
         try:
-            with engine.connect() as connection, limited(connection, self.config.timeout, f"migration {path.name}"):
+            with connection, limited(connection, self.config.timeout, f"migration {path.name}"):
                 if not in_transaction:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)
                 Script(path, statements(path), rule).run(connection, log)
-                self._record(connection, migration, path, direction)
+                self._record(connection, migration, path, direction, summed)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
 
-    def _record(self, connection: sqlalchemy.Connection, migration: SqlMigration, path: Path, direction: str) -> None:
+    def _record(
+        self,
+        connection: sqlalchemy.Connection,
+        migration: SqlMigration,
+        path: Path,
+        direction: str,
+        summed: Callable[[Path], str],
+    ) -> None:
         table = self._history(connection)
         if direction == UPGRADE:
             connection.execute(
@@ -373,7 +411,7 @@ class SqlMigrator:
                 {
                     "version": migration.label,
                     "description": migration.description,
-                    "checksum": checksum(path),
+                    "checksum": summed(path),
                     "applied_at": datetime.now(UTC).isoformat(),
                 },
             )
@@ -383,7 +421,7 @@ class SqlMigrator:
             )
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        with self._engine(database) as engine, engine.connect() as connection:
+        with self._engine(database) as kept, kept.engine.connect() as connection:
             if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
                 return "base"
             applied = self._applied(connection)
@@ -405,14 +443,14 @@ class SqlMigrator:
         """Nothing runs between commands."""
 
 
-def _edited(recorded: dict[str, str], migrations: list[SqlMigration]) -> tuple[str, ...]:
+def _edited(recorded: dict[str, str], migrations: list[SqlMigration], summed: Callable[[Path], str]) -> tuple[str, ...]:
     """Applied migrations whose file now differs from the one applied (Flyway's validate), from the
     history's version: checksum."""
     files = {m.label: m.up for m in migrations}
     return tuple(
-        f"{files[version].name}: checksum {applied[:12]} when applied, {checksum(files[version])[:12]} now"
+        f"{files[version].name}: checksum {applied[:12]} when applied, {summed(files[version])[:12]} now"
         for version, applied in recorded.items()
-        if version in files and checksum(files[version]) != applied
+        if version in files and summed(files[version]) != applied
     )
 
 

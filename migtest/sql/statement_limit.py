@@ -3,21 +3,87 @@
 A statement that runs too long, or that runs when the run is interrupted, is cancelled on the
 server itself (PostgreSQL's cancel request, MySQL's `KILL QUERY`, SQLite's interrupt): the server
 stops working on it, the waiting thread gets its error back and the run unwinds and cleans up.
+
+One watchdog thread keeps every limit and wakes at the earliest deadline: a thread started per
+migration file (whose start waits for the new thread to run) cost more than the file's own
+statements on a walk of small migrations, most of all on a busy machine. It is a
+`BackgroundThread`: a signal always goes to the main thread, never to it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import sqlalchemy
 
 from migtest.errors import StepFailed
+from migtest.run.interrupts import BackgroundThread
 from migtest.run.process import LIMIT_KEY
+
+IDLE = 60.0  # seconds the watchdog waits for a new limit before its thread ends
 
 _lock = threading.Lock()
 _running: set[Callable[[], None]] = set()
+
+
+@dataclass(order=True)
+class _Limit:
+    deadline: float
+    number: int  # orders limits of the same deadline
+    cancel: Callable[[], None] = field(compare=False)
+    expired: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+class _Watchdog:
+    """Calls each limit's `cancel` at its deadline, unless it was unwatched before."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.limits: list[_Limit] = []  # a heap, the earliest deadline first
+        self.numbers = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def watch(self, seconds: float, cancel: Callable[[], None]) -> _Limit:
+        limit = _Limit(time.monotonic() + seconds, next(self.numbers), cancel)
+        with self.changed:
+            heapq.heappush(self.limits, limit)
+            if self.thread is None or not self.thread.is_alive():  # none yet, ended idle, or a forked child
+                self.thread = BackgroundThread(self._run, "migtest-statement-limit")
+                self.thread.start()
+            self.changed.notify()
+        return limit
+
+    def unwatch(self, limit: _Limit) -> None:
+        with self.changed:
+            if limit in self.limits:
+                self.limits.remove(limit)
+                heapq.heapify(self.limits)
+
+    def _run(self) -> None:
+        while limit := self._next_expired():
+            _quietly(limit.cancel)
+
+    def _next_expired(self) -> _Limit | None:
+        """The next limit to expire, once it has; None when none came for IDLE seconds."""
+        with self.changed:
+            while not self.limits or self.limits[0].deadline > time.monotonic():
+                if self.limits:  # until the earliest deadline, or a limit added
+                    self.changed.wait(self.limits[0].deadline - time.monotonic())
+                elif not self.changed.wait(IDLE) and not self.limits:  # a limit added as the wait ran out is kept
+                    self.thread = None
+                    return None
+            limit = heapq.heappop(self.limits)
+            limit.expired.set()
+            return limit
+
+
+_watchdog = _Watchdog()
 
 
 def canceller(connection: sqlalchemy.Connection) -> Callable[[], None]:
@@ -42,30 +108,22 @@ def limited(connection: sqlalchemy.Connection, seconds: float, what: str) -> Ite
     """Cancel what runs on `connection` in the block after `seconds` (then StepFailed saying that
     `what` ran out of time) or when `cancel_running` is called."""
     cancel = canceller(connection)
-    expired = threading.Event()
-
-    def expire() -> None:
-        expired.set()
-        _quietly(cancel)
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
     with _lock:
         _running.add(cancel)
-    timer.start()
+    limit = _watchdog.watch(seconds, cancel)
     try:
         yield
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM in this very thread (migtest steps): the server stops too
         _quietly(cancel)
         raise
     except Exception as exc:
-        if not expired.is_set():
+        if not limit.expired.is_set():
             raise
         message = f"{what}: still running after {seconds:g}s ({LIMIT_KEY})"
         output = exc.output if isinstance(exc, StepFailed) else ""
         raise StepFailed(message, output, file=getattr(exc, "file", None), line=getattr(exc, "line", None)) from exc
     finally:
-        timer.cancel()
+        _watchdog.unwatch(limit)
         with _lock:
             _running.discard(cancel)
 
