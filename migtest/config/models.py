@@ -108,14 +108,47 @@ def _checked(
     return Annotated[Any, PlainValidator(validate), WithJsonSchema(schema)]
 
 
+def _must(
+    accepts: Callable[[Any], bool], expected: str, schema: dict[str, Any], convert: Callable[[Any], Any] | None = None
+) -> Any:
+    """A value `accepts` takes; any other is reported as "must be `expected`, got" what it is."""
+    return _checked(lambda value: None if accepts(value) else f"must be {expected}, got {kind(value)}", schema, convert)
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text_problem(value: Any) -> str | None:
     if value is None or _number(value) or isinstance(value, Path) or (isinstance(value, str) and value.strip()):
         return None  # a Path: a section made in code
     return f"must be a non-empty string, got {kind(value)}"
+
+
+def _text(problem: Callable[[str], str | None], schema: dict[str, Any] | None = None) -> Any:
+    """A non-empty string (a number read as written) that `problem` accepts; null passes (an optional key)."""
+    return _checked(
+        lambda value: _text_problem(value) or (None if value is None else problem(str(value))),
+        schema or {"type": "string"},
+        str,
+    )
+
+
+def _parsed(parse: Callable[[str], Any], errors: Any, message: str) -> Any:
+    """A string `parse` reads; where it raises one of `errors`, `message` ({text}, {error}) says why."""
+
+    def problem(text: str) -> str | None:
+        try:
+            parse(text)
+        except errors as exc:
+            return message.format(text=text, error=exc)
+        return None
+
+    return _text(problem)
 
 
 def _choice(*choices: str) -> Any:
@@ -130,46 +163,66 @@ def _choice(*choices: str) -> Any:
     return _checked(problem, {"enum": list(choices)}, lambda value: "off" if value is False else str(value))
 
 
-def _seconds_problem(value: Any) -> str | None:
-    if _number(value) and 0 < value < math.inf:
-        return None
-    return f"must be a number of seconds above 0, got {kind(value)}"
-
-
-def _whole(least: int) -> Any:
-    def problem(value: Any) -> str | None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= least
-        return None if ok else f"must be a whole number >= {least}, got {kind(value)}"
-
-    return _checked(problem, {"type": "integer", "minimum": least})
+def _whole(least: int | None = None) -> Any:
+    """A whole number, at least `least` where given."""
+    if least is None:
+        return _must(_integer, "a whole number", {"type": "integer"})
+    bound = {"type": "integer", "minimum": least}
+    return _must(lambda value: _integer(value) and value >= least, f"a whole number >= {least}", bound)
 
 
 STRING_OR_NUMBER = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
 Text = _checked(_text_problem, STRING_OR_NUMBER, str)  # a name may be a YAML number (`name: 1.0`): read as written
-Command = _checked(
-    lambda value: _text_problem(value) or (command_problem(str(value)) if value else None), {"type": "string"}, str
-)
-Flag = _checked(
-    lambda value: None if isinstance(value, bool) else f"must be true or false, got {kind(value)}", {"type": "boolean"}
-)
-Number = _checked(
-    lambda value: (
-        None if _number(value) and 0 <= value < math.inf else f"must be a finite number >= 0, got {kind(value)}"
-    ),
+Command = _text(command_problem)
+Flag = _must(lambda value: isinstance(value, bool), "true or false", {"type": "boolean"})
+Number = _must(
+    lambda value: _number(value) and 0 <= value < math.inf,
+    "a finite number >= 0",
     {"type": "number", "minimum": 0},
     float,
 )
-Seconds = _checked(_seconds_problem, {"type": "number", "exclusiveMinimum": 0}, float)
+Seconds = _must(
+    lambda value: _number(value) and 0 < value < math.inf,
+    "a number of seconds above 0",
+    {"type": "number", "exclusiveMinimum": 0},
+    float,
+)
 Whole = _whole(1)
 Port = _checked(
     lambda value: None if value is None else port_problem(value), {"type": "integer", "minimum": 1, "maximum": 65535}
 )
-Str = _checked(
-    lambda value: None if isinstance(value, str) else f"must be a string, got {kind(value)}", {"type": "string"}
+Str = _must(lambda value: isinstance(value, str), "a string", {"type": "string"})
+Scalar = _must(
+    lambda value: isinstance(value, (str, int, float)), "a string", {"type": ["string", "number", "boolean"]}
 )
-Scalar = _checked(
-    lambda value: None if isinstance(value, (str, int, float)) else f"must be a string, got {kind(value)}",
-    {"type": ["string", "number", "boolean"]},
+Regex = _parsed(re.compile, re.error, "not a valid regular expression: {error}")
+TimeZone = _parsed(
+    zoneinfo.ZoneInfo,
+    (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError),
+    "unknown time zone '{text}' (an IANA name such as UTC or Europe/Berlin)",
+)
+UrlPath = _checked(
+    lambda value: (
+        None
+        if isinstance(value, str) and value.startswith("/")
+        else f"needs a 'path' starting with /, got {kind(value)}"
+    ),
+    {"type": "string", "pattern": "^/"},
+)
+
+
+def _column_problem(text: str) -> str | None:
+    table, _, column = text.rpartition(".")
+    return (
+        None if table and column and "" not in table.split(".") else f"must name a column as table.column, got '{text}'"
+    )
+
+
+Column = _text(_column_problem, {"type": "string", "pattern": "[^.]\\.[^.]"})
+NewName = _checked(
+    lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
+    STRING_OR_NUMBER,
+    str,
 )
 
 
@@ -178,35 +231,10 @@ def rule(problem: str, *key: str | int) -> PydanticCustomError:
     return PydanticCustomError("migtest", "{problem}", {"problem": problem, "key": key})
 
 
-def _regex_problem(value: Any) -> str | None:
-    try:
-        re.compile(str(value))
-    except re.error as exc:
-        return f"not a valid regular expression: {exc}"
-    return None
-
-
-def _zone_problem(value: Any) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(str(value))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return f"unknown time zone '{value}' (an IANA name such as UTC or Europe/Berlin)"
-    return None
-
-
-def _column_problem(value: Any) -> str | None:
-    table, _, column = str(value).rpartition(".")
-    return (
-        None
-        if table and column and "" not in table.split(".")
-        else f"must name a column as table.column, got '{value}'"
-    )
-
-
 def _present(value: Any) -> Any:
     """A required key may not be null either."""
     if value is None:
-        raise PydanticCustomError("migtest", "must be given, got nothing")
+        raise rule("must be given, got nothing")
     return value
 
 
@@ -217,48 +245,31 @@ def _or_empty(empty: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: empty if value is None else value)
 
 
-def _one_or_many(value: Any) -> Any:
-    return [value] if _text_problem(value) is None and value is not None else [] if value is None else value
-
-
-Regex = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _regex_problem(value)), {"type": "string"}, str
-)
-TimeZone = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _zone_problem(value)), {"type": "string"}, str
-)
-UrlPath = _checked(
-    lambda value: (
-        None
-        if isinstance(value, str) and value.startswith("/")
-        else f"needs a 'path' starting with /, got {kind(value)}"
-    ),
-    {"type": "string", "pattern": "^/"},
-)
-Column = _checked(
-    lambda value: _text_problem(value) or _column_problem(value), {"type": "string", "pattern": "[^.]\\.[^.]"}, str
-)
-NewName = _checked(
-    lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
-    STRING_OR_NUMBER,
-    str,
-)
 Texts = Annotated[tuple[Str, ...], _or_empty(())]
 
 
-def _pair_text(value: Any) -> str:
-    """A value of a mapping of names to strings, as YAML writes it (true, not True)."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+def _pairs(value: Any, read: Callable[[Any], Any] = lambda value: value) -> Any:
+    """A mapping read as (name, value) pairs in the file's order (such pairs too: a section made in code)."""
+    return Annotated[
+        dict[Any, value],
+        BeforeValidator(lambda given: {} if given is None else dict(given) if isinstance(given, tuple) else given),
+        AfterValidator(lambda mapping: tuple((str(name), read(item)) for name, item in mapping.items())),
+    ]
 
 
-Pairs = Annotated[  # a mapping of names to strings, read as (name, value) pairs in the file's order
-    dict[Any, Scalar],
-    BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, (list, tuple)) else value),
-    AfterValidator(lambda mapping: tuple((str(name), _pair_text(value)) for name, value in mapping.items())),
-]
+Pairs = _pairs(Scalar, lambda value: str(value).lower() if isinstance(value, bool) else str(value))  # true, not True
+
+
+def _one_or_many(value: Any) -> Any:
+    """A name (a YAML number read as written) or a list of them; null: none."""
+    if value is None:
+        return []
+    return [str(value) if _number(value) else value] if _text_problem(value) is None else value
+
+
 Names = Annotated[
     tuple[Str, ...],
-    BeforeValidator(lambda value: [str(v) for v in _one_or_many(value)] if _number(value) else _one_or_many(value)),
+    BeforeValidator(_one_or_many),
     WithJsonSchema({"anyOf": [STRING_OR_NUMBER, {"type": "array", "items": STRING_OR_NUMBER}]}),
 ]
 
@@ -744,23 +755,16 @@ class SeededMatch(Section):
 
     unwrap: Dotted = _key("The dotted key of the object inside the body.", "", validate_default=False)
     ignore: Texts = _key("Keys never read back.", [])
-    transform: Annotated[  # read as (key, (transform, ...)) in the file's order
-        dict[Any, Transforms],
-        BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, tuple) else value),
-        AfterValidator(lambda steps: tuple((str(key), names) for key, names in steps.items())),
-    ] = _key(
+    transform: _pairs(Transforms) = _key(
         "key -> slug | lower | upper | strip | string, or a list of them, in turn.", {}, examples=[{"name": "slug"}]
     )
     case: _choice(*KEY_CASES) = _key("camel: snake_case keys read as camelCase.")
     keys: Pairs = _key("Sent key -> the key read (dotted for nested).", {})
 
 
-Contains = _checked(
-    lambda value: (
-        None
-        if value == "seeded" or isinstance(value, (list, tuple))
-        else f"must be 'seeded' or a list of objects, got {kind(value)}"
-    ),
+Contains = _must(
+    lambda value: value == "seeded" or isinstance(value, (list, tuple)),
+    "'seeded' or a list of objects",
     {"anyOf": [{"const": "seeded"}, {"type": "array"}]},
     lambda value: value if value == "seeded" else tuple(value),
 )
@@ -849,19 +853,22 @@ class MatrixConfig(Section):
 class GenerateConfig(Section):
     """Rows made up from the schema, edge cases included."""
 
-    rows: Annotated[
-        int,
-        PlainValidator(lambda value: _whole_rows(value)),
-        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_GENERATED_ROWS}),
-    ] = Field(description="Rows generated per table.", examples=[1000])
-    seed: Annotated[int, PlainValidator(lambda value: _integer(value)), WithJsonSchema({"type": "integer"})] = _key(
-        "Makes the same rows again.", 0
+    rows: Whole = Field(
+        description="Rows generated per table.", examples=[1000], json_schema_extra={"maximum": MAX_GENERATED_ROWS}
     )
+    seed: _whole() = _key("Makes the same rows again.", 0)
     exclude: Texts = _key("`table` or `table.column` left out.", [], examples=[["audit_log", "users.avatar"]])
     values: Annotated[dict[Any, Any], _or_empty({})] = _key(
         "`table.column` -> one fixed value.", {}, examples=[{"users.role": "admin"}]
     )
     batch: Whole = _key("Rows inserted per statement batch.", 1000)
+
+    @field_validator("rows")
+    @classmethod
+    def _at_most(cls, rows: int) -> int:
+        if rows > MAX_GENERATED_ROWS:
+            raise rule(f"at most {MAX_GENERATED_ROWS:,} rows per table, got {rows:,}")
+        return rows
 
     @model_validator(mode="after")
     def _names_of_columns(self) -> GenerateConfig:
@@ -872,22 +879,6 @@ class GenerateConfig(Section):
             if not isinstance(name, str) or "." not in name or "" in name.split("."):
                 raise rule("must name a column as table.column", "values", str(name))
         return self
-
-
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PydanticCustomError("migtest", "must be a whole number, got {found}", {"found": kind(value)})
-    return value
-
-
-def _whole_rows(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise PydanticCustomError("migtest", "must be a whole number >= 1, got {found}", {"found": kind(value)})
-    if value > MAX_GENERATED_ROWS:
-        raise PydanticCustomError(
-            "migtest", "{problem}", {"problem": f"at most {MAX_GENERATED_ROWS:,} rows per table, got {value:,}"}
-        )
-    return value
 
 
 class SeedConfig(Section):
@@ -1177,10 +1168,7 @@ def accepted_difference(kind: str, name: str, difference: str) -> str:
 
 def _name_or(model: type[BaseModel], noun: str) -> Any:
     """A name (a whole column or table) or a mapping (some rows only)."""
-    name = _checked(
-        lambda value: None if isinstance(value, str) else f"must be {noun} or a mapping, got {kind(value)}",
-        {"type": "string"},
-    )
+    name = _must(lambda value: isinstance(value, str), f"{noun} or a mapping", {"type": "string"})
     return Annotated[
         Annotated[name, Tag(NAME)] | Annotated[model, Tag(MAPPING)],
         Discriminator(lambda value: MAPPING if isinstance(value, dict) else NAME),
@@ -1192,12 +1180,9 @@ StrKeys = AfterValidator(lambda mapping: {str(key): value for key, value in mapp
 
 
 LockMode = _choice(*SEVERITIES)
-LocksSwitch = _checked(
-    lambda value: (
-        None
-        if value is None or isinstance(value, bool) or value == "off"
-        else f"must be off or a mapping, got {kind(value)}"
-    ),
+LocksSwitch = _must(
+    lambda value: value is None or isinstance(value, bool) or value == "off",
+    "off or a mapping",
     {"enum": [True, False, "off", None]},
 )
 
