@@ -31,7 +31,6 @@ from migtest.config.models import Move as Move
 from migtest.config.models import Pagination as Pagination
 from migtest.config.models import ReportConfig as ReportConfig
 from migtest.config.models import RowChange as RowChange
-from migtest.config.models import RowCondition as RowCondition
 from migtest.config.models import SeedConfig as SeedConfig
 from migtest.config.models import SeededMatch as SeededMatch
 from migtest.config.models import ServiceConfig as ServiceConfig
@@ -40,6 +39,7 @@ from migtest.config.models import StepsConfig as StepsConfig
 from migtest.config.models import VerifyConfig as VerifyConfig
 from migtest.config.models import Version as Version
 from migtest.config.positions import Positions, locate
+from migtest.config.scope import RowCondition as RowCondition
 from migtest.config.urls import url_problem
 from migtest.config.userfiles import found, load_yaml
 from migtest.errors import ConfigError

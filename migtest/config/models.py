@@ -17,7 +17,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ from migtest.config.scope import (
     MIGRATING,
     MIGRATION_KINDS,
     RUN_KINDS,
+    RowCondition,
     ScenarioLike,
     Scope,
     ScopeError,
@@ -283,22 +284,15 @@ def _key(description: str, default: Any = None, examples: list[Any] | None = Non
     return Field(default, description=description, examples=examples, **more)
 
 
-def _context(info: ValidationInfo) -> dict[str, Any]:
-    """What loading a file knows beyond a section (config.load_config): `root` (the file's folder),
-    `versions` (the names the file gives) and `engine` (the run's). Absent when a section is
-    made in code: its values are then taken as given."""
-    return info.context or {}
-
-
 def _filled(value: Any, info: ValidationInfo) -> Any:
     """`${NAME}` in the strings of `value` taken from the environment, so that CI secrets stay out
     of migtest.yml; each value so taken is masked in everything migtest prints or writes."""
-    if "root" not in _context(info):
+    if "root" not in (info.context or {}):
         return value
 
     def fill(item: Any, where: tuple[str | int, ...]) -> Any:
         if isinstance(item, str):
-            return ENVIRONMENT_PLACEHOLDER.sub(lambda match: _masked(_environment(match[1], where)), item)
+            return ENVIRONMENT_PLACEHOLDER.sub(lambda match: _environment(match[1], where, mask=True), item)
         if isinstance(item, (tuple, list)):
             return type(item)(fill(part, (*where, index)) for index, part in enumerate(item))
         if isinstance(item, dict):
@@ -310,15 +304,13 @@ def _filled(value: Any, info: ValidationInfo) -> Any:
     return fill(value, ())
 
 
-def _environment(name: str, where: tuple[str | int, ...]) -> str:
+def _environment(name: str, where: tuple[str | int, ...], mask: bool = False) -> str:
+    """`mask`: the value is masked whole in everything migtest prints or writes."""
     if name not in os.environ:
         raise rule(f"environment variable {name} is not set", *where)
+    if mask:
+        register_secret(os.environ[name])
     return os.environ[name]
-
-
-def _masked(secret: str) -> str:
-    register_secret(secret)
-    return secret
 
 
 Secret = AfterValidator(_filled)
@@ -329,7 +321,7 @@ def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
     that must be there when loading; `{dialect}` in it is the run's SQL dialect."""
 
     def resolve(value: Any, info: ValidationInfo) -> Any:
-        context = _context(info)
+        context = info.context or {}
         if value is None or "root" not in context:
             return None if value is None else Path(value)
         dialect = "mysql" if context.get("engine") == "mariadb" else str(context.get("engine") or "sqlite")
@@ -343,7 +335,7 @@ def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
 
 
 def _known_versions(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-    known = _context(info).get("versions")
+    known = (info.context or {}).get("versions")
     for name in names:
         if known is not None and name not in known:
             raise rule(f"unknown version '{name}'")
@@ -354,6 +346,7 @@ class Section(BaseModel):
     """A mapping of migtest.yml: unknown keys are errors (with the closest known one as a hint)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
+    _label: str = PrivateAttr("")  # the key that declares an entry (checks.moves[0]), for evidence to name it
 
 
 class MigrationsConfig(Section):
@@ -418,15 +411,11 @@ class MigrationsConfig(Section):
 
     @field_validator("tables", mode="before")
     @classmethod
-    def _some_table(cls, value: Any) -> Any:
+    def _some_table(cls, value: Any, info: ValidationInfo) -> Any:
+        """None: migtest's own history table for sql, no other table for the other tools."""
         if isinstance(value, (list, tuple)) and not value:
             raise rule("must name at least one table")
-        return value
-
-    @field_validator("tables")
-    @classmethod
-    def _own_table(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return value or (("migtest_schema_history",) if info.data.get("tool") == "sql" else ())
+        return ("migtest_schema_history",) if value is None and info.data.get("tool") == "sql" else value
 
     @property
     def table(self) -> str | None:
@@ -471,7 +460,7 @@ class DatabaseConfig(Section):
     def _from_the_environment(cls, url: str | None, info: ValidationInfo) -> str | None:
         """A `${NAME}` that is the whole password is URL-encoded there, and every value that goes
         into the password is masked whole, however the URL splits it."""
-        if url is None or "root" not in _context(info):
+        if url is None or "root" not in (info.context or {}):
             return url
         expanded, passwords = fill_url(url, lambda name: _environment(name, ()))
         for password in passwords:
@@ -656,7 +645,7 @@ class AppConfig(Section):
         for index, service in enumerate(self.services):
             if any(str(other.name) == str(service.name) for other in self.services[:index]):
                 raise rule(f"service name '{service.name}' is used twice", "services", index, "name")
-        if self.health is None and self.ready_log is None and "root" in _context(info):  # a file's app starts
+        if self.health is None and self.ready_log is None and "root" in (info.context or {}):  # a file's app starts
             raise rule("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
         path = str(self.database_path)
         if not path.startswith("/") or path.endswith("/"):
@@ -837,7 +826,7 @@ class MatrixConfig(Section):
     @field_validator("skip")
     @classmethod
     def _pairs_forward(cls, skip: tuple[Any, ...], info: ValidationInfo) -> tuple[tuple[str, str], ...]:
-        names = _context(info).get("versions")
+        names = (info.context or {}).get("versions")
         for index, pair in enumerate(skip):
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
                 raise rule(f"must be a pair [from, to], got {kind(pair)}", index)
@@ -896,7 +885,7 @@ class SeedConfig(Section):
     @classmethod
     def _every_version_has_one(cls, sql: str | None, info: ValidationInfo) -> str | None:
         """Each file is read now (a missing one, or one not UTF-8), not when the first scenario seeds."""
-        context = _context(info)
+        context = info.context or {}
         for version in context.get("versions", ()) if sql else ():
             path = context["root"] / sql.replace("{version}", version)
             if not found(path, directory=False):
@@ -929,21 +918,6 @@ def placeholders(*values: Any) -> set[str]:
     return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
 
 
-@dataclass(frozen=True)
-class RowCondition:
-    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
-    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
-    that declares it (`checks.moves[0]`), so that evidence can name it."""
-
-    label: str
-    table: str
-    where: str | None = None
-    scope: Scope = MIGRATING
-
-    def describe(self) -> str:
-        return self.table if self.where is None else f"{self.table} where {self.where}"
-
-
 class Scoped(Section):
     """The scenarios an entry is about; every condition given must hold."""
 
@@ -960,7 +934,7 @@ class Scoped(Section):
 
     def _read_scope(self, info: ValidationInfo, kinds: tuple[str, ...], targets: tuple[str, ...] = ("to",)) -> None:
         """Each name checked against the file's versions: a typo would make the entry apply nowhere, silently."""
-        versions = _context(info).get("versions")
+        versions = (info.context or {}).get("versions")
         if versions is not None:
             fields = type(self).model_fields
             given = {fields[name].alias or name: getattr(self, name) for name in self.model_fields_set}
@@ -984,7 +958,7 @@ class When(Scoped):
         self._read_scope(info, MIGRATION_KINDS)
         if not self._scope.kinds:
             self._scope = replace(self._scope, kinds=MIGRATION_KINDS)
-        order = _context(info).get("versions") or ()
+        order = (info.context or {}).get("versions") or ()
         if self.crosses and order:
             if len(self.crosses) != 1 or self.crosses[0] not in order[1:]:
                 raise rule(f"must name one version after the first ({order[0]})", "crosses")
@@ -1000,7 +974,6 @@ class SomeRows(Section):
 
     where: Text = _key("SQL, evaluated before migrating (default: every row).", examples=["kind = 'secret'"])
     when: When | None = _key("The scenarios it is about (default: every migrating one).")
-    _label: str = PrivateAttr("")  # the key that declares it, given by ChecksConfig
 
     def _rows(self, table: str) -> RowCondition:
         return RowCondition(self._label, table, self.where, self.when.scope if self.when else MIGRATING)
@@ -1114,18 +1087,17 @@ class AcceptedDifference(Scoped):
         examples=["index 'ix_users_email' * present after migrating, not in a fresh install"],
     )
     reason: Text = _key("Shown with it in the evidence.")
-    _key: str = PrivateAttr("")  # where it is declared (checks.accept_schema[0]), given by ChecksConfig
 
     @field_validator("difference")
     @classmethod
     def _without_the_name(cls, difference: str | None, info: ValidationInfo) -> str | None:
         """Where the whole evidence line was written, the object's name is left out."""
-        named = [(kind, info.data.get(kind)) for kind in SCHEMA_OBJECTS if info.data.get(kind) is not None]
-        return accepted_difference(*named[0], difference) if difference is not None and len(named) == 1 else difference
+        named = [f"{kind} '{info.data[kind]}': " for kind in SCHEMA_OBJECTS if info.data.get(kind) is not None]
+        return difference.removeprefix(named[0]) if difference is not None and len(named) == 1 else difference
 
     @property
     def key(self) -> str:
-        return self._key
+        return self._label
 
     @property
     def kind(self) -> str:
@@ -1153,7 +1125,7 @@ class AcceptedDifference(Scoped):
             raise rule(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
         if self.difference is None:
             raise rule("missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text")
-        if not accepted_difference(named[0], str(getattr(self, named[0])), str(self.difference)).strip("* "):
+        if not self.difference.strip("* "):
             raise rule(
                 "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
                 "difference",
@@ -1161,17 +1133,14 @@ class AcceptedDifference(Scoped):
         return self
 
 
-def accepted_difference(kind: str, name: str, difference: str) -> str:
-    """The difference, without the object's name where the whole evidence line was written."""
-    return difference.removeprefix(f"{kind} '{name}': ")
-
-
-def _name_or(model: type[BaseModel], noun: str) -> Any:
-    """A name (a whole column or table) or a mapping (some rows only)."""
-    name = _must(lambda value: isinstance(value, str), f"{noun} or a mapping", {"type": "string"})
+def _name_or(model: type[BaseModel], name: Any) -> Any:
+    """A name (a whole column or table; a switch) or a mapping (some rows only; settings); a `name`
+    that is a string is what the name must be (a column name)."""
+    if isinstance(name, str):
+        name = _must(lambda value: isinstance(value, str), f"{name} or a mapping", {"type": "string"})
     return Annotated[
         Annotated[name, Tag(NAME)] | Annotated[model, Tag(MAPPING)],
-        Discriminator(lambda value: MAPPING if isinstance(value, dict) else NAME),
+        Discriminator(lambda value: MAPPING if isinstance(value, (dict, BaseModel)) else NAME),
     ]
 
 
@@ -1256,39 +1225,28 @@ class ChecksConfig(Section):
     naive_timezone: Annotated[TimeZone, _or_empty("UTC")] = _key(
         "The zone of timestamps without one, when compared with one that has it.", "UTC"
     )
-    locks_: Annotated[
-        Annotated[LocksSwitch, Tag(NAME)] | Annotated[LocksConfig, Tag(MAPPING)],
-        Discriminator(lambda value: MAPPING if isinstance(value, (dict, LocksConfig)) else NAME),
-    ] = _key(
+    locks: Annotated[_name_or(LocksConfig, LocksSwitch), AfterValidator(_locks)] = _key(
         "Lock and stall measurement (PostgreSQL, MariaDB/MySQL; on by default): off, or thresholds.",
         True,
-        alias="locks",
         examples=[{"max_blocked_ms": 500, "rewrite": "fail"}, "off"],
     )
 
     @model_validator(mode="after")
     def _labelled(self) -> ChecksConfig:
         """Each declaration knows the key that declares it, so that evidence names it."""
-        for table, entries in self.changes.items():
+        listed = {f"allow_changes.{table}": entries for table, entries in self.changes.items()}
+        listed.update(allow_lost_rows=self.losses, moves=self.moves, accept_schema=self.accept_schema)
+        for key, entries in listed.items():
             for index, entry in enumerate(entries):
+                if isinstance(entry, Section):
+                    entry._label = f"checks.{key}[{index}]"
                 if isinstance(entry, RowChange):
-                    entry._label, entry._table = f"checks.allow_changes.{table}[{index}]", table
-        for index, entry in enumerate(self.losses):
-            if isinstance(entry, LostRows):
-                entry._label = f"checks.allow_lost_rows[{index}]"
-        for index, move in enumerate(self.moves):
-            move._label = f"checks.moves[{index}]"
-        for index, accepted in enumerate(self.accept_schema):
-            accepted._key = f"checks.accept_schema[{index}]"
+                    entry._table = key.removeprefix("allow_changes.")
         return self
 
     @property
     def schema(self) -> bool:  # type: ignore[override]
         return self.schema_
-
-    @property
-    def locks(self) -> LocksConfig:
-        return _locks(self.locks_)
 
     @property
     def allow_changes(self) -> dict[str, tuple[str, ...]]:
@@ -1333,7 +1291,7 @@ class StepsConfig(Section):
 
     @model_validator(mode="after")
     def _named_folder_exists(self, info: ValidationInfo) -> StepsConfig:
-        if "dir" in self.model_fields_set and "root" in _context(info) and not found(self.dir, directory=True):
+        if "dir" in self.model_fields_set and "root" in (info.context or {}) and not found(self.dir, directory=True):
             raise rule(f"directory not found: {self.dir}", "dir")
         return self
 
@@ -1389,8 +1347,8 @@ class Config(Section):
                 raise rule(f"version name '{version.name}' is used twice", "versions", index, "name")
         _check_containers(self)
         _check_placeholders(self)
-        if "file" in _context(info):
-            self._file = _context(info)["file"]
+        if "file" in (info.context or {}):
+            self._file = (info.context or {})["file"]
         return self
 
     @property
@@ -1479,9 +1437,15 @@ def _problem(error: Any) -> Problem:
     where = (*where, *(error.get("ctx") or {}).get("key", ()))
     value, code = error.get("input"), error["type"]
     if code == "extra_forbidden":
-        return where, _unknown_key(where)
+        known = sorted(_fields_at(where[:-1]))
+        close = difflib.get_close_matches(str(where[-1]), known, n=1)
+        return (
+            where,
+            f"unknown key (did you mean '{close[0]}'?)" if close else f"unknown key (known keys: {', '.join(known)})",
+        )
     if code == "missing":
-        return where[:-1], f"missing key '{where[-1]}' ({_lowered(_field(where).description or '')})"
+        described = _fields_at(where[:-1])[where[-1]].description or ""
+        return where[:-1], f"missing key '{where[-1]}' ({described[:1].lower()}{described[1:].rstrip('.')})"
     if code in ("model_type", "dict_type", "model_attributes_type"):
         return where, f"must be a mapping, got {kind(value)}"
     if code in ("list_type", "tuple_type"):
@@ -1491,40 +1455,18 @@ def _problem(error: Any) -> Problem:
     return where, error["msg"]
 
 
-def _lowered(description: str) -> str:
-    return description[:1].lower() + description[1:].rstrip(".")
-
-
-def _unknown_key(where: tuple[str | int, ...]) -> str:
-    known = sorted(_known_keys(where[:-1]))
-    close = difflib.get_close_matches(str(where[-1]), known, n=1)
-    return f"unknown key (did you mean '{close[0]}'?)" if close else f"unknown key (known keys: {', '.join(known)})"
-
-
-def _known_keys(where: tuple[str | int, ...]) -> list[str]:
-    """The keys of the section at `where`."""
-    return [field.alias or name for name, field in _section_at(where).model_fields.items()]
-
-
-def _field(where: tuple[str | int, ...]) -> FieldInfo:
-    field = _field_of(_section_at(where[:-1]), where[-1])
-    assert field is not None
-    return field
-
-
-def _field_of(model: Any, key: str | int) -> FieldInfo | None:
-    fields = model.model_fields
-    return fields.get(key) or next((field for field in fields.values() if field.alias == key), None)
-
-
-def _section_at(where: tuple[str | int, ...]) -> Any:
-    """The model of the section at `where`, following the models' fields (list indexes and the
-    keys of mappings such as checks.renamed are not fields: the section stays the same)."""
+def _fields_at(where: tuple[str | int, ...]) -> dict[str, FieldInfo]:
+    """The fields of the section at `where` by key, following the models' fields (list indexes and
+    the keys of mappings such as checks.renamed are not fields: the section stays the same)."""
     model: Any = Config
     for part in where:
-        if (field := _field_of(model, part)) is not None:
-            model = section_of(field.annotation) or model
-    return model
+        field = _keyed(model).get(part)
+        model = (section_of(field.annotation) if field else None) or model
+    return _keyed(model)
+
+
+def _keyed(model: type[Section]) -> dict[str | int, FieldInfo]:
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def section_of(annotation: Any) -> Any:
@@ -1535,8 +1477,3 @@ def section_of(annotation: Any) -> Any:
     if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]: X is its __origin__
         inner = (annotation.__origin__,)
     return next((found for part in inner if (found := section_of(part)) is not None), None)
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of migtest.yml, for editors (yaml-language-server) and check-jsonschema."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema(by_alias=True)}
