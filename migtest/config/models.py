@@ -19,7 +19,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,7 +29,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -37,7 +36,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator, BeforeValidator, PlainValidator
 from pydantic.json_schema import WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from migtest.config.scope import (
     ENGINES,
@@ -77,6 +76,10 @@ PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside
     "link-header": (),
 }
 PAGINATION_MODES = tuple(PAGINATION_KEYS)
+PAGINATION_DEFAULTS = {(mode, "param"): mode for mode in PAGINATION_MODES} | {  # (mode, key): its default
+    ("link-header", "param"): "",
+    ("offset", "size_param"): "limit",
+}
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
 HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 KEY_CASES = ("camel",)
@@ -705,16 +708,10 @@ class Pagination(Section):
     key: Text = _key("cursor: the dotted key of the next cursor in the body.", examples=["nextCursor"])
     total: Text = _key("page, offset: the dotted key of the number of items.")
 
-    @field_validator("param")
+    @field_validator("param", "size_param")
     @classmethod
-    def _param_of_the_mode(cls, param: str | None, info: ValidationInfo) -> str:
-        by = info.data.get("by")
-        return param or {"page": "page", "offset": "offset", "cursor": "cursor"}.get(str(by), "")
-
-    @field_validator("size_param")
-    @classmethod
-    def _limit(cls, size_param: str | None, info: ValidationInfo) -> str | None:
-        return "limit" if size_param is None and info.data.get("by") == "offset" else size_param
+    def _default_of_the_mode(cls, given: str | None, info: ValidationInfo) -> str | None:
+        return given or PAGINATION_DEFAULTS.get((info.data.get("by"), info.field_name), given)
 
     @model_validator(mode="after")
     def _keys_of_the_mode(self) -> Pagination:
@@ -975,8 +972,9 @@ class SomeRows(Section):
     where: Text = _key("SQL, evaluated before migrating (default: every row).", examples=["kind = 'secret'"])
     when: When | None = _key("The scenarios it is about (default: every migrating one).")
 
-    def _rows(self, table: str) -> RowCondition:
-        return RowCondition(self._label, table, self.where, self.when.scope if self.when else MIGRATING)
+    @property
+    def rows(self) -> RowCondition:
+        return RowCondition(self._label, self.table, self.where, self.when.scope if self.when else MIGRATING)
 
 
 class RowChange(SomeRows):
@@ -987,8 +985,8 @@ class RowChange(SomeRows):
     _table: str = PrivateAttr("")  # the key of allow_changes it is listed under
 
     @property
-    def rows(self) -> RowCondition:
-        return self._rows(self._table)
+    def table(self) -> str:
+        return self._table
 
     @property
     def becomes(self) -> tuple[Any] | None:
@@ -997,17 +995,13 @@ class RowChange(SomeRows):
 
     def describe(self) -> str:
         where = f" where {self.where}" if self.where else ""
-        return f"{self._table}.{self.column}{where}"
+        return f"{self.table}.{self.column}{where}"
 
 
 class LostRows(SomeRows):
     """Rows of a table that may go."""
 
     table: Annotated[Text, Required] = Field(description="The table.")
-
-    @property
-    def rows(self) -> RowCondition:
-        return self._rows(self.table)
 
 
 class Move(SomeRows):
@@ -1029,8 +1023,8 @@ class Move(SomeRows):
         return self
 
     @property
-    def rows(self) -> RowCondition:
-        return self._rows(self.from_.rpartition(".")[0])
+    def table(self) -> str:
+        return self.from_.rpartition(".")[0]
 
     @property
     def column(self) -> str:
@@ -1420,19 +1414,8 @@ def _check_placeholders(config: Config) -> None:
                 raise rule(f"{{{unknown[0]}}} is captured by no seed.api request", "verify", "api", index, key)
 
 
-Problem = tuple[tuple[str | int, ...], str]  # where (keys and list indexes) and what
-
-
-def validate(data: Any, context: dict[str, Any]) -> Config | list[Problem]:
-    """The configuration of a migtest.yml document, or every mistake in it in the order pydantic
-    finds them; `context`: what the rules beyond a section read (see _context)."""
-    try:
-        return Config.model_validate({} if data is None else data, context=context)
-    except ValidationError as exc:
-        return [_problem(error) for error in exc.errors(include_url=False)]
-
-
-def _problem(error: Any) -> Problem:
+def problem(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+    """Where a mistake pydantic found is (keys and list indexes) and what it is, in migtest's words."""
     where = tuple(part for part in error["loc"] if part not in (NAME, MAPPING))
     where = (*where, *(error.get("ctx") or {}).get("key", ()))
     value, code = error.get("input"), error["type"]
@@ -1473,7 +1456,4 @@ def section_of(annotation: Any) -> Any:
     """The Section model inside an annotation (Optional, list, dict, Annotated)."""
     if isinstance(annotation, type) and issubclass(annotation, Section):
         return annotation
-    inner = getattr(annotation, "__args__", ())
-    if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]: X is its __origin__
-        inner = (annotation.__origin__,)
-    return next((found for part in inner if (found := section_of(part)) is not None), None)
+    return next((found for part in get_args(annotation) if (found := section_of(part)) is not None), None)
