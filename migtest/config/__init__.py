@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from migtest.capture import row_store
 from migtest.config.models import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS
 from migtest.config.models import TRANSFORMS as TRANSFORMS
-from migtest.config.models import URL_SCHEMES, problem
 from migtest.config.models import AcceptedDifference as AcceptedDifference
 from migtest.config.models import ApiRead as ApiRead
 from migtest.config.models import ApiRequest as ApiRequest
@@ -34,9 +33,10 @@ from migtest.config.models import SeededMatch as SeededMatch
 from migtest.config.models import ServiceConfig as ServiceConfig
 from migtest.config.models import SqlAssertion as SqlAssertion
 from migtest.config.models import Version as Version
+from migtest.config.models import problem_of
 from migtest.config.positions import Positions, locate
 from migtest.config.scope import RowCondition as RowCondition
-from migtest.config.urls import url_problem
+from migtest.config.urls import engine_of_url, url_problem
 from migtest.config.userfiles import found, load_yaml
 from migtest.errors import ConfigError
 
@@ -60,16 +60,6 @@ def load_config(path: str | None = None, *, database_url: str | None = None) -> 
     if database_url:
         data = _with_database_url(data, database_url)
     return parse_config(data, file, marks)
-
-
-def engine_of_url(url: str) -> str:
-    """The engine a `--database-url` names by its scheme."""
-    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
-    engines = [engine for engine, schemes in URL_SCHEMES.items() if scheme == schemes[0]]
-    if not engines:
-        known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
-        raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
-    return engines[0]
 
 
 def _with_database_url(data: Any, url: str) -> Any:
@@ -123,7 +113,7 @@ def _all_of(invalid: ValidationError, file: str, marks: Positions) -> ConfigErro
     alone reads as before)."""
     errors = [
         ConfigError(message, file=file, key=_dotted(where) or None, line=locate(marks, where))
-        for where, message in map(problem, invalid.errors(include_url=False))
+        for where, message in map(problem_of, invalid.errors(include_url=False))
     ]
     if len(errors) == 1:
         return errors[0]

@@ -54,6 +54,7 @@ from migtest.config.urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
     port_problem,
+    scheme_problem,
     unencoded_login,
     unknown_driver,
     url_problem,
@@ -63,7 +64,6 @@ from migtest.errors import ConfigError
 from migtest.lint.rules import RULES
 from migtest.masking import register_secret, register_url_password
 
-URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 MIGRATORS = ("alembic", "sql", "command", "on-start")
 UPGRADE_MODES = ("chain", "all-to-head", "none")
 DOWNGRADE_MODES = ("chain", "none")
@@ -192,6 +192,7 @@ Seconds = _must(
     float,
 )
 Whole = _whole(1)
+Severity = _choice(*SEVERITIES)
 Port = _checked(
     lambda value: None if value is None else port_problem(value), {"type": "integer", "minimum": 1, "maximum": 65535}
 )
@@ -249,7 +250,12 @@ def _or_empty(empty: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: empty if value is None else value)
 
 
-Texts = Annotated[tuple[Str, ...], _or_empty(())]
+def _list(item: Any) -> Any:
+    """A list of `item`s; null: none."""
+    return Annotated[tuple[item, ...], _or_empty(())]
+
+
+Texts = _list(Str)
 
 
 def _pairs(value: Any, read: Callable[[Any], Any] = lambda value: value) -> Any:
@@ -317,6 +323,8 @@ def _environment(name: str, where: tuple[str | int, ...], mask: bool = False) ->
 
 
 Secret = AfterValidator(_filled)
+SecretText = Annotated[Text, Secret]
+SecretPairs = Annotated[Pairs, Secret]
 
 
 def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
@@ -343,6 +351,9 @@ def _known_versions(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, 
         if known is not None and name not in known:
             raise rule(f"unknown version '{name}'")
     return names
+
+
+ForVersions = Annotated[Texts, AfterValidator(_known_versions)]
 
 
 class Section(BaseModel):
@@ -481,13 +492,8 @@ class DatabaseConfig(Section):
                     raise rule("sqlite needs no server; remove it or choose engine postgres|mysql|mariadb", key)
         elif bool(self.url) == bool(self.image):
             raise rule(f"engine '{self.engine}' needs exactly one of 'url' (an existing server) or 'image'", "engine")
-        elif self.url:
-            scheme = self.url.split(":", 1)[0].split("+", 1)[0].lower()
-            if scheme not in URL_SCHEMES[self.engine]:
-                expected = " or ".join(f"{s}://" for s in URL_SCHEMES[self.engine])
-                raise rule(f"a {self.engine} URL starts with {expected}, got {scheme}://", "url")
-            if problem := url_problem(self.url):
-                raise rule(problem, "url")
+        elif self.url and (problem := scheme_problem(self.url, self.engine) or url_problem(self.url)):
+            raise rule(problem, "url")
         if self.schemas and self.engine != "postgres":
             raise rule("schemas are a PostgreSQL setting", "schemas")
         return self
@@ -565,7 +571,7 @@ class LoginConfig(Section):
     path: UrlPath = Field(description="The login path, starting with /.", examples=["/auth/login"])
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
     json_: Annotated[Any, Secret] = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
-    form: Annotated[Pairs, Secret] = _key("A form body (`${NAME}` from the environment, masked).", {})
+    form: SecretPairs = _key("A form body (`${NAME}` from the environment, masked).", {})
     status: Whole = _key("The status a successful login answers.", 200)
 
     @property
@@ -582,10 +588,8 @@ class LoginConfig(Section):
 class Basic(Section):
     """HTTP basic authentication."""
 
-    username: Annotated[Text, Secret] = _key("The user name (`${NAME}` from the environment, masked).")
-    password: Annotated[Text, Secret] = _key(
-        "The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"]
-    )
+    username: SecretText = _key("The user name (`${NAME}` from the environment, masked).")
+    password: SecretText = _key("The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"])
 
     @model_validator(mode="after")
     def _both(self) -> Basic:
@@ -597,9 +601,7 @@ class Basic(Section):
 class AuthConfig(Section):
     """How API requests authenticate: exactly one of `bearer`, `basic` or `login`."""
 
-    bearer: Annotated[Text, Secret] = _key(
-        "A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"]
-    )
+    bearer: SecretText = _key("A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"])
     basic: Basic | None = _key("HTTP basic authentication.")
     login: LoginConfig | None = _key("A request that logs in; its response holds the token.")
     token: Text = _key("login: the dotted key of the token in the login response.", "access_token")
@@ -620,7 +622,7 @@ class AppConfig(Section):
     """How a version's image runs as the app: on-start migrates by starting it, API seeding and
     verification talk to it."""
 
-    env: Annotated[Pairs, Secret] = _key(
+    env: SecretPairs = _key(
         "Its environment; `{database_url}` and `{version}` are filled, `${NAME}` comes from the environment.",
         {"DATABASE_URL": "{database_url}"},
     )
@@ -638,10 +640,10 @@ class AppConfig(Section):
         True,
     )
     database_path: Text = _key("SQLite: where the database file is in its container.", "/data/app.db")
-    previous_release: _choice(*SEVERITIES) = _key("Deprecated: write verify.previous_release.", deprecated=True)
-    headers: Annotated[Pairs, Secret] = _key("Headers sent with every request of seed.api and verify.api.", {})
+    previous_release: Severity = _key("Deprecated: write verify.previous_release.", deprecated=True)
+    headers: SecretPairs = _key("Headers sent with every request of seed.api and verify.api.", {})
     auth: AuthConfig | None = _key("How API requests authenticate.")
-    services: Annotated[tuple[ServiceConfig, ...], _or_empty(())] = _key("Companions started beside the app.", [])
+    services: _list(ServiceConfig) = _key("Companions started beside the app.", [])
 
     @model_validator(mode="after")
     def _how_it_is_ready(self, info: ValidationInfo) -> AppConfig:
@@ -665,11 +667,9 @@ class ApiRequest(Section):
     method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
     json_: Any = _key("The JSON body.", alias="json", examples=[{"name": "a"}])
     status: Whole = _key("The status expected (default 201 for POST, else 200).")
-    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
-        "Only for these versions (default: every one).", []
-    )
-    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
-    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
+    versions: ForVersions = _key("Only for these versions (default: every one).", [])
+    query: SecretPairs = _key("Query parameters.", {})
+    headers: SecretPairs = _key("Headers of this request.", {})
     capture: Pairs = _key(
         "Values of the JSON response: name -> dotted key, `{name}` in later requests.",
         {},
@@ -764,11 +764,9 @@ class ApiRead(Section):
     items: Dotted = _key('The dotted key of the list in a page ("": the page is the list).', "", validate_default=False)
     next: Text = _key("The dotted key of the next page's path or URL.")
     contains: Contains = _key("seeded (the bodies seed.api sent to this path) or a list of objects to find.", "seeded")
-    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
-        "Only for these versions (default: every one).", []
-    )
-    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
-    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
+    versions: ForVersions = _key("Only for these versions (default: every one).", [])
+    query: SecretPairs = _key("Query parameters.", {})
+    headers: SecretPairs = _key("Headers of this request.", {})
     paginate: Pagination | None = _key("How to ask for the next page.")
     max_pages: Whole = _key("Pages read at most.", 1000)
     match: SeededMatch | None = _key("How a body sent by seed.api reads back (contains: seeded).")
@@ -793,11 +791,11 @@ class ApiRead(Section):
 class VerifyConfig(Section):
     """Your own checks on a migrated database."""
 
-    api: Annotated[tuple[ApiRead, ...], _or_empty(())] = _key("Reads of the app's API after migrating.", [])
+    api: _list(ApiRead) = _key("Reads of the app's API after migrating.", [])
     command: Command = _key(
         "Your own check, run as a release on a migrated database.", examples=["python -m myapp.check {database_url}"]
     )
-    previous_release: _choice(*SEVERITIES) = _key(
+    previous_release: Severity = _key(
         "fail | warn | off: the release before the newest runs `command` (and its app) on the newest's schema.",
         "fail",
     )
@@ -815,9 +813,7 @@ class MatrixConfig(Section):
 
     fresh: Flag = _key("A fresh install of every version.", True)
     upgrade: _choice(*UPGRADE_MODES) = _key("chain (each to the next), all-to-head or none.", "chain")
-    skip: Annotated[tuple[Any, ...], _or_empty(())] = _key(
-        "Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]]
-    )
+    skip: _list(Any) = _key("Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]])
     downgrade: _choice(*DOWNGRADE_MODES) = _key("chain (each back to the previous) or none.", "chain")
 
     @field_validator("skip")
@@ -874,7 +870,7 @@ class SeedConfig(Section):
         "One SQL file per version, written against that version's schema.", examples=["seeds/{version}.sql"]
     )
     command: Command = _key("Runs in the version's tree and environment.", examples=["python seed.py {database_url}"])
-    api: Annotated[tuple[ApiRequest, ...], _or_empty(())] = _key("Requests to the app's API.", [])
+    api: _list(ApiRequest) = _key("Requests to the app's API.", [])
     generate: GenerateConfig | None = _key("Rows made up from the schema.")
     restore: Text = _key("A snapshot of the release's database, restored first.", examples=["snapshots/{version}.dump"])
 
@@ -1138,11 +1134,10 @@ def _name_or(model: type[BaseModel], name: Any) -> Any:
     ]
 
 
-ChangedColumns = Annotated[tuple[_name_or(RowChange, "a column name"), ...], _or_empty(())]
+ChangedColumns = _list(_name_or(RowChange, "a column name"))
 StrKeys = AfterValidator(lambda mapping: {str(key): value for key, value in mapping.items()})  # a table: 1 is '1'
 
 
-LockMode = _choice(*SEVERITIES)
 LocksSwitch = _must(
     lambda value: value is None or isinstance(value, bool) or value == "off",
     "off or a mapping",
@@ -1156,9 +1151,9 @@ class LocksConfig(Section):
     reason to stop a pipeline before the user says so."""
 
     max_blocked_ms: Number = _key("A read or write of a table blocked longer than this is a finding.", 1000)
-    blocked: LockMode = _key("What a read or write blocked over max_blocked_ms does.", "warn")
-    rewrite: LockMode = _key("What a table with rows rewritten (rebuilt) does.", "warn")
-    blocking_index: LockMode = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
+    blocked: Severity = _key("What a read or write blocked over max_blocked_ms does.", "warn")
+    rewrite: Severity = _key("What a table with rows rewritten (rebuilt) does.", "warn")
+    blocking_index: Severity = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
     _measure: bool = PrivateAttr(True)
 
     @property
@@ -1193,7 +1188,7 @@ class ChecksConfig(Section):
         {},
         examples=[{"users": {"name": "full_name"}}],
     )
-    losses: Annotated[tuple[_name_or(LostRows, "a table name"), ...], _or_empty(())] = _key(
+    losses: _list(_name_or(LostRows, "a table name")) = _key(
         "Tables whose rows may go, or mappings for some rows only.",
         [],
         alias="allow_lost_rows",
@@ -1201,18 +1196,16 @@ class ChecksConfig(Section):
     )
     ignore_tables: Texts = _key("Tables never captured nor compared.", [], examples=[["sessions"]])
     float_tolerance: Number = _key("Relative tolerance of float comparisons.", 0, examples=[1e-6])
-    sql: Annotated[tuple[SqlAssertion, ...], _or_empty(())] = _key("Your own SQL assertions.", [])
+    sql: _list(SqlAssertion) = _key("Your own SQL assertions.", [])
     volatile: Annotated[dict[Any, Texts], _or_empty({}), StrKeys] = _key(
         "table -> columns the app writes itself: not compared.", {}, examples=[{"servers": ["last_seen"]}]
     )
-    moves: Annotated[tuple[Move, ...], _or_empty(())] = _key("Values a release moves to another column.", [])
-    accept_schema: Annotated[tuple[AcceptedDifference, ...], _or_empty(())] = _key(
-        "Known, harmless schema differences.", []
-    )
-    history: _choice(*SEVERITIES) = _key(
+    moves: _list(Move) = _key("Values a release moves to another column.", [])
+    accept_schema: _list(AcceptedDifference) = _key("Known, harmless schema differences.", [])
+    history: Severity = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
-    rolling: _choice(*SEVERITIES) = _key(
+    rolling: Severity = _key(
         "The release before the newest, already running, probed while the upgrade to the newest runs: "
         "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
     )
@@ -1293,7 +1286,7 @@ class StepsConfig(Section):
 class LintConfig(Section):
     """The static lint of migration SQL (migtest lint)."""
 
-    ignore: Annotated[tuple[_choice(*RULES), ...], _or_empty(())] = _key(
+    ignore: _list(_choice(*RULES)) = _key(
         "Rules not reported, each kept off by name (never the whole lint).", [], [["drop-column"]]
     )
 
@@ -1405,8 +1398,8 @@ def _check_placeholders(config: Config) -> None:
     filled["seed", "command"] = config.seed.command
     filled.update({("app", "env", name): value for name, value in (config.app.env if config.app else ())})
     for where, text in filled.items():
-        if text and (problem := unknown_driver(text, config.database.engine)):
-            raise rule(problem, *where)
+        if text and (wrong := unknown_driver(text, config.database.engine)):
+            raise rule(wrong, *where)
     for index, read in enumerate(config.verify.api):
         for key in ("path", "query"):
             unknown = sorted(placeholders(getattr(read, key)) - config.seed.captures - {"version"})
@@ -1414,7 +1407,7 @@ def _check_placeholders(config: Config) -> None:
                 raise rule(f"{{{unknown[0]}}} is captured by no seed.api request", "verify", "api", index, key)
 
 
-def problem(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+def problem_of(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
     """Where a mistake pydantic found is (keys and list indexes) and what it is, in migtest's words."""
     where = tuple(part for part in error["loc"] if part not in (NAME, MAPPING))
     where = (*where, *(error.get("ctx") or {}).get("key", ()))
