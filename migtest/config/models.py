@@ -19,7 +19,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, ClassVar, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -64,11 +64,6 @@ from migtest.errors import ConfigError
 from migtest.lint.rules import RULES
 from migtest.masking import register_secret, register_url_password
 
-MIGRATORS = ("alembic", "sql", "command", "on-start")
-UPGRADE_MODES = ("chain", "all-to-head", "none")
-DOWNGRADE_MODES = ("chain", "none")
-SQL_LAYOUTS = ("flyway", "golang-migrate")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
     "page": ("param", "start", "size_param", "size", "total"),
     "offset": ("param", "size_param", "size", "total"),
@@ -81,10 +76,7 @@ PAGINATION_DEFAULTS = {(mode, "param"): mode for mode in PAGINATION_MODES} | {  
     ("offset", "size_param"): "limit",
 }
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
-HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
-SEVERITIES = ("fail", "warn", "off")  # what a finding of verify.previous_release, checks.history, rolling, locks does
 MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 MAPPING, NAME = "<mapping>", "<name>"  # the forms of an entry that is a name or a mapping (not in key paths)
 
@@ -192,7 +184,8 @@ Seconds = _must(
     float,
 )
 Whole = _whole(1)
-Severity = _choice(*SEVERITIES)
+Severity = _choice("fail", "warn", "off")  # a finding of verify.previous_release, checks.history, rolling, locks
+HttpMethod = _choice("GET", "POST", "PUT", "PATCH", "DELETE")
 Port = _checked(
     lambda value: None if value is None else port_problem(value), {"type": "integer", "minimum": 1, "maximum": 65535}
 )
@@ -366,7 +359,7 @@ class Section(BaseModel):
 class MigrationsConfig(Section):
     """How each release's migrations run."""
 
-    tool: Annotated[_choice(*MIGRATORS), Required] = Field(
+    tool: Annotated[_choice("alembic", "sql", "command", "on-start"), Required] = Field(
         description="The migration tool: alembic, sql (versioned files), command (your own commands) or on-start "
         "(the app's image migrates when it starts).",
         examples=["alembic"],
@@ -384,7 +377,7 @@ class MigrationsConfig(Section):
         "sql: the folder of versioned files; `{dialect}` stands for sqlite, postgres or mysql.",
         examples=["db/migration", "db/migration/{dialect}"],
     )
-    layout: _choice(*SQL_LAYOUTS) = _key("sql: flyway or golang-migrate (detected when omitted).")
+    layout: _choice("flyway", "golang-migrate") = _key("sql: flyway or golang-migrate (detected when omitted).")
     prefix: Text = _key("sql/flyway: the prefix of versioned files.", "V")
     undo_prefix: Text = _key("sql/flyway: the prefix of undo files.", "U")
     tables: Names = _key(
@@ -556,7 +549,7 @@ class ServiceConfig(Section):
 
     @model_validator(mode="after")
     def _how_it_is_ready(self) -> ServiceConfig:
-        if not HOST_NAME.fullmatch(str(self.name)):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", str(self.name)):
             raise rule(f"must be a host name (letters, digits, '.', '_', '-'), got '{self.name}'", "name")
         if not (self.port or self.health or self.ready_log):
             raise rule("needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready")
@@ -569,7 +562,7 @@ class LoginConfig(Section):
     """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
 
     path: UrlPath = Field(description="The login path, starting with /.", examples=["/auth/login"])
-    method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
+    method: HttpMethod = _key("The HTTP method.", "POST")
     json_: Annotated[Any, Secret] = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
     form: SecretPairs = _key("A form body (`${NAME}` from the environment, masked).", {})
     status: Whole = _key("The status a successful login answers.", 200)
@@ -664,7 +657,7 @@ class ApiRequest(Section):
     path: UrlPath = Field(
         description="The path, starting with /; `{name}` is a value captured before.", examples=["/items"]
     )
-    method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
+    method: HttpMethod = _key("The HTTP method.", "POST")
     json_: Any = _key("The JSON body.", alias="json", examples=[{"name": "a"}])
     status: Whole = _key("The status expected (default 201 for POST, else 200).")
     versions: ForVersions = _key("Only for these versions (default: every one).", [])
@@ -744,7 +737,7 @@ class SeededMatch(Section):
     transform: _pairs(Transforms) = _key(
         "key -> slug | lower | upper | strip | string, or a list of them, in turn.", {}, examples=[{"name": "slug"}]
     )
-    case: _choice(*KEY_CASES) = _key("camel: snake_case keys read as camelCase.")
+    case: _choice("camel") = _key("camel: snake_case keys read as camelCase.")
     keys: Pairs = _key("Sent key -> the key read (dotted for nested).", {})
 
 
@@ -812,9 +805,9 @@ class MatrixConfig(Section):
     """Which scenarios run."""
 
     fresh: Flag = _key("A fresh install of every version.", True)
-    upgrade: _choice(*UPGRADE_MODES) = _key("chain (each to the next), all-to-head or none.", "chain")
+    upgrade: _choice("chain", "all-to-head", "none") = _key("chain (each to the next), all-to-head or none.", "chain")
     skip: _list(Any) = _key("Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]])
-    downgrade: _choice(*DOWNGRADE_MODES) = _key("chain (each back to the previous) or none.", "chain")
+    downgrade: _choice("chain", "none") = _key("chain (each back to the previous) or none.", "chain")
 
     @field_validator("skip")
     @classmethod
@@ -920,24 +913,28 @@ class Scoped(Section):
     scenarios: Names = _key("Globs on scenario ids, as --only takes them.", [], examples=[["*-to-head"]])
     engines: Names = _key(f"The run's database engine: {', '.join(ENGINES)}.", [], examples=[["sqlite"]])
     _scope: Scope = PrivateAttr(default_factory=Scope)
+    _kinds: ClassVar[tuple[str, ...]] = MIGRATION_KINDS  # the scenario kinds it can be about
+    _targets: ClassVar[tuple[str, ...]] = ("to",)  # the keys that name target versions
 
     @property
     def scope(self) -> Scope:
         return self._scope
 
-    def _read_scope(self, info: ValidationInfo, kinds: tuple[str, ...], targets: tuple[str, ...] = ("to",)) -> None:
+    @model_validator(mode="after")
+    def _read_scope(self, info: ValidationInfo) -> Scoped:
         """Each name checked against the file's versions: a typo would make the entry apply nowhere, silently."""
         versions = (info.context or {}).get("versions")
         if versions is not None:
             fields = type(self).model_fields
             given = {fields[name].alias or name: getattr(self, name) for name in self.model_fields_set}
             try:
-                self._scope = parse_scope(given, versions, kinds, targets)
+                self._scope = parse_scope(given, versions, self._kinds, self._targets)
             except ScopeError as error:
                 raise rule(str(error), error.key) from None
         else:
-            to = tuple(name for key in targets for name in getattr(self, key))
+            to = tuple(name for key in self._targets for name in getattr(self, key))
             self._scope = Scope(self.from_, to, self.kinds, self.scenarios, self.engines)
+        return self
 
 
 class When(Scoped):
@@ -948,7 +945,6 @@ class When(Scoped):
     @model_validator(mode="after")
     def _migrating(self, info: ValidationInfo) -> When:
         """`crosses: V` narrows it to the upgrades and skips from before V to V or later."""
-        self._read_scope(info, MIGRATION_KINDS)
         if not self._scope.kinds:
             self._scope = replace(self._scope, kinds=MIGRATION_KINDS)
         order = (info.context or {}).get("versions") or ()
@@ -1056,11 +1052,8 @@ class SqlAssertion(Scoped):
     query: Annotated[Text, Required] = Field(description="The query.")
     expect: Rows = Field(description="The rows it must return.", examples=[[[0]]])
     versions: Names = _key("Target versions (the same as `to`).", [])
-
-    @model_validator(mode="after")
-    def _scenarios(self, info: ValidationInfo) -> SqlAssertion:
-        self._read_scope(info, RUN_KINDS, ("versions", "to"))
-        return self
+    _kinds: ClassVar[tuple[str, ...]] = RUN_KINDS
+    _targets: ClassVar[tuple[str, ...]] = ("versions", "to")
 
     def applies_to(self, scenario: ScenarioLike, engine: str) -> bool:
         return self.scope.matches(scenario, engine)
@@ -1108,8 +1101,7 @@ class AcceptedDifference(Scoped):
         return f"{self.kind} '{self.name}': {self.difference}"
 
     @model_validator(mode="after")
-    def _one_difference(self, info: ValidationInfo) -> AcceptedDifference:
-        self._read_scope(info, MIGRATION_KINDS)
+    def _one_difference(self) -> AcceptedDifference:
         named = [kind for kind in SCHEMA_OBJECTS if getattr(self, kind) is not None]
         if len(named) != 1:
             raise rule(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
