@@ -996,6 +996,11 @@ class LostRows(SomeRows):
     table: Annotated[Text, Required] = Field(description="The table.")
 
 
+def _part(key: str, index: int) -> property:
+    """The table (0) or the column (2) of the table.column at `key`."""
+    return property(lambda self: getattr(self, key).rpartition(".")[index])
+
+
 class Move(SomeRows):
     """Values a release moves to another column: the `from` column's values of the rows go to
     `to`; `key` pairs the source's columns with the target's to find the row each value arrives at."""
@@ -1014,21 +1019,10 @@ class Move(SomeRows):
             raise rule("must pair at least one column, e.g. {item_id: id}", "key")
         return self
 
-    @property
-    def table(self) -> str:
-        return self.from_.rpartition(".")[0]
-
-    @property
-    def column(self) -> str:
-        return self.from_.rpartition(".")[2]
-
-    @property
-    def to_table(self) -> str:
-        return self.to.rpartition(".")[0]
-
-    @property
-    def to_column(self) -> str:
-        return self.to.rpartition(".")[2]
+    table = _part("from_", 0)
+    column = _part("from_", 2)
+    to_table = _part("to", 0)
+    to_column = _part("to", 2)
 
     def describe(self) -> str:
         return f"{self.from_} -> {self.to}"
