@@ -436,11 +436,10 @@ class MigrationsConfig(Section):
     def _what_the_tool_needs(self) -> MigrationsConfig:
         if self.package is not None and self.tool != "alembic":
             raise rule(f"a package's migrations are found for tool alembic, not '{self.tool}'", "package")
-        inside = Path(str(self.config or "alembic.ini"))
-        if self.package is not None and (inside.is_absolute() or ".." in inside.parts):
-            raise rule(f"must be a path inside package '{self.package}', got '{inside}'", "config")
+        if self.package is not None and (self.config.is_absolute() or ".." in self.config.parts):
+            raise rule(f"must be a path inside package '{self.package}', got '{self.config}'", "config")
         required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[self.tool]
-        if required and getattr(self, required) is None and not (required == "config" and self.package):
+        if required and getattr(self, required) is None:  # with a package, config is alembic.ini by default
             raise rule(f"migrations.tool '{self.tool}' needs key '{required}'", required)
         return self
 
