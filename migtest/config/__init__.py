@@ -65,8 +65,9 @@ def load_config(path: str | None = None, *, database_url: str | None = None) -> 
 def _with_database_url(data: Any, url: str) -> Any:
     """The configuration using the server at `url`; the engine follows from the URL's scheme when
     the file names none (or sqlite)."""
-    database = data.get("database") if isinstance(data, dict) else None
-    database = dict(database) if isinstance(database, dict) else {}
+    if not isinstance(data, dict):
+        return data  # not a mapping: the models say so
+    database = dict(data["database"]) if isinstance(data.get("database"), dict) else {}
     if database.get("engine") in (None, "sqlite"):
         database["engine"] = engine_of_url(url)
     if problem := url_problem(url):

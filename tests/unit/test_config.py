@@ -199,3 +199,10 @@ def test_declarations_made_in_code_are_taken_as_sections():
     assert checks.row_changes[0].rows.label == "checks.allow_changes.users[0]"
     assert checks.locks.max_blocked_ms == 5 and checks.locks.measure
     assert not ChecksConfig(locks="off").locks.measure
+
+
+def test_a_file_that_is_no_mapping_is_refused_with_database_url_too(tmp_path):
+    path = tmp_path / "migtest.yml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="must be a mapping, got a list"):
+        load_config(str(path), database_url="postgresql://u:p@db/shop")
