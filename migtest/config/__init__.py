@@ -101,12 +101,8 @@ def _context(data: Any, file: Path) -> dict[str, Any]:
     top = data if isinstance(data, dict) else {}
     versions = top.get("versions") if isinstance(top.get("versions"), list) else []
     database = top.get("database") if isinstance(top.get("database"), dict) else {}
-    return {
-        "file": file,
-        "root": file.parent,
-        "versions": tuple(str(v.get("name")) for v in versions if isinstance(v, dict) and v.get("name") is not None),
-        "engine": database.get("engine") or "sqlite",
-    }
+    names = tuple(str(v.get("name")) for v in versions if isinstance(v, dict) and v.get("name") is not None)
+    return {"file": file, "root": file.parent, "versions": names, "engine": database.get("engine") or "sqlite"}
 
 
 def _all_of(invalid: ValidationError, file: str, marks: Positions) -> ConfigError:
