@@ -251,10 +251,11 @@ def _list(item: Any) -> Any:
 Texts = _list(Str)
 
 
-def _pairs(value: Any, read: Callable[[Any], Any] = lambda value: value) -> Any:
-    """A mapping read as (name, value) pairs in the file's order (such pairs too: a section made in code)."""
+def _pairs(values: Any, read: Callable[[Any], Any] = lambda value: value) -> Any:
+    """A mapping of names to `values`, read as (name, value) pairs in the file's order (such pairs
+    too: a section made in code)."""
     return Annotated[
-        dict[Any, value],
+        dict[Any, values],
         BeforeValidator(lambda given: {} if given is None else dict(given) if isinstance(given, tuple) else given),
         AfterValidator(lambda mapping: tuple((str(name), read(item)) for name, item in mapping.items())),
     ]
