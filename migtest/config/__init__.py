@@ -8,39 +8,35 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from migtest.capture import row_store
 from migtest.config.models import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS
 from migtest.config.models import TRANSFORMS as TRANSFORMS
-from migtest.config.models import URL_SCHEMES, Problem, validate
 from migtest.config.models import AcceptedDifference as AcceptedDifference
 from migtest.config.models import ApiRead as ApiRead
 from migtest.config.models import ApiRequest as ApiRequest
 from migtest.config.models import AppConfig as AppConfig
 from migtest.config.models import AuthConfig as AuthConfig
-from migtest.config.models import BuildConfig as BuildConfig
 from migtest.config.models import ChecksConfig as ChecksConfig
 from migtest.config.models import Config as Config
 from migtest.config.models import DatabaseConfig as DatabaseConfig
 from migtest.config.models import GenerateConfig as GenerateConfig
-from migtest.config.models import LintConfig as LintConfig
 from migtest.config.models import LocksConfig as LocksConfig
 from migtest.config.models import LoginConfig as LoginConfig
 from migtest.config.models import MatrixConfig as MatrixConfig
 from migtest.config.models import MigrationsConfig as MigrationsConfig
 from migtest.config.models import Move as Move
 from migtest.config.models import Pagination as Pagination
-from migtest.config.models import ReportConfig as ReportConfig
 from migtest.config.models import RowChange as RowChange
-from migtest.config.models import RowCondition as RowCondition
-from migtest.config.models import SeedConfig as SeedConfig
 from migtest.config.models import SeededMatch as SeededMatch
 from migtest.config.models import ServiceConfig as ServiceConfig
 from migtest.config.models import SqlAssertion as SqlAssertion
-from migtest.config.models import StepsConfig as StepsConfig
-from migtest.config.models import VerifyConfig as VerifyConfig
 from migtest.config.models import Version as Version
+from migtest.config.models import problem_of
 from migtest.config.positions import Positions, locate
-from migtest.config.urls import url_problem
+from migtest.config.scope import RowCondition as RowCondition
+from migtest.config.urls import engine_of_url, url_problem
 from migtest.config.userfiles import found, load_yaml
 from migtest.errors import ConfigError
 
@@ -66,21 +62,12 @@ def load_config(path: str | None = None, *, database_url: str | None = None) -> 
     return parse_config(data, file, marks)
 
 
-def engine_of_url(url: str) -> str:
-    """The engine a `--database-url` names by its scheme."""
-    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
-    engines = [engine for engine, schemes in URL_SCHEMES.items() if scheme == schemes[0]]
-    if not engines:
-        known = ", ".join(f"{schemes[0]}://" for schemes in URL_SCHEMES.values())
-        raise ConfigError(f"expected a URL starting with {known}, got {scheme}://", key="--database-url")
-    return engines[0]
-
-
 def _with_database_url(data: Any, url: str) -> Any:
     """The configuration using the server at `url`; the engine follows from the URL's scheme when
     the file names none (or sqlite)."""
-    database = data.get("database") if isinstance(data, dict) else None
-    database = dict(database) if isinstance(database, dict) else {}
+    if not isinstance(data, dict):
+        return data  # not a mapping: the models say so
+    database = dict(data["database"]) if isinstance(data.get("database"), dict) else {}
     if database.get("engine") in (None, "sqlite"):
         database["engine"] = engine_of_url(url)
     if problem := url_problem(url):
@@ -92,9 +79,10 @@ def _with_database_url(data: Any, url: str) -> Any:
 def parse_config(data: Any, file: Path, marks: Positions | None = None) -> Config:
     """Every mistake is reported at once, each at its line; a deprecated spelling only warns."""
     marks = marks or {}
-    checked = validate(data, _context(data, file))
-    if isinstance(checked, list):
-        raise _all_of(checked, str(file), marks)
+    try:
+        checked = Config.model_validate({} if data is None else data, context=_context(data, file))
+    except ValidationError as exc:
+        raise _all_of(exc, str(file), marks) from None
     older = vars(checked.app).get("previous_release") if checked.app else None  # read without its warning
     if older is not None:
         at = locate(marks, ("app", "previous_release"))
@@ -113,19 +101,16 @@ def _context(data: Any, file: Path) -> dict[str, Any]:
     top = data if isinstance(data, dict) else {}
     versions = top.get("versions") if isinstance(top.get("versions"), list) else []
     database = top.get("database") if isinstance(top.get("database"), dict) else {}
-    return {
-        "file": file,
-        "root": file.parent,
-        "versions": tuple(str(v.get("name")) for v in versions if isinstance(v, dict) and v.get("name") is not None),
-        "engine": database.get("engine") or "sqlite",
-    }
+    names = tuple(str(v.get("name")) for v in versions if isinstance(v, dict) and v.get("name") is not None)
+    return {"file": file, "root": file.parent, "versions": names, "engine": database.get("engine") or "sqlite"}
 
 
-def _all_of(found_problems: list[Problem], file: str, marks: Positions) -> ConfigError:
-    """One error listing every problem at its line (the first alone reads as before)."""
+def _all_of(invalid: ValidationError, file: str, marks: Positions) -> ConfigError:
+    """One error listing every problem at its line, in the order pydantic finds them (the first
+    alone reads as before)."""
     errors = [
         ConfigError(message, file=file, key=_dotted(where) or None, line=locate(marks, where))
-        for where, message in found_problems
+        for where, message in map(problem_of, invalid.errors(include_url=False))
     ]
     if len(errors) == 1:
         return errors[0]

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migtest.config.models import Config, Section, json_schema, section_of
+from migtest.config.models import Config, Section, section_of
 
 SCHEMA_FILE = Path(__file__).with_name("migtest.schema.json")
 REFERENCE_FILE = Path("docs/configuration.md")  # in the repository, not shipped
@@ -17,7 +17,9 @@ SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
 
 
 def schema_text() -> str:
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    """The JSON Schema of migtest.yml, for editors (yaml-language-server) and check-jsonschema."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema(by_alias=True)}
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
 def reference_text() -> str:

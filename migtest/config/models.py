@@ -17,9 +17,9 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -29,7 +29,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -37,13 +36,14 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator, BeforeValidator, PlainValidator
 from pydantic.json_schema import WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from migtest.config.scope import (
     ENGINES,
     MIGRATING,
     MIGRATION_KINDS,
     RUN_KINDS,
+    RowCondition,
     ScenarioLike,
     Scope,
     ScopeError,
@@ -54,6 +54,7 @@ from migtest.config.urls import (
     ENVIRONMENT_PLACEHOLDER,
     fill_url,
     port_problem,
+    scheme_problem,
     unencoded_login,
     unknown_driver,
     url_problem,
@@ -63,12 +64,6 @@ from migtest.errors import ConfigError
 from migtest.lint.rules import RULES
 from migtest.masking import register_secret, register_url_password
 
-URL_SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
-MIGRATORS = ("alembic", "sql", "command", "on-start")
-UPGRADE_MODES = ("chain", "all-to-head", "none")
-DOWNGRADE_MODES = ("chain", "none")
-SQL_LAYOUTS = ("flyway", "golang-migrate")
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside `by`
     "page": ("param", "start", "size_param", "size", "total"),
     "offset": ("param", "size_param", "size", "total"),
@@ -76,11 +71,12 @@ PAGINATION_KEYS = {  # the keys of verify.api[].paginate each mode reads, beside
     "link-header": (),
 }
 PAGINATION_MODES = tuple(PAGINATION_KEYS)
+PAGINATION_DEFAULTS = {(mode, "param"): mode for mode in PAGINATION_MODES} | {  # (mode, key): its default
+    ("link-header", "param"): "",
+    ("offset", "size_param"): "limit",
+}
 SCHEMA_OBJECTS = ("table", "enum", "sequence")  # what the schema check's evidence lines name first
-HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-KEY_CASES = ("camel",)
 TRANSFORMS = ("slug", "lower", "upper", "strip", "string")
-SEVERITIES = ("fail", "warn", "off")  # what a finding of verify.previous_release, checks.history, rolling, locks does
 MAX_GENERATED_ROWS = 1_000_000  # per table: about a minute of inserts on PostgreSQL (README, bench/generate.py)
 MAPPING, NAME = "<mapping>", "<name>"  # the forms of an entry that is a name or a mapping (not in key paths)
 
@@ -108,14 +104,47 @@ def _checked(
     return Annotated[Any, PlainValidator(validate), WithJsonSchema(schema)]
 
 
+def _must(
+    accepts: Callable[[Any], bool], expected: str, schema: dict[str, Any], convert: Callable[[Any], Any] | None = None
+) -> Any:
+    """A value `accepts` takes; any other is reported as "must be `expected`, got" what it is."""
+    return _checked(lambda value: None if accepts(value) else f"must be {expected}, got {kind(value)}", schema, convert)
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text_problem(value: Any) -> str | None:
     if value is None or _number(value) or isinstance(value, Path) or (isinstance(value, str) and value.strip()):
         return None  # a Path: a section made in code
     return f"must be a non-empty string, got {kind(value)}"
+
+
+def _text(problem: Callable[[str], str | None], schema: dict[str, Any] | None = None) -> Any:
+    """A non-empty string (a number read as written) that `problem` accepts; null passes (an optional key)."""
+    return _checked(
+        lambda value: _text_problem(value) or (None if value is None else problem(str(value))),
+        schema or {"type": "string"},
+        str,
+    )
+
+
+def _parsed(parse: Callable[[str], Any], errors: Any, message: str) -> Any:
+    """A string `parse` reads; where it raises one of `errors`, `message` ({text}, {error}) says why."""
+
+    def problem(text: str) -> str | None:
+        try:
+            parse(text)
+        except errors as exc:
+            return message.format(text=text, error=exc)
+        return None
+
+    return _text(problem)
 
 
 def _choice(*choices: str) -> Any:
@@ -130,46 +159,68 @@ def _choice(*choices: str) -> Any:
     return _checked(problem, {"enum": list(choices)}, lambda value: "off" if value is False else str(value))
 
 
-def _seconds_problem(value: Any) -> str | None:
-    if _number(value) and 0 < value < math.inf:
-        return None
-    return f"must be a number of seconds above 0, got {kind(value)}"
-
-
-def _whole(least: int) -> Any:
-    def problem(value: Any) -> str | None:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= least
-        return None if ok else f"must be a whole number >= {least}, got {kind(value)}"
-
-    return _checked(problem, {"type": "integer", "minimum": least})
+def _whole(least: int | None = None) -> Any:
+    """A whole number, at least `least` where given."""
+    if least is None:
+        return _must(_integer, "a whole number", {"type": "integer"})
+    bound = {"type": "integer", "minimum": least}
+    return _must(lambda value: _integer(value) and value >= least, f"a whole number >= {least}", bound)
 
 
 STRING_OR_NUMBER = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
 Text = _checked(_text_problem, STRING_OR_NUMBER, str)  # a name may be a YAML number (`name: 1.0`): read as written
-Command = _checked(
-    lambda value: _text_problem(value) or (command_problem(str(value)) if value else None), {"type": "string"}, str
-)
-Flag = _checked(
-    lambda value: None if isinstance(value, bool) else f"must be true or false, got {kind(value)}", {"type": "boolean"}
-)
-Number = _checked(
-    lambda value: (
-        None if _number(value) and 0 <= value < math.inf else f"must be a finite number >= 0, got {kind(value)}"
-    ),
+Command = _text(command_problem)
+Flag = _must(lambda value: isinstance(value, bool), "true or false", {"type": "boolean"})
+Number = _must(
+    lambda value: _number(value) and 0 <= value < math.inf,
+    "a finite number >= 0",
     {"type": "number", "minimum": 0},
     float,
 )
-Seconds = _checked(_seconds_problem, {"type": "number", "exclusiveMinimum": 0}, float)
+Seconds = _must(
+    lambda value: _number(value) and 0 < value < math.inf,
+    "a number of seconds above 0",
+    {"type": "number", "exclusiveMinimum": 0},
+    float,
+)
 Whole = _whole(1)
+Severity = _choice("fail", "warn", "off")  # a finding of verify.previous_release, checks.history, rolling, locks
+HttpMethod = _choice("GET", "POST", "PUT", "PATCH", "DELETE")
 Port = _checked(
     lambda value: None if value is None else port_problem(value), {"type": "integer", "minimum": 1, "maximum": 65535}
 )
-Str = _checked(
-    lambda value: None if isinstance(value, str) else f"must be a string, got {kind(value)}", {"type": "string"}
+Str = _must(lambda value: isinstance(value, str), "a string", {"type": "string"})
+Scalar = _must(
+    lambda value: isinstance(value, (str, int, float)), "a string", {"type": ["string", "number", "boolean"]}
 )
-Scalar = _checked(
-    lambda value: None if isinstance(value, (str, int, float)) else f"must be a string, got {kind(value)}",
-    {"type": ["string", "number", "boolean"]},
+Regex = _parsed(re.compile, re.error, "not a valid regular expression: {error}")
+TimeZone = _parsed(
+    zoneinfo.ZoneInfo,
+    (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError),
+    "unknown time zone '{text}' (an IANA name such as UTC or Europe/Berlin)",
+)
+UrlPath = _checked(
+    lambda value: (
+        None
+        if isinstance(value, str) and value.startswith("/")
+        else f"needs a 'path' starting with /, got {kind(value)}"
+    ),
+    {"type": "string", "pattern": "^/"},
+)
+
+
+def _column_problem(text: str) -> str | None:
+    table, _, column = text.rpartition(".")
+    return (
+        None if table and column and "" not in table.split(".") else f"must name a column as table.column, got '{text}'"
+    )
+
+
+Column = _text(_column_problem, {"type": "string", "pattern": "[^.]\\.[^.]"})
+NewName = _checked(
+    lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
+    STRING_OR_NUMBER,
+    str,
 )
 
 
@@ -178,35 +229,10 @@ def rule(problem: str, *key: str | int) -> PydanticCustomError:
     return PydanticCustomError("migtest", "{problem}", {"problem": problem, "key": key})
 
 
-def _regex_problem(value: Any) -> str | None:
-    try:
-        re.compile(str(value))
-    except re.error as exc:
-        return f"not a valid regular expression: {exc}"
-    return None
-
-
-def _zone_problem(value: Any) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(str(value))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return f"unknown time zone '{value}' (an IANA name such as UTC or Europe/Berlin)"
-    return None
-
-
-def _column_problem(value: Any) -> str | None:
-    table, _, column = str(value).rpartition(".")
-    return (
-        None
-        if table and column and "" not in table.split(".")
-        else f"must name a column as table.column, got '{value}'"
-    )
-
-
 def _present(value: Any) -> Any:
     """A required key may not be null either."""
     if value is None:
-        raise PydanticCustomError("migtest", "must be given, got nothing")
+        raise rule("must be given, got nothing")
     return value
 
 
@@ -217,48 +243,37 @@ def _or_empty(empty: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: empty if value is None else value)
 
 
+def _list(item: Any) -> Any:
+    """A list of `item`s; null: none."""
+    return Annotated[tuple[item, ...], _or_empty(())]
+
+
+Texts = _list(Str)
+
+
+def _pairs(values: Any, read: Callable[[Any], Any] = lambda value: value) -> Any:
+    """A mapping of names to `values`, read as (name, value) pairs in the file's order (such pairs
+    too: a section made in code)."""
+    return Annotated[
+        dict[Any, values],
+        BeforeValidator(lambda given: {} if given is None else dict(given) if isinstance(given, tuple) else given),
+        AfterValidator(lambda mapping: tuple((str(name), read(item)) for name, item in mapping.items())),
+    ]
+
+
+Pairs = _pairs(Scalar, lambda value: str(value).lower() if isinstance(value, bool) else str(value))  # true, not True
+
+
 def _one_or_many(value: Any) -> Any:
-    return [value] if _text_problem(value) is None and value is not None else [] if value is None else value
+    """A name (a YAML number read as written) or a list of them; null: none."""
+    if value is None:
+        return []
+    return [str(value) if _number(value) else value] if _text_problem(value) is None else value
 
 
-Regex = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _regex_problem(value)), {"type": "string"}, str
-)
-TimeZone = _checked(
-    lambda value: _text_problem(value) or (None if value is None else _zone_problem(value)), {"type": "string"}, str
-)
-UrlPath = _checked(
-    lambda value: (
-        None
-        if isinstance(value, str) and value.startswith("/")
-        else f"needs a 'path' starting with /, got {kind(value)}"
-    ),
-    {"type": "string", "pattern": "^/"},
-)
-Column = _checked(
-    lambda value: _text_problem(value) or _column_problem(value), {"type": "string", "pattern": "[^.]\\.[^.]"}, str
-)
-NewName = _checked(
-    lambda value: "must be the column's new name, got nothing" if value is None else _text_problem(value),
-    STRING_OR_NUMBER,
-    str,
-)
-Texts = Annotated[tuple[Str, ...], _or_empty(())]
-
-
-def _pair_text(value: Any) -> str:
-    """A value of a mapping of names to strings, as YAML writes it (true, not True)."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-Pairs = Annotated[  # a mapping of names to strings, read as (name, value) pairs in the file's order
-    dict[Any, Scalar],
-    BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, (list, tuple)) else value),
-    AfterValidator(lambda mapping: tuple((str(name), _pair_text(value)) for name, value in mapping.items())),
-]
 Names = Annotated[
     tuple[Str, ...],
-    BeforeValidator(lambda value: [str(v) for v in _one_or_many(value)] if _number(value) else _one_or_many(value)),
+    BeforeValidator(_one_or_many),
     WithJsonSchema({"anyOf": [STRING_OR_NUMBER, {"type": "array", "items": STRING_OR_NUMBER}]}),
 ]
 
@@ -272,22 +287,15 @@ def _key(description: str, default: Any = None, examples: list[Any] | None = Non
     return Field(default, description=description, examples=examples, **more)
 
 
-def _context(info: ValidationInfo) -> dict[str, Any]:
-    """What loading a file knows beyond a section (config.load_config): `root` (the file's folder),
-    `versions` (the names the file gives) and `engine` (the run's). Absent when a section is
-    made in code: its values are then taken as given."""
-    return info.context or {}
-
-
 def _filled(value: Any, info: ValidationInfo) -> Any:
     """`${NAME}` in the strings of `value` taken from the environment, so that CI secrets stay out
     of migtest.yml; each value so taken is masked in everything migtest prints or writes."""
-    if "root" not in _context(info):
+    if "root" not in (info.context or {}):
         return value
 
     def fill(item: Any, where: tuple[str | int, ...]) -> Any:
         if isinstance(item, str):
-            return ENVIRONMENT_PLACEHOLDER.sub(lambda match: _masked(_environment(match[1], where)), item)
+            return ENVIRONMENT_PLACEHOLDER.sub(lambda match: _environment(match[1], where, mask=True), item)
         if isinstance(item, (tuple, list)):
             return type(item)(fill(part, (*where, index)) for index, part in enumerate(item))
         if isinstance(item, dict):
@@ -299,18 +307,18 @@ def _filled(value: Any, info: ValidationInfo) -> Any:
     return fill(value, ())
 
 
-def _environment(name: str, where: tuple[str | int, ...]) -> str:
+def _environment(name: str, where: tuple[str | int, ...], mask: bool = False) -> str:
+    """`mask`: the value is masked whole in everything migtest prints or writes."""
     if name not in os.environ:
         raise rule(f"environment variable {name} is not set", *where)
+    if mask:
+        register_secret(os.environ[name])
     return os.environ[name]
 
 
-def _masked(secret: str) -> str:
-    register_secret(secret)
-    return secret
-
-
 Secret = AfterValidator(_filled)
+SecretText = Annotated[Text, Secret]
+SecretPairs = Annotated[Pairs, Secret]
 
 
 def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
@@ -318,7 +326,7 @@ def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
     that must be there when loading; `{dialect}` in it is the run's SQL dialect."""
 
     def resolve(value: Any, info: ValidationInfo) -> Any:
-        context = _context(info)
+        context = info.context or {}
         if value is None or "root" not in context:
             return None if value is None else Path(value)
         dialect = "mysql" if context.get("engine") == "mariadb" else str(context.get("engine") or "sqlite")
@@ -332,23 +340,27 @@ def _path(directory: bool | None, must_exist: bool = True) -> AfterValidator:
 
 
 def _known_versions(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-    known = _context(info).get("versions")
+    known = (info.context or {}).get("versions")
     for name in names:
         if known is not None and name not in known:
             raise rule(f"unknown version '{name}'")
     return names
 
 
+ForVersions = Annotated[Texts, AfterValidator(_known_versions)]
+
+
 class Section(BaseModel):
     """A mapping of migtest.yml: unknown keys are errors (with the closest known one as a hint)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, validate_default=True)
+    _label: str = PrivateAttr("")  # the key that declares an entry (checks.moves[0]), for evidence to name it
 
 
 class MigrationsConfig(Section):
     """How each release's migrations run."""
 
-    tool: Annotated[_choice(*MIGRATORS), Required] = Field(
+    tool: Annotated[_choice("alembic", "sql", "command", "on-start"), Required] = Field(
         description="The migration tool: alembic, sql (versioned files), command (your own commands) or on-start "
         "(the app's image migrates when it starts).",
         examples=["alembic"],
@@ -366,7 +378,7 @@ class MigrationsConfig(Section):
         "sql: the folder of versioned files; `{dialect}` stands for sqlite, postgres or mysql.",
         examples=["db/migration", "db/migration/{dialect}"],
     )
-    layout: _choice(*SQL_LAYOUTS) = _key("sql: flyway or golang-migrate (detected when omitted).")
+    layout: _choice("flyway", "golang-migrate") = _key("sql: flyway or golang-migrate (detected when omitted).")
     prefix: Text = _key("sql/flyway: the prefix of versioned files.", "V")
     undo_prefix: Text = _key("sql/flyway: the prefix of undo files.", "U")
     tables: Names = _key(
@@ -407,15 +419,11 @@ class MigrationsConfig(Section):
 
     @field_validator("tables", mode="before")
     @classmethod
-    def _some_table(cls, value: Any) -> Any:
+    def _some_table(cls, value: Any, info: ValidationInfo) -> Any:
+        """None: migtest's own history table for sql, no other table for the other tools."""
         if isinstance(value, (list, tuple)) and not value:
             raise rule("must name at least one table")
-        return value
-
-    @field_validator("tables")
-    @classmethod
-    def _own_table(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return value or (("migtest_schema_history",) if info.data.get("tool") == "sql" else ())
+        return ("migtest_schema_history",) if value is None and info.data.get("tool") == "sql" else value
 
     @property
     def table(self) -> str | None:
@@ -429,11 +437,10 @@ class MigrationsConfig(Section):
     def _what_the_tool_needs(self) -> MigrationsConfig:
         if self.package is not None and self.tool != "alembic":
             raise rule(f"a package's migrations are found for tool alembic, not '{self.tool}'", "package")
-        inside = Path(str(self.config or "alembic.ini"))
-        if self.package is not None and (inside.is_absolute() or ".." in inside.parts):
-            raise rule(f"must be a path inside package '{self.package}', got '{inside}'", "config")
+        if self.package is not None and (self.config.is_absolute() or ".." in self.config.parts):
+            raise rule(f"must be a path inside package '{self.package}', got '{self.config}'", "config")
         required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[self.tool]
-        if required and getattr(self, required) is None and not (required == "config" and self.package):
+        if required and getattr(self, required) is None:  # with a package, config is alembic.ini by default
             raise rule(f"migrations.tool '{self.tool}' needs key '{required}'", required)
         return self
 
@@ -460,7 +467,7 @@ class DatabaseConfig(Section):
     def _from_the_environment(cls, url: str | None, info: ValidationInfo) -> str | None:
         """A `${NAME}` that is the whole password is URL-encoded there, and every value that goes
         into the password is masked whole, however the URL splits it."""
-        if url is None or "root" not in _context(info):
+        if url is None or "root" not in (info.context or {}):
             return url
         expanded, passwords = fill_url(url, lambda name: _environment(name, ()))
         for password in passwords:
@@ -478,13 +485,8 @@ class DatabaseConfig(Section):
                     raise rule("sqlite needs no server; remove it or choose engine postgres|mysql|mariadb", key)
         elif bool(self.url) == bool(self.image):
             raise rule(f"engine '{self.engine}' needs exactly one of 'url' (an existing server) or 'image'", "engine")
-        elif self.url:
-            scheme = self.url.split(":", 1)[0].split("+", 1)[0].lower()
-            if scheme not in URL_SCHEMES[self.engine]:
-                expected = " or ".join(f"{s}://" for s in URL_SCHEMES[self.engine])
-                raise rule(f"a {self.engine} URL starts with {expected}, got {scheme}://", "url")
-            if problem := url_problem(self.url):
-                raise rule(problem, "url")
+        elif self.url and (problem := scheme_problem(self.url, self.engine) or url_problem(self.url)):
+            raise rule(problem, "url")
         if self.schemas and self.engine != "postgres":
             raise rule("schemas are a PostgreSQL setting", "schemas")
         return self
@@ -547,7 +549,7 @@ class ServiceConfig(Section):
 
     @model_validator(mode="after")
     def _how_it_is_ready(self) -> ServiceConfig:
-        if not HOST_NAME.fullmatch(str(self.name)):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", str(self.name)):
             raise rule(f"must be a host name (letters, digits, '.', '_', '-'), got '{self.name}'", "name")
         if not (self.port or self.health or self.ready_log):
             raise rule("needs 'port' (a TCP port), 'health' (a URL) or 'ready_log' (a regex) to tell it is ready")
@@ -560,9 +562,9 @@ class LoginConfig(Section):
     """`app.auth.login`: a request whose JSON response holds the token (`app.auth.token`)."""
 
     path: UrlPath = Field(description="The login path, starting with /.", examples=["/auth/login"])
-    method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
+    method: HttpMethod = _key("The HTTP method.", "POST")
     json_: Annotated[Any, Secret] = _key("A JSON body (`${NAME}` from the environment, masked).", alias="json")
-    form: Annotated[Pairs, Secret] = _key("A form body (`${NAME}` from the environment, masked).", {})
+    form: SecretPairs = _key("A form body (`${NAME}` from the environment, masked).", {})
     status: Whole = _key("The status a successful login answers.", 200)
 
     @property
@@ -579,10 +581,8 @@ class LoginConfig(Section):
 class Basic(Section):
     """HTTP basic authentication."""
 
-    username: Annotated[Text, Secret] = _key("The user name (`${NAME}` from the environment, masked).")
-    password: Annotated[Text, Secret] = _key(
-        "The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"]
-    )
+    username: SecretText = _key("The user name (`${NAME}` from the environment, masked).")
+    password: SecretText = _key("The password (`${NAME}` from the environment, masked).", examples=["${APP_PASSWORD}"])
 
     @model_validator(mode="after")
     def _both(self) -> Basic:
@@ -594,9 +594,7 @@ class Basic(Section):
 class AuthConfig(Section):
     """How API requests authenticate: exactly one of `bearer`, `basic` or `login`."""
 
-    bearer: Annotated[Text, Secret] = _key(
-        "A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"]
-    )
+    bearer: SecretText = _key("A token (`${NAME}` from the environment, masked).", examples=["${API_TOKEN}"])
     basic: Basic | None = _key("HTTP basic authentication.")
     login: LoginConfig | None = _key("A request that logs in; its response holds the token.")
     token: Text = _key("login: the dotted key of the token in the login response.", "access_token")
@@ -617,7 +615,7 @@ class AppConfig(Section):
     """How a version's image runs as the app: on-start migrates by starting it, API seeding and
     verification talk to it."""
 
-    env: Annotated[Pairs, Secret] = _key(
+    env: SecretPairs = _key(
         "Its environment; `{database_url}` and `{version}` are filled, `${NAME}` comes from the environment.",
         {"DATABASE_URL": "{database_url}"},
     )
@@ -635,17 +633,17 @@ class AppConfig(Section):
         True,
     )
     database_path: Text = _key("SQLite: where the database file is in its container.", "/data/app.db")
-    previous_release: _choice(*SEVERITIES) = _key("Deprecated: write verify.previous_release.", deprecated=True)
-    headers: Annotated[Pairs, Secret] = _key("Headers sent with every request of seed.api and verify.api.", {})
+    previous_release: Severity = _key("Deprecated: write verify.previous_release.", deprecated=True)
+    headers: SecretPairs = _key("Headers sent with every request of seed.api and verify.api.", {})
     auth: AuthConfig | None = _key("How API requests authenticate.")
-    services: Annotated[tuple[ServiceConfig, ...], _or_empty(())] = _key("Companions started beside the app.", [])
+    services: _list(ServiceConfig) = _key("Companions started beside the app.", [])
 
     @model_validator(mode="after")
     def _how_it_is_ready(self, info: ValidationInfo) -> AppConfig:
         for index, service in enumerate(self.services):
             if any(str(other.name) == str(service.name) for other in self.services[:index]):
                 raise rule(f"service name '{service.name}' is used twice", "services", index, "name")
-        if self.health is None and self.ready_log is None and "root" in _context(info):  # a file's app starts
+        if self.health is None and self.ready_log is None and "root" in (info.context or {}):  # a file's app starts
             raise rule("needs 'health' (a URL such as http://{host}:{port}/health) or 'ready_log' (a regex)")
         path = str(self.database_path)
         if not path.startswith("/") or path.endswith("/"):
@@ -659,14 +657,12 @@ class ApiRequest(Section):
     path: UrlPath = Field(
         description="The path, starting with /; `{name}` is a value captured before.", examples=["/items"]
     )
-    method: _choice(*HTTP_METHODS) = _key("The HTTP method.", "POST")
+    method: HttpMethod = _key("The HTTP method.", "POST")
     json_: Any = _key("The JSON body.", alias="json", examples=[{"name": "a"}])
     status: Whole = _key("The status expected (default 201 for POST, else 200).")
-    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
-        "Only for these versions (default: every one).", []
-    )
-    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
-    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
+    versions: ForVersions = _key("Only for these versions (default: every one).", [])
+    query: SecretPairs = _key("Query parameters.", {})
+    headers: SecretPairs = _key("Headers of this request.", {})
     capture: Pairs = _key(
         "Values of the JSON response: name -> dotted key, `{name}` in later requests.",
         {},
@@ -705,16 +701,10 @@ class Pagination(Section):
     key: Text = _key("cursor: the dotted key of the next cursor in the body.", examples=["nextCursor"])
     total: Text = _key("page, offset: the dotted key of the number of items.")
 
-    @field_validator("param")
+    @field_validator("param", "size_param")
     @classmethod
-    def _param_of_the_mode(cls, param: str | None, info: ValidationInfo) -> str:
-        by = info.data.get("by")
-        return param or {"page": "page", "offset": "offset", "cursor": "cursor"}.get(str(by), "")
-
-    @field_validator("size_param")
-    @classmethod
-    def _limit(cls, size_param: str | None, info: ValidationInfo) -> str | None:
-        return "limit" if size_param is None and info.data.get("by") == "offset" else size_param
+    def _default_of_the_mode(cls, given: str | None, info: ValidationInfo) -> str | None:
+        return given or PAGINATION_DEFAULTS.get((info.data.get("by"), info.field_name), given)
 
     @model_validator(mode="after")
     def _keys_of_the_mode(self) -> Pagination:
@@ -744,23 +734,16 @@ class SeededMatch(Section):
 
     unwrap: Dotted = _key("The dotted key of the object inside the body.", "", validate_default=False)
     ignore: Texts = _key("Keys never read back.", [])
-    transform: Annotated[  # read as (key, (transform, ...)) in the file's order
-        dict[Any, Transforms],
-        BeforeValidator(lambda value: {} if value is None else dict(value) if isinstance(value, tuple) else value),
-        AfterValidator(lambda steps: tuple((str(key), names) for key, names in steps.items())),
-    ] = _key(
+    transform: _pairs(Transforms) = _key(
         "key -> slug | lower | upper | strip | string, or a list of them, in turn.", {}, examples=[{"name": "slug"}]
     )
-    case: _choice(*KEY_CASES) = _key("camel: snake_case keys read as camelCase.")
+    case: _choice("camel") = _key("camel: snake_case keys read as camelCase.")
     keys: Pairs = _key("Sent key -> the key read (dotted for nested).", {})
 
 
-Contains = _checked(
-    lambda value: (
-        None
-        if value == "seeded" or isinstance(value, (list, tuple))
-        else f"must be 'seeded' or a list of objects, got {kind(value)}"
-    ),
+Contains = _must(
+    lambda value: value == "seeded" or isinstance(value, (list, tuple)),
+    "'seeded' or a list of objects",
     {"anyOf": [{"const": "seeded"}, {"type": "array"}]},
     lambda value: value if value == "seeded" else tuple(value),
 )
@@ -774,11 +757,9 @@ class ApiRead(Section):
     items: Dotted = _key('The dotted key of the list in a page ("": the page is the list).', "", validate_default=False)
     next: Text = _key("The dotted key of the next page's path or URL.")
     contains: Contains = _key("seeded (the bodies seed.api sent to this path) or a list of objects to find.", "seeded")
-    versions: Annotated[Texts, AfterValidator(_known_versions)] = _key(
-        "Only for these versions (default: every one).", []
-    )
-    query: Annotated[Pairs, Secret] = _key("Query parameters.", {})
-    headers: Annotated[Pairs, Secret] = _key("Headers of this request.", {})
+    versions: ForVersions = _key("Only for these versions (default: every one).", [])
+    query: SecretPairs = _key("Query parameters.", {})
+    headers: SecretPairs = _key("Headers of this request.", {})
     paginate: Pagination | None = _key("How to ask for the next page.")
     max_pages: Whole = _key("Pages read at most.", 1000)
     match: SeededMatch | None = _key("How a body sent by seed.api reads back (contains: seeded).")
@@ -803,11 +784,11 @@ class ApiRead(Section):
 class VerifyConfig(Section):
     """Your own checks on a migrated database."""
 
-    api: Annotated[tuple[ApiRead, ...], _or_empty(())] = _key("Reads of the app's API after migrating.", [])
+    api: _list(ApiRead) = _key("Reads of the app's API after migrating.", [])
     command: Command = _key(
         "Your own check, run as a release on a migrated database.", examples=["python -m myapp.check {database_url}"]
     )
-    previous_release: _choice(*SEVERITIES) = _key(
+    previous_release: Severity = _key(
         "fail | warn | off: the release before the newest runs `command` (and its app) on the newest's schema.",
         "fail",
     )
@@ -824,16 +805,14 @@ class MatrixConfig(Section):
     """Which scenarios run."""
 
     fresh: Flag = _key("A fresh install of every version.", True)
-    upgrade: _choice(*UPGRADE_MODES) = _key("chain (each to the next), all-to-head or none.", "chain")
-    skip: Annotated[tuple[Any, ...], _or_empty(())] = _key(
-        "Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]]
-    )
-    downgrade: _choice(*DOWNGRADE_MODES) = _key("chain (each back to the previous) or none.", "chain")
+    upgrade: _choice("chain", "all-to-head", "none") = _key("chain (each to the next), all-to-head or none.", "chain")
+    skip: _list(Any) = _key("Extra [from, to] pairs of versions.", [], examples=[[["1.0", "head"]]])
+    downgrade: _choice("chain", "none") = _key("chain (each back to the previous) or none.", "chain")
 
     @field_validator("skip")
     @classmethod
     def _pairs_forward(cls, skip: tuple[Any, ...], info: ValidationInfo) -> tuple[tuple[str, str], ...]:
-        names = _context(info).get("versions")
+        names = (info.context or {}).get("versions")
         for index, pair in enumerate(skip):
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
                 raise rule(f"must be a pair [from, to], got {kind(pair)}", index)
@@ -849,19 +828,22 @@ class MatrixConfig(Section):
 class GenerateConfig(Section):
     """Rows made up from the schema, edge cases included."""
 
-    rows: Annotated[
-        int,
-        PlainValidator(lambda value: _whole_rows(value)),
-        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_GENERATED_ROWS}),
-    ] = Field(description="Rows generated per table.", examples=[1000])
-    seed: Annotated[int, PlainValidator(lambda value: _integer(value)), WithJsonSchema({"type": "integer"})] = _key(
-        "Makes the same rows again.", 0
+    rows: Whole = Field(
+        description="Rows generated per table.", examples=[1000], json_schema_extra={"maximum": MAX_GENERATED_ROWS}
     )
+    seed: _whole() = _key("Makes the same rows again.", 0)
     exclude: Texts = _key("`table` or `table.column` left out.", [], examples=[["audit_log", "users.avatar"]])
     values: Annotated[dict[Any, Any], _or_empty({})] = _key(
         "`table.column` -> one fixed value.", {}, examples=[{"users.role": "admin"}]
     )
     batch: Whole = _key("Rows inserted per statement batch.", 1000)
+
+    @field_validator("rows")
+    @classmethod
+    def _at_most(cls, rows: int) -> int:
+        if rows > MAX_GENERATED_ROWS:
+            raise rule(f"at most {MAX_GENERATED_ROWS:,} rows per table, got {rows:,}")
+        return rows
 
     @model_validator(mode="after")
     def _names_of_columns(self) -> GenerateConfig:
@@ -874,22 +856,6 @@ class GenerateConfig(Section):
         return self
 
 
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PydanticCustomError("migtest", "must be a whole number, got {found}", {"found": kind(value)})
-    return value
-
-
-def _whole_rows(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise PydanticCustomError("migtest", "must be a whole number >= 1, got {found}", {"found": kind(value)})
-    if value > MAX_GENERATED_ROWS:
-        raise PydanticCustomError(
-            "migtest", "{problem}", {"problem": f"at most {MAX_GENERATED_ROWS:,} rows per table, got {value:,}"}
-        )
-    return value
-
-
 class SeedConfig(Section):
     """The data each release's database holds before it migrates."""
 
@@ -897,7 +863,7 @@ class SeedConfig(Section):
         "One SQL file per version, written against that version's schema.", examples=["seeds/{version}.sql"]
     )
     command: Command = _key("Runs in the version's tree and environment.", examples=["python seed.py {database_url}"])
-    api: Annotated[tuple[ApiRequest, ...], _or_empty(())] = _key("Requests to the app's API.", [])
+    api: _list(ApiRequest) = _key("Requests to the app's API.", [])
     generate: GenerateConfig | None = _key("Rows made up from the schema.")
     restore: Text = _key("A snapshot of the release's database, restored first.", examples=["snapshots/{version}.dump"])
 
@@ -905,7 +871,7 @@ class SeedConfig(Section):
     @classmethod
     def _every_version_has_one(cls, sql: str | None, info: ValidationInfo) -> str | None:
         """Each file is read now (a missing one, or one not UTF-8), not when the first scenario seeds."""
-        context = _context(info)
+        context = info.context or {}
         for version in context.get("versions", ()) if sql else ():
             path = context["root"] / sql.replace("{version}", version)
             if not found(path, directory=False):
@@ -938,21 +904,6 @@ def placeholders(*values: Any) -> set[str]:
     return set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", repr(values)))
 
 
-@dataclass(frozen=True)
-class RowCondition:
-    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
-    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
-    that declares it (`checks.moves[0]`), so that evidence can name it."""
-
-    label: str
-    table: str
-    where: str | None = None
-    scope: Scope = MIGRATING
-
-    def describe(self) -> str:
-        return self.table if self.where is None else f"{self.table} where {self.where}"
-
-
 class Scoped(Section):
     """The scenarios an entry is about; every condition given must hold."""
 
@@ -962,24 +913,28 @@ class Scoped(Section):
     scenarios: Names = _key("Globs on scenario ids, as --only takes them.", [], examples=[["*-to-head"]])
     engines: Names = _key(f"The run's database engine: {', '.join(ENGINES)}.", [], examples=[["sqlite"]])
     _scope: Scope = PrivateAttr(default_factory=Scope)
+    _kinds: ClassVar[tuple[str, ...]] = MIGRATION_KINDS  # the scenario kinds it can be about
+    _targets: ClassVar[tuple[str, ...]] = ("to",)  # the keys that name target versions
 
     @property
     def scope(self) -> Scope:
         return self._scope
 
-    def _read_scope(self, info: ValidationInfo, kinds: tuple[str, ...], targets: tuple[str, ...] = ("to",)) -> None:
+    @model_validator(mode="after")
+    def _read_scope(self, info: ValidationInfo) -> Scoped:
         """Each name checked against the file's versions: a typo would make the entry apply nowhere, silently."""
-        versions = _context(info).get("versions")
+        versions = (info.context or {}).get("versions")
         if versions is not None:
             fields = type(self).model_fields
             given = {fields[name].alias or name: getattr(self, name) for name in self.model_fields_set}
             try:
-                self._scope = parse_scope(given, versions, kinds, targets)
+                self._scope = parse_scope(given, versions, self._kinds, self._targets)
             except ScopeError as error:
                 raise rule(str(error), error.key) from None
         else:
-            to = tuple(name for key in targets for name in getattr(self, key))
+            to = tuple(name for key in self._targets for name in getattr(self, key))
             self._scope = Scope(self.from_, to, self.kinds, self.scenarios, self.engines)
+        return self
 
 
 class When(Scoped):
@@ -990,10 +945,9 @@ class When(Scoped):
     @model_validator(mode="after")
     def _migrating(self, info: ValidationInfo) -> When:
         """`crosses: V` narrows it to the upgrades and skips from before V to V or later."""
-        self._read_scope(info, MIGRATION_KINDS)
         if not self._scope.kinds:
             self._scope = replace(self._scope, kinds=MIGRATION_KINDS)
-        order = _context(info).get("versions") or ()
+        order = (info.context or {}).get("versions") or ()
         if self.crosses and order:
             if len(self.crosses) != 1 or self.crosses[0] not in order[1:]:
                 raise rule(f"must name one version after the first ({order[0]})", "crosses")
@@ -1009,10 +963,10 @@ class SomeRows(Section):
 
     where: Text = _key("SQL, evaluated before migrating (default: every row).", examples=["kind = 'secret'"])
     when: When | None = _key("The scenarios it is about (default: every migrating one).")
-    _label: str = PrivateAttr("")  # the key that declares it, given by ChecksConfig
 
-    def _rows(self, table: str) -> RowCondition:
-        return RowCondition(self._label, table, self.where, self.when.scope if self.when else MIGRATING)
+    @property
+    def rows(self) -> RowCondition:
+        return RowCondition(self._label, self.table, self.where, self.when.scope if self.when else MIGRATING)
 
 
 class RowChange(SomeRows):
@@ -1023,8 +977,8 @@ class RowChange(SomeRows):
     _table: str = PrivateAttr("")  # the key of allow_changes it is listed under
 
     @property
-    def rows(self) -> RowCondition:
-        return self._rows(self._table)
+    def table(self) -> str:
+        return self._table
 
     @property
     def becomes(self) -> tuple[Any] | None:
@@ -1033,7 +987,7 @@ class RowChange(SomeRows):
 
     def describe(self) -> str:
         where = f" where {self.where}" if self.where else ""
-        return f"{self._table}.{self.column}{where}"
+        return f"{self.table}.{self.column}{where}"
 
 
 class LostRows(SomeRows):
@@ -1041,9 +995,10 @@ class LostRows(SomeRows):
 
     table: Annotated[Text, Required] = Field(description="The table.")
 
-    @property
-    def rows(self) -> RowCondition:
-        return self._rows(self.table)
+
+def _part(key: str, index: int) -> property:
+    """The table (0) or the column (2) of the table.column at `key`."""
+    return property(lambda self: getattr(self, key).rpartition(".")[index])
 
 
 class Move(SomeRows):
@@ -1064,21 +1019,10 @@ class Move(SomeRows):
             raise rule("must pair at least one column, e.g. {item_id: id}", "key")
         return self
 
-    @property
-    def rows(self) -> RowCondition:
-        return self._rows(self.from_.rpartition(".")[0])
-
-    @property
-    def column(self) -> str:
-        return self.from_.rpartition(".")[2]
-
-    @property
-    def to_table(self) -> str:
-        return self.to.rpartition(".")[0]
-
-    @property
-    def to_column(self) -> str:
-        return self.to.rpartition(".")[2]
+    table = _part("from_", 0)
+    column = _part("from_", 2)
+    to_table = _part("to", 0)
+    to_column = _part("to", 2)
 
     def describe(self) -> str:
         return f"{self.from_} -> {self.to}"
@@ -1102,11 +1046,8 @@ class SqlAssertion(Scoped):
     query: Annotated[Text, Required] = Field(description="The query.")
     expect: Rows = Field(description="The rows it must return.", examples=[[[0]]])
     versions: Names = _key("Target versions (the same as `to`).", [])
-
-    @model_validator(mode="after")
-    def _scenarios(self, info: ValidationInfo) -> SqlAssertion:
-        self._read_scope(info, RUN_KINDS, ("versions", "to"))
-        return self
+    _kinds: ClassVar[tuple[str, ...]] = RUN_KINDS
+    _targets: ClassVar[tuple[str, ...]] = ("versions", "to")
 
     def applies_to(self, scenario: ScenarioLike, engine: str) -> bool:
         return self.scope.matches(scenario, engine)
@@ -1123,18 +1064,17 @@ class AcceptedDifference(Scoped):
         examples=["index 'ix_users_email' * present after migrating, not in a fresh install"],
     )
     reason: Text = _key("Shown with it in the evidence.")
-    _key: str = PrivateAttr("")  # where it is declared (checks.accept_schema[0]), given by ChecksConfig
 
     @field_validator("difference")
     @classmethod
     def _without_the_name(cls, difference: str | None, info: ValidationInfo) -> str | None:
         """Where the whole evidence line was written, the object's name is left out."""
-        named = [(kind, info.data.get(kind)) for kind in SCHEMA_OBJECTS if info.data.get(kind) is not None]
-        return accepted_difference(*named[0], difference) if difference is not None and len(named) == 1 else difference
+        named = [f"{kind} '{info.data[kind]}': " for kind in SCHEMA_OBJECTS if info.data.get(kind) is not None]
+        return difference.removeprefix(named[0]) if difference is not None and len(named) == 1 else difference
 
     @property
     def key(self) -> str:
-        return self._key
+        return self._label
 
     @property
     def kind(self) -> str:
@@ -1155,14 +1095,13 @@ class AcceptedDifference(Scoped):
         return f"{self.kind} '{self.name}': {self.difference}"
 
     @model_validator(mode="after")
-    def _one_difference(self, info: ValidationInfo) -> AcceptedDifference:
-        self._read_scope(info, MIGRATION_KINDS)
+    def _one_difference(self) -> AcceptedDifference:
         named = [kind for kind in SCHEMA_OBJECTS if getattr(self, kind) is not None]
         if len(named) != 1:
             raise rule(f"needs exactly one of {', '.join(SCHEMA_OBJECTS)}: the object that differs")
         if self.difference is None:
             raise rule("missing key 'difference': the text after \"table 'name': \" in the evidence, * for any text")
-        if not accepted_difference(named[0], str(getattr(self, named[0])), str(self.difference)).strip("* "):
+        if not self.difference.strip("* "):
             raise rule(
                 "would accept every difference of the object: name the one difference (to skip a table, ignore_tables)",
                 "difference",
@@ -1170,34 +1109,24 @@ class AcceptedDifference(Scoped):
         return self
 
 
-def accepted_difference(kind: str, name: str, difference: str) -> str:
-    """The difference, without the object's name where the whole evidence line was written."""
-    return difference.removeprefix(f"{kind} '{name}': ")
-
-
-def _name_or(model: type[BaseModel], noun: str) -> Any:
-    """A name (a whole column or table) or a mapping (some rows only)."""
-    name = _checked(
-        lambda value: None if isinstance(value, str) else f"must be {noun} or a mapping, got {kind(value)}",
-        {"type": "string"},
-    )
+def _name_or(model: type[BaseModel], name: Any) -> Any:
+    """A name (a whole column or table; a switch) or a mapping (some rows only; settings); a `name`
+    that is a string is what the name must be (a column name)."""
+    if isinstance(name, str):
+        name = _must(lambda value: isinstance(value, str), f"{name} or a mapping", {"type": "string"})
     return Annotated[
         Annotated[name, Tag(NAME)] | Annotated[model, Tag(MAPPING)],
-        Discriminator(lambda value: MAPPING if isinstance(value, dict) else NAME),
+        Discriminator(lambda value: MAPPING if isinstance(value, (dict, BaseModel)) else NAME),
     ]
 
 
-ChangedColumns = Annotated[tuple[_name_or(RowChange, "a column name"), ...], _or_empty(())]
+ChangedColumns = _list(_name_or(RowChange, "a column name"))
 StrKeys = AfterValidator(lambda mapping: {str(key): value for key, value in mapping.items()})  # a table: 1 is '1'
 
 
-LockMode = _choice(*SEVERITIES)
-LocksSwitch = _checked(
-    lambda value: (
-        None
-        if value is None or isinstance(value, bool) or value == "off"
-        else f"must be off or a mapping, got {kind(value)}"
-    ),
+LocksSwitch = _must(
+    lambda value: value is None or isinstance(value, bool) or value == "off",
+    "off or a mapping",
     {"enum": [True, False, "off", None]},
 )
 
@@ -1208,9 +1137,9 @@ class LocksConfig(Section):
     reason to stop a pipeline before the user says so."""
 
     max_blocked_ms: Number = _key("A read or write of a table blocked longer than this is a finding.", 1000)
-    blocked: LockMode = _key("What a read or write blocked over max_blocked_ms does.", "warn")
-    rewrite: LockMode = _key("What a table with rows rewritten (rebuilt) does.", "warn")
-    blocking_index: LockMode = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
+    blocked: Severity = _key("What a read or write blocked over max_blocked_ms does.", "warn")
+    rewrite: Severity = _key("What a table with rows rewritten (rebuilt) does.", "warn")
+    blocking_index: Severity = _key("What an index built without CONCURRENTLY on a table with rows does.", "warn")
     _measure: bool = PrivateAttr(True)
 
     @property
@@ -1245,7 +1174,7 @@ class ChecksConfig(Section):
         {},
         examples=[{"users": {"name": "full_name"}}],
     )
-    losses: Annotated[tuple[_name_or(LostRows, "a table name"), ...], _or_empty(())] = _key(
+    losses: _list(_name_or(LostRows, "a table name")) = _key(
         "Tables whose rows may go, or mappings for some rows only.",
         [],
         alias="allow_lost_rows",
@@ -1253,57 +1182,44 @@ class ChecksConfig(Section):
     )
     ignore_tables: Texts = _key("Tables never captured nor compared.", [], examples=[["sessions"]])
     float_tolerance: Number = _key("Relative tolerance of float comparisons.", 0, examples=[1e-6])
-    sql: Annotated[tuple[SqlAssertion, ...], _or_empty(())] = _key("Your own SQL assertions.", [])
+    sql: _list(SqlAssertion) = _key("Your own SQL assertions.", [])
     volatile: Annotated[dict[Any, Texts], _or_empty({}), StrKeys] = _key(
         "table -> columns the app writes itself: not compared.", {}, examples=[{"servers": ["last_seen"]}]
     )
-    moves: Annotated[tuple[Move, ...], _or_empty(())] = _key("Values a release moves to another column.", [])
-    accept_schema: Annotated[tuple[AcceptedDifference, ...], _or_empty(())] = _key(
-        "Known, harmless schema differences.", []
-    )
-    history: _choice(*SEVERITIES) = _key(
+    moves: _list(Move) = _key("Values a release moves to another column.", [])
+    accept_schema: _list(AcceptedDifference) = _key("Known, harmless schema differences.", [])
+    history: Severity = _key(
         "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
     )
-    rolling: _choice(*SEVERITIES) = _key(
+    rolling: Severity = _key(
         "The release before the newest, already running, probed while the upgrade to the newest runs: "
         "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
     )
     naive_timezone: Annotated[TimeZone, _or_empty("UTC")] = _key(
         "The zone of timestamps without one, when compared with one that has it.", "UTC"
     )
-    locks_: Annotated[
-        Annotated[LocksSwitch, Tag(NAME)] | Annotated[LocksConfig, Tag(MAPPING)],
-        Discriminator(lambda value: MAPPING if isinstance(value, (dict, LocksConfig)) else NAME),
-    ] = _key(
+    locks: Annotated[_name_or(LocksConfig, LocksSwitch), AfterValidator(_locks)] = _key(
         "Lock and stall measurement (PostgreSQL, MariaDB/MySQL; on by default): off, or thresholds.",
         True,
-        alias="locks",
         examples=[{"max_blocked_ms": 500, "rewrite": "fail"}, "off"],
     )
 
     @model_validator(mode="after")
     def _labelled(self) -> ChecksConfig:
         """Each declaration knows the key that declares it, so that evidence names it."""
-        for table, entries in self.changes.items():
+        listed = {f"allow_changes.{table}": entries for table, entries in self.changes.items()}
+        listed.update(allow_lost_rows=self.losses, moves=self.moves, accept_schema=self.accept_schema)
+        for key, entries in listed.items():
             for index, entry in enumerate(entries):
+                if isinstance(entry, Section):
+                    entry._label = f"checks.{key}[{index}]"
                 if isinstance(entry, RowChange):
-                    entry._label, entry._table = f"checks.allow_changes.{table}[{index}]", table
-        for index, entry in enumerate(self.losses):
-            if isinstance(entry, LostRows):
-                entry._label = f"checks.allow_lost_rows[{index}]"
-        for index, move in enumerate(self.moves):
-            move._label = f"checks.moves[{index}]"
-        for index, accepted in enumerate(self.accept_schema):
-            accepted._key = f"checks.accept_schema[{index}]"
+                    entry._table = key.removeprefix("allow_changes.")
         return self
 
     @property
     def schema(self) -> bool:  # type: ignore[override]
         return self.schema_
-
-    @property
-    def locks(self) -> LocksConfig:
-        return _locks(self.locks_)
 
     @property
     def allow_changes(self) -> dict[str, tuple[str, ...]]:
@@ -1348,7 +1264,7 @@ class StepsConfig(Section):
 
     @model_validator(mode="after")
     def _named_folder_exists(self, info: ValidationInfo) -> StepsConfig:
-        if "dir" in self.model_fields_set and "root" in _context(info) and not found(self.dir, directory=True):
+        if "dir" in self.model_fields_set and "root" in (info.context or {}) and not found(self.dir, directory=True):
             raise rule(f"directory not found: {self.dir}", "dir")
         return self
 
@@ -1356,7 +1272,7 @@ class StepsConfig(Section):
 class LintConfig(Section):
     """The static lint of migration SQL (migtest lint)."""
 
-    ignore: Annotated[tuple[_choice(*RULES), ...], _or_empty(())] = _key(
+    ignore: _list(_choice(*RULES)) = _key(
         "Rules not reported, each kept off by name (never the whole lint).", [], [["drop-column"]]
     )
 
@@ -1404,8 +1320,8 @@ class Config(Section):
                 raise rule(f"version name '{version.name}' is used twice", "versions", index, "name")
         _check_containers(self)
         _check_placeholders(self)
-        if "file" in _context(info):
-            self._file = _context(info)["file"]
+        if "file" in (info.context or {}):
+            self._file = (info.context or {})["file"]
         return self
 
     @property
@@ -1468,8 +1384,8 @@ def _check_placeholders(config: Config) -> None:
     filled["seed", "command"] = config.seed.command
     filled.update({("app", "env", name): value for name, value in (config.app.env if config.app else ())})
     for where, text in filled.items():
-        if text and (problem := unknown_driver(text, config.database.engine)):
-            raise rule(problem, *where)
+        if text and (wrong := unknown_driver(text, config.database.engine)):
+            raise rule(wrong, *where)
     for index, read in enumerate(config.verify.api):
         for key in ("path", "query"):
             unknown = sorted(placeholders(getattr(read, key)) - config.seed.captures - {"version"})
@@ -1477,26 +1393,21 @@ def _check_placeholders(config: Config) -> None:
                 raise rule(f"{{{unknown[0]}}} is captured by no seed.api request", "verify", "api", index, key)
 
 
-Problem = tuple[tuple[str | int, ...], str]  # where (keys and list indexes) and what
-
-
-def validate(data: Any, context: dict[str, Any]) -> Config | list[Problem]:
-    """The configuration of a migtest.yml document, or every mistake in it in the order pydantic
-    finds them; `context`: what the rules beyond a section read (see _context)."""
-    try:
-        return Config.model_validate({} if data is None else data, context=context)
-    except ValidationError as exc:
-        return [_problem(error) for error in exc.errors(include_url=False)]
-
-
-def _problem(error: Any) -> Problem:
+def problem_of(error: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
+    """Where a mistake pydantic found is (keys and list indexes) and what it is, in migtest's words."""
     where = tuple(part for part in error["loc"] if part not in (NAME, MAPPING))
     where = (*where, *(error.get("ctx") or {}).get("key", ()))
     value, code = error.get("input"), error["type"]
     if code == "extra_forbidden":
-        return where, _unknown_key(where)
+        known = sorted(_fields_at(where[:-1]))
+        close = difflib.get_close_matches(str(where[-1]), known, n=1)
+        return (
+            where,
+            f"unknown key (did you mean '{close[0]}'?)" if close else f"unknown key (known keys: {', '.join(known)})",
+        )
     if code == "missing":
-        return where[:-1], f"missing key '{where[-1]}' ({_lowered(_field(where).description or '')})"
+        described = _fields_at(where[:-1])[where[-1]].description or ""
+        return where[:-1], f"missing key '{where[-1]}' ({described[:1].lower()}{described[1:].rstrip('.')})"
     if code in ("model_type", "dict_type", "model_attributes_type"):
         return where, f"must be a mapping, got {kind(value)}"
     if code in ("list_type", "tuple_type"):
@@ -1506,52 +1417,22 @@ def _problem(error: Any) -> Problem:
     return where, error["msg"]
 
 
-def _lowered(description: str) -> str:
-    return description[:1].lower() + description[1:].rstrip(".")
-
-
-def _unknown_key(where: tuple[str | int, ...]) -> str:
-    known = sorted(_known_keys(where[:-1]))
-    close = difflib.get_close_matches(str(where[-1]), known, n=1)
-    return f"unknown key (did you mean '{close[0]}'?)" if close else f"unknown key (known keys: {', '.join(known)})"
-
-
-def _known_keys(where: tuple[str | int, ...]) -> list[str]:
-    """The keys of the section at `where`."""
-    return [field.alias or name for name, field in _section_at(where).model_fields.items()]
-
-
-def _field(where: tuple[str | int, ...]) -> FieldInfo:
-    field = _field_of(_section_at(where[:-1]), where[-1])
-    assert field is not None
-    return field
-
-
-def _field_of(model: Any, key: str | int) -> FieldInfo | None:
-    fields = model.model_fields
-    return fields.get(key) or next((field for field in fields.values() if field.alias == key), None)
-
-
-def _section_at(where: tuple[str | int, ...]) -> Any:
-    """The model of the section at `where`, following the models' fields (list indexes and the
-    keys of mappings such as checks.renamed are not fields: the section stays the same)."""
+def _fields_at(where: tuple[str | int, ...]) -> dict[str, FieldInfo]:
+    """The fields of the section at `where` by key, following the models' fields (list indexes and
+    the keys of mappings such as checks.renamed are not fields: the section stays the same)."""
     model: Any = Config
     for part in where:
-        if (field := _field_of(model, part)) is not None:
-            model = section_of(field.annotation) or model
-    return model
+        field = _keyed(model).get(part)
+        model = (section_of(field.annotation) if field else None) or model
+    return _keyed(model)
+
+
+def _keyed(model: type[Section]) -> dict[str | int, FieldInfo]:
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def section_of(annotation: Any) -> Any:
     """The Section model inside an annotation (Optional, list, dict, Annotated)."""
     if isinstance(annotation, type) and issubclass(annotation, Section):
         return annotation
-    inner = getattr(annotation, "__args__", ())
-    if hasattr(annotation, "__metadata__"):  # Annotated[X, ...]: X is its __origin__
-        inner = (annotation.__origin__,)
-    return next((found for part in inner if (found := section_of(part)) is not None), None)
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of migtest.yml, for editors (yaml-language-server) and check-jsonschema."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **Config.model_json_schema(by_alias=True)}
+    return next((found for part in get_args(annotation) if (found := section_of(part)) is not None), None)

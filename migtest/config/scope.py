@@ -72,6 +72,21 @@ class Scope:
 MIGRATING = Scope(kinds=MIGRATION_KINDS)  # a data declaration with no `when`: every scenario that migrates
 
 
+@dataclass(frozen=True)
+class RowCondition:
+    """The rows of `table` a declaration is about: those matching `where` (SQL, evaluated on the
+    database before migrating; None: every row), in the scenarios of `scope`. `label` is the key
+    that declares it (`checks.moves[0]`), so that evidence can name it."""
+
+    label: str
+    table: str
+    where: str | None = None
+    scope: Scope = MIGRATING
+
+    def describe(self) -> str:
+        return self.table if self.where is None else f"{self.table} where {self.where}"
+
+
 def _narrowed(given: tuple[str, ...], allowed: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in (given or allowed) if name in allowed)
 

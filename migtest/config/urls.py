@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from migtest.errors import ConfigError
 from migtest.masking import URL_LOGIN
 
 # SQLAlchemy's driver names, by backend.
@@ -31,6 +32,7 @@ DRIVERS = {
     "sqlite": ("pysqlite", "aiosqlite", "pysqlcipher"),
 }
 BACKENDS = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
+SCHEMES = {"postgres": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"), "mariadb": ("mariadb", "mysql")}
 DRIVER_PLACEHOLDER = re.compile(r"\{database_url:([^}]*)\}")
 ENVIRONMENT_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENCODE_COMMAND = (
@@ -130,3 +132,24 @@ def unknown_driver(text: str, engine: str) -> str | None:
                 f"known: default, {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
             )
     return None
+
+
+def scheme(url: str) -> str:
+    """The scheme a URL starts with, without its driver (postgresql+psycopg: postgresql)."""
+    return url.split(":", 1)[0].split("+", 1)[0].lower()
+
+
+def scheme_problem(url: str, engine: str) -> str | None:
+    """Why `url` is not a URL of the server engine `engine` by its scheme, or None."""
+    if scheme(url) in SCHEMES[engine]:
+        return None
+    return f"a {engine} URL starts with {' or '.join(f'{s}://' for s in SCHEMES[engine])}, got {scheme(url)}://"
+
+
+def engine_of_url(url: str) -> str:
+    """The engine a `--database-url` names by its scheme."""
+    engines = [engine for engine, schemes in SCHEMES.items() if scheme(url) == schemes[0]]
+    if not engines:
+        known = ", ".join(f"{schemes[0]}://" for schemes in SCHEMES.values())
+        raise ConfigError(f"expected a URL starting with {known}, got {scheme(url)}://", key="--database-url")
+    return engines[0]

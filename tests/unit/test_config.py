@@ -188,3 +188,21 @@ def test_migrator_keys_name_the_key(tmp_path, migrations, checks, expected):
 def test_package_config_defaults_to_its_alembic_ini(tmp_path):
     config = load_config(str(write(tmp_path, {**BASE, "migrations": {"tool": "alembic", "package": "app"}})))
     assert (config.migrations.package, config.migrations.config) == ("app", Path("alembic.ini"))
+
+
+def test_declarations_made_in_code_are_taken_as_sections():
+    """A section made in code may hold its entries as models (a mapping, not a name)."""
+    from migtest.config import ChecksConfig, LocksConfig, RowChange
+
+    checks = ChecksConfig(allow_changes={"users": [RowChange(column="email")]}, locks=LocksConfig(max_blocked_ms=5))
+    assert [change.describe() for change in checks.row_changes] == ["users.email"]
+    assert checks.row_changes[0].rows.label == "checks.allow_changes.users[0]"
+    assert checks.locks.max_blocked_ms == 5 and checks.locks.measure
+    assert not ChecksConfig(locks="off").locks.measure
+
+
+def test_a_file_that_is_no_mapping_is_refused_with_database_url_too(tmp_path):
+    path = tmp_path / "migtest.yml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="must be a mapping, got a list"):
+        load_config(str(path), database_url="postgresql://u:p@db/shop")

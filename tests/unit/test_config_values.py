@@ -66,6 +66,13 @@ def test_database_url_with_a_port_that_is_no_port(tmp_path, url, expected):
         ),
         ({"seed": {"generate": {"rows": 1e30}}}, "key 'seed.generate.rows': must be a whole number >= 1, got 1e+30"),
         ({"seed": {"generate": {"rows": "1e30"}}}, "key 'seed.generate.rows': must be a whole number >= 1, got '1e30'"),
+        # a list where a mapping of names to strings belongs: refused, not read as pairs of characters
+        ({"versions": [{"name": "1.0", "build": {"args": ["A"]}}]}, "key 'versions[0].build.args': must be a mapping"),
+        ({"versions": [{"name": "1.0", "build": {"args": ["AB"]}}]}, "key 'versions[0].build.args': must be a mapping"),
+        (
+            {"checks": {"moves": [{"from": None, "to": "b.c"}]}},
+            "key 'checks.moves[0].from': must be given, got nothing",
+        ),
     ],
 )
 def test_value_that_would_be_wrong_is_refused_naming_the_key(tmp_path, changes, expected):
