@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy
 
-from migtest.capture import collector
+from migtest.capture import collector, row_tokens
 from migtest.capture.dialects import Convert, Dialect, Name, dialect_for, normalize_value
 from migtest.capture.row_store import BLOCK, SpilledBag, SpilledRows, budget
 from migtest.config import RowCondition, SqlAssertion
@@ -61,6 +61,7 @@ class TableData:
     columns: tuple[str, ...] = ()
     rows: Mapping[tuple[Any, ...], Values] = field(default_factory=dict)
     unkeyed: Collection[Values] = field(default_factory=list)
+    token: str | None = field(default=None, compare=False)  # of the rows on disk as read (see row_tokens)
 
     @property
     def count(self) -> int:
@@ -343,26 +344,43 @@ def capture_data(
 ) -> dict[str, TableData]:
     """Every row, each value read the way its column's type says (see `Dialect.converter`); rows
     identical to those of `like` (an earlier capture) share them. Tables past the capture's budget
-    of rows in memory, and those `like` holds on disk, are held on disk (see row_store)."""
+    of rows in memory, and those `like` holds on disk, are held on disk (see row_store), with a
+    token of their rows: a table whose token is still that of `like`'s is not read again, its
+    rows are `like`'s (see row_tokens)."""
     data: dict[str, TableData] = {}
     held, allowed = 0, budget()
+    tokened = row_tokens.snapshot(dialect.connection)
+    like = like or {}
+    earlier = {key: like[key] for key, table in schema.items() if key in like and _same_shape(like[key], table)}
+    tokened_before = {key: _where(key, schema[key]) for key, table in earlier.items() if table.token and tokened}
+    now = row_tokens.tokens(dialect.connection, tokened_before)
     with collector.paused():
         for key, table in schema.items():
+            if now.get(key) is not None and now[key] == earlier[key].token:
+                data[key] = earlier[key]
+                continue
             captured = TableData(table.primary_key, tuple(table.columns))
-            earlier = (like or {}).get(key)
-            spilled = earlier is not None and earlier.spilled
-            if earlier is not None and (earlier.columns, earlier.primary_key) != (captured.columns, table.primary_key):
-                earlier = None
-            if spilled:
-                captured.spill(earlier)  # compared with it on disk all the same
+            if key in like and like[key].spilled:
+                captured.spill(earlier.get(key))  # compared with it on disk all the same
             for batch in _read_batches(dialect, key, table):
-                captured.extend(batch, earlier)
+                captured.extend(batch, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
                     captured.spill()
             captured.settle()
+            if captured.spilled and tokened:
+                captured.token = now.get(key) or row_tokens.tokens(dialect.connection, {key: _where(key, table)})[key]
             held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data
+
+
+def _same_shape(data: TableData, table: TableSchema) -> bool:
+    """Rows captured with the columns and key the table has now."""
+    return (data.columns, data.primary_key) == (tuple(table.columns), table.primary_key)
+
+
+def _where(key: str, table: TableSchema) -> Name:
+    return table.location or Name(None, key)
 
 
 def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
@@ -418,7 +436,7 @@ def select_declared(
 
 def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
     preparer = dialect.connection.dialect.identifier_preparer
-    where = table.location or Name(None, key)
+    where = _where(key, table)
     quoted = preparer.quote(where.name)
     return quoted if where.schema is None else f"{preparer.quote_schema(where.schema)}.{quoted}"
 

@@ -1,0 +1,70 @@
+"""A token of a table's rows as a capture reads them, cheap next to reading them: a later capture
+finding a table's token equal to that of an earlier capture takes the earlier capture's rows
+instead of reading and storing them again (running an upgrade again, which changes nothing).
+
+So equal tokens must mean identical rows, every value of the same type (1, 1.0 and True apart),
+never a count or a sample; a token that changes while the rows did not only costs a read. Tokens
+and rows are read in one snapshot (`snapshot`), so that a token is that of the rows read:
+- SQLite: the table's `CREATE` text and its pages, read from the database file in tree order (see
+  sqlite_digests): equal pages hold equal values of equal types in the same order. The capture's
+  read transaction holds a shared lock, so nobody commits under it. Not in WAL mode or in memory.
+- PostgreSQL: the server's digest of every row's text, with the columns' names and types (see
+  table_digests), in a REPEATABLE READ transaction begun for the capture.
+Elsewhere (MySQL, MariaDB, a connection in autocommit) there is no token: rows are read every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import closing
+
+import sqlalchemy
+
+from migtest.capture.dialects import Name
+from migtest.capture.sqlite_digests import _hashed, _page_file, _pages, _quoted
+from migtest.capture.table_digests import table_digests
+
+SNAPSHOTS = ("repeatable read", "serializable")
+
+
+def snapshot(connection: sqlalchemy.Connection) -> bool:
+    """Make the connection's transaction a snapshot for the rows and tokens read next (ended by
+    the caller, as any capture's); False where tokens cannot be taken."""
+    engine = connection.dialect.name
+    if engine == "sqlite":
+        driver = connection.connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
+        return True
+    if engine != "postgresql" or connection.dialect.server_version_info < (11,):
+        return False
+    if connection.connection.dbapi_connection.autocommit:  # each statement its own snapshot
+        return False
+    if connection.exec_driver_sql("SHOW transaction_isolation").scalar() not in SNAPSHOTS:
+        connection.commit()  # the capture has only read so far
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    return True
+
+
+def tokens(connection: sqlalchemy.Connection, tables: Mapping[str, Name]) -> dict[str, str | None]:
+    """The token of each table, by its capture key; None for a table that has none."""
+    if not tables:
+        return {}
+    if connection.dialect.name == "sqlite":
+        return _sqlite(connection, tables)
+    keys = {table.key for table in tables.values()}
+    found = table_digests(connection, {table.schema for table in tables.values()}, lambda t: t.key in keys) or {}
+    return {key: found.get(table.key) for key, table in tables.items()}
+
+
+def _sqlite(connection: sqlalchemy.Connection, tables: Mapping[str, Name]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        for key, table in tables.items():
+            attached = table.schema or "main"
+            path = _page_file(cursor, attached)
+            master = f"SELECT sql FROM {_quoted(attached)}.sqlite_master WHERE type = 'table' AND name = ?"
+            create = cursor.execute(master, (table.name,)).fetchone()
+            pages = None if path is None or create is None else _pages(cursor, attached, table.name, path)
+            found[key] = None if pages is None else _hashed(create[0], pages)
+    return found
