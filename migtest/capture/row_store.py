@@ -46,6 +46,7 @@ PROTOCOL = pickle.HIGHEST_PROTOCOL
 FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle, between these:
 FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
 BOOLS = {value: pickle.dumps(value, PROTOCOL) for value in (False, True)}
+NUMBERS, BOOLEANS = NATIVE | {float}, frozenset({bool, type(None)})  # columns stored without a call per value
 
 _store_lock = threading.Lock()
 _store: _Store | None = None
@@ -135,10 +136,21 @@ def _encoded(batch: list[Values]) -> list[Values]:
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
-        if not NATIVE.issuperset(map(type, values)):
-            columns[position] = tuple(map(_stored, values))
+        kinds = set(map(type, values))
+        if not NATIVE.issuperset(kinds):
+            columns[position] = _stored_column(kinds, values)
             changed = True
     return list(zip(*columns)) if changed else batch
+
+
+def _stored_column(kinds: set[type], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`_stored` of each value, for a column of numbers or of booleans (with NULLs) without a call
+    per value: numeric columns are most of what is pickled (an int past 64 bits: see `_write`)."""
+    if kinds <= NUMBERS:
+        return tuple(FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL if type(value) is float else value for value in values)
+    if kinds <= BOOLEANS:
+        return tuple(map(BOOLS.get, values, values))  # None for None
+    return tuple(map(_stored, values))
 
 
 def _stored(value: Any) -> Any:
