@@ -180,7 +180,9 @@ def _decoded(row: Sequence[Any]) -> Values:
 class _Spilled:
     """One captured table's rows in the store, a column for each of its columns."""
 
-    def __init__(self, width: int, following: _Spilled | None = None) -> None:
+    def __init__(self, width: int, following: _Spilled | None = None, digested: bool = True) -> None:
+        """`digested`: keep the digests a later capture follows by (not where tokens stand for them,
+        see row_tokens: digesting every block costs a sixth of a capture)."""
         self.store = _the_store()
         self.width = width
         names = ", ".join(f"c{i}" for i in range(width))
@@ -188,8 +190,9 @@ class _Spilled:
         self.name = self.store.create(names or "c0")
         self.count = 0
         self.indexed = False
-        self.digests: list[bytes] = []  # one per BLOCK rows added
-        self.following = following if following is not None and following.width == width else None
+        self.digests: list[bytes] | None = [] if digested else None  # one per BLOCK rows added
+        followable = following is not None and following.width == width and following.digests is not None
+        self.following = following if followable and digested else None
         weakref.finalize(self, self.store.unused.append, self.name)
 
     def extend(self, batch: list[Values]) -> None:
@@ -197,16 +200,18 @@ class _Spilled:
         for start in range(0, len(batch), BLOCK):
             block = batch[start : start + BLOCK]
             encoded = _encoded(block) if self.width else [(None,)] * len(block)
-            digest = _digest(encoded)
-            if not self._follows(digest):
+            digest = None if self.digests is None else _digest(encoded)
+            if digest is None or not self._follows(digest):
                 self._write(block, encoded)
-            self.digests.append(digest)
+            if digest is not None:
+                self.digests.append(digest)  # type: ignore[union-attr]
             self.count += len(block)
 
     def _follows(self, digest: bytes) -> bool:
-        followed, place = self.following, len(self.digests)
-        if followed is None:
+        followed = self.following
+        if followed is None or followed.digests is None or self.digests is None:
             return False
+        place = len(self.digests)
         if place < len(followed.digests) and followed.digests[place] == digest:
             return True
         self._copy_followed()
@@ -289,9 +294,11 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
     the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
-    def __init__(self, width: int, key: Sequence[int], following: SpilledRows | None = None) -> None:
+    def __init__(
+        self, width: int, key: Sequence[int], following: SpilledRows | None = None, digested: bool = True
+    ) -> None:
         same_key = following is not None and following.key_columns == list(key)
-        super().__init__(width, following if same_key else None)
+        super().__init__(width, following if same_key else None, digested)
         self.key_columns = list(key)
 
     def _indexed(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -72,18 +73,20 @@ class TableData:
     def spilled(self) -> bool:
         return isinstance(self.rows, SpilledRows) or isinstance(self.unkeyed, SpilledBag)
 
-    def spill(self, like: TableData | None = None) -> None:
+    def spill(self, like: TableData | None = None, digested: bool = True) -> None:
         """Move the rows held in memory to disk; rows added later go there too, and are not written
-        where `like` (an earlier capture on disk, of the same columns) holds them (see `settle`)."""
+        where `like` (an earlier capture on disk, of the same columns) holds them (see `settle`);
+        not `digested`: nor compared with it, where the table's token does (see row_tokens)."""
         if self.spilled:
             return
         if self.primary_key:
             following = like.rows if like is not None and isinstance(like.rows, SpilledRows) else None
-            rows = SpilledRows(len(self.columns), [self.columns.index(c) for c in self.primary_key], following)
+            key = [self.columns.index(c) for c in self.primary_key]
+            rows = SpilledRows(len(self.columns), key, following, digested)
             rows.extend(list(self.rows.values()))
             self.rows = rows
         else:
-            bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None)
+            bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None, digested)
             bag.extend(list(self.unkeyed))
             self.unkeyed = bag
 
@@ -362,11 +365,11 @@ def capture_data(
                 continue
             captured = TableData(table.primary_key, tuple(table.columns))
             if key in like and like[key].spilled:
-                captured.spill(earlier.get(key))  # compared with it on disk all the same
+                captured.spill(earlier.get(key), digested=not tokened)  # compared with it on disk all the same
             for batch in _read_batches(dialect, key, table):
                 captured.extend(batch, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
-                    captured.spill()
+                    captured.spill(digested=not tokened)
             captured.settle()
             if captured.spilled and tokened:
                 captured.token = now.get(key) or row_tokens.tokens(dialect.connection, {key: _where(key, table)})[key]
@@ -397,10 +400,21 @@ def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | N
     cursor = dialect.rows_cursor()
     try:
         cursor.execute(select)  # no parameters: drivers read the text as written, `%` included
-        while batch := cursor.fetchmany(BATCH):
+        for batch in _fetched_ahead(cursor):
             yield _converted(batch, converters)
     finally:
         cursor.close()
+
+
+def _fetched_ahead(cursor: Any) -> Iterator[list[Any]]:
+    """The cursor's batches, the next one fetched by a thread while the caller converts and stores
+    this one: the driver waits for the database (the server's work, SQLite's steps) without the GIL,
+    so reading and storing overlap. One fetch at a time, on one cursor, as without the thread."""
+    with ThreadPoolExecutor(1, thread_name_prefix="migtest-fetch") as fetcher:
+        ahead = fetcher.submit(cursor.fetchmany, BATCH)
+        while batch := ahead.result():  # as long as the driver's fetch takes
+            ahead = fetcher.submit(cursor.fetchmany, BATCH)
+            yield batch
 
 
 def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> list[Values]:
