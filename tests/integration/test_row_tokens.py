@@ -13,6 +13,7 @@ from migtest.capture.state import State, capture
 from migtest.databases import Database
 from migtest.databases.postgres import PostgresServer
 from migtest.databases.sqlite import SqliteServer
+from migtest.sql.text import as_written
 
 TABLE = {
     "sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, amount NUMERIC(10, 2), label VARCHAR(20), value)",
@@ -84,3 +85,18 @@ def test_a_table_whose_columns_changed_is_read_again(database):
     again = captured(db, like=first)
     assert again.data["t"] is not first.data["t"]
     assert again.data["t"].columns == ("id", "amount", "label", "value", "note")
+
+
+ODD = 'it\'s "odd"'  # a quote, double quotes and a space
+ODD_SQL = '"' + ODD.replace('"', '""') + '"'
+
+
+def test_a_table_of_any_name_has_a_token(database):
+    _, db = database
+    with db.connection() as connection:
+        for statement in (f"CREATE TABLE {ODD_SQL} (id INTEGER)", f"INSERT INTO {ODD_SQL} SELECT 1"):
+            connection.exec_driver_sql(as_written(connection, statement))
+        connection.commit()
+    first = captured(db)
+    assert first.data[ODD].token is not None
+    assert captured(db, like=first).data[ODD] is first.data[ODD]
