@@ -11,7 +11,7 @@ and rows are read in one snapshot (`snapshot`), so that a token is that of the r
 - PostgreSQL: the digest of table_digests (two sums of 64-bit hashes of every row's text, all
   float digits, with the columns' names and types), each row's text made once, not once per
   hash (a third quicker), in a REPEATABLE READ transaction begun for the capture.
-Elsewhere (MySQL, MariaDB, a connection in autocommit) there is no token: rows are read every time.
+Elsewhere (MySQL, MariaDB, a connection in autocommit or one that wrote) there is no token: rows are read every time.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def snapshot(connection: sqlalchemy.Connection) -> bool:
     engine = connection.dialect.name
     if engine == "sqlite":
         driver = connection.connection.driver_connection
+        if driver.total_changes:  # it wrote: the file may not hold what it reads
+            return False
         if not driver.in_transaction:
             driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
         return True
@@ -46,9 +48,14 @@ def snapshot(connection: sqlalchemy.Connection) -> bool:
         return False
     if connection.connection.dbapi_connection.autocommit:  # each statement its own snapshot
         return False
-    if connection.exec_driver_sql("SHOW transaction_isolation").scalar() not in SNAPSHOTS:
-        connection.commit()  # the capture has only read so far
-        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    state = "SELECT current_setting('transaction_isolation'), txid_current_if_assigned() IS NOT NULL"
+    isolation, wrote = connection.exec_driver_sql(state).one()
+    if isolation in SNAPSHOTS:
+        return True
+    if wrote:  # the caller's own transaction, not the capture's to end
+        return False
+    connection.commit()  # nothing written: it has only read so far
+    connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     return True
 
 
