@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
@@ -400,21 +399,10 @@ def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | N
     cursor = dialect.rows_cursor()
     try:
         cursor.execute(select)  # no parameters: drivers read the text as written, `%` included
-        for batch in _fetched_ahead(cursor):
+        while batch := cursor.fetchmany(BATCH):
             yield _converted(batch, converters)
     finally:
         cursor.close()
-
-
-def _fetched_ahead(cursor: Any) -> Iterator[list[Any]]:
-    """The cursor's batches, the next one fetched by a thread while the caller converts and stores
-    this one: the driver waits for the database (the server's work, SQLite's steps) without the GIL,
-    so reading and storing overlap. One fetch at a time, on one cursor, as without the thread."""
-    with ThreadPoolExecutor(1, thread_name_prefix="migtest-fetch") as fetcher:
-        ahead = fetcher.submit(cursor.fetchmany, BATCH)
-        while batch := ahead.result():  # as long as the driver's fetch takes
-            ahead = fetcher.submit(cursor.fetchmany, BATCH)
-            yield batch
 
 
 def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> list[Values]:
