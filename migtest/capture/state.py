@@ -414,7 +414,7 @@ def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> lis
     for position, (convert, values) in enumerate(zip(converters, columns)):
         kinds = set(map(type, values))
         if convert is not normalize_value or not PLAIN.issuperset(kinds):
-            columns[position] = _column(convert, kinds - {NONE}, values)
+            columns[position] = _column(convert, kinds, values)
     return list(zip(*columns))
 
 
@@ -423,9 +423,11 @@ def _column(convert: Convert, kinds: set[type], values: tuple[Any, ...]) -> tupl
     column holds values of one type (and NULLs), which is what most of a capture's time went to."""
     if isinstance(convert, Then) and PLAIN.issuperset(kinds):
         return tuple(map(convert.convert, values))  # `normalize_value` leaves plain values as they are
-    if convert is normalize_value and len(kinds) == 1:
-        form = normal_form(*kinds)
-        return values if form is None else tuple(value if value is None else form(value) for value in values)
+    if convert is normalize_value and len(kinds - {NONE}) == 1:
+        form = normal_form(*(kinds - {NONE}))
+        if form is None:
+            return values
+        return tuple(map(form, values)) if NONE not in kinds else tuple(v if v is None else form(v) for v in values)
     return tuple(map(convert, values))
 
 

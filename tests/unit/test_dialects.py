@@ -170,6 +170,8 @@ def test_names_are_plain_in_the_default_schema():
         (decimal.Decimal("2.00"), None, decimal.Decimal("1.50"), decimal.Decimal("1234567890123456789012345678.91")),
         (datetime.datetime(2024, 5, 1, 10, 30), None, datetime.date(2024, 5, 1)),
         (datetime.date(2024, 5, 1), datetime.time(1, 2)),
+        (datetime.datetime(2024, 5, 1), datetime.datetime(2024, 5, 1, 10, 30, 5, 7, tzinfo=datetime.UTC)),
+        (decimal.Decimal("0.10"), decimal.Decimal("-3"), decimal.Decimal("NaN")),
         (b"\x00", None, uuid.UUID(int=1), [1, 2]),
         (1, 0, None, 1.0, "x"),
     ],
