@@ -389,10 +389,9 @@ def _where(key: str, table: TableSchema) -> Name:
 def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
     """The rows in batches of tuples, streamed from the server where the driver can (a server-side
     cursor on PostgreSQL), each column converted only where its values need it."""
-    preparer = dialect.connection.dialect.identifier_preparer
     types = [column["type"] for column in table.columns.values()]
     converters = [dialect.converter(type_text) for type_text in types]
-    selected = ", ".join(dialect.selected(preparer.quote(c), t) for c, t in zip(table.columns, types))
+    selected = ", ".join(dialect.selected(_quoted(dialect, c), t) for c, t in zip(table.columns, types))
     select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
@@ -452,10 +451,16 @@ def select_declared(
 
 
 def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
-    preparer = dialect.connection.dialect.identifier_preparer
     where = _where(key, table)
-    quoted = preparer.quote(where.name)
-    return quoted if where.schema is None else f"{preparer.quote_schema(where.schema)}.{quoted}"
+    quoted = _quoted(dialect, where.name)
+    return quoted if where.schema is None else f"{_quoted(dialect, where.schema)}.{quoted}"
+
+
+def _quoted(dialect: Dialect, name: str) -> str:
+    """A name quoted for a statement the driver reads as written (no parameters): SQLAlchemy doubles
+    a `%` in it for drivers that read `%` as a placeholder, which such a statement has none of."""
+    quoted = dialect.connection.dialect.identifier_preparer.quote(name)
+    return quoted.replace("%%", "%") if dialect.connection.dialect.paramstyle in ("format", "pyformat") else quoted
 
 
 def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion]) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def test_a_table_whose_columns_changed_is_read_again(database):
     assert again.data["t"].columns == ("id", "amount", "label", "value", "note")
 
 
-ODD = 'it\'s "odd"'  # a quote, double quotes and a space
+ODD = '100%\' "odd"'  # a `%`, a quote, double quotes and a space
 ODD_SQL = '"' + ODD.replace('"', '""') + '"'
 
 
