@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime
 import decimal
+import operator
 import re
 import struct
 import uuid
@@ -49,19 +50,16 @@ class Name(NamedTuple):
 
 def normalize_value(value: Any) -> Any:
     """Plain JSON-able values, so captures compare and serialize the same on every engine."""
-    if isinstance(value, decimal.Decimal):
-        return _decimal(value)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ")  # the form SQL literals and SQLite's CURRENT_TIMESTAMP use
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "base64:" + base64.b64encode(bytes(value)).decode()
-    if isinstance(value, uuid.UUID):
-        return str(value)
+    for kinds, convert in _NORMAL_FORMS:
+        if isinstance(value, kinds):
+            return convert(value)
     return value
+
+
+def normal_form(kind: type) -> Convert | None:
+    """What `normalize_value` does to every value of this type (None: leaves it as it is), for
+    converting a column of one type without testing each value's."""
+    return next((convert for kinds, convert in _NORMAL_FORMS if issubclass(kind, kinds)), None)
 
 
 def _decimal(value: decimal.Decimal) -> Any:
@@ -70,6 +68,25 @@ def _decimal(value: decimal.Decimal) -> Any:
         return int(value)
     as_float = float(value)
     return as_float if decimal.Decimal(repr(as_float)) == value else value
+
+
+_timestamp = operator.methodcaller("isoformat", " ")  # the form SQL literals and SQLite's CURRENT_TIMESTAMP use
+_isoformat = operator.methodcaller("isoformat")  # one call in C for each value, not two
+
+
+def _base64(value: bytes | bytearray | memoryview) -> str:
+    return "base64:" + base64.b64encode(bytes(value)).decode()
+
+
+# in this order: a datetime is a date too
+_NORMAL_FORMS: tuple[tuple[type | tuple[type, ...], Convert], ...] = (
+    (decimal.Decimal, _decimal),
+    (datetime.datetime, _timestamp),
+    ((datetime.date, datetime.time), _isoformat),
+    (datetime.timedelta, datetime.timedelta.total_seconds),
+    ((bytes, bytearray, memoryview), _base64),
+    (uuid.UUID, str),
+)
 
 
 def boolean(value: Any) -> Any:
@@ -274,7 +291,7 @@ class Dialect:
 
     def converter(self, type_text: str) -> Convert:
         """How a column's values are read into captures, by the column's normalized type."""
-        return _then(boolean) if type_text == "BOOLEAN" else normalize_value
+        return Then(boolean) if type_text == "BOOLEAN" else normalize_value
 
     def selected(self, quoted: str, type_text: str) -> str:
         """What a capture selects for a column (`quoted`), read by `converter`: the column itself."""
@@ -286,8 +303,14 @@ class Dialect:
         return self.connection.connection.cursor()
 
 
-def _then(convert: Convert) -> Convert:
-    return lambda value: convert(normalize_value(value))
+class Then:
+    """`convert` applied to a value `normalize_value` read: plain values need only `convert`."""
+
+    def __init__(self, convert: Convert) -> None:
+        self.convert = convert
+
+    def __call__(self, value: Any) -> Any:
+        return self.convert(normalize_value(value))
 
 
 class PostgresDialect(Dialect):
@@ -334,7 +357,7 @@ class PostgresDialect(Dialect):
         return captured
 
     def converter(self, type_text: str) -> Convert:
-        return _then(single_precision) if type_text == "REAL" else super().converter(type_text)
+        return Then(single_precision) if type_text == "REAL" else super().converter(type_text)
 
     def rows_cursor(self) -> Any:
         """A server-side cursor: the server keeps the result, each fetch brings one batch."""
@@ -410,9 +433,9 @@ class MysqlDialect(Dialect):
 
     def converter(self, type_text: str) -> Convert:
         if type_text == "TINYINT(1)":
-            return _then(boolean)
+            return Then(boolean)
         if type_text.startswith("FLOAT"):
-            return _then(single_precision)
+            return Then(single_precision)
         if _is_timestamp(type_text):
             return epoch_instant
         return normalize_value

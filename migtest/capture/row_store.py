@@ -46,6 +46,7 @@ PROTOCOL = pickle.HIGHEST_PROTOCOL
 FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle, between these:
 FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
 BOOLS = {value: pickle.dumps(value, PROTOCOL) for value in (False, True)}
+NUMBERS, BOOLEANS = NATIVE | {float}, frozenset({bool, type(None)})  # columns stored without a call per value
 
 _store_lock = threading.Lock()
 _store: _Store | None = None
@@ -135,10 +136,21 @@ def _encoded(batch: list[Values]) -> list[Values]:
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
-        if not NATIVE.issuperset(map(type, values)):
-            columns[position] = tuple(map(_stored, values))
+        kinds = set(map(type, values))
+        if not NATIVE.issuperset(kinds):
+            columns[position] = _stored_column(kinds, values)
             changed = True
     return list(zip(*columns)) if changed else batch
+
+
+def _stored_column(kinds: set[type], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`_stored` of each value, for a column of numbers or of booleans (with NULLs) without a call
+    per value: numeric columns are most of what is pickled (an int past 64 bits: see `_write`)."""
+    if kinds <= NUMBERS:
+        return tuple(FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL if type(value) is float else value for value in values)
+    if kinds <= BOOLEANS:
+        return tuple(map(BOOLS.get, values, values))  # None for None
+    return tuple(map(_stored, values))
 
 
 def _stored(value: Any) -> Any:
@@ -168,7 +180,9 @@ def _decoded(row: Sequence[Any]) -> Values:
 class _Spilled:
     """One captured table's rows in the store, a column for each of its columns."""
 
-    def __init__(self, width: int, following: _Spilled | None = None) -> None:
+    def __init__(self, width: int, following: _Spilled | None = None, digested: bool = True) -> None:
+        """`digested`: keep the digests a later capture follows by (not where tokens stand for them,
+        see row_tokens: digesting every block costs a sixth of a capture)."""
         self.store = _the_store()
         self.width = width
         names = ", ".join(f"c{i}" for i in range(width))
@@ -176,8 +190,9 @@ class _Spilled:
         self.name = self.store.create(names or "c0")
         self.count = 0
         self.indexed = False
-        self.digests: list[bytes] = []  # one per BLOCK rows added
-        self.following = following if following is not None and following.width == width else None
+        self.digests: list[bytes] | None = [] if digested else None  # one per BLOCK rows added
+        followable = following is not None and following.width == width and following.digests is not None
+        self.following = following if followable and digested else None
         weakref.finalize(self, self.store.unused.append, self.name)
 
     def extend(self, batch: list[Values]) -> None:
@@ -185,16 +200,18 @@ class _Spilled:
         for start in range(0, len(batch), BLOCK):
             block = batch[start : start + BLOCK]
             encoded = _encoded(block) if self.width else [(None,)] * len(block)
-            digest = _digest(encoded)
-            if not self._follows(digest):
+            digest = None if self.digests is None else _digest(encoded)
+            if digest is None or not self._follows(digest):
                 self._write(block, encoded)
-            self.digests.append(digest)
+            if digest is not None:
+                self.digests.append(digest)  # type: ignore[union-attr]
             self.count += len(block)
 
     def _follows(self, digest: bytes) -> bool:
-        followed, place = self.following, len(self.digests)
-        if followed is None:
+        followed = self.following
+        if followed is None or followed.digests is None or self.digests is None:
             return False
+        place = len(self.digests)
         if place < len(followed.digests) and followed.digests[place] == digest:
             return True
         self._copy_followed()
@@ -277,9 +294,11 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     columns in SQL: ints and strings as in a dict; a pickled key (a float, a bool) pairs only with
     the same value of the same type, where a dict takes 1.0 and True for 1: no table is keyed so."""
 
-    def __init__(self, width: int, key: Sequence[int], following: SpilledRows | None = None) -> None:
+    def __init__(
+        self, width: int, key: Sequence[int], following: SpilledRows | None = None, digested: bool = True
+    ) -> None:
         same_key = following is not None and following.key_columns == list(key)
-        super().__init__(width, following if same_key else None)
+        super().__init__(width, following if same_key else None, digested)
         self.key_columns = list(key)
 
     def _indexed(self) -> str:

@@ -75,8 +75,7 @@ def _from_pages(
 ) -> str | None:
     """The digest of the table's leaf cells, `known`'s where every page is as it was; None for a
     table whose rows are not (only) in leaf cells."""
-    query = "SELECT path, pageno, pagetype FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
-    listed = cursor.execute(query, (schema, table)).fetchall()
+    listed = _listed(cursor, schema, table)
     whole = _hashed(b"pages", create, pages.placed(listed))
     if known.get(key, ("",))[0] == whole:
         return known[key][1]
@@ -87,6 +86,17 @@ def _from_pages(
         return None
     known[key] = (whole, digest)
     return digest
+
+
+def pages_token(cursor: sqlite3.Cursor, pages: PageFile, schema: str, table: str, create: str) -> str:
+    """A hash of the table's pages as they are in the file, in tree order: equal only where every
+    page is (so every row, value and type), without parsing a cell (row_tokens)."""
+    return _hashed(b"pages", create, pages.placed(_listed(cursor, schema, table)))
+
+
+def _listed(cursor: sqlite3.Cursor, schema: str, table: str) -> list[tuple[str, int, str]]:
+    query = "SELECT path, pageno, pagetype FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
+    return cursor.execute(query, (schema, table)).fetchall()
 
 
 def _hashed(kind: bytes, create: str, chunks: Iterable[bytes]) -> str:

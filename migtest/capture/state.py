@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy
 
-from migtest.capture import collector
-from migtest.capture.dialects import Convert, Dialect, Name, dialect_for, normalize_value
+from migtest.capture import collector, row_tokens
+from migtest.capture.dialects import Convert, Dialect, Name, Then, dialect_for, normal_form, normalize_value
 from migtest.capture.row_store import BLOCK, SpilledBag, SpilledRows, budget
 from migtest.config import RowCondition, SqlAssertion
 from migtest.sql.text import as_written
@@ -24,7 +24,8 @@ from migtest.sql.text import as_written
 Row = dict[str, Any]
 Values = tuple[Any, ...]
 BATCH = BLOCK  # rows fetched at a time: the driver never holds a whole table (and a block on disk)
-PLAIN = frozenset({int, float, str, bool, type(None)})  # values `normalize_value` leaves as they are
+NONE = type(None)
+PLAIN = frozenset({int, float, str, bool, NONE})  # values `normalize_value` leaves as they are
 
 
 @dataclass
@@ -61,6 +62,7 @@ class TableData:
     columns: tuple[str, ...] = ()
     rows: Mapping[tuple[Any, ...], Values] = field(default_factory=dict)
     unkeyed: Collection[Values] = field(default_factory=list)
+    token: str | None = field(default=None, compare=False)  # of the rows on disk as read (see row_tokens)
 
     @property
     def count(self) -> int:
@@ -70,18 +72,20 @@ class TableData:
     def spilled(self) -> bool:
         return isinstance(self.rows, SpilledRows) or isinstance(self.unkeyed, SpilledBag)
 
-    def spill(self, like: TableData | None = None) -> None:
+    def spill(self, like: TableData | None = None, digested: bool = True) -> None:
         """Move the rows held in memory to disk; rows added later go there too, and are not written
-        where `like` (an earlier capture on disk, of the same columns) holds them (see `settle`)."""
+        where `like` (an earlier capture on disk, of the same columns) holds them (see `settle`);
+        not `digested`: nor compared with it, where the table's token does (see row_tokens)."""
         if self.spilled:
             return
         if self.primary_key:
             following = like.rows if like is not None and isinstance(like.rows, SpilledRows) else None
-            rows = SpilledRows(len(self.columns), [self.columns.index(c) for c in self.primary_key], following)
+            key = [self.columns.index(c) for c in self.primary_key]
+            rows = SpilledRows(len(self.columns), key, following, digested)
             rows.extend(list(self.rows.values()))
             self.rows = rows
         else:
-            bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None)
+            bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None, digested)
             bag.extend(list(self.unkeyed))
             self.unkeyed = bag
 
@@ -343,35 +347,51 @@ def capture_data(
 ) -> dict[str, TableData]:
     """Every row, each value read the way its column's type says (see `Dialect.converter`); rows
     identical to those of `like` (an earlier capture) share them. Tables past the capture's budget
-    of rows in memory, and those `like` holds on disk, are held on disk (see row_store)."""
+    of rows in memory, and those `like` holds on disk, are held on disk (see row_store), with a
+    token of their rows: a table whose token is still that of `like`'s is not read again, its
+    rows are `like`'s (see row_tokens)."""
     data: dict[str, TableData] = {}
     held, allowed = 0, budget()
+    tokened = row_tokens.snapshot(dialect.connection)
+    like = like or {}
+    earlier = {key: like[key] for key, table in schema.items() if key in like and _same_shape(like[key], table)}
+    tokened_before = {key: _where(key, schema[key]) for key, table in earlier.items() if table.token and tokened}
+    now = row_tokens.tokens(dialect.connection, tokened_before)
     with collector.paused():
         for key, table in schema.items():
+            if now.get(key) is not None and now[key] == earlier[key].token:
+                data[key] = earlier[key]
+                continue
             captured = TableData(table.primary_key, tuple(table.columns))
-            earlier = (like or {}).get(key)
-            spilled = earlier is not None and earlier.spilled
-            if earlier is not None and (earlier.columns, earlier.primary_key) != (captured.columns, table.primary_key):
-                earlier = None
-            if spilled:
-                captured.spill(earlier)  # compared with it on disk all the same
+            if key in like and like[key].spilled:
+                captured.spill(earlier.get(key), digested=not tokened)  # compared with it on disk all the same
             for batch in _read_batches(dialect, key, table):
-                captured.extend(batch, earlier)
+                captured.extend(batch, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
-                    captured.spill()
+                    captured.spill(digested=not tokened)
             captured.settle()
+            if captured.spilled and tokened:
+                captured.token = now.get(key) or row_tokens.tokens(dialect.connection, {key: _where(key, table)})[key]
             held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data
 
 
+def _same_shape(data: TableData, table: TableSchema) -> bool:
+    """Rows captured with the columns and key the table has now."""
+    return (data.columns, data.primary_key) == (tuple(table.columns), table.primary_key)
+
+
+def _where(key: str, table: TableSchema) -> Name:
+    return table.location or Name(None, key)
+
+
 def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
     """The rows in batches of tuples, streamed from the server where the driver can (a server-side
     cursor on PostgreSQL), each column converted only where its values need it."""
-    preparer = dialect.connection.dialect.identifier_preparer
     types = [column["type"] for column in table.columns.values()]
     converters = [dialect.converter(type_text) for type_text in types]
-    selected = ", ".join(dialect.selected(preparer.quote(c), t) for c, t in zip(table.columns, types))
+    selected = ", ".join(dialect.selected(_quoted(dialect, c), t) for c, t in zip(table.columns, types))
     select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
@@ -393,8 +413,9 @@ def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> lis
         return batch  # type: ignore[return-value]
     columns = list(zip(*batch))
     for position, (convert, values) in enumerate(zip(converters, columns)):
-        if convert is not normalize_value or not PLAIN.issuperset(map(type, values)):
-            columns[position] = tuple(map(convert, values))
+        kinds = set(map(type, values))
+        if convert is not normalize_value or not PLAIN.issuperset(kinds):
+            columns[position] = _column(convert, kinds, values)
     return list(zip(*columns))
 
 
@@ -407,6 +428,19 @@ def _all_plain(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> boo
         and set(map(type, batch)) == {tuple}
         and PLAIN.issuperset(map(type, chain.from_iterable(batch)))
     )
+
+
+def _column(convert: Convert, kinds: set[type], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A column's values converted, each type's way looked up once per column, not per value: a
+    column holds values of one type (and NULLs), which is what most of a capture's time went to."""
+    if isinstance(convert, Then) and PLAIN.issuperset(kinds):
+        return tuple(map(convert.convert, values))  # `normalize_value` leaves plain values as they are
+    if convert is normalize_value and len(kinds - {NONE}) == 1:
+        form = normal_form(*(kinds - {NONE}))
+        if form is None:
+            return values
+        return tuple(map(form, values)) if NONE not in kinds else tuple(v if v is None else form(v) for v in values)
+    return tuple(map(convert, values))
 
 
 def select_declared(
@@ -430,10 +464,16 @@ def select_declared(
 
 
 def _source(dialect: Dialect, table: TableSchema, key: str) -> str:
-    preparer = dialect.connection.dialect.identifier_preparer
-    where = table.location or Name(None, key)
-    quoted = preparer.quote(where.name)
-    return quoted if where.schema is None else f"{preparer.quote_schema(where.schema)}.{quoted}"
+    where = _where(key, table)
+    quoted = _quoted(dialect, where.name)
+    return quoted if where.schema is None else f"{_quoted(dialect, where.schema)}.{quoted}"
+
+
+def _quoted(dialect: Dialect, name: str) -> str:
+    """A name quoted for a statement the driver reads as written (no parameters): SQLAlchemy doubles
+    a `%` in it for drivers that read `%` as a placeholder, which such a statement has none of."""
+    quoted = dialect.connection.dialect.identifier_preparer.quote(name)
+    return quoted.replace("%%", "%") if dialect.connection.dialect.paramstyle in ("format", "pyformat") else quoted
 
 
 def run_queries(connection: sqlalchemy.Connection, assertions: list[SqlAssertion]) -> dict[str, Any]:

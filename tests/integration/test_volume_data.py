@@ -19,7 +19,7 @@ def test_difference_in_row_700001_of_a_large_table_is_found_with_its_values(fixt
     monkeypatch.setenv(SPILL_ENV, "100000")
     spilled = []
     spill = TableData.spill
-    monkeypatch.setattr(TableData, "spill", lambda table, *like: (spilled.append(table.count), spill(table, *like)))
+    monkeypatch.setattr(TableData, "spill", lambda table, *a, **k: (spilled.append(table.count), spill(table, *a, **k)))
     project = fixture_project("flyway-base")
     project.write("migrations/V3__ledger.sql", "CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL);")
     project.write("migrations/V4__fix_one_entry.sql", f"UPDATE ledger SET amount = amount + 1 WHERE id = {CHANGED};")

@@ -9,6 +9,7 @@ import pytest
 
 from migtest.capture.dialects import (
     Name,
+    Then,
     boolean,
     current_timestamp,
     fk_index_names_dropped,
@@ -20,6 +21,7 @@ from migtest.capture.dialects import (
     without_display_width,
     without_literal_cast,
 )
+from migtest.capture.state import _converted
 from migtest.checks.data import same_value
 
 
@@ -160,3 +162,22 @@ def test_names_are_plain_in_the_default_schema():
     assert Name("billing", "sessions").ignored_by({"sessions"})
     assert Name("billing", "sessions").ignored_by({"billing.sessions"})
     assert not Name(None, "sessions").ignored_by({"billing.sessions"})
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        (decimal.Decimal("2.00"), None, decimal.Decimal("1.50"), decimal.Decimal("1234567890123456789012345678.91")),
+        (datetime.datetime(2024, 5, 1, 10, 30), None, datetime.date(2024, 5, 1)),
+        (datetime.date(2024, 5, 1), datetime.time(1, 2)),
+        (datetime.datetime(2024, 5, 1), datetime.datetime(2024, 5, 1, 10, 30, 5, 7, tzinfo=datetime.UTC)),
+        (decimal.Decimal("0.10"), decimal.Decimal("-3"), decimal.Decimal("NaN")),
+        (b"\x00", None, uuid.UUID(int=1), [1, 2]),
+        (1, 0, None, 1.0, "x"),
+    ],
+)
+@pytest.mark.parametrize("convert", [normalize_value, Then(boolean), Then(single_precision)])
+def test_a_column_converts_as_each_of_its_values_would(column, convert):
+    """A capture converts a column of one type at once: the same values, of the same types."""
+    batch = [(value,) for value in column]
+    assert repr(_converted(batch, [convert])) == repr([(convert(value),) for value in column])

@@ -151,3 +151,12 @@ def test_a_capture_that_differs_from_the_one_before_holds_its_own_rows_in_the_or
 def test_floats_and_booleans_are_stored_as_their_pickles():
     for value in (0.0, -0.0, 1.5, 1e308, float("inf"), float("nan"), 2.0**-1074, True, False):
         assert row_store._stored(value) == pickle.dumps(value, row_store.PROTOCOL)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [(1.5, None, 2.0, -0.0, float("nan")), (1, 1.0, None, "1", 2**62), (True, None, False), (True, 1, Decimal("1"))],
+)
+def test_a_column_is_stored_as_each_of_its_values_would_be(column):
+    batch = [(index, value) for index, value in enumerate(column)]
+    assert row_store._encoded(batch) == [(index, row_store._stored(value)) for index, value in batch]
