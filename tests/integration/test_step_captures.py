@@ -11,6 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from integration_support import made_database
 
 from migtest.capture.sqlite_digests import Known
 from migtest.capture.state import capture
@@ -35,12 +36,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         host = request.getfixturevalue(f"{request.param}_host")
         server = (PostgresServer if request.param == "postgres" else MysqlServer)(host.url)
-    database = server.create("captures")
-    try:
-        yield database
-    finally:
-        server.drop(database)
-        server.close()
+    with made_database(server, "captures") as made:
+        yield made
 
 
 def execute(database: Database, *statements: str) -> None:
