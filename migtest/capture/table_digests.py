@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy
 
+from migtest.capture.catalogue_tokens import catalogue_token
 from migtest.capture.dialects import Name
 from migtest.capture.sqlite_digests import Known, SchemaToken, sqlite_digests
 from migtest.capture.sqlite_digests import schema_token as sqlite_schema_token
@@ -68,11 +69,14 @@ def table_digests(
     return None
 
 
-def schema_token(connection: sqlalchemy.Connection) -> SchemaToken | None:
+def schema_token(connection: sqlalchemy.Connection, schemas: Iterable[str | None]) -> SchemaToken | None:
     """Equal tokens mean an equal schema, so that its reflection can be reused, and a table's equal
     token its own reflection: SQLite keeps every table, index, view and trigger as its `CREATE`
-    text. None where there is no such token."""
-    return sqlite_schema_token(connection) if connection.dialect.name == "sqlite" else None
+    text (of the main schema), the servers' catalogues are read for `schemas` (see catalogue_tokens).
+    None where there is no such token."""
+    if connection.dialect.name == "sqlite":
+        return sqlite_schema_token(connection)
+    return catalogue_token(connection, schemas)
 
 
 def _source(connection: sqlalchemy.Connection, table: Name) -> str:
