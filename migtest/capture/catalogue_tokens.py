@@ -53,14 +53,13 @@ _PG_TABLES = """SELECT 'table', n.nspname, c.relname, md5(row(c.relkind, c.relpe
   (SELECT array_agg(row(a.attname, format_type(a.atttypid, a.atttypmod), a.attndims, a.attnotnull,
       a.attcollation, a.attidentity, a.attgenerated, a.atthasdef, pg_get_expr(d.adbin, d.adrelid),
       col_description(c.oid, a.attnum),
-      CASE WHEN tn.nspname NOT IN ('pg_catalog', 'information_schema') THEN (SELECT digest FROM user_types) END,
+      CASE WHEN a.atttypid >= 16384 THEN (SELECT digest FROM user_types) END,  -- not a built-in type
       (SELECT row(s.seqtypid, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle)
          FROM pg_depend p JOIN pg_sequence s ON s.seqrelid = p.objid
         WHERE p.classid = 'pg_class'::regclass AND p.refclassid = 'pg_class'::regclass
           AND p.refobjid = c.oid AND p.refobjsubid = a.attnum AND p.deptype = 'i')
     ) ORDER BY a.attnum)
-     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
   (SELECT array_agg(row(k.conname, k.contype, pg_get_constraintdef(k.oid), k.condeferrable, k.condeferred,
       k.convalidated, fn.nspname, f.relname) ORDER BY k.conname, k.contype)
