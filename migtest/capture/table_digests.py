@@ -20,6 +20,7 @@ A digest that changes while the rows did not (rows read in another order) only c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import sqlalchemy
 
@@ -49,6 +50,7 @@ _MYSQL = """SELECT count(*), count(h),
 FROM (SELECT MD5(CONCAT({values})) AS h FROM {source}) AS t"""
 
 Wanted = Callable[[Name], bool]
+TOGETHER = 100  # tables digested by one statement
 
 
 def table_digests(
@@ -90,34 +92,50 @@ def _source(connection: sqlalchemy.Connection, table: Name) -> str:
 
 
 def _postgres(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
-    """One catalogue query lists the tables with their columns' names and types, then one digest
-    query per table."""
+    """One catalogue query lists the tables with their columns' names and types, then one query
+    digests them all."""
     default = connection.dialect.default_schema_name
     names = [default if schema is None else schema for schema in schemas]
-    found: dict[str, str | None] = {}
+    tables = {}
     for schema, name, columns in connection.exec_driver_sql(_POSTGRES_TABLES, (names,)).all():
         table = Name(None if schema == default else schema, name)
         if wanted(table):
-            query = _POSTGRES.format(source=_source(connection, table))
-            found[table.key] = repr((columns, *connection.exec_driver_sql(as_written(connection, query)).one()))
-    return found
+            tables[table.key] = (columns, _POSTGRES.format(source=_source(connection, table)))
+    return {key: repr((columns, *sums)) for key, (columns, sums) in _digested(connection, tables).items()}
 
 
 def _mysql(connection: sqlalchemy.Connection, schemas: set[str | None], wanted: Wanted) -> dict[str, str | None]:
-    """One catalogue query lists the tables with their columns' names and types, then one digest
-    query per table."""
+    """One catalogue query lists the tables with their columns' names and types, then one query
+    digests them all."""
     columns: dict[Name, list[tuple[str, str]]] = {}
     listed = connection.exec_driver_sql(_MYSQL_COLUMNS, (tuple(schemas - {None}) or ("",),))
     for schema, name, column, kind in listed:
         columns.setdefault(Name(schema, name), []).append((column, kind))
     preparer = connection.dialect.identifier_preparer
-    found: dict[str, str | None] = {}
+    tables = {}
     for table, described in columns.items():
-        if not wanted(table):
-            continue
-        values = ", ".join(_MYSQL_VALUE.format(column=preparer.quote(column)) for column, _kind in described)
-        query = _MYSQL.format(values=values, source=_source(connection, table))
-        count, hashed, *sums = connection.exec_driver_sql(as_written(connection, query)).one()
+        if wanted(table):
+            values = ", ".join(_MYSQL_VALUE.format(column=preparer.quote(column)) for column, _kind in described)
+            tables[table.key] = (described, _MYSQL.format(values=values, source=_source(connection, table)))
+    found: dict[str, str | None] = {}
+    for key, (described, (count, hashed, *sums)) in _digested(connection, tables).items():
         # a row longer than max_allowed_packet has no MD5 (NULL, left out of the sums): no digest
-        found[table.key] = repr((described, count, *sums)) if hashed == count else None
+        found[key] = repr((described, count, *sums)) if hashed == count else None
+    return found
+
+
+def _digested(
+    connection: sqlalchemy.Connection, tables: dict[str, tuple[Any, str]]
+) -> dict[str, tuple[Any, tuple[Any, ...]]]:
+    """Each table's digest query, run together with the others' (UNION ALL, a round trip and a
+    statement for up to TOGETHER tables instead of one per table): by key, what came with the
+    query, and the query's row."""
+    found = {}
+    keys = list(tables)
+    for start in range(0, len(keys), TOGETHER):
+        part = keys[start : start + TOGETHER]
+        selects = (f"SELECT {number}, d.* FROM ({tables[key][1]}) AS d" for number, key in enumerate(part))
+        query = " UNION ALL ".join(selects)
+        for number, *row in connection.exec_driver_sql(as_written(connection, query)).all():
+            found[part[number]] = (tables[part[number]][0], tuple(row))
     return found
