@@ -55,7 +55,7 @@ class StepCaptures:
     def schema(self, like: Capture) -> State:
         """The schema alone (no revision); `like`'s when its token says nothing changed."""
         try:
-            token = schema_token(self.connection)
+            token = schema_token(self.connection, self.schemas)
             if token is not None and token == like.token:
                 return replace(like.state, revision=None, data={})
             return self._capture(None, with_data=False, known_schema=_unchanged_schema(like, token))
@@ -63,7 +63,7 @@ class StepCaptures:
             self.connection.rollback()
 
     def _rows(self, revision: str | None, since: Capture | None) -> Capture:
-        token = schema_token(self.connection)
+        token = schema_token(self.connection, self.schemas)
         schemas = dialect_for(self.connection).schemas(self.schemas)
         digests = table_digests(self.connection, schemas, self._wanted, self.known)
         if since is not None and token is not None and token == since.token and digests == since.digests:

@@ -12,6 +12,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import sqlalchemy
 from sqlalchemy.engine import URL, make_url
@@ -56,9 +57,7 @@ class ServerDatabases:
         # Started for the run and removed after it (database.image): its settings are migtest's to
         # change. A user's server (database.url) is only read and given databases of the run's own.
         self.disposable = disposable
-        self.admin = sqlalchemy.create_engine(
-            self.url, poolclass=sqlalchemy.NullPool, isolation_level="AUTOCOMMIT", connect_args=self.connect_args()
-        )
+        self.admin = self.engine(self.url, isolation_level="AUTOCOMMIT", connect_args=self.connect_args())
         self._log_in()
         if probe:
             self.drop(self.create("probe"))
@@ -88,9 +87,7 @@ class ServerDatabases:
     def _log_in(self) -> None:
         """Fail before any scenario when the login or the host is wrong (the probe database then
         tells whether the login may create databases)."""
-        probe = sqlalchemy.create_engine(
-            self.url, poolclass=sqlalchemy.NullPool, connect_args={**self.connect_args(), **self.probe_args()}
-        )
+        probe = self.engine(self.url, connect_args={**self.connect_args(), **self.probe_args()})
         try:
             with probe.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
@@ -209,7 +206,12 @@ class ServerDatabases:
             )
 
     def connect(self, database: Database) -> sqlalchemy.Engine:
-        return sqlalchemy.create_engine(database.url, poolclass=sqlalchemy.NullPool, connect_args=self.connect_args())
+        return self.engine(database.url, connect_args=self.connect_args())
+
+    def engine(self, url: URL | str, **options: Any) -> sqlalchemy.Engine:
+        """An engine of the server's driver, a new connection for each use (none is left open to
+        keep a database from being dropped)."""
+        return sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool, **options)
 
     def close(self) -> None:
         """Drop what this run created and nothing else; then stop the server if migtest started it."""

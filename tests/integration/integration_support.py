@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import sqlalchemy
 import yaml
 
 from migtest.cli import EXIT_FAILED
+from migtest.databases import Database, DatabaseServer
 from migtest.docker import RUN_LABEL
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -129,6 +132,17 @@ def scratch_folder(tmp_path: Path) -> Path:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     return scratch
+
+
+@contextmanager
+def made_database(server: DatabaseServer, name: str) -> Iterator[Database]:
+    """A new database of `server` for the block; then it is dropped and the server closed."""
+    database = server.create(name)
+    try:
+        yield database
+    finally:
+        server.drop(database)
+        server.close()
 
 
 def run_databases(url: str, run_id: str) -> list[str]:

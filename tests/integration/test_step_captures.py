@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from integration_support import made_database
 
 from migtest.capture.sqlite_digests import Known
 from migtest.capture.state import capture
@@ -37,12 +38,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         host = request.getfixturevalue(f"{request.param}_host")
         server = (PostgresServer if request.param == "postgres" else MysqlServer)(host.url)
-    database = server.create("captures")
-    try:
-        yield database
-    finally:
-        server.drop(database)
-        server.close()
+    with made_database(server, "captures") as made:
+        yield made
 
 
 def execute(database: Database, *statements: str) -> None:
@@ -126,10 +123,11 @@ def test_a_digest_tells_a_value_from_its_look_alikes_and_a_column_type(database)
 
 @pytest.mark.parametrize("database", ["mariadb"], indirect=True)
 def test_a_mariadb_digest_tells_apart_values_whose_text_runs_together(database):
-    """A row's values are hashed as one text: a value's length and NULL are marked, so that no two
-    rows of look-alike values (moved between columns, NULL, the marker's own text) share it."""
+    """A row's values are hashed as one text: each value quoted, NULL apart, so that no two rows of
+    look-alike values (moved between columns, NULL, the word NULL, quotes and escapes) share it."""
     execute(database, "CREATE TABLE d (id INTEGER PRIMARY KEY, x VARCHAR(10), y VARCHAR(10))")
-    rows = [("'ab'", "'c'"), ("'a'", "'bc'"), ("NULL", "'abc'"), ("'N'", "'abc'"), ("''", "'abc'"), ("'2:ab'", "'c'")]
+    rows = [("'ab'", "'c'"), ("'a'", "'bc'"), ("NULL", "'abc'"), ("'NULL'", "'abc'"), ("''", "'abc'")]
+    rows += [("'a'''", "'c'"), ("'a'", "'''c'"), (r"'a\\'", "'c'"), ("'a'", r"'\\c'"), ("'a'',''c'", "''")]
     seen = []
     for x, y in rows:
         execute(database, f"REPLACE INTO d VALUES (1, {x}, {y})")
