@@ -132,7 +132,7 @@ def _mysql(connection: sqlalchemy.Connection, schemas: set[str | None]) -> Schem
     tables = {}
     for schema, name, database, charset, collation in listed:
         source = f"{preparer.quote_schema(database)}.{preparer.quote(name)}"
-        create = connection.exec_driver_sql(f"SHOW CREATE TABLE {source}").one()[1]
+        create = connection.exec_driver_sql(f"SHOW CREATE TABLE {source}").one()[1]  # quoted: `%` doubled
         text = repr((charset, collation, _AUTO_INCREMENT.sub("", create)))
         tables[Name(schema, name).key] = hashlib.sha256(text.encode()).hexdigest()
     return _token(tables)

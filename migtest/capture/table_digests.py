@@ -28,7 +28,6 @@ from migtest.capture.catalogue_tokens import catalogue_token
 from migtest.capture.dialects import Name
 from migtest.capture.sqlite_digests import Known, SchemaToken, sqlite_digests
 from migtest.capture.sqlite_digests import schema_token as sqlite_schema_token
-from migtest.sql.text import as_written
 
 _POSTGRES_TABLES = """SELECT n.nspname, c.relname,
   (SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
@@ -136,6 +135,6 @@ def _digested(
         part = keys[start : start + TOGETHER]
         selects = (f"SELECT {number}, d.* FROM ({tables[key][1]}) AS d" for number, key in enumerate(part))
         query = " UNION ALL ".join(selects)
-        for number, *row in connection.exec_driver_sql(as_written(connection, query)).all():
+        for number, *row in connection.exec_driver_sql(query).all():  # names quoted, `%` doubled
             found[part[number]] = (tables[part[number]][0], tuple(row))
     return found

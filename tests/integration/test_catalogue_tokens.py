@@ -13,6 +13,7 @@ from integration_support import made_database
 
 from migtest.capture.state import capture
 from migtest.capture.step_captures import StepCaptures
+from migtest.capture.table_digests import schema_token, table_digests
 from migtest.checks.schema import diff_states
 from migtest.databases import Database
 from migtest.databases.mysql import MysqlServer
@@ -271,3 +272,14 @@ def test_an_enum_no_table_has_is_part_of_the_whole_schema(database):
         downgraded = captures.schema(like=before)
         connection.rollback()
     assert diff_states(before.state, downgraded) == ["enum 'spare': values: ['b', 'a'] after migrating, ['a'] fresh"]
+
+
+def test_a_table_named_with_a_percent_sign_is_fingerprinted_and_digested(database):
+    """The dialect's quoting doubles `%` for drivers that read it as a placeholder: statements
+    naming tables that way are not doubled again."""
+    with database.connection() as connection:
+        execute(connection, f"CREATE TABLE {connection.dialect.identifier_preparer.quote('100%')} (id INTEGER)")
+        token = schema_token(connection, [None])
+        digests = table_digests(connection, [None], lambda table: True)
+        connection.rollback()
+    assert token is not None and digests is not None and set(token.tables) == set(digests) == {"100%"}
