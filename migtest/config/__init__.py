@@ -4,6 +4,7 @@ mistake at once, each at its file:line:column."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,12 +107,13 @@ def _context(data: Any, file: Path) -> dict[str, Any]:
 
 
 def _all_of(invalid: ValidationError, file: str, marks: Positions) -> ConfigError:
-    """One error listing every problem at its line, in the order pydantic finds them (the first
-    alone reads as before)."""
-    errors = [
-        ConfigError(message, file=file, key=_dotted(where) or None, line=locate(marks, where))
-        for where, message in map(problem_of, invalid.errors(include_url=False))
+    """One error listing every problem at its line, top to bottom as the file reads (those of no
+    known line last); a single problem alone reads as before."""
+    found = [
+        (locate(marks, where), where, message) for where, message in map(problem_of, invalid.errors(include_url=False))
     ]
+    found.sort(key=lambda problem: problem[0] or (math.inf, math.inf))
+    errors = [ConfigError(message, file=file, key=_dotted(where) or None, line=at) for at, where, message in found]
     if len(errors) == 1:
         return errors[0]
     listed = "\n".join(f"  {error}" for error in errors)

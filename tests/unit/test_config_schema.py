@@ -206,3 +206,19 @@ checks: {history: off, rolling: off, locks: {blocked: off, rewrite: warn}}
     (tmp_path / "migtest.yml").write_text(text.replace("history: off", "history: true"))
     with pytest.raises(ConfigError, match=r"checks\.history"):
         load_config(str(tmp_path / "migtest.yml"))
+
+
+def test_problems_are_listed_top_to_bottom_as_the_file_reads(tmp_path: Path, capsys):
+    """pydantic reports in the models' field order (migrations, database, app, matrix ...); a file
+    written in another order must still read from its first line down."""
+    path = tmp_path / "migtest.yml"
+    path.write_text(
+        "checks:\n  data: sometimes\n"
+        "matrix:\n  upgrade: chained\n"
+        "versions:\n  - name: '1.0'\n"
+        "migrations:\n  tool: sql\n  dir: .\n  layot: flyway\n"
+    )
+    assert main(["plan", "-c", str(path)]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith(f"  {path}:")]
+
+    assert [int(line.split(":")[1]) for line in lines] == [2, 4, 10]
