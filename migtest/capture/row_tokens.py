@@ -9,8 +9,8 @@ and rows are read in one snapshot (`snapshot`), so that a token is that of the r
   sqlite_digests): equal pages hold equal values of equal types in the same order. The capture's
   read transaction holds a shared lock, so nobody commits under it. Not in WAL mode or in memory.
 - PostgreSQL: the digest of table_digests (two sums of 64-bit hashes of every row's text, all
-  float digits, with the columns' names and types), each row's text made once, not once per
-  hash (a third quicker), in a REPEATABLE READ transaction begun for the capture.
+  float digits, with the columns' names and types), in a REPEATABLE READ transaction begun for
+  the capture.
 Elsewhere (MySQL, MariaDB, a connection in autocommit or one that wrote) there is no token: rows are read every time.
 """
 
@@ -23,14 +23,9 @@ import sqlalchemy
 
 from migtest.capture.dialects import Name
 from migtest.capture.sqlite_digests import _page_file, _quoted, pages_token
-from migtest.capture.table_digests import _source
+from migtest.capture.table_digests import table_digests
 
 SNAPSHOTS = ("repeatable read", "serializable")
-_POSTGRES = """SELECT
-  (SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-     FROM pg_attribute WHERE attrelid = {literal}::regclass AND attnum > 0 AND NOT attisdropped),
-  count(*), sum(hashtextextended(x, 0)), sum(hashtextextended(x, 1))
-FROM (SELECT t::text AS x FROM {source} AS t OFFSET 0) AS r"""
 
 
 def snapshot(connection: sqlalchemy.Connection) -> bool:
@@ -65,15 +60,16 @@ def tokens(connection: sqlalchemy.Connection, tables: Mapping[str, Name]) -> dic
         return {}
     if connection.dialect.name == "sqlite":
         return _sqlite(connection, tables)
-    setting = "SELECT current_setting('extra_float_digits'), set_config('extra_float_digits', %s, true)"
-    before, _ = connection.exec_driver_sql(setting, ("3",)).one()  # every digit, whatever it was
-    found = {}
-    for key, table in tables.items():
-        source = _source(connection, table)  # quoted, a `%` doubled as the driver reads it
-        query = _POSTGRES.format(source=source, literal="'" + source.replace("'", "''") + "'")
-        found[key] = repr(connection.exec_driver_sql(query).one())
-    connection.exec_driver_sql(setting, (before,))  # the rows read after it as they would be
-    return found
+    return _postgres(connection, tables)
+
+
+def _postgres(connection: sqlalchemy.Connection, tables: Mapping[str, Name]) -> dict[str, str | None]:
+    """The step walk's digests (table_digests), named as it names tables: the default schema None."""
+    default = connection.dialect.default_schema_name
+    listed = {key: Name(None if t.schema in (None, default) else t.schema, t.name) for key, t in tables.items()}
+    names = {name.key for name in listed.values()}
+    found = table_digests(connection, {name.schema for name in listed.values()}, lambda name: name.key in names)
+    return {key: (found or {}).get(name.key) for key, name in listed.items()}
 
 
 def _sqlite(connection: sqlalchemy.Connection, tables: Mapping[str, Name]) -> dict[str, str | None]:
