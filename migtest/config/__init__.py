@@ -81,7 +81,9 @@ def parse_config(data: Any, file: Path, marks: Positions | None = None) -> Confi
     """Every mistake is reported at once, each at its line; a deprecated spelling only warns."""
     marks = marks or {}
     try:
-        checked = Config.model_validate({} if data is None else data, context=_context(data, file))
+        checked = Config.model_validate(
+            {} if data is None else data, context=_context(data, file), by_alias=True, by_name=False
+        )
     except ValidationError as exc:
         raise _all_of(exc, str(file), marks) from None
     older = vars(checked.app).get("previous_release") if checked.app else None  # read without its warning

@@ -222,3 +222,14 @@ def test_problems_are_listed_top_to_bottom_as_the_file_reads(tmp_path: Path, cap
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith(f"  {path}:")]
 
     assert [int(line.split(":")[1]) for line in lines] == [2, 4, 10]
+
+
+def test_the_python_names_of_keys_are_unknown_keys_as_in_the_schema(tmp_path):
+    fixture = REPOSITORY / "tests/fixtures/invalid-config/python-field-names.yml"
+    config, error = error_of(tmp_path, fixture.read_text())
+    assert_listed(
+        config,
+        error,
+        (5, 3, "checks.schema_", "unknown key (did you mean 'schema'?)"),
+        (6, 12, "checks.moves[0].from_", "unknown key"),
+    )
