@@ -4,11 +4,17 @@ A capture keeps a table's rows in memory (fast for the common small case) until 
 `budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
 an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
 kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
-ints and strings as SQLite values, anything else pickled, floats included: SQLite compares an
-INTEGER and a REAL by value, so 1 and 1.0 stored as such would be one value, and a pickle equals
+ints, strings and floats as SQLite values, anything else pickled (bools, Decimals, and the two
+floats SQLite cannot hold as such: NaN, which it stores as NULL, and -0.0, which it compares equal
+to 0.0). SQLite compares an INTEGER and a REAL by value, so every comparison of stored values also
+compares their `typeof`: 1 and 1.0 stay apart as they do in `state.identical`, and a pickle equals
 only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
-in C) and compare their values there with `IS`, as strictly as `state.identical`; only rows that
-differ, or keys found on one side only, come back to Python, where the checks run as before.
+in C: `=`, so the key 1 finds the key 1.0, as in a dict) and compare their values there; only rows
+that differ, or keys found on one side only, come back to Python, where the checks run as before.
+
+Rows reach the store from Python (`extend`: a capture read through the driver) or, for a captured
+SQLite database, in C (`copy`: one `INSERT ... SELECT` from the database file attached read-only,
+see sqlite_copy), both in this one encoding, so that either compares with the other.
 
 A capture on disk keeps in memory a digest of each block of rows as read (as stored). A later capture of the
 same table (`following` it) compares its blocks with those digests and writes nothing while they
@@ -19,16 +25,19 @@ the two captures one object (see `settled`). Digests are of the stored values, w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import marshal
+import math
 import os
 import pickle
 import sqlite3
 import struct
 import threading
+import urllib.parse
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from migtest.errors import ConfigError
@@ -40,10 +49,10 @@ PAGE = 65_536  # bytes per page of the store, SQLite's largest
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
 BLOCK = 10_000  # rows per digest: the batch a capture reads at a time, so that blocks line up
-NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are, equal only to themselves
+NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are (floats: all but two)
 INT64 = 2**63 - 1
 PROTOCOL = pickle.HIGHEST_PROTOCOL
-FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle, between these:
+FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle (NaN, -0.0), between these:
 FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
 BOOLS = {value: pickle.dumps(value, PROTOCOL) for value in (False, True)}
 NUMBERS, BOOLEANS = NATIVE | {float}, frozenset({bool, type(None)})  # columns stored without a call per value
@@ -64,7 +73,7 @@ class _Store:
     """One temporary database for the process: captures compared with each other must share it."""
 
     def __init__(self) -> None:
-        self.connection = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        self.connection = sqlite3.connect("", check_same_thread=False, isolation_level=None, uri=True)
         pragmas = [f"page_size = {PAGE}", f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"]
         for pragma in pragmas:  # a batch rolls back; large pages: rows written a third quicker
             self.connection.execute(f"PRAGMA {pragma}")
@@ -93,14 +102,32 @@ class _Store:
             self.connection.execute(sql)
 
     def write(self, sql: str, rows: Iterator[Sequence[Any]]) -> None:
+        with self.lock, self._transaction():
+            self.connection.executemany(sql, rows)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.connection.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")  # none of the batch: it may be written again
+            raise
+        self.connection.execute("COMMIT")
+
+    def copy(self, database: str, insert: str, functions: Mapping[str, Callable[[Any], Any]]) -> int:
+        """Run `insert`, which reads the database file `database` as `source` (attached read-only for
+        it, `functions` its SQL functions): how many rows it added, all or none."""
+        uri = f"file:{urllib.parse.quote(database)}?mode=ro"
         with self.lock:
-            self.connection.execute("BEGIN")
+            for name, function in functions.items():
+                self.connection.create_function(name, 1, function)
+            self.connection.execute("ATTACH DATABASE ? AS source", (uri,))
             try:
-                self.connection.executemany(sql, rows)
-            except BaseException:
-                self.connection.execute("ROLLBACK")  # none of the batch: it may be written again
-                raise
-            self.connection.execute("COMMIT")
+                with self._transaction():
+                    return self.connection.execute(insert).rowcount
+            finally:
+                self.connection.execute("DETACH DATABASE source")
 
     def one(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
         with self.lock:
@@ -130,9 +157,9 @@ def _the_store() -> _Store:
 
 
 def _encoded(batch: list[Values]) -> list[Values]:
-    """The batch as the store holds it: ints and strings as themselves, everything else pickled (a
-    BLOB: no captured value is bytes, see `normalize_value`). A batch of such values only is passed
-    as it is."""
+    """The batch as the store holds it: ints, strings and floats as themselves, everything else
+    pickled (a BLOB: no captured value is bytes, see `normalize_value`). A batch of ints and strings
+    only is passed as it is."""
     columns = list(zip(*batch))
     changed = False
     for position, values in enumerate(columns):
@@ -144,26 +171,35 @@ def _encoded(batch: list[Values]) -> list[Values]:
 
 
 def _stored_column(kinds: set[type], values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`_stored` of each value, for a column of numbers or of booleans (with NULLs) without a call
-    per value: numeric columns are most of what is pickled (an int past 64 bits: see `_write`)."""
+    """`stored` of each value, for a column of numbers or of booleans (with NULLs) without a call
+    per value: numeric columns are most of what is stored (an int past 64 bits: see `_write`)."""
     if kinds <= NUMBERS:
-        return tuple(FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL if type(value) is float else value for value in values)
+        return tuple(value if type(value) is not float or _held(value) else _pickled(value) for value in values)
     if kinds <= BOOLEANS:
         return tuple(map(BOOLS.get, values, values))  # None for None
-    return tuple(map(_stored, values))
+    return tuple(map(stored, values))
 
 
-def _stored(value: Any) -> Any:
-    """A value as the store holds it (see `_encoded`); a float or a bool is the bytes `pickle.dumps`
-    gives, put together without a pickler (a third of the time: floats fill numeric columns)."""
+def stored(value: Any) -> Any:
+    """A value as the store holds it (see `_encoded`); a bool, or a float SQLite cannot hold as it
+    is, is the bytes `pickle.dumps` gives, put together without a pickler."""
     kind = type(value)
     if kind is str or value is None or (kind is int and -INT64 - 1 <= value <= INT64):
         return value
     if kind is float:
-        return FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL
+        return value if _held(value) else _pickled(value)
     if kind is bool:
         return BOOLS[value]
     return pickle.dumps(value, PROTOCOL)
+
+
+def _held(value: float) -> bool:
+    """Whether SQLite holds the float as it is: not NaN (stored as NULL) nor -0.0 (equal to 0.0)."""
+    return value == value and (value != 0 or math.copysign(1.0, value) > 0)
+
+
+def _pickled(value: float) -> bytes:
+    return FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL
 
 
 def _digest(block: list[Values]) -> bytes:
@@ -238,7 +274,17 @@ class _Spilled:
         try:
             self.store.write(insert, encoded)
         except OverflowError:  # an int past 64 bits
-            self.store.write(insert, [tuple(map(_stored, values)) for values in batch])
+            self.store.write(insert, [tuple(map(stored, values)) for values in batch])
+
+    def copy(self, database: str, select: str, functions: Mapping[str, Callable[[Any], Any]]) -> bool:
+        """Add the rows `select` reads, stored as `extend` stores them, from the database file
+        `database` (as `source`; see sqlite_copy) in C; False where SQLite could not (nothing added)."""
+        try:
+            self.count += self.store.copy(database, f"INSERT INTO {self.name} ({self.columns}) {select}", functions)
+        except sqlite3.Error:
+            return False
+        self.digests = self.following = None  # not digested: the table's token stands for its rows
+        return True
 
     def __len__(self) -> int:
         return self.count
@@ -257,7 +303,7 @@ class _Spilled:
             return False
         if self is other and mine == theirs:
             return True
-        mine_text, theirs_text = _listed(mine), _listed(theirs)
+        mine_text, theirs_text = _typed(mine), _typed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
             f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
@@ -269,13 +315,15 @@ def _column(position: int | None, table: str = "") -> str:
     return "NULL" if position is None else f"{table}c{position}"
 
 
-def _listed(positions: list[int | None]) -> str:
-    return ", ".join(map(_column, positions)) or "NULL"
+def _typed(positions: list[int | None]) -> str:
+    """The columns, each with its type: GROUP BY and EXCEPT take 1 and 1.0 for one value."""
+    return ", ".join(f"{_column(p)}, typeof({_column(p)})" for p in positions) or "NULL"
 
 
 def _same(mine: int | None, theirs: int | None) -> str:
     """The SQL saying two stored values are the same value of the same type (see `_encoded`)."""
-    return f"{_column(mine, 'o.')} IS {_column(theirs, 'n.')}"
+    old, new = _column(mine, "o."), _column(theirs, "n.")
+    return f"({old} IS {new} AND typeof({old}) = typeof({new}))"
 
 
 class SpilledBag(_Spilled):
@@ -365,7 +413,7 @@ def _looked_up(value: Any) -> Any:
     """A key value to look up: True and 1.0 find the key 1, as in a dict."""
     if type(value) is bool or (type(value) is float and value.is_integer()):
         return int(value)
-    return _stored(value)
+    return stored(value)
 
 
 def _prefixed(columns: str, table: str) -> str:

@@ -1,0 +1,73 @@
+"""A captured SQLite database's rows copied to the store in C (see row_store), not read through Python.
+
+Reading a row through the driver into Python and writing it to the store costs several times
+reading it. A table that goes to disk anyway need not pass through Python: the store attaches the
+captured database file read-only and copies the table with one `INSERT ... SELECT`, each value
+written in SQL as `extend` would store the value a capture reads through the driver
+(`_stored_sql`): INTEGER, TEXT, NULL and REAL values as they are, a BOOLEAN column's 0 and 1 as
+the pickles of False and True, and the rare values Python must convert (a BLOB, read as base64
+text; a REAL zero, whose sign SQL cannot see) through a function of the store's connection. So a
+table copied compares with one read through Python value for value, and its evidence is the same.
+
+The copy reads the file in the snapshot the capture's connection reads: its read transaction
+(row_tokens.snapshot) holds a shared lock on the file from the row count read here through it, so
+nobody commits between the copy, the table's token and the other tables. Where that cannot hold,
+the rows go through Python: a database in memory (no file to attach), in WAL mode (writers commit
+under a reader), a capture without its snapshot (a connection that wrote), a column whose
+converter SQL does not reproduce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy
+
+from migtest.capture.dialects import Convert, Name, Then, boolean, normalize_value
+from migtest.capture.row_store import stored
+from migtest.capture.sqlite_digests import _quoted
+
+STORED = "migtest_stored"  # the store's SQL function for the values Python converts
+FUNCTIONS: Mapping[str, Callable[[Any], Any]] = {STORED: lambda value: stored(normalize_value(value))}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A table to copy: its database file, the SELECT of its values as stored, its rows."""
+
+    database: str
+    select: str
+    count: int
+
+
+def source(connection: sqlalchemy.Connection, table: Name, converters: Mapping[str, Convert]) -> Source | None:
+    """The table as the store copies it, or None where its rows must be read through Python;
+    called inside the capture's snapshot, which the row count it reads extends to the table's file."""
+    columns = [_stored_sql(_quoted(column), convert) for column, convert in converters.items()]
+    if not columns or None in columns:
+        return None
+    schema = table.schema or "main"
+    with closing(connection.connection.driver_connection.cursor()) as cursor:
+        count = cursor.execute(f"SELECT count(*) FROM {_quoted(schema)}.{_quoted(table.name)}").fetchone()[0]
+        files = {name: path for _number, name, path in cursor.execute("PRAGMA database_list")}
+        journal = cursor.execute(f"PRAGMA {_quoted(schema)}.journal_mode").fetchone()[0]
+    if not files.get(schema) or journal.lower() == "wal":
+        return None
+    return Source(files[schema], f"SELECT {', '.join(columns)} FROM source.{_quoted(table.name)}", count)  # type: ignore[arg-type]
+
+
+def _stored_sql(column: str, convert: Convert) -> str | None:
+    """The SQL of a column's value as the store holds what `convert` makes of it (None: no such SQL)."""
+    in_python = f"WHEN typeof({column}) = 'blob' THEN {STORED}({column})"
+    if convert is normalize_value:
+        zero = f"WHEN typeof({column}) = 'real' AND {column} = 0 THEN {STORED}({column})"
+        return f"CASE {in_python} {zero} ELSE {column} END"
+    if isinstance(convert, Then) and convert.convert is boolean:  # 0 and 1 (0.0, -0.0, 1.0 too) are False and True
+        flag = f"WHEN typeof({column}) IN ('integer', 'real') AND {column} IN (0, 1)"
+        false, true = stored(False).hex(), stored(True).hex()
+        flag += f" THEN (CASE WHEN {column} = 0 THEN X'{false}' ELSE X'{true}' END)"
+        return f"CASE {flag} {in_python} ELSE {column} END"
+    return None
