@@ -14,12 +14,13 @@ The copy reads the file in the snapshot the capture's connection reads: its read
 nobody commits between the copy, the table's token and the other tables. Where that cannot hold,
 the rows go through Python: a database in memory (no file to attach), in WAL mode (writers commit
 under a reader), a capture without its snapshot (a connection that wrote), a column whose
-converter SQL does not reproduce.
+converter SQL does not reproduce, a key column holding NULL (SQLite lets rows share such a key,
+which a capture in memory keeps one row of, as a dict does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
@@ -43,18 +44,23 @@ class Source:
     count: int
 
 
-def source(connection: sqlalchemy.Connection, table: Name, converters: Mapping[str, Convert]) -> Source | None:
+def source(
+    connection: sqlalchemy.Connection, table: Name, converters: Mapping[str, Convert], key: Sequence[str]
+) -> Source | None:
     """The table as the store copies it, or None where its rows must be read through Python;
     called inside the capture's snapshot, which the row count it reads extends to the table's file."""
     columns = [_stored_sql(_quoted(column), convert) for column, convert in converters.items()]
     if not columns or None in columns:
         return None
     schema = table.schema or "main"
+    name = f"{_quoted(schema)}.{_quoted(table.name)}"
+    null_key = " OR ".join(f"{_quoted(column)} IS NULL" for column in key) or "0"
     with closing(connection.connection.driver_connection.cursor()) as cursor:
-        count = cursor.execute(f"SELECT count(*) FROM {_quoted(schema)}.{_quoted(table.name)}").fetchone()[0]
-        files = {name: path for _number, name, path in cursor.execute("PRAGMA database_list")}
+        counted = f"SELECT count(*), EXISTS (SELECT 1 FROM {name} WHERE {null_key}) FROM {name}"
+        count, shared = cursor.execute(counted).fetchone()
+        files = {attached: path for _number, attached, path in cursor.execute("PRAGMA database_list")}
         journal = cursor.execute(f"PRAGMA {_quoted(schema)}.journal_mode").fetchone()[0]
-    if not files.get(schema) or journal.lower() == "wal":
+    if shared or not files.get(schema) or journal.lower() == "wal":
         return None
     return Source(files[schema], f"SELECT {', '.join(columns)} FROM source.{_quoted(table.name)}", count)  # type: ignore[arg-type]
 
