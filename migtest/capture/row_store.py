@@ -4,13 +4,16 @@ A capture keeps a table's rows in memory (fast for the common small case) until 
 `budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
 an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
 kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
-ints, strings and floats as SQLite values, anything else pickled (bools, Decimals, and the two
-floats SQLite cannot hold as such: NaN, which it stores as NULL, and -0.0, which it compares equal
-to 0.0). SQLite compares an INTEGER and a REAL by value, so every comparison of stored values also
-compares their `typeof`: 1 and 1.0 stay apart as they do in `state.identical`, and a pickle equals
-only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
-in C: `=`, so the key 1 finds the key 1.0, as in a dict) and compare their values there; only rows
-that differ, or keys found on one side only, come back to Python, where the checks run as before.
+ints, strings and most floats as SQLite values, anything else pickled (bools, Decimals, and the
+floats an INTEGER could equal: SQLite compares an INTEGER and a REAL by value, so 1 and 1.0 stored
+as such would be one value; a float with a fraction, or past 64-bit ints, or infinite, never equals
+one; NaN, which SQLite stores as NULL, is pickled too). So `IS` on stored values holds only for the
+same value of the same type, as `state.identical` does, without a `typeof` per value (which costs
+four times the comparison), and a pickle equals only the same value of the same type. Checks pair
+the rows of two captures by key in SQL (a JOIN in C, on each key's dict form: a pickled key that a
+dict takes for an int, such as 1.0 or True, is that int, see `_key_form`) and compare their values
+there; only rows that differ, or keys found on one side only, come back to Python, where the checks
+run as before.
 
 Rows reach the store from Python (`extend`: a capture read through the driver) or, for a captured
 SQLite database, in C (`copy`: one `INSERT ... SELECT` from the database file attached read-only,
@@ -29,7 +32,6 @@ import contextlib
 import hashlib
 import itertools
 import marshal
-import math
 import os
 import pickle
 import sqlite3
@@ -51,6 +53,7 @@ FETCH = 10_000  # rows read back at a time
 BLOCK = 10_000  # rows per digest: the batch a capture reads at a time, so that blocks line up
 NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are (floats: all but two)
 INT64 = 2**63 - 1
+KEY_FORM = "migtest_key"  # the store's SQL function of a pickled key's dict form
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle (NaN, -0.0), between these:
 FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
@@ -77,6 +80,7 @@ class _Store:
         pragmas = [f"page_size = {PAGE}", f"cache_size = -{CACHE_KB}", "journal_mode = MEMORY", "synchronous = OFF"]
         for pragma in pragmas:  # a batch rolls back; large pages: rows written a third quicker
             self.connection.execute(f"PRAGMA {pragma}")
+        self.connection.create_function(KEY_FORM, 1, _key_form, deterministic=True)  # keys' index holds it
         self.lock = threading.RLock()
         self.names = itertools.count()
         self.unused: list[str] = []  # tables whose capture is gone, dropped at the next write
@@ -194,8 +198,9 @@ def stored(value: Any) -> Any:
 
 
 def _held(value: float) -> bool:
-    """Whether SQLite holds the float as it is: not NaN (stored as NULL) nor -0.0 (equal to 0.0)."""
-    return value == value and (value != 0 or math.copysign(1.0, value) > 0)
+    """Whether the store holds the float as a REAL: where no INTEGER equals it (1.0 = 1 in SQLite,
+    and -0.0 = 0 = 0.0), and not NaN (which SQLite stores as NULL)."""
+    return value == value and not (value.is_integer() and -INT64 - 1 <= value <= INT64)
 
 
 def _pickled(value: float) -> bytes:
@@ -303,7 +308,7 @@ class _Spilled:
             return False
         if self is other and mine == theirs:
             return True
-        mine_text, theirs_text = _typed(mine), _typed(theirs)
+        mine_text, theirs_text = _listed(mine), _listed(theirs)
         query = (
             f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
             f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
@@ -315,15 +320,13 @@ def _column(position: int | None, table: str = "") -> str:
     return "NULL" if position is None else f"{table}c{position}"
 
 
-def _typed(positions: list[int | None]) -> str:
-    """The columns, each with its type: GROUP BY and EXCEPT take 1 and 1.0 for one value."""
-    return ", ".join(f"{_column(p)}, typeof({_column(p)})" for p in positions) or "NULL"
+def _listed(positions: list[int | None]) -> str:
+    return ", ".join(map(_column, positions)) or "NULL"
 
 
 def _same(mine: int | None, theirs: int | None) -> str:
     """The SQL saying two stored values are the same value of the same type (see `_encoded`)."""
-    old, new = _column(mine, "o."), _column(theirs, "n.")
-    return f"({old} IS {new} AND typeof({old}) = typeof({new}))"
+    return f"{_column(mine, 'o.')} IS {_column(theirs, 'n.')}"
 
 
 class SpilledBag(_Spilled):
@@ -351,7 +354,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
 
     def _indexed(self) -> str:
         if not self.indexed:
-            key = ", ".join(map(_column, self.key_columns))
+            key = ", ".join(map(_keyed, self.key_columns))
             self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
             self.indexed = True
         return self.name
@@ -360,7 +363,9 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         return tuple(values[p] for p in self.key_columns)
 
     def _join(self, other: SpilledRows) -> str:
-        return " AND ".join(f"n.c{b} = o.c{a}" for a, b in zip(self.key_columns, other.key_columns))
+        return " AND ".join(
+            f"{_keyed(b, 'n.')} = {_keyed(a, 'o.')}" for a, b in zip(self.key_columns, other.key_columns)
+        )
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return map(self._key_of, self.values())
@@ -374,7 +379,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def _find(self, key: object) -> Any:
         if not isinstance(key, tuple) or len(key) != len(self.key_columns):
             return None
-        where = " AND ".join(f"c{p} = ?" for p in self.key_columns)
+        where = " AND ".join(f"{_keyed(p)} = ?" for p in self.key_columns)
         looked_up = tuple(map(_looked_up, key))
         return self.store.one(f"SELECT {self.columns} FROM {self._indexed()} WHERE {where}", looked_up)
 
@@ -411,9 +416,29 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
 
 def _looked_up(value: Any) -> Any:
     """A key value to look up: True and 1.0 find the key 1, as in a dict."""
-    if type(value) is bool or (type(value) is float and value.is_integer()):
-        return int(value)
-    return stored(value)
+    held = stored(value)
+    return _key_form(held) if type(held) is bytes else held
+
+
+def _keyed(position: int, table: str = "") -> str:
+    """A key column in SQL as rows pair by it (and its index holds it): a pickled key in its dict form."""
+    column = _column(position, table)
+    return f"CASE WHEN typeof({column}) = 'blob' THEN {KEY_FORM}({column}) ELSE {column} END"
+
+
+def _key_form(pickled: bytes) -> Any:
+    """A pickled key as the key a dict takes it for, as stored: 1.0, True and Decimal('1') are the
+    int 1, the int 2**70 the float 2.0**70 (a REAL); any other, the pickle (its value, its type)."""
+    value = pickle.loads(pickled)
+    try:
+        whole = int(value)
+        if whole == value and -INT64 - 1 <= whole <= INT64:
+            return whole
+        if whole == value and float(whole) == whole:
+            return float(whole)  # a REAL: past 64-bit ints, `stored` keeps it so
+    except (TypeError, ValueError, OverflowError):  # not a number, NaN, infinite, or past a float's range
+        pass
+    return pickled
 
 
 def _prefixed(columns: str, table: str) -> str:

@@ -5,8 +5,9 @@ reading it. A table that goes to disk anyway need not pass through Python: the s
 captured database file read-only and copies the table with one `INSERT ... SELECT`, each value
 written in SQL as `extend` would store the value a capture reads through the driver
 (`_stored_sql`): INTEGER, TEXT, NULL and REAL values as they are, a BOOLEAN column's 0 and 1 as
-the pickles of False and True, and the rare values Python must convert (a BLOB, read as base64
-text; a REAL zero, whose sign SQL cannot see) through a function of the store's connection. So a
+the pickles of False and True, and the rarer values Python must convert (a BLOB, read as base64
+text; a REAL that an INTEGER equals, such as 1.0 or -0.0, which the store pickles) through a
+function of the store's connection. So a
 table copied compares with one read through Python value for value, and its evidence is the same.
 
 The copy reads the file in the snapshot the capture's connection reads: its read transaction
@@ -67,10 +68,10 @@ def source(
 
 def _stored_sql(column: str, convert: Convert) -> str | None:
     """The SQL of a column's value as the store holds what `convert` makes of it (None: no such SQL)."""
-    in_python = f"WHEN typeof({column}) = 'blob' THEN {STORED}({column})"
+    whole = f"typeof({column}) = 'real' AND {column} = CAST({column} AS INTEGER)"  # exact in SQLite
+    in_python = f"WHEN typeof({column}) = 'blob' OR ({whole}) THEN {STORED}({column})"
     if convert is normalize_value:
-        zero = f"WHEN typeof({column}) = 'real' AND {column} = 0 THEN {STORED}({column})"
-        return f"CASE {in_python} {zero} ELSE {column} END"
+        return f"CASE {in_python} ELSE {column} END"
     if isinstance(convert, Then) and convert.convert is boolean:  # 0 and 1 (0.0, -0.0, 1.0 too) are False and True
         flag = f"WHEN typeof({column}) IN ('integer', 'real') AND {column} IN (0, 1)"
         false, true = stored(False).hex(), stored(True).hex()

@@ -148,11 +148,21 @@ def test_a_capture_that_differs_from_the_one_before_holds_its_own_rows_in_the_or
     assert sorted(key for key, _, _ in differing(after, again, after.columns, again.columns, identical)) == expected
 
 
-def test_floats_are_stored_as_themselves_but_nan_and_minus_zero_which_are_pickled_as_booleans_are():
-    for value in (0.0, 1.5, 1e308, float("inf"), -float("inf"), 2.0**-1074):
+def test_floats_no_int_equals_are_stored_as_themselves_others_pickled_as_booleans_are():
+    for value in (1.5, -0.25, 1e308, 2.0**63, float("inf"), -float("inf"), 2.0**-1074):
         assert repr(row_store.stored(value)) == repr(value)
-    for value in (-0.0, float("nan"), True, False):  # SQLite holds NaN as NULL, and -0.0 = 0.0
+    # 1.0 = 1 and -0.0 = 0.0 = 0 in SQLite; it holds NaN as NULL
+    for value in (1.0, 0.0, -0.0, -(2.0**63), float("nan"), True, False):
         assert row_store.stored(value) == pickle.dumps(value, row_store.PROTOCOL)
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_keys_a_dict_takes_for_one_pair_as_one_and_their_values_still_differ_by_type(on_disk):
+    old = table([(1, "a"), (2, 2), (2**70, "big"), (0.5, "half")], on_disk)
+    new = table([(True, "a"), (2.0, 2.0), (2.0**70, "big"), (0.5, "half")], on_disk)
+    assert old.same_keys(new) and (1,) in new.rows and (0.0,) not in new.rows and (2**70,) in new.rows
+    changed = [key for key, _, _ in differing(old, new, old.columns, new.columns, identical)]
+    assert changed == [(1,), (2,), (2**70,)]
 
 
 @pytest.mark.parametrize(
