@@ -84,6 +84,7 @@ class _Store:
         self.lock = threading.RLock()
         self.names = itertools.count()
         self.unused: list[str] = []  # tables whose capture is gone, dropped at the next write
+        self.functions: set[str] = set()  # SQL functions of copies, registered
 
     def create(self, columns: str) -> str:
         with self.lock:
@@ -125,7 +126,9 @@ class _Store:
         uri = f"file:{urllib.parse.quote(database)}?mode=ro"
         with self.lock:
             for name, function in functions.items():
-                self.connection.create_function(name, 1, function)
+                if name not in self.functions:  # once: SQLite refuses to replace one a query uses
+                    self.connection.create_function(name, 1, function)
+                    self.functions.add(name)
             self.connection.execute("ATTACH DATABASE ? AS source", (uri,))
             try:
                 with self._transaction():
@@ -137,19 +140,22 @@ class _Store:
         with self.lock:
             return self.connection.execute(sql, parameters).fetchone()
 
-    def select(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
-        """The rows of a query, read a chunk at a time (other threads use the store in between)."""
-        with self.lock:
-            cursor = self.connection.execute(sql, parameters)
-        try:
-            while True:
-                with self.lock:
-                    chunk = cursor.fetchmany(FETCH)
-                if not chunk:
-                    return
-                yield from chunk
-        finally:
-            cursor.close()
+    def select(self, selected: str, source: str, where: str = "1", order: str = "rowid") -> Iterator[Any]:
+        """The rows of `SELECT selected FROM source WHERE where` in the order of `order` (a rowid of
+        `source`), read a chunk at a time (other threads use the store in between), each chunk a
+        query run to its end: a query left open keeps SQLite's read transaction on every database
+        attached, and a copy's (see `copy`) must end with it."""
+        query = (
+            f"SELECT {order}, {selected} FROM {source} WHERE ({where}) AND {order} > ? ORDER BY {order} LIMIT {FETCH}"
+        )
+        last = -INT64 - 1
+        while True:
+            with self.lock:
+                chunk = self.connection.execute(query, (last,)).fetchall()
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield from (row[1:] for row in chunk)
 
 
 def _the_store() -> _Store:
@@ -295,7 +301,7 @@ class _Spilled:
         return self.count
 
     def values(self) -> Iterator[Values]:
-        read = self.store.select(f"SELECT {self.columns} FROM {self.name} ORDER BY rowid")
+        read = self.store.select(self.columns, self.name)
         return map(_decoded, read) if self.width else (() for _ in read)
 
     def __iter__(self) -> Iterator[Any]:
@@ -394,11 +400,8 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
 
     def gone(self, other: SpilledRows) -> Iterator[Values]:
         """This table's rows whose key `other` lacks, in the order read."""
-        query = (
-            f"SELECT {_prefixed(self.columns, 'o')} FROM {self.name} AS o WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {other._indexed()} AS n WHERE {self._join(other)}) ORDER BY o.rowid"
-        )
-        return map(_decoded, self.store.select(query))
+        lacking = f"NOT EXISTS (SELECT 1 FROM {other._indexed()} AS n WHERE {self._join(other)})"
+        return map(_decoded, self.store.select(_prefixed(self.columns, "o"), f"{self.name} AS o", lacking, "o.rowid"))
 
     def differing(
         self, other: SpilledRows, mine: list[int | None], theirs: list[int | None], every: bool
@@ -406,12 +409,11 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         """Pairs of rows of the same key whose values in the given columns are not all the same
         value of the same type (all pairs with `every`), in the order read."""
         selected = f"{_prefixed(self.columns, 'o')}, {_prefixed(other.columns, 'n')}"
-        query = f"SELECT {selected} FROM {self.name} AS o JOIN {other._indexed()} AS n ON {self._join(other)}"
-        if not every:
-            query += " WHERE NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
-        query += " ORDER BY o.rowid"
+        pairs = f"{self.name} AS o JOIN {other._indexed()} AS n ON {self._join(other)}"
+        where = "1" if every else "NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
         split = max(self.width, 1)
-        return ((_decoded(row[:split]), _decoded(row[split:])) for row in self.store.select(query))
+        read = self.store.select(selected, pairs, where, "o.rowid")
+        return ((_decoded(row[:split]), _decoded(row[split:])) for row in read)
 
 
 def _looked_up(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from migtest.capture import sqlite_copy
+from migtest.capture import row_store, sqlite_copy
 from migtest.capture.row_store import SPILL_ENV
 from migtest.capture.state import State, TableData, capture, differing, identical
 
@@ -73,7 +73,7 @@ def stored(table: TableData) -> list[tuple]:
     """The rows as the store holds them, each value with its SQLite type."""
     held = table.rows if table.primary_key else table.unkeyed
     columns = ", ".join(f"{c}, typeof({c})" for c in held.columns.split(", "))
-    return list(held.store.select(f"SELECT {columns} FROM {held.name} ORDER BY rowid"))
+    return list(held.store.select(columns, held.name))
 
 
 @pytest.mark.parametrize("kind", KEYS)
@@ -131,3 +131,18 @@ def test_a_table_of_an_attached_database_is_copied_from_its_file(tmp_path, copie
         connection.rollback()
     engine.dispose()
     assert copies == [True] and table.count == len(ODD) * 3
+
+
+def test_a_copy_while_the_store_is_read_succeeds_and_leaves_no_lock_on_the_database(tmp_path, copies, monkeypatch):
+    monkeypatch.setattr(row_store, "FETCH", 10)  # rows read from the store at a time: a read is under way
+    fill(tmp_path / "db.sqlite", "rowid")
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    first = captured(url)
+    reading = first.values()
+    next(reading)  # a check reading the store, as another scenario's thread may be
+    second = captured(url)
+    assert copies == [True, True] and second.count == first.count
+    with sqlite3.connect(tmp_path / "db.sqlite", timeout=0) as writer:  # no wait: the copy holds no lock now
+        writer.execute(f"DELETE FROM {NAME}")
+    writer.close()
+    assert sum(1 for _ in reading) == first.count - 1
