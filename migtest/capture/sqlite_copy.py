@@ -67,14 +67,17 @@ def source(
 
 
 def _stored_sql(column: str, convert: Convert) -> str | None:
-    """The SQL of a column's value as the store holds what `convert` makes of it (None: no such SQL)."""
-    whole = f"typeof({column}) = 'real' AND {column} = CAST({column} AS INTEGER)"  # exact in SQLite
-    in_python = f"WHEN typeof({column}) = 'blob' OR ({whole}) THEN {STORED}({column})"
+    """The SQL of a column's value as the store holds what `convert` makes of it (None: no such SQL):
+    one `typeof` a value, the cost of a copy (a comparison of SQL's own costs less than a call)."""
+    python = f"{STORED}({column})"
+    whole = f"WHEN {column} = CAST({column} AS INTEGER) THEN {python}"  # a REAL an INTEGER equals (exactly)
     if convert is normalize_value:
-        return f"CASE {in_python} ELSE {column} END"
-    if isinstance(convert, Then) and convert.convert is boolean:  # 0 and 1 (0.0, -0.0, 1.0 too) are False and True
-        flag = f"WHEN typeof({column}) IN ('integer', 'real') AND {column} IN (0, 1)"
-        false, true = stored(False).hex(), stored(True).hex()
-        flag += f" THEN (CASE WHEN {column} = 0 THEN X'{false}' ELSE X'{true}' END)"
-        return f"CASE {flag} {in_python} ELSE {column} END"
-    return None
+        kinds = f"WHEN 'real' THEN (CASE {whole} ELSE {column} END)"
+    elif isinstance(convert, Then) and convert.convert is boolean:  # 0 and 1 (0.0, -0.0, 1.0 too): False, True
+        false, true = f"X'{stored(False).hex()}'", f"X'{stored(True).hex()}'"
+        kinds = f"WHEN 'integer' THEN (CASE {column} WHEN 0 THEN {false} WHEN 1 THEN {true} ELSE {column} END) "
+        flags = f"WHEN {column} = 0 THEN {false} WHEN {column} = 1 THEN {true}"
+        kinds += f"WHEN 'real' THEN (CASE {flags} {whole} ELSE {column} END)"
+    else:
+        return None
+    return f"CASE typeof({column}) {kinds} WHEN 'blob' THEN {python} ELSE {column} END"

@@ -27,7 +27,7 @@ KEYS = {  # the key column, the table's options, the key of row i, whether the t
     "no key": ("id", "", lambda i: i % 3, True),
 }
 ODD = [
-    1, -(2**63), 2**63 - 1, 1.0, 0.0, -0.0, 1.5, 1e308, float("inf"), -float("inf"), 5e-324,
+    1, -(2**63), 2**63 - 1, 1.0, 0.0, -0.0, 2.0, -3.0, 1.5, 1e308, 2.0**63, -(2.0**63), float("inf"), 5e-324,
     "", "é\x00x", "1", b"", b"\x80\x05\x95", None, True, 2, "yes",
 ]  # fmt: skip
 
