@@ -119,18 +119,26 @@ def test_a_file_sqlite_will_not_attach_is_read_through_python(tmp_path, copies, 
 
 
 def test_a_table_of_an_attached_database_is_copied_from_its_file(tmp_path, copies, monkeypatch):
-    fill(tmp_path / "other.sqlite", "rowid")
-    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'main.sqlite'}", poolclass=sqlalchemy.StaticPool)
+    other = tmp_path / "o%25t?h#er.sqlite"  # attached by a URI: its name escaped
+    fill(other, "rowid")
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'main.sqlite'}", poolclass=sqlalchemy.NullPool)
 
     @sqlalchemy.event.listens_for(engine, "connect")
     def attach(driver, _record):
-        driver.execute(f"ATTACH DATABASE '{tmp_path / 'other.sqlite'}' AS other")
+        driver.execute("ATTACH DATABASE ? AS other", (str(other),))
 
-    with engine.connect() as connection:
-        table = capture(connection, None, set(), schemas=["other"]).data['other.we%ird "t" %s']
-        connection.rollback()
+    def captured_other() -> TableData:
+        with engine.connect() as connection:
+            table = capture(connection, None, set(), schemas=["other"]).data['other.we%ird "t" %s']
+            connection.rollback()
+        return table
+
+    copied = captured_other()
+    with monkeypatch.context() as patched:
+        patched.setattr(sqlite_copy, "source", lambda *args: None)
+        read = captured_other()
     engine.dispose()
-    assert copies == [True] and table.count == len(ODD) * 3
+    assert copies == [True] and stored(copied) == stored(read)
 
 
 def test_a_copy_while_the_store_is_read_succeeds_and_leaves_no_lock_on_the_database(tmp_path, copies, monkeypatch):
