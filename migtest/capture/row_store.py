@@ -423,9 +423,10 @@ def _looked_up(value: Any) -> Any:
 
 
 def _keyed(position: int, table: str = "") -> str:
-    """A key column in SQL as rows pair by it (and its index holds it): a pickled key in its dict form."""
+    """A key column in SQL as rows pair by it (and its index holds it): a pickled key in its dict form.
+    A BLOB sorts after every other value, so `>= x''` finds the pickles, quicker than `typeof`."""
     column = _column(position, table)
-    return f"CASE WHEN typeof({column}) = 'blob' THEN {KEY_FORM}({column}) ELSE {column} END"
+    return f"CASE WHEN {column} >= x'' THEN {KEY_FORM}({column}) ELSE {column} END"
 
 
 def _key_form(pickled: bytes) -> Any:
