@@ -40,6 +40,7 @@ import threading
 import urllib.parse
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from migtest.errors import ConfigError
@@ -236,7 +237,9 @@ class _Spilled:
         self.columns = names or "NULL"
         self.name = self.store.create(names or "c0")
         self.count = 0
-        self.indexed = False
+        self.indexes: set[bool] = set()  # of the key, by whether in dict forms (see `_keyed`)
+        self.key_columns: list[int] = []
+        self.pickled_keys = False  # whether a key column holds a pickle: then rows pair by dict forms
         self.digests: list[bytes] | None = [] if digested else None  # one per BLOCK rows added
         followable = following is not None and following.width == width and following.digests is not None
         self.following = following if followable and digested else None
@@ -270,6 +273,7 @@ class _Spilled:
         if followed is not None and self.count:
             first = f"SELECT {followed.columns} FROM {followed.name} ORDER BY rowid LIMIT {self.count}"
             self.store.execute(f"INSERT INTO {self.name} {first}")
+            self.pickled_keys = self.pickled_keys or followed.pickled_keys
 
     def settled(self) -> _Spilled:
         """The rows once the capture has read them all: the followed capture's own, where they are
@@ -285,16 +289,23 @@ class _Spilled:
         try:
             self.store.write(insert, encoded)
         except OverflowError:  # an int past 64 bits
-            self.store.write(insert, [tuple(map(stored, values)) for values in batch])
+            encoded = [tuple(map(stored, values)) for values in batch]
+            self.store.write(insert, encoded)
+        held = (set(map(type, map(itemgetter(p), encoded))) for p in self.key_columns)
+        self.pickled_keys = self.pickled_keys or any(bytes in kinds for kinds in held)
 
-    def copy(self, database: str, select: str, functions: Mapping[str, Callable[[Any], Any]]) -> bool:
+    def copy(
+        self, database: str, select: str, functions: Mapping[str, Callable[[Any], Any]], pickled_keys: bool
+    ) -> bool:
         """Add the rows `select` reads, stored as `extend` stores them, from the database file
-        `database` (as `source`; see sqlite_copy) in C; False where SQLite could not (nothing added)."""
+        `database` (as `source`; see sqlite_copy) in C; False where SQLite could not (nothing added).
+        `pickled_keys`: whether a key column may hold a pickle (a REAL 1.0, a BOOLEAN)."""
         try:
             self.count += self.store.copy(database, f"INSERT INTO {self.name} ({self.columns}) {select}", functions)
         except sqlite3.Error:
             return False
         self.digests = self.following = None  # not digested: the table's token stands for its rows
+        self.pickled_keys = pickled_keys
         return True
 
     def __len__(self) -> int:
@@ -358,20 +369,24 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         super().__init__(width, following if same_key else None, digested)
         self.key_columns = list(key)
 
-    def _indexed(self) -> str:
-        if not self.indexed:
-            key = ", ".join(map(_keyed, self.key_columns))
-            self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_k ON {self.name} ({key})")
-            self.indexed = True
+    def _indexed(self, forms: bool) -> str:
+        """The table, with an index of its key as `_keyed` reads it."""
+        if forms not in self.indexes:
+            key = ", ".join(_keyed(p, "", forms) for p in self.key_columns)
+            self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_{'f' if forms else 'k'} ON {self.name} ({key})")
+            self.indexes.add(forms)
         return self.name
 
     def _key_of(self, values: Values) -> tuple[Any, ...]:
         return tuple(values[p] for p in self.key_columns)
 
-    def _join(self, other: SpilledRows) -> str:
-        return " AND ".join(
-            f"{_keyed(b, 'n.')} = {_keyed(a, 'o.')}" for a, b in zip(self.key_columns, other.key_columns)
-        )
+    def _join(self, other: SpilledRows) -> tuple[str, str]:
+        """`other AS n`, indexed, and the SQL pairing its rows with this table's rows `o` by key: in
+        dict forms where a key of either holds a pickle (else as stored, which is quicker)."""
+        forms = self.pickled_keys or other.pickled_keys
+        pairs = zip(self.key_columns, other.key_columns)
+        keys = " AND ".join(f"{_keyed(b, 'n.', forms)} = {_keyed(a, 'o.', forms)}" for a, b in pairs)
+        return f"{other._indexed(forms)} AS n", keys
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return map(self._key_of, self.values())
@@ -385,9 +400,10 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def _find(self, key: object) -> Any:
         if not isinstance(key, tuple) or len(key) != len(self.key_columns):
             return None
-        where = " AND ".join(f"{_keyed(p)} = ?" for p in self.key_columns)
+        forms = self.pickled_keys
+        where = " AND ".join(f"{_keyed(p, '', forms)} = ?" for p in self.key_columns)
         looked_up = tuple(map(_looked_up, key))
-        return self.store.one(f"SELECT {self.columns} FROM {self._indexed()} WHERE {where}", looked_up)
+        return self.store.one(f"SELECT {self.columns} FROM {self._indexed(forms)} WHERE {where}", looked_up)
 
     def __getitem__(self, key: tuple[Any, ...]) -> Values:
         found = self._find(key)
@@ -400,7 +416,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
 
     def gone(self, other: SpilledRows) -> Iterator[Values]:
         """This table's rows whose key `other` lacks, in the order read."""
-        lacking = f"NOT EXISTS (SELECT 1 FROM {other._indexed()} AS n WHERE {self._join(other)})"
+        lacking = "NOT EXISTS (SELECT 1 FROM {} WHERE {})".format(*self._join(other))
         return map(_decoded, self.store.select(_prefixed(self.columns, "o"), f"{self.name} AS o", lacking, "o.rowid"))
 
     def differing(
@@ -409,7 +425,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         """Pairs of rows of the same key whose values in the given columns are not all the same
         value of the same type (all pairs with `every`), in the order read."""
         selected = f"{_prefixed(self.columns, 'o')}, {_prefixed(other.columns, 'n')}"
-        pairs = f"{self.name} AS o JOIN {other._indexed()} AS n ON {self._join(other)}"
+        pairs = "{} AS o JOIN {} ON {}".format(self.name, *self._join(other))
         where = "1" if every else "NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
         split = max(self.width, 1)
         read = self.store.select(selected, pairs, where, "o.rowid")
@@ -422,11 +438,11 @@ def _looked_up(value: Any) -> Any:
     return _key_form(held) if type(held) is bytes else held
 
 
-def _keyed(position: int, table: str = "") -> str:
-    """A key column in SQL as rows pair by it (and its index holds it): a pickled key in its dict form.
-    A BLOB sorts after every other value, so `>= x''` finds the pickles, quicker than `typeof`."""
+def _keyed(position: int, table: str, forms: bool) -> str:
+    """A key column in SQL as rows pair by it (and its index holds it): with `forms`, a pickled key in
+    its dict form (a BLOB sorts after every other value: `>= x''` finds the pickles, quicker than `typeof`)."""
     column = _column(position, table)
-    return f"CASE WHEN {column} >= x'' THEN {KEY_FORM}({column}) ELSE {column} END"
+    return f"CASE WHEN {column} >= x'' THEN {KEY_FORM}({column}) ELSE {column} END" if forms else column
 
 
 def _key_form(pickled: bytes) -> Any:

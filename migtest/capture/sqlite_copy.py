@@ -38,11 +38,13 @@ FUNCTIONS: Mapping[str, Callable[[Any], Any]] = {STORED: lambda value: stored(no
 
 @dataclass(frozen=True)
 class Source:
-    """A table to copy: its database file, the SELECT of its values as stored, its rows."""
+    """A table to copy: its database file, the SELECT of its values as stored, its rows, whether a
+    key column may hold a value the store pickles (see `_pickles_keys`)."""
 
     database: str
     select: str
     count: int
+    pickled_keys: bool
 
 
 def source(
@@ -61,9 +63,25 @@ def source(
         count, shared = cursor.execute(counted).fetchone()
         files = {attached: path for _number, attached, path in cursor.execute("PRAGMA database_list")}
         journal = cursor.execute(f"PRAGMA {_quoted(schema)}.journal_mode").fetchone()[0]
+        declared = dict(cursor.execute("SELECT name, type FROM pragma_table_xinfo(?, ?)", (table.name, schema)))
     if shared or not files.get(schema) or journal.lower() == "wal":
         return None
-    return Source(files[schema], f"SELECT {', '.join(columns)} FROM source.{_quoted(table.name)}", count)  # type: ignore[arg-type]
+    select = f"SELECT {', '.join(columns)} FROM source.{_quoted(table.name)}"
+    pickled = any(_pickles_keys(declared.get(column, ""), converters[column]) for column in key)
+    return Source(files[schema], select, count, pickled)  # type: ignore[arg-type]
+
+
+def _pickles_keys(declared: str, convert: Convert) -> bool:
+    """Whether a key column of this declared type may hold what the store pickles: a BOOLEAN's 0 or
+    1, or a REAL an INTEGER equals (1.0), which a column of INTEGER or NUMERIC affinity stores as
+    an INTEGER and one of TEXT affinity as text (SQLite's rules of affinity, by the type's name;
+    STRICT's ANY keeps any value)."""
+    if convert is not normalize_value:
+        return True
+    kind = declared.upper()
+    if "INT" in kind or any(word in kind for word in ("CHAR", "CLOB", "TEXT")):
+        return False
+    return kind in ("", "ANY") or any(word in kind for word in ("BLOB", "REAL", "FLOA", "DOUB"))
 
 
 def _stored_sql(column: str, convert: Convert) -> str | None:

@@ -95,7 +95,7 @@ class TableData:
         (none were: read them through Python)."""
         self.spill(digested=False)
         held = self.rows if self.primary_key else self.unkeyed
-        return held.copy(source.database, source.select, FUNCTIONS)  # type: ignore[attr-defined]
+        return held.copy(source.database, source.select, FUNCTIONS, source.pickled_keys)  # type: ignore[attr-defined]
 
     def settle(self) -> None:
         """Every row read: rows on disk all identical to those of `like` are its own (see row_store)."""

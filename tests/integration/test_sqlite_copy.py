@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy
 
 from migtest.capture import row_store, sqlite_copy
+from migtest.capture.dialects import Name, dialect_for, normalize_value
 from migtest.capture.row_store import SPILL_ENV
 from migtest.capture.state import State, TableData, capture, differing, identical
 
@@ -154,3 +155,23 @@ def test_a_copy_while_the_store_is_read_succeeds_and_leaves_no_lock_on_the_datab
         writer.execute(f"DELETE FROM {NAME}")
     writer.close()
     assert sum(1 for _ in reading) == first.count - 1
+
+
+KEY_TYPES = {"INTEGER": False, "BIGINT": False, "VARCHAR(20)": False, "NUMERIC(10, 2)": False, "": True}
+KEY_TYPES |= {"REAL": True, "DOUBLE PRECISION": True, "BLOB": True, "BOOLEAN": True}  # whether keys may be pickled
+
+
+@pytest.mark.parametrize(("declared", "pickled"), KEY_TYPES.items())
+def test_a_key_pairs_by_dict_forms_where_its_type_lets_it_hold_a_real_an_integer_equals(declared, pickled, tmp_path):
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute(f"CREATE TABLE t (id {declared} PRIMARY KEY, v)")
+        db.execute("INSERT INTO t VALUES (1.0, 'one')")  # 1 where the type's affinity makes it an INTEGER
+    db.close()
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", poolclass=sqlalchemy.NullPool)
+    with engine.connect() as connection:
+        connection.connection.driver_connection.execute("BEGIN")
+        converters = {"id": dialect_for(connection).converter(declared.upper()), "v": normalize_value}
+        found = sqlite_copy.source(connection, Name(None, "t"), converters, ["id"])
+        connection.rollback()
+    engine.dispose()
+    assert found is not None and found.pickled_keys is pickled
