@@ -10,10 +10,10 @@ as such would be one value; a float with a fraction, or past 64-bit ints, or inf
 one; NaN, which SQLite stores as NULL, is pickled too). So `IS` on stored values holds only for the
 same value of the same type, as `state.identical` does, without a `typeof` per value (which costs
 four times the comparison), and a pickle equals only the same value of the same type. Checks pair
-the rows of two captures by key in SQL (a JOIN in C, on each key's dict form: a pickled key that a
-dict takes for an int, such as 1.0 or True, is that int, see `_key_form`) and compare their values
-there; only rows that differ, or keys found on one side only, come back to Python, where the checks
-run as before.
+the rows of two captures by key in SQL (a JOIN in C; where a key column of either holds a pickle,
+on each key's dict form: a pickled key that a dict takes for an int, such as 1.0 or True, is that
+int, see `_key_form`) and compare their values there; only rows that differ, or keys found on one
+side only, come back to Python, where the checks run as before.
 
 Rows reach the store from Python (`extend`: a capture read through the driver) or, for a captured
 SQLite database, in C (`copy`: one `INSERT ... SELECT` from the database file attached read-only,
@@ -52,11 +52,11 @@ PAGE = 65_536  # bytes per page of the store, SQLite's largest
 CACHE_KB = 32_768  # SQLite's page cache for the store: what the disk path costs in memory
 FETCH = 10_000  # rows read back at a time
 BLOCK = 10_000  # rows per digest: the batch a capture reads at a time, so that blocks line up
-NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are (floats: all but two)
+NATIVE = frozenset({int, str, type(None)})  # values SQLite holds as they are (floats: most, see `_held`)
 INT64 = 2**63 - 1
 KEY_FORM = "migtest_key"  # the store's SQL function of a pickled key's dict form
 PROTOCOL = pickle.HIGHEST_PROTOCOL
-FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle (NaN, -0.0), between these:
+FLOAT = struct.Struct(">d")  # a float's 8 bytes in its pickle (one `_held` refuses), between these:
 FLOAT_HEAD, FLOAT_TAIL = pickle.dumps(0.0, PROTOCOL)[:-9], b"."
 BOOLS = {value: pickle.dumps(value, PROTOCOL) for value in (False, True)}
 NUMBERS, BOOLEANS = NATIVE | {float}, frozenset({bool, type(None)})  # columns stored without a call per value

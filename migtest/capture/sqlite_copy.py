@@ -7,8 +7,8 @@ written in SQL as `extend` would store the value a capture reads through the dri
 (`_stored_sql`): INTEGER, TEXT, NULL and REAL values as they are, a BOOLEAN column's 0 and 1 as
 the pickles of False and True, and the rarer values Python must convert (a BLOB, read as base64
 text; a REAL that an INTEGER equals, such as 1.0 or -0.0, which the store pickles) through a
-function of the store's connection. So a
-table copied compares with one read through Python value for value, and its evidence is the same.
+function of the store's connection. So a table copied compares with one read through Python value
+for value, and its evidence is the same.
 
 The copy reads the file in the snapshot the capture's connection reads: its read transaction
 (row_tokens.snapshot) holds a shared lock on the file from the row count read here through it, so
