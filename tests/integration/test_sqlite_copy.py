@@ -175,3 +175,29 @@ def test_a_key_pairs_by_dict_forms_where_its_type_lets_it_hold_a_real_an_integer
         connection.rollback()
     engine.dispose()
     assert found is not None and found.pickled_keys is pickled
+
+
+def test_a_real_1_0_that_becomes_integer_1_differs_by_type_only_in_tables_copied(tmp_path, copies):
+    path, url = tmp_path / "db.sqlite", f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v)")  # no affinity: 1.0 stays a REAL
+        db.executemany("INSERT INTO t VALUES (?, ?)", [(1, 1.0), (2, 2.5), (3, -0.0)])
+    db.close()
+    before = capture_table(url)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE t SET v = CAST(v AS INTEGER) WHERE id IN (1, 3)")
+    db.close()
+    after = capture_table(url)
+    assert copies == [True, True]
+    strict = [(key, was, now) for key, was, now in differing(before, after, ["id", "v"], ["id", "v"], identical)]
+    assert repr(strict) == repr([((1,), (1, 1.0), (1, 1)), ((3,), (3, -0.0), (3, 0))])  # as `idempotent` sees them
+    assert not list(differing(before, after, ["id", "v"], ["id", "v"], lambda a, b: a == b))  # as `content` does
+
+
+def capture_table(url: str) -> TableData:
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.NullPool)
+    with engine.connect() as connection:
+        table = capture(connection, None, set()).data["t"]
+        connection.rollback()
+    engine.dispose()
+    return table
