@@ -357,12 +357,20 @@ class PostgresDialect(Dialect):
         return captured
 
     def converter(self, type_text: str) -> Convert:
-        return Then(single_precision) if type_text == "REAL" else super().converter(type_text)
+        """A BOOLEAN is read as True and False already; NUMERIC, timestamps and dates arrive as
+        `normalize_value` makes them (see pg_loaders), so most batches need no conversion at all."""
+        if type_text == "REAL":
+            return Then(single_precision)
+        return normalize_value
 
     def rows_cursor(self) -> Any:
         """A server-side cursor: the server keeps the result, each fetch brings one batch."""
+        from migtest.capture import pg_loaders  # imports this module
+
         driver = self.connection.connection.dbapi_connection
-        return driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
+        cursor = driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
+        pg_loaders.register(cursor)
+        return cursor
 
 
 _PG_SEQUENCES = sqlalchemy.text(
