@@ -364,13 +364,15 @@ class PostgresDialect(Dialect):
         return normalize_value
 
     def rows_cursor(self) -> Any:
-        """A server-side cursor: the server keeps the result, each fetch brings one batch."""
+        """A server-side cursor: the server keeps the result, each fetch brings one batch, the next
+        one fetched while the capture stores this one (see prefetch)."""
         from migtest.capture import pg_loaders  # imports this module
+        from migtest.capture.prefetch import Prefetching
 
         driver = self.connection.connection.dbapi_connection
         cursor = driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
         pg_loaders.register(cursor)
-        return cursor
+        return Prefetching(cursor)
 
 
 _PG_SEQUENCES = sqlalchemy.text(
