@@ -12,7 +12,6 @@ connection, as before. SQLite's tokens read the file the capture reads: they sta
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -40,7 +39,6 @@ class Tokens:
         self.worker: ThreadPoolExecutor | None = None
         self.other: sqlalchemy.Connection | None = None
         self.snapshot = ("", "")  # the isolation level and snapshot shared with `other`
-        self.lock = threading.Lock()  # `other` opened, used and closed by one thread at a time
 
     def __enter__(self) -> Tokens:
         return self
@@ -76,10 +74,9 @@ class Tokens:
         self.worker.shutdown(wait=False, cancel_futures=True)
         if self.other is not None and any(future.running() for future in self.asked.values()):
             self.other.connection.dbapi_connection.cancel()  # type: ignore[union-attr]  # a table nobody waits for
-        self.worker.shutdown(wait=True)
-        with self.lock:
-            if self.other is not None:
-                self.other.close()
+        self.worker.shutdown(wait=True)  # the worker opened and used `other`: now it is the capture's to close
+        if self.other is not None:
+            self.other.close()
 
     def _export(self) -> bool:
         """Share the capture's snapshot (on its connection, by the capture's thread): False where
@@ -92,10 +89,9 @@ class Tokens:
         return True
 
     def _token(self, key: str, table: Name) -> str | None:
-        with self.lock:
-            if self.other is None:
-                self.other = self._open()
-            return row_tokens.tokens(self.other, {key: table})[key]
+        if self.other is None:
+            self.other = self._open()
+        return row_tokens.tokens(self.other, {key: table})[key]
 
     def _open(self) -> sqlalchemy.Connection:
         """A connection of its own (closed, not pooled, when done) in the capture's snapshot."""
