@@ -36,6 +36,8 @@ class Tokens:
         self.tokened = tokened
         self.concurrent = tokened and connection.dialect.name == "postgresql"
         self.asked: dict[str, Future[str | None]] = {}
+        self.tables: dict[str, Name] = {}  # of `asked`, in the order asked
+        self.taken: dict[str, str | None] = {}  # tokens of `asked` the capture's connection took instead
         self.worker: ThreadPoolExecutor | None = None
         self.other: sqlalchemy.Connection | None = None
         self.snapshot = ("", "")  # the isolation level and snapshot shared with `other`
@@ -55,18 +57,33 @@ class Tokens:
         for key, table in tables.items():
             if key not in self.asked:
                 self.asked[key] = self.worker.submit(self._token, key, table)  # type: ignore[union-attr]
+                self.tables[key] = table
 
     def get(self, key: str, table: Name) -> str | None:
-        """The table's token (None: it has none), waited for if started, else taken now."""
+        """The table's token (None: it has none): waited for where the worker took it up, taken by
+        the capture's connection where it did not (yet); each table's once."""
         if not self.tokened:
             return None
-        asked = self.asked.get(key)
-        if asked is not None:
-            try:
-                return asked.result()
-            except sqlalchemy.exc.DBAPIError:  # the second connection failed: the capture's own takes it
-                pass
-        return row_tokens.tokens(self.connection, {key: table})[key]
+        if key not in self.taken:
+            asked = self.asked.get(key)
+            if asked is not None and not asked.cancel():
+                self._meanwhile(asked)
+                try:
+                    return asked.result()
+                except sqlalchemy.exc.DBAPIError:  # the second connection failed: the capture's own takes it
+                    pass
+            self.taken[key] = row_tokens.tokens(self.connection, {key: table})[key]
+        return self.taken[key]
+
+    def _meanwhile(self, awaited: Future[str | None]) -> None:
+        """While the worker hashes the table waited for, the capture's connection hashes the next
+        ones it has not begun: the server hashes two tables at once (a capture that reads no table,
+        all unchanged, waits for the slowest instead of for all)."""
+        for key, table in self.tables.items():
+            if awaited.done():
+                return
+            if key not in self.taken and self.asked[key].cancel():
+                self.taken[key] = row_tokens.tokens(self.connection, {key: table})[key]
 
     def close(self) -> None:
         if self.worker is None:
