@@ -20,10 +20,14 @@ import sqlalchemy
 from migtest.capture import row_tokens
 from migtest.capture.dialects import Name
 
+# what a table's name and its rows' text depend on: the second connection reads them as the capture's would
+SETTINGS = ("search_path", "DateStyle", "IntervalStyle", "TimeZone", "bytea_output", "lc_monetary")
 # the snapshot to share, or NULL where none can be (a standby exports none: asking would fail the transaction)
 _EXPORT = (
-    "SELECT current_setting('transaction_isolation'), CASE WHEN NOT pg_is_in_recovery() THEN pg_export_snapshot() END"
+    "SELECT current_setting('transaction_isolation'), CASE WHEN NOT pg_is_in_recovery() THEN pg_export_snapshot() END, "
+    + ", ".join(f"current_setting('{setting}')" for setting in SETTINGS)
 )
+_SETTINGS = "SELECT " + ", ".join(f"set_config('{setting}', %s, false)" for setting in SETTINGS)
 
 
 class Tokens:
@@ -40,7 +44,7 @@ class Tokens:
         self.taken: dict[str, str | None] = {}  # tokens of `asked` the capture's connection took instead
         self.worker: ThreadPoolExecutor | None = None
         self.other: sqlalchemy.Connection | None = None
-        self.snapshot = ("", "")  # the isolation level and snapshot shared with `other`
+        self.snapshot: tuple[str, str, tuple[str, ...]] = ("", "", ())  # isolation, snapshot, SETTINGS for `other`
 
     def __enter__(self) -> Tokens:
         return self
@@ -98,10 +102,10 @@ class Tokens:
     def _export(self) -> bool:
         """Share the capture's snapshot (on its connection, by the capture's thread): False where
         it cannot be."""
-        isolation, exported = self.connection.exec_driver_sql(_EXPORT).one()
+        isolation, exported, *settings = self.connection.exec_driver_sql(_EXPORT).one()
         if exported is None:
             return False
-        self.snapshot = (isolation.upper(), exported)
+        self.snapshot = (isolation.upper(), exported, tuple(settings))
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="migtest-tokens")
         return True
 
@@ -112,12 +116,13 @@ class Tokens:
 
     def _open(self) -> sqlalchemy.Connection:
         """A connection of its own (closed, not pooled, when done) in the capture's snapshot."""
-        isolation, exported = self.snapshot
+        isolation, exported, settings = self.snapshot
         other = self.connection.engine.connect()
         other.detach()
         try:
             other.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL {isolation} READ ONLY")
             other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{exported}'")
+            other.exec_driver_sql(_SETTINGS, settings)
         except BaseException:
             other.close()
             raise

@@ -72,3 +72,23 @@ def test_the_second_connection_is_closed_when_the_capture_fails(database, monkey
             capture(connection, None, set(), like=first)
         connection.rollback()
         assert sessions(database) == 2  # the capture's, this count's
+
+
+def test_the_second_connection_finds_tables_and_writes_rows_as_the_capture_does(database):
+    """A session's search_path names another `t`, and its TimeZone writes a timestamptz's text."""
+    execute(
+        database,
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.t (id INTEGER PRIMARY KEY, at TIMESTAMPTZ)",
+        "INSERT INTO other.t VALUES (1, '2024-01-01 00:00+00')",
+    )
+    with database.connection() as connection:
+        connection.exec_driver_sql("SET search_path = other, public")
+        connection.exec_driver_sql("SET TimeZone = 'Asia/Kolkata'")
+        connection.commit()
+        assert row_tokens.snapshot(connection)
+        own = row_tokens.tokens(connection, TABLES)
+        with Tokens(connection, True) as tokens:
+            tokens.start(TABLES)
+            taken = {key: tokens.asked[key].result() for key in TABLES}  # all by the second connection
+        assert taken == own
