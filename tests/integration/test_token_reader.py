@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from machine import wait_for
 from test_capture_engines import execute
 
 from migtest.capture import row_tokens
@@ -47,13 +48,14 @@ def test_tokens_are_of_the_capture_snapshot_not_of_what_committed_since(database
         execute(database, "UPDATE t SET amount = amount + 1 WHERE id = 1999")
         with Tokens(connection, True) as tokens:
             tokens.start(TABLES)
+            taken = {key: tokens.asked[key].result() for key in TABLES}  # by the second connection
             assert sessions(database) == 3  # the capture's, the tokens', this count's
-            taken = {key: tokens.get(key, table) for key, table in TABLES.items()}
+            assert {key: tokens.get(key, table) for key, table in TABLES.items()} == taken
         connection.rollback()
         assert taken == before
         assert row_tokens.snapshot(connection)
         assert row_tokens.tokens(connection, TABLES)["t"] != before["t"]  # a snapshot of its own would see it
-    assert sessions(database) == 1
+    wait_for(lambda: sessions(database) == 1, "the second connection's server process to end", timeout=30)
 
 
 def test_the_second_connection_is_closed_when_the_capture_fails(database, monkeypatch):
@@ -71,7 +73,7 @@ def test_the_second_connection_is_closed_when_the_capture_fails(database, monkey
         with pytest.raises(KeyboardInterrupt):
             capture(connection, None, set(), like=first)
         connection.rollback()
-        assert sessions(database) == 2  # the capture's, this count's
+        wait_for(lambda: sessions(database) == 2, "only the capture's and this count's sessions left", timeout=30)
 
 
 def test_the_second_connection_finds_tables_and_writes_rows_as_the_capture_does(database):
