@@ -119,18 +119,26 @@ def own_cpu() -> float:
 
 def workers_cpu() -> tuple[float, float]:
     """CPU seconds of this process's children (the Alembic workers: importing Alembic, forking)
-    and of the command processes they forked (ended and waited for, or still serving a scenario),
-    read from /proc while the workers run."""
+    and of every process they forked (the zygotes that read a release tree once, the children
+    that ran the commands), ended and waited for or still running, read from /proc while the
+    workers run."""
     tick = os.sysconf("SC_CLK_TCK")
     stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):  # a process that ended meanwhile
             stats[int(stat.parent.name)] = [int(field) for field in stat.read_text().rsplit(")", 1)[1].split()[1:15]]
-    workers = {pid: fields for pid, fields in stats.items() if fields[0] == os.getpid()}  # stat(5): ppid first
-    own = sum(fields[10] + fields[11] for fields in workers.values()) / tick  # utime, stime
-    commands = sum(fields[12] + fields[13] for fields in workers.values()) / tick  # cutime, cstime
-    serving = sum(fields[10] + fields[11] for fields in stats.values() if fields[0] in workers) / tick
-    return own, commands + serving
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():  # stat(5): ppid first, then utime, stime, cutime, cstime at 10-13
+        children.setdefault(fields[0], []).append(pid)
+    workers = children.get(os.getpid(), [])
+    own = sum(stats[pid][10] + stats[pid][11] for pid in workers) / tick
+    forked = sum(stats[pid][12] + stats[pid][13] for pid in workers)  # waited for by the workers
+    pending = [child for pid in workers for child in children.get(pid, [])]
+    while pending:  # still running, and what they waited for
+        pid = pending.pop()
+        forked += sum(stats[pid][10:14])
+        pending += children.get(pid, [])
+    return own, forked / tick
 
 
 def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> tuple[float, float]:
