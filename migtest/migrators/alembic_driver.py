@@ -274,9 +274,12 @@ class Zygote:
 
     def prepare(self, request: dict, load) -> None:
         """Run `load` as a command would (its folder, environment, output in its log), noting
-        what it read of the environment and whether it left files or threads open."""
+        what it read of the environment and whether it left files or threads open. The output of
+        a load that leaves this zygote unsafe is taken out of the log again: a command run
+        without the zygote then loads and prints it itself."""
         fds = open_fds()
         os.environ.update(request["env"])
+        logged = os.path.getsize(request["log"]) if os.path.exists(request["log"]) else 0
         redirect(request["log"])
         env_reads.clear()
         os.environ.__class__ = RecordedEnviron
@@ -298,6 +301,8 @@ class Zygote:
             self.unsafe = "preparing started a thread"
         if open_fds() - fds:
             self.unsafe = "preparing left a file open"
+        if self.unsafe:
+            os.truncate(request["log"], logged)
         gc.freeze()
 
     def ready(self, request: dict) -> None:
