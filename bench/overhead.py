@@ -230,6 +230,7 @@ def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str
 def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
     """CPU seconds of the same commands through Alembic's API in this process, output to `log`."""
     urls = {name: f"sqlite:///{workdir / name}.db" for name, _, _ in commands}
+    sys.path_importer_cache.pop(".", None)  # prepend_sys_path's ".": cached as the folder it first meant
     started = time.process_time()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), contextlib.chdir(project):
         for name, direction, target in commands:

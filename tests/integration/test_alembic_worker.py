@@ -168,6 +168,19 @@ def test_a_failed_migrations_traceback_starts_outside_the_worker(shop):
     assert "serve_scenario" not in output and "in run_command" not in output, output
 
 
+def test_a_revision_file_that_fails_to_load_is_reported_by_the_command(shop):
+    """The tree's zygote cannot load it: the command runs in a child of the worker, which reports
+    the error with its traceback, once."""
+    migrator, workspace, database = shop
+    revision = workspace.root / "migrations" / "versions" / "0002_add_nickname.py"
+    revision.write_text('raise RuntimeError("broken at load")\n' + revision.read_text())
+    for _ in range(2):
+        with pytest.raises(StepFailed) as failed:
+            migrator.migrate(workspace, database, UPGRADE, "0002")
+        output = failed.value.output
+        assert output.count("RuntimeError: broken at load") == 1 and "0002_add_nickname.py" in output, output
+
+
 def test_a_timed_out_command_kills_its_process(project, tmp_path):
     """The process that served the scenario ends with its timed-out command, and the next command
     starts in a new one. Only the hanging command has the short limit, so a loaded machine cannot
