@@ -463,6 +463,12 @@ class Trees:
             self.serving = None
         zygote.stop(kill=False)
 
+    def close_all(self) -> None:
+        """End every zygote and child, and wait for them: nothing outlives the worker."""
+        for tree in list(self.zygotes):
+            self.close(tree)
+        self.cold.drop()
+
 
 def serve() -> None:
     for name in RUNTIME:
@@ -474,6 +480,7 @@ def serve() -> None:
         code = trees.run(json.loads(line))
         sys.stdout.write(json.dumps({"code": code}) + "\n")
         sys.stdout.flush()
+    trees.close_all()
 
 
 serve()
