@@ -58,6 +58,7 @@ ZYGOTES = 4  # zygotes a worker keeps, one per release tree: the trees of the re
 ALL = "="  # no variable's name: the whole environment was read
 env_reads = set()  # in a zygote preparing: the variables read
 pipes = set()  # in this process: the pipes to the processes it forked
+channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
 
@@ -170,17 +171,19 @@ def close_connections() -> None:
 
 class Forked:
     """A forked process that answers JSON lines with JSON lines over two pipes. The pipes of the
-    other processes this one forked are closed in it, so that each sees the end of its requests
-    when its parent closes them."""
+    other processes this one forked, and its own to its parent, are closed in it, so that each
+    sees the end of its requests when its parent closes them, and its parent the end of its
+    replies when it ends."""
 
     def __init__(self, main) -> None:
         requests, to_child = os.pipe()
         from_child, replies = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
-            for fd in (to_child, from_child, *pipes):
+            for fd in (to_child, from_child, *pipes, *channel):
                 os.close(fd)
             pipes.clear()
+            channel[:] = [requests, replies]
             try:
                 main(os.fdopen(requests), os.fdopen(replies, "w"))
             finally:
