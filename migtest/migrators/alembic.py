@@ -1,5 +1,6 @@
 """Alembic: upgrade/downgrade through Alembic's own command API, each scenario's commands in a
-clean interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
+clean interpreter forked from a long-lived worker of the version's Python, by way of a zygote per
+release tree that has read its revision files (see alembic_driver.py).
 
 A worker runs one command at a time, so each interpreter has a pool of idle workers: a command
 takes one (the one whose child serves its scenario, if idle; or starts one when none is idle) and
