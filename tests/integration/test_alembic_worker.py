@@ -265,10 +265,13 @@ def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path
         assert f"release {name}, only_a loaded: {name == 'a'}" in output, output
 
 
-def test_each_scenario_sees_its_own_environment(project, tmp_path):
-    """A module that reads the environment at import (here the scenario's release) is never
-    imported ahead for a scenario whose environment differs."""
-    project.write("settings.py", "import os\n\nVERSION = os.environ['MIGTEST_VERSION']\n")
+@pytest.mark.parametrize(
+    "read", ["os.environ['MIGTEST_VERSION']", "os.getenv('MIGTEST_VERSION')", "dict(os.environ)['MIGTEST_VERSION']"]
+)
+def test_each_scenario_sees_its_own_environment(project, tmp_path, read):
+    """A module that reads the environment at import (here the scenario's release; by name, or
+    all of it) is never imported ahead for a scenario whose environment differs."""
+    project.write("settings.py", f"import os\n\nVERSION = {read}\n")
     env = project.root / "migrations" / "env.py"
     env.write_text(ENVIRONMENT_PROBE + env.read_text())
     migrator, workspace = migrator_for(project, tmp_path)
