@@ -12,11 +12,12 @@ table keeps its digest, and the walk its captured rows. Interior pages hold only
 page numbers: no row is there. Where the pages are byte for byte those of the last digest, that
 digest is the table's again without parsing a cell.
 
-A table whose digest changed (one the walk changes) has its cells parsed once more, for its records
-by rowid, kept with the digest so that the next capture can tell the rows whose values the last one
-holds (sqlite_records); a digest found unchanged keeps the records it has. Not in the first parse:
-most parses find the rows as they were (a step's downgrade and upgrade again bring back the same
-rows on other pages), and keeping records costs a parse half as much again.
+A table whose digest changed (one the walk changes) keeps its records by rowid with the digest, so
+that the next capture can tell the rows whose values the last one holds (sqlite_records); a digest
+found unchanged keeps the records it has. Reading them costs a parse half as much again, so the
+parse reads them where the last one found the digest unchanged: a step's table changes with its
+migration, its downgrade and upgrade again bring back the same rows (on other pages), then it
+changes again. Where it did not, a changed digest has the cells parsed once more for them.
 
 The file has every committed page, and nobody writes it under us, only in a read transaction (its
 shared lock keeps writers out; SQLite rolls back a hot journal before granting it) and outside WAL
@@ -49,11 +50,13 @@ Cells = dict[int, bytes | None]  # rowid: the row's record (None: it overflows i
 
 class Kept(NamedTuple):
     """What a table's last digest leaves for the next: its pages' hash, the digest of the rows they
-    hold, and (for a table parsed again, of at most KEPT_CELLS rows) those rows' records."""
+    hold, (for a table parsed again, of at most KEPT_CELLS rows) those rows' records, and whether
+    that digest was `steady`, the one the table had before."""
 
     pages: str
     digest: str
     cells: Cells | None = None
+    steady: bool = False
 
 
 Known = dict[str, Kept]  # by table key
@@ -98,16 +101,19 @@ def _from_pages(
     if key in known and known[key].pages == whole:
         return known[key].digest
     leaves = [number for _place, number, kind, _cells in listed if kind == "leaf"]
+    last = known.get(key)
+    small = sum(cells for _place, _number, kind, cells in listed if kind == "leaf") <= KEPT_CELLS
+    records: Cells | None = {} if last is not None and last.steady and small else None
     try:
-        digest = _hashed(b"cells", create, pages.cells(leaves))
+        digest = _hashed(b"cells", create, pages.cells(leaves, records))
     except NotTableLeaf:
         return None
-    last = known.get(key)
     if last is None or last.digest == digest:  # read once, or the same rows: the same records
-        known[key] = Kept(whole, digest, last.cells if last is not None else None)
+        known[key] = Kept(whole, digest, records or (last.cells if last is not None else None), last is not None)
         return digest
-    rows = sum(cells for _place, _number, kind, cells in listed if kind == "leaf")
-    known[key] = Kept(whole, digest, pages.records(leaves) if rows <= KEPT_CELLS else None)
+    if records is None and small:
+        records = pages.records(leaves)
+    known[key] = Kept(whole, digest, records)
     return digest
 
 
