@@ -24,7 +24,6 @@ from migtest.capture.dialects import Dialect
 from migtest.capture.sqlite_digests import Cells
 from migtest.capture.state import TableData, TableSchema, capture_data
 
-ROWID_NAMES = ("rowid", "oid", "_rowid_")  # a column of one of these names hides it
 CONTINUED = bytes(range(0x80, 0x100))  # a varint's bytes but its last
 
 
@@ -36,20 +35,17 @@ def carried(
     shared = tuple(old_table.columns)
     if old.spilled or not old.primary_key or old.columns != shared or len(old.rows) != len(was):
         return None
-    alias = next((name for name in ROWID_NAMES if name not in {c.lower() for c in table.columns}), None)
-    if alias is None or not _extends(table, old_table) or not _unchanged(was, now, len(shared)):
+    if not _extends(table, old_table) or not _unchanged(was, now, len(shared)):
         return None
     added = tuple(table.columns)[len(shared) :]
-    columns = {alias: {"type": "INTEGER"}, **{c: table.columns[c] for c in (*table.primary_key, *added)}}
-    read = capture_data(dialect, {key: replace(table, columns=columns, primary_key=(alias,))})[key]
-    if read.spilled or read.count != len(now):
+    columns = {column: table.columns[column] for column in (*table.primary_key, *added)}
+    fetched = capture_data(dialect, {key: replace(table, columns=columns)})[key]
+    read = fetched.rows  # by key, which every record proves the same as the row's then
+    if fetched.spilled or len(read) != len(now) or not read.keys() <= old.rows.keys():
         return None
-    width = len(table.primary_key) + 1
-    added_values = {values[1:width]: values[width:] for values in read.rows.values()}
-    if not added_values.keys() <= old.rows.keys():
-        return None
+    width = len(table.primary_key)
     # in the order the rows were captured in: a check's evidence lists them in that order
-    rows = {key: row + added_values[key] for key, row in old.rows.items() if key in added_values}
+    rows = {key: row + read[key][width:] for key, row in old.rows.items() if key in read}
     return TableData(table.primary_key, tuple(table.columns), rows)
 
 
