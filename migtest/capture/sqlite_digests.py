@@ -44,7 +44,7 @@ from migtest.capture.dialects import Name
 
 BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
 TABLE_LEAF = 13  # the first byte of a rowid table's leaf page
-KEPT_CELLS = 100_000  # records kept per table at most: beyond, a capture reads the rows again
+KEPT_CELLS = 100_000  # records kept in all at most: beyond, a capture reads the rows again
 Cells = dict[int, bytes | None]  # rowid: the row's record (None: it overflows its page, not kept)
 
 
@@ -76,6 +76,7 @@ def sqlite_digests(
         driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
     found: dict[str, str] = {}
     known = {} if known is None else known
+    last = dict(known)
     with closing(driver.cursor()) as cursor:
         for schema in schemas:
             attached = schema or "main"
@@ -88,7 +89,20 @@ def sqlite_digests(
                     continue
                 digest = None if pages is None else _from_pages(cursor, pages, attached, name, create, known, table.key)
                 found[table.key] = digest or _hashed(b"rows", create, _rows(cursor, attached, name))
+    _bounded(known, {key for key, kept in known.items() if kept is not last.get(key)})
     return found
+
+
+def _bounded(known: Known, parsed: set[str]) -> None:
+    """At most KEPT_CELLS records kept in all, those of the tables just `parsed` first: a walk
+    changing many tables keeps those of the last step, not every table's."""
+    room = KEPT_CELLS
+    for key in sorted(known, key=lambda key: key not in parsed):
+        cells = known[key].cells
+        if cells is not None and len(cells) > room:
+            known[key] = known[key]._replace(cells=None)
+        elif cells is not None:
+            room -= len(cells)
 
 
 def _from_pages(

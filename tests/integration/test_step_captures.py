@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy
 from integration_support import made_database
 
+from migtest.capture import sqlite_digests
 from migtest.capture.sqlite_digests import Known
 from migtest.capture.state import State, capture
 from migtest.capture.step_captures import StepCaptures
@@ -457,3 +458,21 @@ def test_sqlite_trusts_no_record_of_a_column_whose_type_reads_it_another_way(dat
     step, full, read = walked[0]
     assert rows_of(step) == rows_of(full)
     assert step.data["t"].keyed()[(1,)]["n"] is True and read[-1].startswith(WHOLE)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_keeps_records_of_as_many_rows_in_all_as_allowed_those_just_read_first(database, monkeypatch):
+    """Records are kept for tables the walk changes, at most KEPT_CELLS in all: a walk changing
+    many tables does not hold every one's rows twice over."""
+    monkeypatch.setattr(sqlite_digests, "KEPT_CELLS", 150)
+    names = ("p", "q")
+    execute(database, *(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v INTEGER)" for name in names))
+    execute(database, *(f"INSERT INTO {name} VALUES " + ", ".join(f"({i}, 0)" for i in range(100)) for name in names))
+    known: Known = {}
+    digests(database, *names, known=known)
+    kept = []
+    for change in ("UPDATE p SET v = 1", "UPDATE q SET v = 1", "UPDATE p SET v = 2; UPDATE q SET v = 2"):
+        execute(database, *change.split("; "))
+        digests(database, *names, known=known)
+        kept.append({name for name in names if known[name].cells is not None})
+    assert kept == [{"p"}, {"q"}, {"p"}]  # p's read first of the two, q's beyond the 150
