@@ -16,6 +16,8 @@ import queue
 import threading
 from typing import Any
 
+from migtest.threads import BackgroundThread
+
 
 class Prefetching:
     """The cursor's `execute`, `fetchmany` and `close`, each batch fetched ahead by a thread."""
@@ -32,7 +34,7 @@ class Prefetching:
     def fetchmany(self, size: int) -> list[Any]:
         """The next batch (empty: no more rows); an error fetching it is raised here."""
         if self.thread is None:
-            self.thread = threading.Thread(target=self._fetch, args=(size,), name="migtest-rows", daemon=True)
+            self.thread = BackgroundThread(self._fetch, "migtest-rows", (size,))
             self.thread.start()
         batch = self.batches.get()
         if isinstance(batch, BaseException):

@@ -19,6 +19,7 @@ import sqlalchemy
 
 from migtest.capture import row_tokens
 from migtest.capture.dialects import Name
+from migtest.threads import background_pool
 
 # what a table's name and its rows' text depend on: the second connection reads them as the capture's would
 SETTINGS = ("search_path", "DateStyle", "IntervalStyle", "TimeZone", "bytea_output", "lc_monetary")
@@ -106,7 +107,7 @@ class Tokens:
         if exported is None:
             return False
         self.snapshot = (isolation.upper(), exported, tuple(settings))
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="migtest-tokens")
+        self.worker = background_pool(1, "migtest-tokens")
         return True
 
     def _token(self, key: str, table: Name) -> str | None:

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import sqlalchemy
 
 from migtest.errors import StepFailed
-from migtest.run.interrupts import BackgroundThread
 from migtest.run.process import LIMIT_KEY
+from migtest.threads import BackgroundThread
 
 IDLE = 60.0  # seconds the watchdog waits for a new limit before its thread ends
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy
 
 from migtest.errors import StepFailed
-from migtest.run.interrupts import BackgroundThread
 from migtest.sql import statement_limit
 from migtest.sql.statement_limit import limited
+from migtest.threads import BackgroundThread
 
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
 
