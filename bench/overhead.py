@@ -13,8 +13,10 @@ fresh install of the older, upgrade, downgrade, upgrade again) through migtest's
 migrator (a worker per job that forks a child serving the commands of one scenario: a release
 tree, database and environment), against the floor: the same commands through Alembic's command
 API in this one process, warmed up by a first round. The commands run once as a scenario's in one
-child, and once alternating between two scenarios, so that each runs in a new child.
-Usage: python bench/overhead.py [--rounds N]
+child, and once alternating between two scenarios, so that each runs in a new child. Measured
+twice: on alembic-shop as it is (its env.py imports no models), and with SQLAlchemy ORM models
+of its tables that env.py imports for `target_metadata`, as most projects' env.py does.
+Usage: python bench/overhead.py [--rounds N] [--only run|commands]
 """
 
 from __future__ import annotations
@@ -48,6 +50,71 @@ from migtest.sources import Workspace
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "alembic-shop"
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 MIGRATION_PHASES = ("install", "upgrade", "downgrade")
+MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    addresses: Mapped[list["Address"]] = relationship(back_populates="customer")
+    orders: Mapped[list["Order"]] = relationship(back_populates="customer")
+
+
+class Address(Base):
+    __tablename__ = "addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    street: Mapped[str | None] = mapped_column(sa.String(200))
+    city: Mapped[str | None] = mapped_column(sa.String(100))
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    price_cents: Mapped[int]
+    reviews: Mapped[list["Review"]] = relationship(back_populates="product")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default="new")
+    created_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime, server_default=sa.func.now())
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list["OrderItem"]] = relationship(back_populates="order")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
+    quantity: Mapped[int]
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
+    rating: Mapped[int]
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    product: Mapped[Product] = relationship(back_populates="reviews")
+"""
 
 
 def alembic(project: Path, database: Path, *args: str) -> None:
@@ -119,18 +186,26 @@ def own_cpu() -> float:
 
 def workers_cpu() -> tuple[float, float]:
     """CPU seconds of this process's children (the Alembic workers: importing Alembic, forking)
-    and of the command processes they forked (ended and waited for, or still serving a scenario),
-    read from /proc while the workers run."""
+    and of every process they forked (the zygotes that read a release tree once, the children
+    that ran the commands), ended and waited for or still running, read from /proc while the
+    workers run."""
     tick = os.sysconf("SC_CLK_TCK")
     stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):  # a process that ended meanwhile
             stats[int(stat.parent.name)] = [int(field) for field in stat.read_text().rsplit(")", 1)[1].split()[1:15]]
-    workers = {pid: fields for pid, fields in stats.items() if fields[0] == os.getpid()}  # stat(5): ppid first
-    own = sum(fields[10] + fields[11] for fields in workers.values()) / tick  # utime, stime
-    commands = sum(fields[12] + fields[13] for fields in workers.values()) / tick  # cutime, cstime
-    serving = sum(fields[10] + fields[11] for fields in stats.values() if fields[0] in workers) / tick
-    return own, commands + serving
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():  # stat(5): ppid first, then utime, stime, cutime, cstime at 10-13
+        children.setdefault(fields[0], []).append(pid)
+    workers = children.get(os.getpid(), [])
+    own = sum(stats[pid][10] + stats[pid][11] for pid in workers) / tick
+    forked = sum(stats[pid][12] + stats[pid][13] for pid in workers)  # waited for by the workers
+    pending = [child for pid in workers for child in children.get(pid, [])]
+    while pending:  # still running, and what they waited for
+        pid = pending.pop()
+        forked += sum(stats[pid][10:14])
+        pending += children.get(pid, [])
+    return own, forked / tick
 
 
 def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str, str]]) -> tuple[float, float]:
@@ -155,14 +230,25 @@ def through_migrator(project: Path, workdir: Path, commands: list[tuple[str, str
 def in_process(project: Path, workdir: Path, commands: list[tuple[str, str, str]], log: TextIO) -> float:
     """CPU seconds of the same commands through Alembic's API in this process, output to `log`."""
     urls = {name: f"sqlite:///{workdir / name}.db" for name, _, _ in commands}
+    sys.path_importer_cache.pop(".", None)  # prepend_sys_path's ".": cached as the folder it first meant
     started = time.process_time()
-    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), contextlib.chdir(project):
         for name, direction, target in commands:
             os.environ["DATABASE_URL"] = urls[name]
             config = Config(str(project / "alembic.ini"))
             config.set_main_option("sqlalchemy.url", urls[name])
             getattr(command, direction)(config, target)
     return time.process_time() - started
+
+
+def with_models(project: Path, target: Path) -> Path:
+    """A copy of `project` whose env.py imports ORM models of its tables for `target_metadata`."""
+    shutil.copytree(project, target)
+    (target / "shop_models.py").write_text(MODELS)
+    env = target / "migrations" / "env.py"
+    models = "from shop_models import Base\n\ntarget_metadata = Base.metadata"
+    env.write_text(env.read_text().replace("target_metadata = None", models))
+    return target
 
 
 def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
@@ -182,7 +268,7 @@ def command_cpu(project: Path, tmp: Path, rounds: int) -> None:
         os.environ.update(environment)
         logging.disable()  # the log closes: nothing may write to it any more
     floor, worker, count = min(floors), min(workers), 2 * len(commands)
-    print(f"alembic-shop: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
+    print(f"{project.name}: CPU of one Alembic command ({len(commands)} commands), best of {rounds} round(s)")
     print(f"  in one process (floor)                       {1000 * floor:6.1f} ms")
     for label, per_command, note in (
         ("a scenario's commands in one child", min(shared), ""),
@@ -215,6 +301,7 @@ def main() -> None:
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("migtest-results", ".migtest-cache"))
         if args.only != "run":
             command_cpu(project, Path(tmp), max(args.rounds, 3))
+            command_cpu(with_models(project, Path(tmp) / "alembic-shop-with-models"), Path(tmp), max(args.rounds, 3))
         if args.only == "commands":
             return
         raw_times, migtest_times = [], []

@@ -357,12 +357,22 @@ class PostgresDialect(Dialect):
         return captured
 
     def converter(self, type_text: str) -> Convert:
-        return Then(single_precision) if type_text == "REAL" else super().converter(type_text)
+        """A BOOLEAN is read as True and False already; NUMERIC, timestamps and dates arrive as
+        `normalize_value` makes them (see pg_loaders), so most batches need no conversion at all."""
+        if type_text == "REAL":
+            return Then(single_precision)
+        return normalize_value
 
     def rows_cursor(self) -> Any:
-        """A server-side cursor: the server keeps the result, each fetch brings one batch."""
+        """A server-side cursor: the server keeps the result, each fetch brings one batch, the next
+        one fetched while the capture stores this one (see prefetch)."""
+        from migtest.capture import pg_loaders  # imports this module
+        from migtest.capture.prefetch import Prefetching
+
         driver = self.connection.connection.dbapi_connection
-        return driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
+        cursor = driver.cursor(name="migtest_rows", withhold=driver.autocommit)  # outside a transaction: held
+        pg_loaders.register(cursor)
+        return Prefetching(cursor)
 
 
 _PG_SEQUENCES = sqlalchemy.text(

@@ -10,7 +10,7 @@ and rows are read in one snapshot (`snapshot`), so that a token is that of the r
   read transaction holds a shared lock, so nobody commits under it. Not in WAL mode or in memory.
 - PostgreSQL: the digest of table_digests (two sums of 64-bit hashes of every row's text, all
   float digits, with the columns' names and types), in a REPEATABLE READ transaction begun for
-  the capture.
+  the capture, taken by a second connection in that snapshot while the rows are read (token_reader).
 Elsewhere (MySQL, MariaDB, a connection in autocommit or one that wrote) there is no token: rows are read every time.
 """
 

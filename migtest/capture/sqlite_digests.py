@@ -12,6 +12,13 @@ table keeps its digest, and the walk its captured rows. Interior pages hold only
 page numbers: no row is there. Where the pages are byte for byte those of the last digest, that
 digest is the table's again without parsing a cell.
 
+A table whose digest changed (one the walk changes) keeps its records by rowid with the digest, so
+that the next capture can tell the rows whose values the last one holds (sqlite_records); a digest
+found unchanged keeps the records it has. Reading them costs a parse half as much again, so the
+parse reads them where the last one found the digest unchanged: a step's table changes with its
+migration, its downgrade and upgrade again bring back the same rows (on other pages), then it
+changes again. Where it did not, a changed digest has the cells parsed once more for them.
+
 The file has every committed page, and nobody writes it under us, only in a read transaction (its
 shared lock keeps writers out; SQLite rolls back a hot journal before granting it) and outside WAL
 mode (committed pages may still be in the -wal file). A database in WAL mode or in memory, an
@@ -29,6 +36,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy
 
@@ -36,9 +44,22 @@ from migtest.capture.dialects import Name
 
 BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
 TABLE_LEAF = 13  # the first byte of a rowid table's leaf page
+KEPT_CELLS = 100_000  # records kept in all at most: beyond, a capture reads the rows again
+Cells = dict[int, bytes | None]  # rowid: the row's record (None: it overflows its page, not kept)
 
 
-Known = dict[str, tuple[str, str]]  # a table's key: its pages' hash, and the digest of the rows they hold
+class Kept(NamedTuple):
+    """What a table's last digest leaves for the next: its pages' hash, the digest of the rows they
+    hold, (for a table parsed again, of at most KEPT_CELLS rows) those rows' records, and whether
+    that digest was `steady`, the one the table had before."""
+
+    pages: str
+    digest: str
+    cells: Cells | None = None
+    steady: bool = False
+
+
+Known = dict[str, Kept]  # by table key
 
 
 def sqlite_digests(
@@ -55,6 +76,7 @@ def sqlite_digests(
         driver.execute("BEGIN")  # a shared lock from the first read on, until the caller's rollback
     found: dict[str, str] = {}
     known = {} if known is None else known
+    last = dict(known)
     with closing(driver.cursor()) as cursor:
         for schema in schemas:
             attached = schema or "main"
@@ -67,7 +89,20 @@ def sqlite_digests(
                     continue
                 digest = None if pages is None else _from_pages(cursor, pages, attached, name, create, known, table.key)
                 found[table.key] = digest or _hashed(b"rows", create, _rows(cursor, attached, name))
+    _bounded(known, {key for key, kept in known.items() if kept is not last.get(key)})
     return found
+
+
+def _bounded(known: Known, parsed: set[str]) -> None:
+    """At most KEPT_CELLS records kept in all, those of the tables just `parsed` first: a walk
+    changing many tables keeps those of the last step, not every table's."""
+    room = KEPT_CELLS
+    for key in sorted(known, key=lambda key: key not in parsed):
+        cells = known[key].cells
+        if cells is not None and len(cells) > room:
+            known[key] = known[key]._replace(cells=None)
+        elif cells is not None:
+            room -= len(cells)
 
 
 def _from_pages(
@@ -77,14 +112,22 @@ def _from_pages(
     table whose rows are not (only) in leaf cells."""
     listed = _listed(cursor, schema, table)
     whole = _hashed(b"pages", create, pages.placed(listed))
-    if known.get(key, ("",))[0] == whole:
-        return known[key][1]
-    leaves = [number for _place, number, kind in listed if kind == "leaf"]
+    if key in known and known[key].pages == whole:
+        return known[key].digest
+    leaves = [number for _place, number, kind, _cells in listed if kind == "leaf"]
+    last = known.get(key)
+    small = sum(cells for _place, _number, kind, cells in listed if kind == "leaf") <= KEPT_CELLS
+    records: Cells | None = {} if last is not None and last.steady and small else None
     try:
-        digest = _hashed(b"cells", create, pages.cells(leaves))
+        digest = _hashed(b"cells", create, pages.cells(leaves, records))
     except NotTableLeaf:
         return None
-    known[key] = (whole, digest)
+    if last is None or last.digest == digest:  # read once, or the same rows: the same records
+        known[key] = Kept(whole, digest, records or (last.cells if last is not None else None), last is not None)
+        return digest
+    if records is None and small:
+        records = pages.records(leaves)
+    known[key] = Kept(whole, digest, records)
     return digest
 
 
@@ -94,8 +137,9 @@ def pages_token(cursor: sqlite3.Cursor, pages: PageFile, schema: str, table: str
     return _hashed(b"pages", create, pages.placed(_listed(cursor, schema, table)))
 
 
-def _listed(cursor: sqlite3.Cursor, schema: str, table: str) -> list[tuple[str, int, str]]:
-    query = "SELECT path, pageno, pagetype FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
+def _listed(cursor: sqlite3.Cursor, schema: str, table: str) -> list[tuple[str, int, str, int]]:
+    """The table's pages in tree order: each one's place, number, kind and count of cells."""
+    query = "SELECT path, pageno, pagetype, ncell FROM dbstat WHERE schema = ? AND name = ? ORDER BY path"
     return cursor.execute(query, (schema, table)).fetchall()
 
 
@@ -124,30 +168,38 @@ class PageFile:
         descriptor = os.open(self.path, os.O_RDONLY)
         return descriptor, lambda number: os.pread(descriptor, self.size, (number - 1) * self.size)
 
-    def placed(self, listed: list[tuple[str, int, str]]) -> Iterator[bytes]:
+    def placed(self, listed: list[tuple[str, int, str, int]]) -> Iterator[bytes]:
         """Every page of a table in tree order, each with its place in the tree."""
         descriptor, read = self._reader()
         try:
-            for place, number, _kind in listed:
+            for place, number, _kind, _cells in listed:
                 yield f"{place} {number}\n".encode()
                 yield read(number)
         finally:
             os.close(descriptor)
 
-    def cells(self, leaves: list[int]) -> Iterator[bytes]:
+    def cells(self, leaves: list[int], into: Cells | None = None) -> Iterator[bytes]:
         """The cells of the leaf pages, page by page, each cell its payload's size, the rowid and the
-        payload (what overflows the page read from its chain of pages), in the page's cell order."""
+        payload (what overflows the page read from its chain of pages), in the page's cell order;
+        each row's record put `into` by rowid, where given."""
         descriptor, read = self._reader()
         try:
             for number in leaves:
                 page = read(number)
                 if page[0] != TABLE_LEAF:
                     raise NotTableLeaf(number)
-                yield b"".join(self._page_cells(page, read))
+                yield b"".join(self._page_cells(page, read, into))
         finally:
             os.close(descriptor)
 
-    def _page_cells(self, page: bytes, read: Callable[[int], bytes]) -> Iterator[bytes]:
+    def records(self, leaves: list[int]) -> Cells:
+        """Each row's record by rowid, from the leaf pages."""
+        found: Cells = {}
+        for _cells in self.cells(leaves, found):  # parsed for what they put in `found`
+            pass
+        return found
+
+    def _page_cells(self, page: bytes, read: Callable[[int], bytes], into: Cells | None) -> Iterator[bytes]:
         """Inlined where a payload size and a rowid take a byte or two: this runs once per row."""
         count = int.from_bytes(page[3:5], "big")
         fits = self.usable - 35
@@ -157,6 +209,16 @@ class PageFile:
             while page[at] >= 0x80 and at - rowid < 8:  # the rowid, passed over: the 9th byte is whole
                 at += 1
             at += 1
+            if into is not None:  # the rowid: one byte up to 127, two up to 16 383
+                length = at - rowid
+                number = (
+                    page[rowid]
+                    if length == 1
+                    else (page[rowid] & 0x7F) << 7 | page[rowid + 1]
+                    if length == 2
+                    else _rowid(page, rowid)
+                )
+                into[number] = page[at : at + size] if size <= fits else None
             if size <= fits:
                 yield page[start : at + size]
                 continue
@@ -188,6 +250,12 @@ def _varint(page: bytes, at: int) -> tuple[int, int]:
         if byte < 0x80:
             return value, position + 1
     return (value << 8) | page[at + 8], at + 9
+
+
+def _rowid(page: bytes, at: int) -> int:
+    """The rowid whose varint is at `at`, as the 64-bit two's complement it is."""
+    value = _varint(page, at)[0]
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from migtest.capture import collector, row_tokens, sqlite_copy
 from migtest.capture.dialects import Convert, Dialect, Name, Then, dialect_for, normal_form, normalize_value
 from migtest.capture.row_store import BLOCK, SpilledBag, SpilledRows, budget
 from migtest.capture.sqlite_copy import FUNCTIONS, Source
+from migtest.capture.token_reader import Tokens
 from migtest.config import RowCondition, SqlAssertion
 from migtest.sql.text import as_written
 
@@ -365,10 +366,10 @@ def capture_data(
     like = like or {}
     earlier = {key: like[key] for key, table in schema.items() if key in like and _same_shape(like[key], table)}
     tokened_before = {key: _where(key, schema[key]) for key, table in earlier.items() if table.token and tokened}
-    now = row_tokens.tokens(dialect.connection, tokened_before)
-    with collector.paused():
+    with collector.paused(), Tokens(dialect.connection, tokened) as tokens:
+        tokens.start(tokened_before)  # hashed on the server while rows are read (see token_reader)
         for key, table in schema.items():
-            if now.get(key) is not None and now[key] == earlier[key].token:
+            if key in tokened_before and tokens.get(key, tokened_before[key]) == earlier[key].token:
                 data[key] = earlier[key]
                 continue
             captured = TableData(table.primary_key, tuple(table.columns))
@@ -383,9 +384,11 @@ def capture_data(
                 captured.extend(batch, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
                     captured.spill(digested=not tokened)
+                if captured.spilled:
+                    tokens.start({key: _where(key, table)})
             captured.settle()
             if captured.spilled and tokened:
-                captured.token = now.get(key) or row_tokens.tokens(dialect.connection, {key: _where(key, table)})[key]
+                captured.token = tokens.get(key, _where(key, table))
             held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data

@@ -1,7 +1,9 @@
 """The step walk's captures, each built from the one before it: a table's rows are read again only
 when its digest (see table_digests) changed since the last capture, so a step reads the tables its
 migration touched, however it touched them (its own statements, a trigger, a cascade), and reuses
-the other tables' rows; on SQLite an unchanged schema is not reflected again either.
+the other tables' rows; on SQLite an unchanged schema is not reflected again either, and of a
+table that changed, the rows whose records prove their values unchanged are carried over, the
+driver reading only their key and the columns added (sqlite_records).
 
 All through one connection kept for the walk instead of one per capture. Its transaction ends
 after every capture: the migration, run on another connection or in another process, then waits
@@ -15,8 +17,10 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy
 
+from migtest.capture import collector
 from migtest.capture.dialects import Name, dialect_for
-from migtest.capture.sqlite_digests import Known, SchemaToken
+from migtest.capture.sqlite_digests import Cells, Known, SchemaToken
+from migtest.capture.sqlite_records import carried
 from migtest.capture.state import State, TableSchema, capture, capture_data
 from migtest.capture.table_digests import schema_token, table_digests
 
@@ -47,7 +51,8 @@ class StepCaptures:
         """Schema and rows, reading again only the tables whose digest changed since the latest;
         `revision` the migrator's, where a check needs it (reading it may cost a command)."""
         try:
-            self.latest = self._rows(revision, self.latest)
+            with collector.paused():  # rows carried over are new tuples too (see collector)
+                self.latest = self._rows(revision, self.latest)
         finally:
             self.connection.rollback()
         return self.latest
@@ -64,17 +69,26 @@ class StepCaptures:
 
     def _rows(self, revision: str | None, since: Capture | None) -> Capture:
         token = schema_token(self.connection, self.schemas)
-        schemas = dialect_for(self.connection).schemas(self.schemas)
-        digests = table_digests(self.connection, schemas, self._wanted, self.known)
+        dialect = dialect_for(self.connection)
+        earlier = dict(self.known)
+        digests = table_digests(self.connection, dialect.schemas(self.schemas), self._wanted, self.known)
         if since is not None and token is not None and token == since.token and digests == since.digests:
             return Capture(replace(since.state, revision=revision), digests, token)
         kept = _unchanged(since, digests)
-        state = self._capture(revision, skip_rows=kept, known_schema=_unchanged_schema(since, token))
+        recorded = _recorded(since, digests, earlier, self.known)
+        state = self._capture(revision, skip_rows=kept | recorded.keys(), known_schema=_unchanged_schema(since, token))
         old = since.state.schema if since is not None else {}
-        reshaped = {key for key in kept & state.schema.keys() if not _same_shape(state.schema[key], old[key])}
-        if reshaped:  # same rows, read another way now (a column's type, the key): read them again
-            state.data |= capture_data(dialect_for(self.connection), {key: state.schema[key] for key in reshaped})
-        if kept:
+        reread = {key for key in kept & state.schema.keys() if not _same_shape(state.schema[key], old[key])}
+        for key in recorded.keys() & state.schema.keys():
+            assert since is not None
+            rows = carried(dialect, key, state.schema[key], old[key], since.state.data[key], *recorded[key])
+            if rows is None:
+                reread.add(key)
+            else:
+                state.data[key] = rows
+        if reread:  # same rows read another way now (a column's type, the key), or rows not carried
+            state.data |= capture_data(dialect, {key: state.schema[key] for key in reread})
+        if kept or recorded:
             assert since is not None
             state.data = {key: state.data[key] if key in state.data else since.state.data[key] for key in state.schema}
         return Capture(state, digests, token)
@@ -113,6 +127,20 @@ def _unchanged(since: Capture | None, digests: dict[str, str | None] | None) -> 
         for key, digest in digests.items()
         if digest is not None and old.get(key) == digest and key in since.state.data
     }
+
+
+def _recorded(
+    since: Capture | None, digests: dict[str, str | None] | None, earlier: Known, known: Known
+) -> dict[str, tuple[Cells, Cells]]:
+    """The tables whose digest changed since `since`, with their records then (`earlier`: what the
+    digests knew before this capture, where their digest is still `since`'s) and now (`known`):
+    their rows may be carried over (sqlite_records)."""
+    if since is None or since.digests is None or digests is None:
+        return {}
+    then = {key: kept.cells for key, kept in earlier.items() if kept.cells and kept.digest == since.digests.get(key)}
+    now = {key: kept.cells for key, kept in known.items() if kept.cells and kept.digest == digests.get(key)}
+    changed = {key for key in then.keys() & now.keys() & since.state.data.keys() if digests[key] != since.digests[key]}
+    return {key: (then[key], now[key]) for key in changed}
 
 
 def _unchanged_schema(since: Capture | None, token: SchemaToken | None) -> dict[str, TableSchema]:

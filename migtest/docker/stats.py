@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from migtest.run.interrupts import BackgroundThread
+from migtest.threads import BackgroundThread
 
 MIB = 1024 * 1024
 

@@ -26,8 +26,8 @@ from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
 from migtest.locks.tracking import Record, running, starting
-from migtest.run.interrupts import BackgroundThread
 from migtest.sql.statement_limit import canceller
+from migtest.threads import BackgroundThread
 
 SAMPLE_PAUSE = 0.002  # between two samples: a few milliseconds apart with the query's own time
 PROBE_PAUSE = 0.005  # between two rounds of the probe over every table

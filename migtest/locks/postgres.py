@@ -26,7 +26,7 @@ import sqlalchemy
 from migtest.databases import Database
 from migtest.locks import LockMeasurement
 from migtest.locks.tracking import Record, running, starting
-from migtest.run.interrupts import BackgroundThread
+from migtest.threads import BackgroundThread
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
 MODES = (

@@ -1,5 +1,6 @@
 """Alembic: upgrade/downgrade through Alembic's own command API, each scenario's commands in a
-clean interpreter forked from a long-lived worker of the version's Python (see alembic_driver.py).
+clean interpreter forked from a long-lived worker of the version's Python, by way of a zygote per
+release tree that has read its revision files (see alembic_driver.py).
 
 A worker runs one command at a time, so each interpreter has a pool of idle workers: a command
 takes one (the one whose child serves its scenario, if idle; or starts one when none is idle) and
@@ -28,7 +29,7 @@ from migtest.errors import ConfigError, StepFailed
 from migtest.migrators import MigrationRun
 from migtest.results.evidence import shorten
 from migtest.run.once import Once
-from migtest.run.process import LIMIT_KEY, failed
+from migtest.run.process import GRACE_SECONDS, LIMIT_KEY, failed
 from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
@@ -61,6 +62,7 @@ class _Worker:
             raise self._died(what) from None
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
+            self.kill()
             self.close()
             raise StepFailed(f"{what}: still running after {timeout:g}s ({LIMIT_KEY})")
         reply = self.process.stdout.readline()
@@ -85,11 +87,19 @@ class _Worker:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
     def close(self) -> None:
-        self.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream:
-                stream.close()
+        """End the worker: at the end of its requests it ends its zygotes and their children and
+        waits for them, so that nothing is left and their CPU counts as its own (in the rusage of
+        its waiting parent); killed with them if it is still there after the grace."""
+        with contextlib.suppress(BrokenPipeError):
+            if self.process.stdin:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
         self.stderr.close()
 
 

@@ -1,13 +1,22 @@
 """A worker that runs Alembic commands for migtest, in the version's own interpreter.
 
 Started as `python -c "<this file's text>"`, so that this folder (whose alembic.py would shadow
-Alembic) is not on sys.path. It imports Alembic once, then forks a child per scenario that runs
-the commands read from stdin: every scenario starts from the same clean interpreter (env.py and
-the app's models import fresh) without paying Alembic's import time again, and the following
+Alembic) is not on sys.path. It imports Alembic once, then forks a zygote per release tree (the
+script folder of the request, a few at a time) that reads the tree's revision files once, and
+forks from that state a child per scenario that runs the commands read from stdin. The following
 commands of a scenario (same script folder, database URL, folder and environment) run in its
-child, which has the project's modules imported and the revision files read. A command of another
-scenario gets a new child; a failed command ends its child. Only the standard library and alembic
-may be imported here.
+child, which has the project's modules imported; a command of another scenario gets a new child;
+a failed command ends its child. A child's first command reports the modules it imported, and
+the zygote imports them before forking the next child: a scenario's first command neither reads
+the revision files nor imports the project's modules again, and a release's code never reaches
+another release's children.
+
+A zygote must leave its children as a fresh interpreter would have started with their scenario's
+environment: it notes the environment variables read while it loads (a settings module that reads
+DATABASE_URL at import, say), and a scenario whose values differ, or a tree whose loading failed
+or left a file or thread open, is served by children forked from the worker itself, each loading
+the tree anew as before. env.py runs afresh for every command. Only the standard library and
+alembic may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
 command imports (Alembic's runtime, the dialect and driver of the request's URL), run the usual
@@ -25,6 +34,7 @@ and lines starting with "file_prefix" their script files (after an upgrade: the 
 """
 
 import contextlib
+import functools
 import gc
 import importlib
 import io
@@ -44,6 +54,11 @@ from alembic.script import ScriptDirectory
 RUNTIME = ("alembic.runtime.migration", "alembic.operations.toimpl", "alembic.ddl", "logging.config")
 warm_drivers = set()
 read_script_folder = ScriptDirectory.from_config
+ZYGOTES = 4  # zygotes a worker keeps, one per release tree: the trees of the releases in use
+ALL = "="  # no variable's name: the whole environment was read
+env_reads = set()  # in a zygote preparing: the variables read
+pipes = set()  # in this process: the pipes to the processes it forked
+channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
 
@@ -96,12 +111,7 @@ def rehearse(dialect: str) -> None:
 
 
 def run_command(request: dict) -> None:
-    if os.path.isdir(request["ini"]):  # the script folder itself, where no alembic.ini is shipped
-        config = Config()
-        config.set_main_option("script_location", request["ini"])
-    else:
-        config = Config(request["ini"])
-    config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
+    config = config_of(request)
     script = load_once(config)
     if request["direction"] == "history":  # the revisions, oldest first, one per line
         for revision in reversed(list(script.walk_revisions())):
@@ -117,6 +127,16 @@ def run_command(request: dict) -> None:
     for revision in revisions if request["direction"] == "upgrade" else ():  # a downgrade runs other files
         if revision is not None:
             print(request["file_prefix"] + revision.path, flush=True)
+
+
+def config_of(request: dict) -> Config:
+    if os.path.isdir(request["ini"]):  # the script folder itself, where no alembic.ini is shipped
+        config = Config()
+        config.set_main_option("script_location", request["ini"])
+    else:
+        config = Config(request["ini"])
+    config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
+    return config
 
 
 def load_once(config: Config) -> ScriptDirectory:
@@ -149,65 +169,229 @@ def close_connections() -> None:
     open_connections.clear()
 
 
-class Child:
-    """A forked process serving the commands of one scenario, and the pipes to it."""
+class Forked:
+    """A forked process that answers JSON lines with JSON lines over two pipes. The pipes of the
+    other processes this one forked, and its own to its parent, are closed in it, so that each
+    sees the end of its requests when its parent closes them, and its parent the end of its
+    replies when it ends."""
 
-    def __init__(self, scenario: str) -> None:
-        self.scenario = scenario
-        requests, self.requests = os.pipe()
-        self.replies, replies = os.pipe()
+    def __init__(self, main) -> None:
+        requests, to_child = os.pipe()
+        from_child, replies = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
-            os.close(self.requests)
-            os.close(self.replies)
-            serve_scenario(requests, replies)
+            for fd in (to_child, from_child, *pipes, *channel):
+                os.close(fd)
+            pipes.clear()
+            channel[:] = [requests, replies]
+            try:
+                main(os.fdopen(requests), os.fdopen(replies, "w"))
+            finally:
+                end(0)
         os.close(requests)
         os.close(replies)
+        pipes.update((to_child, from_child))
+        self.outgoing = os.fdopen(to_child, "w")
+        self.incoming = os.fdopen(from_child)
 
-    def run(self, request: dict) -> int | None:
-        """The command's exit code, or None when it succeeded and the child waits for the next.
-        A child that ended while idle (killed from outside) fails the command with its code."""
-        with contextlib.suppress(BrokenPipeError):
-            data = (json.dumps(request) + "\n").encode()
-            while data:
-                data = data[os.write(self.requests, data) :]
-            if os.read(self.replies, 16):
-                return None
-        return self.stop(kill=False)
+    def ask(self, message: dict) -> dict | None:
+        """Its reply, or None when it ended instead."""
+        try:
+            self.outgoing.write(json.dumps(message) + "\n")
+            self.outgoing.flush()
+        except BrokenPipeError:
+            return None
+        reply = self.incoming.readline()
+        return json.loads(reply) if reply else None
 
-    def stop(self, kill: bool = True) -> int:
-        """End the child (kill: an idle one, which holds nothing that needs a clean exit)."""
+    def stop(self, kill: bool) -> int:
+        """End it (kill: at once; otherwise it ends on the end of its requests) and its exit code."""
         if kill:
             os.kill(self.pid, signal.SIGKILL)
+        pipes.difference_update((self.outgoing.fileno(), self.incoming.fileno()))
+        with contextlib.suppress(BrokenPipeError):
+            self.outgoing.close()
         _, status = os.waitpid(self.pid, 0)
-        os.close(self.requests)
-        os.close(self.replies)
+        self.incoming.close()
         return os.waitstatus_to_exitcode(status)
 
 
-def serve_scenario(requests: int, replies: int) -> None:
-    """In the forked child: run commands until the worker closes the pipe. A command's output
-    goes to its log; a failed command ends the child, since it may have left state half-changed."""
-    sys.path.insert(0, "")
-    with os.fdopen(requests) as incoming, os.fdopen(replies, "w") as outgoing:
-        for line in incoming:
-            request = json.loads(line)
-            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(log, 1)
-            os.dup2(log, 2)
-            os.close(log)
-            os.chdir(request["cwd"])
-            os.environ.update(request["env"])
-            try:
-                run_command(request)
-            except BaseException as exc:
-                print_error(exc)
-                end(1)
-            close_connections()
+class Scenarios:
+    """The child serving the current scenario of a process (the worker, or a tree's zygote), forked
+    for a scenario's first command and ended when another scenario comes or a command fails."""
+
+    def __init__(self, main, before_fork=lambda request: None) -> None:
+        self.main = main
+        self.before_fork = before_fork  # may raise Unsafe: the child must not come from here
+        self.child: Forked | None = None
+        self.scenario: str | None = None
+
+    def run(self, request: dict) -> tuple[int, list[str]]:
+        """The command's exit code, and the modules its child imported if it was its first. A child
+        that ended while idle (killed from outside) fails the command with its code."""
+        if self.child is not None and self.scenario != request["scenario"]:
+            self.drop()
+        if self.child is None:
+            self.before_fork(request)
+            self.child, self.scenario = Forked(self.main), request["scenario"]
+        reply = self.child.ask(request)
+        if reply is not None:
+            return 0, reply["modules"]
+        code, self.child = self.child.stop(kill=False), None
+        return code, []
+
+    def drop(self) -> None:
+        """End an idle child, which holds nothing that needs a clean exit."""
+        if self.child is not None:
+            self.child.stop(kill=True)
+            self.child = None
+
+
+class Unsafe(Exception):
+    """A zygote whose children would not start as a fresh interpreter with the scenario's
+    environment would (a module read a variable that differs, left a file or thread open)."""
+
+
+class RecordedEnviron(os._Environ):
+    """os.environ while a zygote prepares: notes the variables read (ALL: the whole of it)."""
+
+    def __getitem__(self, key):
+        env_reads.add(key)
+        return super().__getitem__(key)
+
+    def __iter__(self):
+        env_reads.add(ALL)
+        return super().__iter__()
+
+
+class Zygote:
+    """In a tree's zygote: what it loaded and with which environment variables it did."""
+
+    def __init__(self, request: dict) -> None:
+        self.seen: dict[str, str | None] = {}  # the variables preparing read, and their values
+        self.whole: dict[str, str] | None = None  # the environment, if preparing read all of it
+        self.unsafe: str | None = None
+        self.pending: list[str] = []  # modules the children imported that are not loaded here yet
+        self.base = dict(os.environ)
+        self.prepare(request, lambda: load_once(config_of(request)).revision_map.heads)
+
+    def prepare(self, request: dict, load) -> None:
+        """Run `load` as a command would (its folder, environment, output in its log), noting
+        what it read of the environment and whether it left files or threads open. The output of
+        a load that leaves this zygote unsafe is taken out of the log again: a command run
+        without the zygote then loads and prints it itself."""
+        fds = open_fds()
+        os.environ.update(request["env"])
+        logged = os.path.getsize(request["log"]) if os.path.exists(request["log"]) else 0
+        redirect(request["log"])
+        env_reads.clear()
+        os.environ.__class__ = RecordedEnviron
+        try:
+            load()
+        except BaseException as exc:  # a broken release: the command, run without a zygote, reports it
+            self.unsafe = f"preparing failed: {exc!r}"
+        finally:
+            os.environ.__class__ = os._Environ
             flush()
-            outgoing.write("0\n")
-            outgoing.flush()
-    end(0)
+            redirect(os.devnull)
+            effective = dict(os.environ)
+            self.seen.update({key: effective.get(key) for key in env_reads - {ALL}})
+            if ALL in env_reads:
+                self.whole = effective
+            os.environ.clear()
+            os.environ.update(self.base)
+        if "threading" in sys.modules and sys.modules["threading"].active_count() > 1:
+            self.unsafe = "preparing started a thread"
+        if open_fds() - fds:
+            self.unsafe = "preparing left a file open"
+        if self.unsafe:
+            os.truncate(request["log"], logged)
+        gc.freeze()
+
+    def ready(self, request: dict) -> None:
+        """Before forking the child of `request`'s scenario: the modules of earlier children
+        loaded, or Unsafe when this zygote must not be its parent."""
+        effective = {**self.base, **request["env"]}
+        changed = sorted(key for key, value in self.seen.items() if effective.get(key) != value)
+        if self.whole is not None and self.whole != effective:
+            changed.append("the whole environment")
+        if not self.unsafe and changed:
+            self.unsafe = f"preparing read {changed[0]}, which differs for this scenario"
+        if self.unsafe:
+            raise Unsafe(self.unsafe)
+        if self.pending:
+            self.prepare(request, lambda: preload(self.pending))
+            self.pending = []
+            if self.unsafe:
+                raise Unsafe(self.unsafe)
+
+
+def preload(names: list[str]) -> None:
+    """Import what an earlier child imported, so that the children to come have it loaded."""
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None:
+            importlib.import_module(name)
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
+
+
+def redirect(path: str) -> None:
+    """This process's output (fds 1 and 2) to the end of `path`."""
+    log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+
+
+def serve_tree(request: dict, incoming, outgoing) -> None:
+    """In a tree's zygote: fork a child per scenario from what the tree's commands load."""
+    sys.path.insert(0, "")
+    os.chdir(request["cwd"])
+    zygote = Zygote(request)
+    scenarios = Scenarios(serve_scenario, before_fork=zygote.ready)
+    for line in incoming:
+        request = json.loads(line)
+        reply = {}
+        if request.get("drop"):
+            scenarios.drop()
+        else:
+            try:
+                reply["code"], modules = scenarios.run(request)
+                zygote.pending += modules
+            except Unsafe as exc:
+                reply["unsafe"] = str(exc)
+        outgoing.write(json.dumps(reply) + "\n")
+        outgoing.flush()
+    scenarios.drop()
+
+
+def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
+    """In a scenario's child: run commands until its parent closes the pipe. A command's output
+    goes to its log; a failed command ends the child, since it may have left state half-changed.
+    The reply to its first command names the modules it imported. Fresh: forked from the worker,
+    not a zygote, which has put the commands' folder first on sys.path already."""
+    if fresh:
+        sys.path.insert(0, "")
+    before = set(sys.modules)
+    for line in incoming:
+        request = json.loads(line)
+        redirect(request["log"])
+        os.chdir(request["cwd"])
+        os.environ.update(request["env"])
+        try:
+            run_command(request)
+        except BaseException as exc:
+            print_error(exc)
+            end(1)
+        close_connections()
+        flush()
+        modules = [name for name in sys.modules if name not in before] if before else []
+        before = None
+        outgoing.write(json.dumps({"modules": modules}) + "\n")
+        outgoing.flush()
 
 
 def print_error(exc: BaseException) -> None:
@@ -229,25 +413,77 @@ def end(code: int) -> None:
     os._exit(code)
 
 
+class Trees:
+    """In the worker: a zygote per release tree (the most recently used few), whose children
+    serve its scenarios; the worker's own children serve the trees no zygote may serve."""
+
+    def __init__(self) -> None:
+        self.zygotes: dict[str, Forked] = {}  # least recently used first
+        self.unsafe: set[str] = set()
+        self.cold = Scenarios(functools.partial(serve_scenario, fresh=True))
+        self.serving: Forked | None = None  # the zygote whose child may be running, if any
+
+    def run(self, request: dict) -> int:
+        warm(request["url"])
+        tree = request["ini"]
+        if tree not in self.unsafe:
+            zygote = self.zygote(request)
+            reply = zygote.ask(request)
+            if reply is None:  # killed from outside, and its child with it
+                del self.zygotes[tree]
+                self.serving = None
+                return zygote.stop(kill=False) or 1
+            if "code" in reply:
+                return reply["code"]
+            self.unsafe.add(tree)
+            self.close(tree)
+        self.switch(None)
+        return self.cold.run(request)[0]
+
+    def zygote(self, request: dict) -> Forked:
+        tree = request["ini"]
+        zygote = self.zygotes.pop(tree, None)
+        if zygote is None:
+            zygote = Forked(functools.partial(serve_tree, request))
+        self.zygotes[tree] = zygote
+        while len(self.zygotes) > ZYGOTES:
+            self.close(next(iter(self.zygotes)))
+        self.switch(zygote)
+        return zygote
+
+    def switch(self, zygote: Forked | None) -> None:
+        """One command process at a time: the previous scenario's child ends when another
+        process serves the next command."""
+        if self.serving is not None and self.serving is not zygote:
+            self.serving.ask({"drop": True})
+        if zygote is not None:
+            self.cold.drop()
+        self.serving = zygote
+
+    def close(self, tree: str) -> None:
+        zygote = self.zygotes.pop(tree)
+        if self.serving is zygote:
+            self.serving = None
+        zygote.stop(kill=False)
+
+    def close_all(self) -> None:
+        """End every zygote and child, and wait for them: nothing outlives the worker."""
+        for tree in list(self.zygotes):
+            self.close(tree)
+        self.cold.drop()
+
+
 def serve() -> None:
     for name in RUNTIME:
         importlib.import_module(name)
     track_connections()
     gc.freeze()
-    child = None
+    trees = Trees()
     for line in sys.stdin:
-        request = json.loads(line)
-        if child is not None and child.scenario != request["scenario"]:
-            child.stop()
-            child = None
-        if child is None:
-            warm(request["url"])
-            child = Child(request["scenario"])
-        code = child.run(request)
-        if code is not None:
-            child = None
-        sys.stdout.write(json.dumps({"code": code or 0}) + "\n")
+        code = trees.run(json.loads(line))
+        sys.stdout.write(json.dumps({"code": code}) + "\n")
         sys.stdout.flush()
+    trees.close_all()
 
 
 serve()

@@ -163,16 +163,27 @@ def checksum(path: Path) -> str:
 
 @dataclass
 class Kept:
-    """What `kept` holds for one database's commands: its engine, and each file's checksum read
-    once (every command checks every applied file's, a step walk runs a few per migration)."""
+    """What `kept` holds for one database's commands: its engine, and what its commands read of
+    the files once (every command lists the folder and checks every applied file's checksum, a step
+    walk runs a few per migration): each folder's migrations, each file's checksum and statements;
+    `ready` once the history table was made, so that later commands only read it."""
 
     engine: sqlalchemy.Engine
     checksums: dict[Path, str] = field(default_factory=dict)
+    folders: dict[Path, list[SqlMigration]] = field(default_factory=dict)
+    scripts: dict[Path, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
+    ready: bool = False
 
     def checksum(self, path: Path) -> str:
         if path not in self.checksums:
             self.checksums[path] = checksum(path)
         return self.checksums[path]
+
+    def script(self, path: Path) -> tuple[tuple[str, ...], bool]:
+        """The file's statements, and whether they run in one transaction."""
+        if path not in self.scripts:
+            self.scripts[path] = tuple(statements(path)), executes_in_transaction(path)
+        return self.scripts[path]
 
 
 def executes_in_transaction(path: Path) -> bool:
@@ -278,11 +289,16 @@ class SqlMigrator:
             finally:
                 del self._kept[database.url]
 
-    def _migrations(self, workspace: Workspace) -> list[SqlMigration]:
+    def _migrations(self, workspace: Workspace, kept: Kept | None = None) -> list[SqlMigration]:
         directory = workspace.relocate(self.config.dir)
+        if kept is not None and directory in kept.folders:
+            return kept.folders[directory]
         if not directory.is_dir():
             raise StepFailed(f"version {workspace.version.name} has no migrations directory {directory}")
-        return discover(directory, self.config)
+        found = discover(directory, self.config)
+        if kept is not None:
+            kept.folders[directory] = found
+        return found
 
     def _resolve(self, migrations: list[SqlMigration], target: str) -> tuple[int, ...]:
         if target in LATEST:
@@ -336,17 +352,30 @@ class SqlMigrator:
         """The history: each applied version's checksum."""
         return dict(connection.exec_driver_sql(f"SELECT version, checksum FROM {self._history(connection)}").all())
 
+    def _history_read(self, connection: sqlalchemy.Connection, kept: Kept) -> dict[str, str]:
+        """The history, in a transaction of its own, the table made first where it is missing: by
+        `kept`'s first command, or by a later one that finds it gone (a migration dropped it)."""
+        if kept.ready:
+            try:
+                with connection.begin():
+                    return self._recorded(connection)
+            except sqlalchemy.exc.DBAPIError:
+                kept.ready = False  # rolled back: a server refuses more in that transaction
+        with connection.begin():
+            self._ensure_history(connection)
+            recorded = self._recorded(connection)
+        kept.ready = True
+        return recorded
+
     def _applied(self, connection: sqlalchemy.Connection) -> list[tuple[int, ...]]:
         return sorted(parse_version(v) for v in self._recorded(connection))
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
-        migrations = self._migrations(workspace)
-        goal = self._resolve(migrations, target)
         log: list[str] = []
         with self._engine(database) as kept, kept.engine.connect() as first:
-            with first.begin():
-                self._ensure_history(first)
-                recorded = self._recorded(first)
+            migrations = self._migrations(workspace, kept)
+            goal = self._resolve(migrations, target)
+            recorded = self._history_read(first, kept)
             applied = {parse_version(version) for version in recorded}
             edited = _edited(recorded, migrations, kept.checksum)
             if direction == UPGRADE:
@@ -359,7 +388,7 @@ class SqlMigrator:
                 log.append(f"{direction} {migration.label}: {path.name}")
                 # each file on a connection of its own; the first on the one that read the history
                 connection = first if number == 0 else kept.engine.connect()
-                self._apply(connection, migration, path, direction, log, kept.checksum)
+                self._apply(connection, migration, path, direction, log, kept)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -378,17 +407,17 @@ class SqlMigrator:
         path: Path,
         direction: str,
         log: list[str],
-        summed: Callable[[Path], str],
+        kept: Kept,
     ) -> None:
         """Run the file on `connection` (closed after it) in one transaction, recording it there."""
-        in_transaction = executes_in_transaction(path)
+        parts, in_transaction = kept.script(path)
         try:
             with connection, limited(connection, self.config.timeout, f"migration {path.name}"):
                 if not in_transaction:
                     connection.execution_options(isolation_level="AUTOCOMMIT")
                 rule = commit_rule(connection.dialect.name, in_transaction)
-                Script(path, statements(path), rule).run(connection, log)
-                self._record(connection, migration, path, direction, summed)
+                Script(path, parts, rule).run(connection, log)
+                self._record(connection, migration, path, direction, kept.checksum)
                 connection.commit()
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
@@ -421,10 +450,18 @@ class SqlMigrator:
             )
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
+        """The newest version in the history; base without one. A history `kept`'s commands made is
+        read without looking for the table first, unless it is gone."""
         with self._engine(database) as kept, kept.engine.connect() as connection:
-            if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
-                return "base"
-            applied = self._applied(connection)
+            try:
+                applied = self._applied(connection) if kept.ready else None
+            except sqlalchemy.exc.DBAPIError:
+                connection.rollback()
+                applied = None
+            if applied is None:
+                if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
+                    return "base"
+                applied = self._applied(connection)
         return ".".join(map(str, applied[-1])) if applied else "base"
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:

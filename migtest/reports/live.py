@@ -21,7 +21,7 @@ from migtest.masking import mask
 from migtest.plan import Scenario
 from migtest.results import Phase, ScenarioResult
 from migtest.run import interrupts
-from migtest.run.interrupts import BackgroundThread
+from migtest.threads import BackgroundThread
 
 if TYPE_CHECKING:
     from migtest.run.session import Progress

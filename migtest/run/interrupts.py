@@ -12,30 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import ClassVar
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from migtest.threads import SIGNALS
+
 STILL_CLEANING = b"migtest: still cleaning up, please wait\n"
-
-
-class BackgroundThread(threading.Thread):
-    """A daemon thread that never takes SIGINT or SIGTERM. The kernel gives a process's signal to any
-    thread that does not block it, and only the main thread turns it into KeyboardInterrupt: taken
-    by another thread, it waits until the main thread next runs Python, which a main thread blocked
-    in select() on a held migration may not do for its whole time limit."""
-
-    def __init__(self, target: Callable[..., object], name: str, args: tuple[object, ...] = ()) -> None:
-        super().__init__(target=target, args=args, name=name, daemon=True)
-
-    def start(self) -> None:
-        """Started with the signals blocked, as the new thread inherits its creator's mask."""
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-        try:
-            super().start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _State:

@@ -16,7 +16,7 @@ from pathlib import Path
 from migtest.errors import StepFailed
 from migtest.results.evidence import FRAME, own_file, shorten
 from migtest.run import interrupts
-from migtest.run.interrupts import BackgroundThread
+from migtest.threads import BackgroundThread
 
 FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs

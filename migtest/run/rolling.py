@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from migtest.errors import StepFailed
 from migtest.results.evidence import shorten
-from migtest.run.interrupts import BackgroundThread
+from migtest.threads import BackgroundThread
 
 PACE_SECONDS = 0.1  # between rounds: the app is probed, not flooded, on a shared CI machine
 EVIDENCE_FAILURES = 5  # the first failures kept as evidence; all are counted

@@ -6,8 +6,10 @@ stops working on it, the waiting thread gets its error back and the run unwinds 
 
 One watchdog thread keeps every limit and wakes at the earliest deadline: a thread started per
 migration file (whose start waits for the new thread to run) cost more than the file's own
-statements on a walk of small migrations, most of all on a busy machine. It is a
-`BackgroundThread`: a signal always goes to the main thread, never to it.
+statements on a walk of small migrations, most of all on a busy machine. Nor is it woken for a
+limit that expires after it would wake anyway (the default limit, 600 s, after its idle end): a
+wake-up per file made the walk's thread wait for the GIL it took. It is a `BackgroundThread`: a
+signal always goes to the main thread, never to it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,8 +26,8 @@ from dataclasses import dataclass, field
 import sqlalchemy
 
 from migtest.errors import StepFailed
-from migtest.run.interrupts import BackgroundThread
 from migtest.run.process import LIMIT_KEY
+from migtest.threads import BackgroundThread
 
 IDLE = 60.0  # seconds the watchdog waits for a new limit before its thread ends
 
@@ -48,6 +51,7 @@ class _Watchdog:
         self.limits: list[_Limit] = []  # a heap, the earliest deadline first
         self.numbers = itertools.count()
         self.thread: threading.Thread | None = None
+        self.wakes = math.inf  # when the thread's wait ends by itself, while it waits
 
     def watch(self, seconds: float, cancel: Callable[[], None]) -> _Limit:
         limit = _Limit(time.monotonic() + seconds, next(self.numbers), cancel)
@@ -56,7 +60,8 @@ class _Watchdog:
             if self.thread is None or not self.thread.is_alive():  # none yet, ended idle, or a forked child
                 self.thread = BackgroundThread(self._run, "migtest-statement-limit")
                 self.thread.start()
-            self.changed.notify()
+            elif limit.deadline < self.wakes:  # else it finds the limit when it wakes, before its deadline
+                self.changed.notify()
         return limit
 
     def unwatch(self, limit: _Limit) -> None:
@@ -73,11 +78,13 @@ class _Watchdog:
         """The next limit to expire, once it has; None when none came for IDLE seconds."""
         with self.changed:
             while not self.limits or self.limits[0].deadline > time.monotonic():
-                if self.limits:  # until the earliest deadline, or a limit added
-                    self.changed.wait(self.limits[0].deadline - time.monotonic())
+                self.wakes = self.limits[0].deadline if self.limits else time.monotonic() + IDLE
+                if self.limits:  # until the earliest deadline, or an earlier limit added
+                    self.changed.wait(self.wakes - time.monotonic())
                 elif not self.changed.wait(IDLE) and not self.limits:  # a limit added as the wait ran out is kept
                     self.thread = None
                     return None
+            self.wakes = -math.inf  # awake: it looks at the limits before it waits again
             limit = heapq.heappop(self.limits)
             limit.expired.set()
             return limit

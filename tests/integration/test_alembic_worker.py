@@ -1,7 +1,9 @@
 """The Alembic worker forks a child from a warm state (Alembic's runtime, the URL's dialect and
 driver imported) that serves the following commands of the same scenario (script folder, database
 and environment), reading the revision files once; commands of another scenario never share it,
-and a child ends with a failed or timed-out command, or with the migrator."""
+and a child ends with a failed or timed-out command, or with the migrator. The children of a
+release tree come from its zygote, which read the tree's revision files and imported what the
+tree's earlier children imported, as long as that left them as a fresh interpreter would be."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import counter
 counter.commands += 1
 print(f"commands in this process: {counter.commands}")
 print(f"pid: {os.getpid()}")
+print(f"parent: {os.getppid()}")
 print(f"driver imported before env.py: {'sqlite3' in sys.modules and 'sqlalchemy.dialects.sqlite' in sys.modules}")
 """
 
@@ -57,6 +60,21 @@ with engine.connect() as connection:
     context.configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
+"""
+
+
+RELEASE_PROBE = """
+import sys
+
+print(f"release {release.NAME}, only_a loaded: {'only_a' in sys.modules}")
+"""
+
+ENVIRONMENT_PROBE = """
+import os
+
+import settings
+
+print(f"environment {os.environ['MIGTEST_VERSION']}, settings {settings.VERSION}, url {os.environ['DATABASE_URL']}")
 """
 
 
@@ -150,6 +168,19 @@ def test_a_failed_migrations_traceback_starts_outside_the_worker(shop):
     assert "serve_scenario" not in output and "in run_command" not in output, output
 
 
+def test_a_revision_file_that_fails_to_load_is_reported_by_the_command(shop):
+    """The tree's zygote cannot load it: the command runs in a child of the worker, which reports
+    the error with its traceback, once."""
+    migrator, workspace, database = shop
+    revision = workspace.root / "migrations" / "versions" / "0002_add_nickname.py"
+    revision.write_text('raise RuntimeError("broken at load")\n' + revision.read_text())
+    for _ in range(2):
+        with pytest.raises(StepFailed) as failed:
+            migrator.migrate(workspace, database, UPGRADE, "0002")
+        output = failed.value.output
+        assert output.count("RuntimeError: broken at load") == 1 and "0002_add_nickname.py" in output, output
+
+
 def test_a_timed_out_command_kills_its_process(project, tmp_path):
     """The process that served the scenario ends with its timed-out command, and the next command
     starts in a new one. Only the hanging command has the short limit, so a loaded machine cannot
@@ -180,12 +211,120 @@ def test_a_process_killed_while_idle_fails_the_next_command_only(shop):
     assert "commands in this process: 1" in run.output, run.output
 
 
-def test_closing_the_migrator_ends_an_idle_process(shop):
+def test_closing_the_migrator_ends_an_idle_process_and_its_zygote(shop):
     migrator, workspace, database = shop
-    process = process_of(migrator.migrate(workspace, database, UPGRADE, "0002").output)
-    assert not ended(process)
+    output = migrator.migrate(workspace, database, UPGRADE, "0002").output
+    processes = process_of(output), parent_of(output)
+    assert not any(ended(process) for process in processes)
     migrator.close()
-    wait_for(lambda: ended(process), "the idle command process to end")
+    wait_for(lambda: all(ended(process) for process in processes), "the idle command process and its zygote to end")
+
+
+def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path):
+    """The revision files are read, and the modules env.py imported, once per tree: a scenario's
+    first command reads and imports neither again, and still finds them as imported (its module
+    state fresh, in a process of its own)."""
+    project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in "abc"]
+    finally:
+        migrator.close()
+    first, *others = outputs
+    assert first.count("reading 0002") == 1, first
+    for output in others:
+        assert "reading 0002" not in output, output
+        assert "commands in this process: 1" in output, output
+        assert f"counter imported in {process_of(output)}" not in output, output
+    assert len({process_of(output) for output in outputs}) == 3
+
+
+def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
+    """Two release trees with a module of the same name, and one only the first has: each
+    release's commands, alternating, import their own, and never see the other's."""
+    trees = [fixture_project("alembic-base") for _ in range(2)]
+    for name, tree in zip("ab", trees, strict=True):
+        tree.write("release.py", f'NAME = "{name}"\n')
+        tree.write("only_a.py", "")
+        imports = "import release\nimport only_a\n" if name == "a" else "import release\n"
+        env = tree.root / "migrations" / "env.py"
+        env.write_text(imports + RELEASE_PROBE + env.read_text())
+    migrator, workspace = migrator_for(trees[0], tmp_path)
+    workspaces = [workspace, Workspace(workspace.version, trees[1].root, workspace.project)]
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [
+            (name, migrator.migrate(workspaces[index], server.create(f"{name}{round}"), UPGRADE, "0002").output)
+            for round in range(3)
+            for index, name in enumerate("ab")
+        ]
+    finally:
+        migrator.close()
+    for name, output in outputs:
+        assert f"release {name}, only_a loaded: {name == 'a'}" in output, output
+
+
+@pytest.mark.parametrize(
+    "read", ["os.environ['MIGTEST_VERSION']", "os.getenv('MIGTEST_VERSION')", "dict(os.environ)['MIGTEST_VERSION']"]
+)
+def test_each_scenario_sees_its_own_environment(project, tmp_path, read):
+    """A module that reads the environment at import (here the scenario's release; by name, or
+    all of it) is never imported ahead for a scenario whose environment differs."""
+    project.write("settings.py", f"import os\n\nVERSION = {read}\n")
+    env = project.root / "migrations" / "env.py"
+    env.write_text(ENVIRONMENT_PROBE + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    config = load_config(str(project.config))
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = []
+        for index, version in enumerate(["1.0", "1.1", "1.0", "1.1"]):
+            release = Workspace(config.version(version), workspace.root, workspace.project)
+            database = server.create(f"db{index}")
+            outputs.append((version, database.url, migrator.migrate(release, database, UPGRADE, "0001").output))
+    finally:
+        migrator.close()
+    for version, url, output in outputs:
+        assert f"environment {version}, settings {version}, url {url}" in output, output
+
+
+def test_a_module_that_opens_a_file_at_import_is_imported_by_each_scenario(project, tmp_path):
+    """An open file would be shared by every child of a zygote that imported it ahead: such a
+    tree's children import it themselves, and only its output is in their log."""
+    project.write("audit.py", 'import os\n\nLOG = open("audit.log", "a")\nprint(f"audit imported in {os.getpid()}")\n')
+    env = project.root / "migrations" / "env.py"
+    env.write_text("import audit\n" + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in "abc"]
+    finally:
+        migrator.close()
+    for output in outputs:
+        assert output.count("audit imported in") == 1, output
+        assert f"audit imported in {process_of(output)}" in output, output
+
+
+def test_a_worker_keeps_a_few_zygotes(fixture_project, tmp_path):
+    """One zygote per release tree in use: the least recently used ends when a worker has served
+    more trees than it keeps."""
+    trees = [fixture_project("alembic-base") for _ in range(6)]
+    for tree in trees:
+        tree.write("counter.py", "commands = 0\n")
+        env = tree.root / "migrations" / "env.py"
+        env.write_text(PROBE_ENV + env.read_text())
+    migrator, workspace = migrator_for(trees[0], tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        zygotes = []
+        for index, tree in enumerate(trees):
+            release = Workspace(workspace.version, tree.root, workspace.project)
+            zygotes.append(parent_of(migrator.migrate(release, server.create(f"db{index}"), UPGRADE, "0001").output))
+        wait_for(lambda: ended(zygotes[0]) and ended(zygotes[1]), "the least recently used zygotes to end")
+        assert not any(ended(zygote) for zygote in zygotes[2:])
+    finally:
+        migrator.close()
 
 
 def test_an_idle_process_holds_no_connection(fixture_project, tmp_path, postgres_host):
@@ -203,6 +342,10 @@ def test_an_idle_process_holds_no_connection(fixture_project, tmp_path, postgres
         migrator.close()
         server.close()
     assert sessions == 0
+
+
+def parent_of(output: str) -> int:
+    return int(output.split("parent: ", 1)[1].split()[0])
 
 
 def sessions_on(server_url: str, url: str) -> int:

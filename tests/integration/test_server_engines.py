@@ -213,6 +213,28 @@ def test_what_a_file_failing_halfway_leaves_behind(fixture_project, server_datab
     assert migrator.current(workspace, server_database) == "2"
 
 
+@pytest.mark.engines
+def test_a_walks_commands_make_the_history_again_when_it_is_gone(fixture_project, server_database):
+    """The commands of a walk read the history without making it first; one that finds it gone
+    (dropped by something else meanwhile) makes it again rather than fail with the driver's error,
+    and `current` reads base."""
+    project = fixture_project("flyway-base")
+    config = load_config(str(project.config))
+    migrator = SqlMigrator(config.migrations)
+    workspace = Workspace(config.versions[0], project.root, project.root)
+    with migrator.kept(server_database):
+        migrator.migrate(workspace, server_database, UPGRADE, "1")
+        with server_database.connection() as connection:
+            connection.exec_driver_sql(f"DROP TABLE {config.migrations.table}")
+            connection.commit()
+        assert migrator.current(workspace, server_database) == "base"
+        with pytest.raises(StepFailed, match=r"V1__create_users\.sql: statement 1 of 1 failed"):
+            migrator.migrate(workspace, server_database, UPGRADE, "1")  # applied again: its table is there
+        assert migrator.current(workspace, server_database) == "base"
+    with server_database.connection() as connection:
+        assert sqlalchemy.inspect(connection).has_table(config.migrations.table)
+
+
 # -- migrations.schema ----------------------------------------------------------------------------
 
 

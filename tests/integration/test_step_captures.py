@@ -10,13 +10,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
 from integration_support import made_database
 
+from migtest.capture import sqlite_digests
 from migtest.capture.sqlite_digests import Known
-from migtest.capture.state import capture
+from migtest.capture.state import State, capture
 from migtest.capture.step_captures import StepCaptures
 from migtest.capture.table_digests import table_digests
 from migtest.databases import Database
@@ -350,3 +352,127 @@ def test_sqlite_reflects_again_only_the_tables_whose_create_text_changed(databas
     assert second == full
     assert {key for key in second if second[key] is first[key]} == {"b", "c"}
     assert second["child"].foreign_keys[0]["references"] == "parent(code)"
+
+
+def carried_walk(database: Database, *migrations: tuple[str, ...]) -> list[tuple[State, State, list[str]]]:
+    """Table `t` filled, then each migration, between captures of one StepCaptures (the filling
+    leaves the records the next capture builds on): after each migration, the step's capture, a
+    full one, and the statements that read rows of `t` for the step's."""
+    walked = []
+    with database.connection() as connection:
+        captures = captures_of(connection)
+        captures.rows("0")
+        execute(database, "INSERT INTO t (id, code, n) VALUES " + ", ".join(f"({i}, 'c{i}', {i % 2})" for i in ROWS))
+        captures.rows("1")
+        for number, statements in enumerate(migrations, 2):
+            execute(database, *statements)
+            read: list[str] = []
+            connection.connection.driver_connection.set_trace_callback(read.append)
+            step = captures.rows(str(number)).state
+            connection.connection.driver_connection.set_trace_callback(None)
+            walked.append(
+                (
+                    step,
+                    capture(connection, str(number), set()),
+                    [s for s in read if s.startswith("SELECT") and " FROM t" in s],
+                )
+            )
+            connection.rollback()
+    return walked
+
+
+ROWS = [*range(1, 301), -5, 2**40, -(2**62)]  # rowids of one, two, six and nine bytes
+TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL, n INTEGER)"
+WHOLE = "SELECT id, code, n"  # how the table's rows are read whole
+
+
+def rows_of(state: State) -> list[tuple[Any, ...]]:
+    """The rows of `t` in the order read, each value with its type (1 is not True, nor 1.0)."""
+    return [(key, tuple(map(repr, values))) for key, values in state.data["t"].rows.items()]
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_carries_rows_whose_records_kept_their_values_and_reads_only_the_key_and_added_columns(database):
+    """A column added and filled rewrites every row: the rows are carried over from the last capture,
+    the driver reading only the key and the new column, and equal a full capture. Where
+    a value changed (an UPDATE keeping the count) or a row was added the table is read whole. A
+    step's round trip (down and up again) brings the same rows back on other pages: nothing is
+    read, and the next step builds on the records read before it."""
+    execute(database, TABLE)
+    add = ("ALTER TABLE t ADD COLUMN extra INTEGER", "UPDATE t SET extra = 301 - id", "CREATE INDEX ix ON t (extra)")
+    walked = carried_walk(
+        database,
+        add,
+        ("DROP INDEX ix", "ALTER TABLE t DROP COLUMN extra", *add),
+        ("DELETE FROM t WHERE id = 7", "ALTER TABLE t RENAME COLUMN extra TO renamed"),
+        ("ALTER TABLE t ADD COLUMN more TEXT", "UPDATE t SET more = code || '!', n = 9 WHERE id = 150"),
+        ("ALTER TABLE t ADD COLUMN last REAL", "INSERT INTO t (id, code) VALUES (301, 'new')"),
+    )
+    for step, full, _read in walked:
+        assert rows_of(step) == rows_of(full)
+    assert [read for _step, _full, read in walked[:3]] == [
+        ["SELECT id, extra FROM t"],
+        [],
+        ["SELECT id FROM t"],  # none added: the key, for the rows still there
+    ]
+    assert walked[2][0].data["t"].count == len(ROWS) - 1
+    assert walked[3][0].data["t"].keyed()[(150,)]["n"] == 9
+    assert all(read and read[-1].startswith(WHOLE) for _step, _full, read in walked[3:])
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_trusts_no_record_that_held_fewer_values_than_its_columns(database):
+    """A column added with a default is not in the records written before it: they read as the
+    default. Filling it writes the value where the record held nothing, and every byte the old
+    record had is still there: the rows are read again, not carried with the default. A virtual
+    generated column is in no record either."""
+    execute(database, TABLE)
+    walked = carried_walk(
+        database,
+        ("ALTER TABLE t ADD COLUMN flag INTEGER DEFAULT 5",),  # the records as they were: carried
+        ("ALTER TABLE t ADD COLUMN extra INTEGER", "UPDATE t SET flag = 6, extra = 1"),
+        ("ALTER TABLE t ADD COLUMN twice INTEGER AS (n * 2)", "UPDATE t SET extra = 2"),
+        ("ALTER TABLE t ADD COLUMN after INTEGER", "UPDATE t SET after = 3"),
+    )
+    for step, full, _read in walked:
+        assert rows_of(step) == rows_of(full)
+    assert walked[0][2] == ["SELECT id, flag FROM t"]
+    assert walked[1][0].data["t"].keyed()[(1,)]["flag"] == 6 and walked[1][2][-1].startswith(WHOLE)
+    assert walked[3][0].data["t"].keyed()[(1,)]["twice"] == 2 and walked[3][2][-1].startswith(WHOLE)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_trusts_no_record_of_a_column_whose_type_reads_it_another_way(database):
+    """A table rebuilt with a column's type changed keeps its records byte for byte, 0 and 1 as
+    they were, but reads them as booleans now: the rows are read again, as a full capture reads them."""
+    execute(database, TABLE)
+    walked = carried_walk(
+        database,
+        (
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY, code TEXT NOT NULL, n BOOLEAN, extra INTEGER)",
+            "INSERT INTO t2 (id, code, n) SELECT id, code, n FROM t",
+            "DROP TABLE t",
+            "ALTER TABLE t2 RENAME TO t",
+        ),
+    )
+    step, full, read = walked[0]
+    assert rows_of(step) == rows_of(full)
+    assert step.data["t"].keyed()[(1,)]["n"] is True and read[-1].startswith(WHOLE)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_keeps_records_of_as_many_rows_in_all_as_allowed_those_just_read_first(database, monkeypatch):
+    """Records are kept for tables the walk changes, at most KEPT_CELLS in all: a walk changing
+    many tables does not hold every one's rows twice over."""
+    monkeypatch.setattr(sqlite_digests, "KEPT_CELLS", 150)
+    names = ("p", "q")
+    execute(database, *(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v INTEGER)" for name in names))
+    execute(database, *(f"INSERT INTO {name} VALUES " + ", ".join(f"({i}, 0)" for i in range(100)) for name in names))
+    known: Known = {}
+    digests(database, *names, known=known)
+    kept = []
+    for change in ("UPDATE p SET v = 1", "UPDATE q SET v = 1", "UPDATE p SET v = 2; UPDATE q SET v = 2"):
+        execute(database, *change.split("; "))
+        digests(database, *names, known=known)
+        kept.append({name for name in names if known[name].cells is not None})
+    assert kept == [{"p"}, {"q"}, {"p"}]  # p's read first of the two, q's beyond the 150

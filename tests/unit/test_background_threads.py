@@ -4,7 +4,7 @@ observer once took a burst of signals and left the walk waiting for its migratio
 
 import signal
 
-from migtest.run.interrupts import SIGNALS, BackgroundThread
+from migtest.threads import SIGNALS, BackgroundThread, background_pool
 
 
 def test_a_background_thread_blocks_the_signals_and_its_creator_keeps_its_mask():
@@ -16,3 +16,9 @@ def test_a_background_thread_blocks_the_signals_and_its_creator_keeps_its_mask()
     assert not thread.is_alive() and thread.daemon
     assert set(SIGNALS) <= seen[0]
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
+def test_a_background_pool_runs_its_tasks_with_the_signals_blocked():
+    with background_pool(1, "test-quiet-pool") as pool:
+        mask = pool.submit(signal.pthread_sigmask, signal.SIG_BLOCK, []).result(10)
+    assert set(SIGNALS) <= mask

@@ -3,13 +3,15 @@ file costs no thread start, and the signals of an interrupt never go to it (a Ba
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy
 
 from migtest.errors import StepFailed
-from migtest.run.interrupts import BackgroundThread
 from migtest.sql import statement_limit
 from migtest.sql.statement_limit import limited
+from migtest.threads import BackgroundThread
 
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
 
@@ -48,3 +50,20 @@ def test_a_watchdog_ended_idle_is_started_again_for_the_next_limit(monkeypatch):
             assert watchdog is not None
             watchdog.join(10)  # ends IDLE seconds after the limit expired
             assert not watchdog.is_alive(), f"the watchdog of limit {number} is still waiting"
+
+
+def test_a_limit_earlier_than_the_watchdogs_wake_wakes_it(monkeypatch):
+    """The watchdog sleeps until the earliest deadline it knows: a shorter limit added meanwhile
+    wakes it, so that its statement stops at its own limit, not at the long one's (30 s here)."""
+    watchdog = statement_limit._Watchdog()
+    monkeypatch.setattr(statement_limit, "_watchdog", watchdog)
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as outer, engine.connect() as inner, limited(outer, 30, "V1__long.sql"):
+        started = time.monotonic()
+        while watchdog.wakes != watchdog.limits[0].deadline:  # until it waits for the long limit
+            assert time.monotonic() - started < 10, "the watchdog never waited for the long limit"
+            time.sleep(0.01)
+        short = pytest.raises(StepFailed, match=r"V2__endless\.sql: still running after 0\.2s")
+        with short, limited(inner, 0.2, "V2__endless.sql"):
+            inner.exec_driver_sql(ENDLESS)
+        assert time.monotonic() - started < 15

@@ -1,0 +1,75 @@
+"""A SQLite table's rows after a step, carried over from the capture before it where the rows'
+records prove their values unchanged, so that the driver reads only the key and the columns the
+migration added (a migration that adds a column and fills it rewrites every row, so the digests
+alone would have the whole table read again).
+
+A record (see sqlite_digests) is a header, its size and one serial type per stored column (the
+value's type and length), then the values, in the table's column order. ALTER TABLE ADD COLUMN
+appends a column: records written since carry it after the others, older ones lack it and read
+as its default. So where the table's first columns have the types of those captured before, in
+the same places (renamed or not: a value is where its column is), with the same key, and a row's
+record now starts with exactly the serial types and value bytes it held then for every one of
+them, each of those values is the same value of the same type, read the same way. A record that
+held fewer values than those columns proves nothing: some read as their default, which is not in
+it (and a virtual generated column is in no record). Where any row is not proven so (a value
+changed, a row added, a record overflowing its page), or the rows are held on disk, the table is
+read whole instead. The rows carried keep the order they were captured in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from migtest.capture.dialects import Dialect
+from migtest.capture.sqlite_digests import Cells
+from migtest.capture.state import TableData, TableSchema, capture_data
+
+CONTINUED = bytes(range(0x80, 0x100))  # a varint's bytes but its last
+
+
+def carried(
+    dialect: Dialect, key: str, table: TableSchema, old_table: TableSchema, old: TableData, was: Cells, now: Cells
+) -> TableData | None:
+    """The table's rows now, from `old` (its rows captured with `old_table`, whose records were
+    `was`) where `now`'s records prove them unchanged; None where they cannot: read it whole."""
+    shared = tuple(old_table.columns)
+    if old.spilled or not old.primary_key or old.columns != shared or len(old.rows) != len(was):
+        return None
+    if not _extends(table, old_table) or not _unchanged(was, now, len(shared)):
+        return None
+    added = tuple(table.columns)[len(shared) :]
+    columns = {column: table.columns[column] for column in (*table.primary_key, *added)}
+    fetched = capture_data(dialect, {key: replace(table, columns=columns)})[key]
+    read = fetched.rows  # by key, which every record proves the same as the row's then
+    if fetched.spilled or len(read) != len(now) or not read.keys() <= old.rows.keys():
+        return None
+    width = len(table.primary_key)
+    # in the order the rows were captured in: a check's evidence lists them in that order
+    rows = {key: row + read[key][width:] for key, row in old.rows.items() if key in read}
+    return TableData(table.primary_key, tuple(table.columns), rows)
+
+
+def _extends(table: TableSchema, old_table: TableSchema) -> bool:
+    """Whether the table's first columns have the types of `old_table`'s, in the same places (a
+    column's values are read by its type), and the table the same key."""
+    types = [column["type"] for column in table.columns.values()][: len(old_table.columns)]
+    return table.primary_key == old_table.primary_key and types == [c["type"] for c in old_table.columns.values()]
+
+
+def _unchanged(was: Cells, now: Cells, width: int) -> bool:
+    """Whether every row now had a record in `was` of exactly `width` values, and its record now
+    starts with that record's serial types and value bytes (a header's values counted once)."""
+    counted: dict[bytes, int] = {}
+    for rowid, record in now.items():
+        old = was.get(rowid)
+        if old is None or record is None or old[0] >= 0x80 or record[0] >= 0x80:
+            return False  # a row added, a record overflowing its page, a header of 128 bytes or more
+        size, types = old[0], old[1 : old[0]]
+        if types not in counted:
+            counted[types] = len(types.translate(None, CONTINUED))  # one last byte per serial type
+        if counted[types] != width or record[1:size] != types:
+            return False
+        start = record[0]
+        if record[start : start + len(old) - size] != old[size:]:
+            return False
+    return True
