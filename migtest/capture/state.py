@@ -15,9 +15,10 @@ from typing import Any
 
 import sqlalchemy
 
-from migtest.capture import collector, row_tokens
+from migtest.capture import collector, row_tokens, sqlite_copy
 from migtest.capture.dialects import Convert, Dialect, Name, Then, dialect_for, normal_form, normalize_value
 from migtest.capture.row_store import BLOCK, SpilledBag, SpilledRows, budget
+from migtest.capture.sqlite_copy import FUNCTIONS, Source
 from migtest.capture.token_reader import Tokens
 from migtest.config import RowCondition, SqlAssertion
 from migtest.sql.text import as_written
@@ -89,6 +90,13 @@ class TableData:
             bag = SpilledBag(len(self.columns), like.unkeyed if like is not None and like.spilled else None, digested)
             bag.extend(list(self.unkeyed))
             self.unkeyed = bag
+
+    def copy(self, source: Source) -> bool:
+        """The table's rows copied to disk in C (see sqlite_copy); False where they could not be
+        (none were: read them through Python)."""
+        self.spill(digested=False)
+        held = self.rows if self.primary_key else self.unkeyed
+        return held.copy(source.database, source.select, FUNCTIONS, source.pickled_keys)  # type: ignore[attr-defined]
 
     def settle(self) -> None:
         """Every row read: rows on disk all identical to those of `like` are its own (see row_store)."""
@@ -350,7 +358,8 @@ def capture_data(
     identical to those of `like` (an earlier capture) share them. Tables past the capture's budget
     of rows in memory, and those `like` holds on disk, are held on disk (see row_store), with a
     token of their rows: a table whose token is still that of `like`'s is not read again, its
-    rows are `like`'s (see row_tokens)."""
+    rows are `like`'s (see row_tokens). A SQLite table bound for disk goes there straight away,
+    copied in C where it can be (see sqlite_copy)."""
     data: dict[str, TableData] = {}
     held, allowed = 0, budget()
     tokened = row_tokens.snapshot(dialect.connection)
@@ -364,9 +373,14 @@ def capture_data(
                 data[key] = earlier[key]
                 continue
             captured = TableData(table.primary_key, tuple(table.columns))
-            if key in like and like[key].spilled:
+            on_disk = key in like and like[key].spilled
+            if tokened and _copied(dialect, key, table, captured, None if on_disk else allowed - held):
+                batches: Iterable[list[Values]] = ()
+            else:
+                batches = _read_batches(dialect, key, table)
+            if on_disk:
                 captured.spill(earlier.get(key), digested=not tokened)  # compared with it on disk all the same
-            for batch in _read_batches(dialect, key, table):
+            for batch in batches:
                 captured.extend(batch, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
                     captured.spill(digested=not tokened)
@@ -378,6 +392,16 @@ def capture_data(
             held += 0 if captured.spilled else captured.count
             data[key] = captured
     return data
+
+
+def _copied(dialect: Dialect, key: str, table: TableSchema, captured: TableData, room: int | None) -> bool:
+    """Whether the table's rows went to disk in C: a SQLite table with more rows than there is
+    `room` for in memory (None: bound for disk in any case) whose values SQL stores as Python would."""
+    if dialect.connection.dialect.name != "sqlite":
+        return False
+    converters = {column: dialect.converter(info["type"]) for column, info in table.columns.items()}
+    found = sqlite_copy.source(dialect.connection, _where(key, table), converters, table.primary_key)
+    return found is not None and (room is None or found.count > room) and captured.copy(found)
 
 
 def _same_shape(data: TableData, table: TableSchema) -> bool:
