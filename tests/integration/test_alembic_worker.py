@@ -220,17 +220,22 @@ def test_closing_the_migrator_ends_an_idle_process_and_its_zygote(shop):
     wait_for(lambda: all(ended(process) for process in processes), "the idle command process and its zygote to end")
 
 
+def three_scenarios_upgraded(project, tmp_path) -> list[str]:
+    """The output of upgrading three databases of one tree, one scenario each."""
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        return [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in "abc"]
+    finally:
+        migrator.close()
+
+
 def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path):
     """The revision files are read, and the modules env.py imported, once per tree: a scenario's
     first command reads and imports neither again, and still finds them as imported (its module
     state fresh, in a process of its own)."""
     project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
-    migrator, workspace = migrator_for(project, tmp_path)
-    server = SqliteServer(tmp_path)
-    try:
-        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in "abc"]
-    finally:
-        migrator.close()
+    outputs = three_scenarios_upgraded(project, tmp_path)
     first, *others = outputs
     assert first.count("reading 0002") == 1, first
     for output in others:
@@ -295,12 +300,7 @@ def test_a_module_that_opens_a_file_at_import_is_imported_by_each_scenario(proje
     project.write("audit.py", 'import os\n\nLOG = open("audit.log", "a")\nprint(f"audit imported in {os.getpid()}")\n')
     env = project.root / "migrations" / "env.py"
     env.write_text("import audit\n" + env.read_text())
-    migrator, workspace = migrator_for(project, tmp_path)
-    server = SqliteServer(tmp_path)
-    try:
-        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in "abc"]
-    finally:
-        migrator.close()
+    outputs = three_scenarios_upgraded(project, tmp_path)
     for output in outputs:
         assert output.count("audit imported in") == 1, output
         assert f"audit imported in {process_of(output)}" in output, output
