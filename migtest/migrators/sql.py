@@ -40,6 +40,8 @@ MYSQL_DIALECTS = ("mysql", "mariadb")
 # Statements MySQL and MariaDB commit implicitly, with whatever ran before them (temporary tables aside).
 IMPLICIT_COMMIT = re.compile(r"(ALTER|CREATE|DROP|RENAME|TRUNCATE|GRANT|REVOKE)\s+(?!TEMPORARY\b)", re.IGNORECASE)
 SCRIPT_SETTINGS = ("executeInTransaction",)
+# What a file can leave on SQLite's connection for the next one (settings, attached and temporary objects).
+SESSION_STATE = re.compile(r"(PRAGMA|ATTACH|DETACH|CREATE\s+TEMP(ORARY)?)\b", re.IGNORECASE)
 LEADING_COMMENTS = re.compile(r"(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
 
 
@@ -176,8 +178,8 @@ class Kept:
     the files once (every command lists the folder and checks every applied file's checksum, a step
     walk runs a few per migration): each folder's migrations, each file's checksum and statements;
     `ready` once the history table was made, so that later commands only read it. Its commands
-    share one connection (on SQLite a new one parses the schema again), outside a transaction
-    between them, and on SQLite the history they wrote (`known`)."""
+    share one connection on SQLite (a new one parses the schema again), outside a transaction
+    between them, unless a file set something on it, and the history they wrote (`known`)."""
 
     engine: sqlalchemy.Engine
     checksums: dict[Path, str] = field(default_factory=dict)
@@ -342,7 +344,11 @@ class SqlMigrator:
         """What `kept` holds for the database, else an engine (and checksums) for this command."""
         kept = self._kept.get(database.url)
         if kept is not None:
-            yield kept
+            try:
+                yield kept
+            finally:
+                if kept.engine.dialect.name != "sqlite":
+                    kept.close()  # a server session may hold what a file set: a new one per command
             return
         with self._new_engine(database) as engine:
             kept = Kept(engine)
@@ -442,7 +448,7 @@ class SqlMigrator:
         statement by statement (autocommit) on a connection of its own, closed after it."""
         parts, in_transaction = kept.script(path)
         try:
-            with self._file_connection(kept, in_transaction) as connection:
+            with self._file_connection(kept, in_transaction, parts) as connection:
                 with limited(connection, self.config.timeout, f"migration {path.name}"):
                     rule = commit_rule(connection.dialect.name, in_transaction)
                     Script(path, parts, rule).run(connection, log)
@@ -453,19 +459,25 @@ class SqlMigrator:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
 
     @contextmanager
-    def _file_connection(self, kept: Kept, in_transaction: bool) -> Iterator[sqlalchemy.Connection]:
-        """`kept`'s connection, closed (its transaction rolled back) when the file fails; else a new
-        one in autocommit."""
+    def _file_connection(
+        self, kept: Kept, in_transaction: bool, parts: tuple[str, ...]
+    ) -> Iterator[sqlalchemy.Connection]:
+        """`kept`'s connection, closed (its transaction rolled back) when the file fails, and after
+        it where the next file must not see what it set (on a server always); else a new one in
+        autocommit."""
         if not in_transaction:
             kept.known = None  # committed by another connection: the kept one reads the history again
             with kept.engine.connect() as connection:
                 yield connection.execution_options(isolation_level="AUTOCOMMIT")
             return
+        connection = kept.connect()
         try:
-            yield kept.connect()
+            yield connection
         except BaseException:
             kept.close()
             raise
+        if connection.dialect.name != "sqlite" or any(SESSION_STATE.match(_after_comments(part)) for part in parts):
+            kept.close()
 
     def _written(self, kept: Kept, migration: SqlMigration, path: Path, direction: str, parts: tuple[str, ...]) -> None:
         """What `kept` knows of the history after the file, unless the file itself names the table."""

@@ -59,3 +59,16 @@ def test_the_history_a_file_changed_is_read_again(walk, database) -> None:
         migrator.migrate(workspace, database, UPGRADE, "2")
         with pytest.raises(StepFailed, match=r"V1__create_users\.sql: statement 1 of 1 failed"):
             migrator.migrate(workspace, database, UPGRADE, "2")  # V1 is no longer recorded
+
+
+def test_a_file_that_sets_something_on_the_connection_leaves_it_to_no_other(walk, database) -> None:
+    """A temporary table (like a PRAGMA or an ATTACH) lives on the connection: the next file,
+    which makes it again, runs on a new one, as without the walk."""
+    project, migrator, workspace = walk
+    scratch = "CREATE TEMP TABLE scratch (x INTEGER);\n"
+    project.write("migrations/V2__add_nickname.sql", scratch + "ALTER TABLE users ADD COLUMN nickname VARCHAR(50);\n")
+    project.write("migrations/U2__add_nickname.sql", scratch + "ALTER TABLE users DROP COLUMN nickname;\n")
+    with migrator.kept(database):
+        migrator.migrate(workspace, database, UPGRADE, "2")
+        migrator.migrate(workspace, database, DOWNGRADE, "1")
+        assert migrator.current(workspace, database) == "1"
