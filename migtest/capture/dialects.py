@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 
 import sqlalchemy
 
+from migtest.capture import sqlite_unique
+
 Convert = Callable[[Any], Any]
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ZERO_DATE = "0000-00-00 00:00:00"  # what MySQL drivers give for a zero TIMESTAMP, a value without an instant
@@ -269,6 +271,15 @@ class Dialect:
     def indexes(self, indexes: list[dict[str, Any]], foreign_keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return indexes
 
+    def reflect_unique(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
+        """Each table's UNIQUE constraints as SQLAlchemy reflects them, asking only the tables that
+        can have one (SQLite's reflection of them reflects every index again, see sqlite_unique)."""
+        return sqlite_unique.reflect(self.connection, self.inspector, schema, names)
+
+    def reflect_every_unique(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
+        """Each table's UNIQUE constraints, all tables in one go (a server answers one query)."""
+        return self.inspector.get_multi_unique_constraints(schema=schema, filter_names=names)
+
     def reflect_checks(self, schema: str | None, names: list[str]) -> dict[TableKey, list[dict[str, Any]]]:
         """Each table's CHECK constraints as `{name, sqltext}`, all tables in one go."""
         return self.inspector.get_multi_check_constraints(schema=schema, filter_names=names)
@@ -317,6 +328,7 @@ class PostgresDialect(Dialect):
     """Identity columns, enum types and sequences are schema too; literal defaults lose their casts."""
 
     expressions = "postgres"
+    reflect_unique = Dialect.reflect_every_unique
 
     def generated_check_name(self, name: str, table: Name) -> bool:
         """`<table>_<column>_check`, `<table>_check1`: parts cut to fit 63 bytes, the table's kept longest."""
@@ -403,6 +415,7 @@ class MysqlDialect(Dialect):
     foreign key index names vary with how a table was reached; the storage engine is schema."""
 
     expressions = "mysql"
+    reflect_unique = Dialect.reflect_every_unique
 
     def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
         auto_increment = "auto_increment" if info.get("autoincrement") is True else None

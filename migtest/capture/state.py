@@ -304,7 +304,7 @@ class Reflected:
             inspector.get_multi_columns(schema=schema, filter_names=names),
             inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
             inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
-            inspector.get_multi_unique_constraints(schema=schema, filter_names=names),
+            dialect.reflect_unique(schema, names),
             inspector.get_multi_indexes(schema=schema, filter_names=names),
             dialect.reflect_checks(schema, names),
         )

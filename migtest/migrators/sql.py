@@ -40,6 +40,8 @@ MYSQL_DIALECTS = ("mysql", "mariadb")
 # Statements MySQL and MariaDB commit implicitly, with whatever ran before them (temporary tables aside).
 IMPLICIT_COMMIT = re.compile(r"(ALTER|CREATE|DROP|RENAME|TRUNCATE|GRANT|REVOKE)\s+(?!TEMPORARY\b)", re.IGNORECASE)
 SCRIPT_SETTINGS = ("executeInTransaction",)
+# What a file can leave on SQLite's connection for the next one (settings, attached and temporary objects).
+SESSION_STATE = re.compile(r"(PRAGMA|ATTACH|DETACH|CREATE\s+TEMP(ORARY)?)\b", re.IGNORECASE)
 LEADING_COMMENTS = re.compile(r"(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
 
 
@@ -162,17 +164,41 @@ def checksum(path: Path) -> str:
 
 
 @dataclass
+class Known:
+    """The history as the kept SQLite connection last read or wrote it, and that connection's
+    `PRAGMA data_version` then: the same version means no other connection committed since."""
+
+    recorded: dict[str, str]
+    data_version: int
+
+
+@dataclass
 class Kept:
     """What `kept` holds for one database's commands: its engine, and what its commands read of
     the files once (every command lists the folder and checks every applied file's checksum, a step
     walk runs a few per migration): each folder's migrations, each file's checksum and statements;
-    `ready` once the history table was made, so that later commands only read it."""
+    `ready` once the history table was made, so that later commands only read it. Its commands
+    share one connection on SQLite (a new one parses the schema again), outside a transaction
+    between them, unless a file set something on it, and the history they wrote (`known`)."""
 
     engine: sqlalchemy.Engine
     checksums: dict[Path, str] = field(default_factory=dict)
     folders: dict[Path, list[SqlMigration]] = field(default_factory=dict)
     scripts: dict[Path, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
     ready: bool = False
+    connection: sqlalchemy.Connection | None = None
+    known: Known | None = None
+
+    def connect(self) -> sqlalchemy.Connection:
+        if self.connection is None:
+            self.connection = self.engine.connect()
+        return self.connection
+
+    def close(self) -> None:
+        """Closing rolls back whatever transaction is left; the history is then read again."""
+        if self.connection is not None:
+            self.connection.close()
+        self.connection, self.known = None, None
 
     def checksum(self, path: Path) -> str:
         if path not in self.checksums:
@@ -287,7 +313,7 @@ class SqlMigrator:
             try:
                 yield
             finally:
-                del self._kept[database.url]
+                self._kept.pop(database.url).close()
 
     def _migrations(self, workspace: Workspace, kept: Kept | None = None) -> list[SqlMigration]:
         directory = workspace.relocate(self.config.dir)
@@ -318,10 +344,18 @@ class SqlMigrator:
         """What `kept` holds for the database, else an engine (and checksums) for this command."""
         kept = self._kept.get(database.url)
         if kept is not None:
-            yield kept
+            try:
+                yield kept
+            finally:
+                if kept.engine.dialect.name != "sqlite":
+                    kept.close()  # a server session may hold what a file set: a new one per command
             return
         with self._new_engine(database) as engine:
-            yield Kept(engine)
+            kept = Kept(engine)
+            try:
+                yield kept
+            finally:
+                kept.close()
 
     @contextmanager
     def _new_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
@@ -354,41 +388,50 @@ class SqlMigrator:
 
     def _history_read(self, connection: sqlalchemy.Connection, kept: Kept) -> dict[str, str]:
         """The history, in a transaction of its own, the table made first where it is missing: by
-        `kept`'s first command, or by a later one that finds it gone (a migration dropped it)."""
+        `kept`'s first command, or by a later one that finds it gone (a migration dropped it).
+        Not read where `kept` knows it unchanged since its commands wrote it."""
+        known = _unchanged(connection, kept.known)
+        if known is not None:
+            return dict(known.recorded)
         if kept.ready:
             try:
                 with connection.begin():
-                    return self._recorded(connection)
+                    recorded = self._recorded(connection)
+                return self._remember(connection, kept, recorded)
             except sqlalchemy.exc.DBAPIError:
                 kept.ready = False  # rolled back: a server refuses more in that transaction
         with connection.begin():
             self._ensure_history(connection)
             recorded = self._recorded(connection)
         kept.ready = True
+        return self._remember(connection, kept, recorded)
+
+    def _remember(self, connection: sqlalchemy.Connection, kept: Kept, recorded: dict[str, str]) -> dict[str, str]:
+        """On SQLite, `recorded` as `kept` knows the history until another connection commits."""
+        version = _data_version(connection)
+        kept.known = None if version is None else Known(dict(recorded), version)
         return recorded
 
     def _applied(self, connection: sqlalchemy.Connection) -> list[tuple[int, ...]]:
-        return sorted(parse_version(v) for v in self._recorded(connection))
+        return _versions(self._recorded(connection))
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         log: list[str] = []
-        with self._engine(database) as kept, kept.engine.connect() as first:
+        with self._engine(database) as kept:
             migrations = self._migrations(workspace, kept)
             goal = self._resolve(migrations, target)
-            recorded = self._history_read(first, kept)
+            recorded = self._history_read(kept.connect(), kept)
             applied = {parse_version(version) for version in recorded}
             edited = _edited(recorded, migrations, kept.checksum)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
                 steps = [(m, m.down) for m in reversed(migrations) if m.version > goal and m.version in applied]
-            for number, (migration, path) in enumerate(steps):
+            for migration, path in steps:
                 if path is None:
                     raise StepFailed(f"no undo file for version {migration.label}", "\n".join(log), file=migration.up)
                 log.append(f"{direction} {migration.label}: {path.name}")
-                # each file on a connection of its own; the first on the one that read the history
-                connection = first if number == 0 else kept.engine.connect()
-                self._apply(connection, migration, path, direction, log, kept)
+                self._apply(migration, path, direction, log, kept)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
         return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
@@ -400,27 +443,50 @@ class SqlMigrator:
         names = tuple(path.name for m in migrations for path in (m.up, m.down) if path is not None)
         return "warn" if _layout(names, self.config) == "golang-migrate" else "fail"
 
-    def _apply(
-        self,
-        connection: sqlalchemy.Connection,
-        migration: SqlMigration,
-        path: Path,
-        direction: str,
-        log: list[str],
-        kept: Kept,
-    ) -> None:
-        """Run the file on `connection` (closed after it) in one transaction, recording it there."""
+    def _apply(self, migration: SqlMigration, path: Path, direction: str, log: list[str], kept: Kept) -> None:
+        """Run the file in one transaction, recording it there, on `kept`'s connection; a file run
+        statement by statement (autocommit) on a connection of its own, closed after it."""
         parts, in_transaction = kept.script(path)
         try:
-            with connection, limited(connection, self.config.timeout, f"migration {path.name}"):
-                if not in_transaction:
-                    connection.execution_options(isolation_level="AUTOCOMMIT")
-                rule = commit_rule(connection.dialect.name, in_transaction)
-                Script(path, parts, rule).run(connection, log)
-                self._record(connection, migration, path, direction, kept.checksum)
-                connection.commit()
+            with self._file_connection(kept, in_transaction, parts) as connection:
+                with limited(connection, self.config.timeout, f"migration {path.name}"):
+                    rule = commit_rule(connection.dialect.name, in_transaction)
+                    Script(path, parts, rule).run(connection, log)
+                    self._record(connection, migration, path, direction, kept.checksum)
+                    connection.commit()
+                self._written(kept, migration, path, direction, parts)
         except sqlalchemy.exc.DBAPIError as exc:
             raise StepFailed(f"{path.name}: {exc.orig}", "\n".join(log), file=path) from exc
+
+    @contextmanager
+    def _file_connection(
+        self, kept: Kept, in_transaction: bool, parts: tuple[str, ...]
+    ) -> Iterator[sqlalchemy.Connection]:
+        """`kept`'s connection, closed (its transaction rolled back) when the file fails, and after
+        it where the next file must not see what it set (on a server always); else a new one in
+        autocommit."""
+        if not in_transaction:
+            kept.known = None  # committed by another connection: the kept one reads the history again
+            with kept.engine.connect() as connection:
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        connection = kept.connect()
+        try:
+            yield connection
+        except BaseException:
+            kept.close()
+            raise
+        if connection.dialect.name != "sqlite" or any(SESSION_STATE.match(_after_comments(part)) for part in parts):
+            kept.close()
+
+    def _written(self, kept: Kept, migration: SqlMigration, path: Path, direction: str, parts: tuple[str, ...]) -> None:
+        """What `kept` knows of the history after the file, unless the file itself names the table."""
+        if kept.known is None or any(self.config.table.lower() in part.lower() for part in parts):
+            kept.known = None
+        elif direction == UPGRADE:
+            kept.known.recorded[migration.label] = kept.checksum(path)
+        else:
+            kept.known.recorded.pop(migration.label, None)
 
     def _record(
         self,
@@ -452,17 +518,26 @@ class SqlMigrator:
     def current(self, workspace: Workspace, database: Database) -> str | None:
         """The newest version in the history; base without one. A history `kept`'s commands made is
         read without looking for the table first, unless it is gone."""
-        with self._engine(database) as kept, kept.engine.connect() as connection:
+        with self._engine(database) as kept:
+            connection = kept.connect()
+            known = _unchanged(connection, kept.known)
             try:
-                applied = self._applied(connection) if kept.ready else None
-            except sqlalchemy.exc.DBAPIError:
-                connection.rollback()
-                applied = None
-            if applied is None:
-                if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
-                    return "base"
-                applied = self._applied(connection)
+                applied = self._read_applied(connection, kept) if known is None else _versions(known.recorded)
+            finally:
+                connection.rollback()  # no transaction left open between commands
         return ".".join(map(str, applied[-1])) if applied else "base"
+
+    def _read_applied(self, connection: sqlalchemy.Connection, kept: Kept) -> list[tuple[int, ...]]:
+        try:
+            applied = self._applied(connection) if kept.ready else None
+        except sqlalchemy.exc.DBAPIError:
+            connection.rollback()
+            applied = None
+        if applied is None:
+            if not sqlalchemy.inspect(connection).has_table(self.config.table, schema=self.config.schema):
+                return []
+            applied = self._applied(connection)
+        return applied
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         migrations = self._migrations(workspace)
@@ -489,6 +564,25 @@ def _edited(recorded: dict[str, str], migrations: list[SqlMigration], summed: Ca
         for version, applied in recorded.items()
         if version in files and summed(files[version]) != applied
     )
+
+
+def _versions(recorded: Iterable[str]) -> list[tuple[int, ...]]:
+    return sorted(parse_version(version) for version in recorded)
+
+
+def _data_version(connection: sqlalchemy.Connection) -> int | None:
+    """SQLite's count of commits by other connections, read outside any transaction (the driver
+    autocommits); None on a server."""
+    if connection.dialect.name != "sqlite":
+        return None
+    return connection.connection.driver_connection.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _unchanged(connection: sqlalchemy.Connection, known: Known | None) -> Known | None:
+    """`known`, unless another connection committed since it was."""
+    if known is None or _data_version(connection) != known.data_version:
+        return None
+    return known
 
 
 def _search_first(dialect: sqlalchemy.Dialect, schema: str, dbapi_connection: object, _record: object) -> None:
