@@ -38,20 +38,25 @@ FUNCTIONS: Mapping[str, Callable[[Any], Any]] = {STORED: lambda value: stored(no
 
 @dataclass(frozen=True)
 class Source:
-    """A table to copy: its database file, the SELECT of its values as stored, its rows, whether a
-    key column may hold a value the store pickles (see `_pickles_keys`)."""
+    """A table to copy: its database file, the SELECT of its values as stored, whether a key column
+    may hold a value the store pickles (see `_pickles_keys`)."""
 
     database: str
     select: str
-    count: int
     pickled_keys: bool
 
 
 def source(
-    connection: sqlalchemy.Connection, table: Name, converters: Mapping[str, Convert], key: Sequence[str]
+    connection: sqlalchemy.Connection,
+    table: Name,
+    converters: Mapping[str, Convert],
+    key: Sequence[str],
+    room: int | None = None,
 ) -> Source | None:
-    """The table as the store copies it, or None where its rows must be read through Python;
-    called inside the capture's snapshot, which the row count it reads extends to the table's file."""
+    """The table as the store copies it, or None where its rows must be read through Python: also
+    where they fit in the `room` left in memory (None: bound for disk in any case), found by the row
+    count before anything else is read, since most tables do. Called inside the capture's snapshot,
+    which the row count it reads extends to the table's file."""
     columns = [_stored_sql(_quoted(column), convert) for column, convert in converters.items()]
     if not columns or None in columns:
         return None
@@ -59,8 +64,10 @@ def source(
     name = f"{_quoted(schema)}.{_quoted(table.name)}"
     null_key = " OR ".join(f"{_quoted(column)} IS NULL" for column in key) or "0"
     with closing(connection.connection.driver_connection.cursor()) as cursor:
-        counted = f"SELECT count(*), EXISTS (SELECT 1 FROM {name} WHERE {null_key}) FROM {name}"
-        count, shared = cursor.execute(counted).fetchone()
+        (count,) = cursor.execute(f"SELECT count(*) FROM {name}").fetchone()
+        if room is not None and count <= room:
+            return None
+        (shared,) = cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name} WHERE {null_key})").fetchone()
         files = {attached: path for _number, attached, path in cursor.execute("PRAGMA database_list")}
         journal = cursor.execute(f"PRAGMA {_quoted(schema)}.journal_mode").fetchone()[0]
         declared = dict(cursor.execute("SELECT name, type FROM pragma_table_xinfo(?, ?)", (table.name, schema)))
@@ -68,7 +75,7 @@ def source(
         return None
     select = f"SELECT {', '.join(columns)} FROM source.{_quoted(table.name)}"
     pickled = any(_pickles_keys(declared.get(column, ""), converters[column]) for column in key)
-    return Source(files[schema], select, count, pickled)  # type: ignore[arg-type]
+    return Source(files[schema], select, pickled)  # type: ignore[arg-type]
 
 
 def _pickles_keys(declared: str, convert: Convert) -> bool:

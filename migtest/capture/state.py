@@ -400,8 +400,8 @@ def _copied(dialect: Dialect, key: str, table: TableSchema, captured: TableData,
     if dialect.connection.dialect.name != "sqlite":
         return False
     converters = {column: dialect.converter(info["type"]) for column, info in table.columns.items()}
-    found = sqlite_copy.source(dialect.connection, _where(key, table), converters, table.primary_key)
-    return found is not None and (room is None or found.count > room) and captured.copy(found)
+    found = sqlite_copy.source(dialect.connection, _where(key, table), converters, table.primary_key, room)
+    return found is not None and captured.copy(found)
 
 
 def _same_shape(data: TableData, table: TableSchema) -> bool:

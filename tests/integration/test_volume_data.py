@@ -21,8 +21,9 @@ def test_difference_in_row_700001_of_a_large_table_is_found_with_its_values(fixt
     copy = TableData.copy
 
     def copy_counted(table, source):
-        copied.append((source.count, copy(table, source)))
-        return copied[-1][1]
+        done = copy(table, source)
+        copied.append((table.count, done))
+        return done
 
     monkeypatch.setattr(TableData, "copy", copy_counted)
     project = fixture_project("flyway-base")
