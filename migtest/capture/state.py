@@ -415,13 +415,17 @@ def _where(key: str, table: TableSchema) -> Name:
 
 def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
     """The rows in batches of tuples, streamed from the server where the driver can (a server-side
-    cursor on PostgreSQL), each column converted only where its values need it."""
+    cursor on PostgreSQL), each column converted only where its values need it. PostgreSQL reads
+    a keyed table in key order: its heap order moves with every UPDATE, and two captures read in
+    the same order compare block by block (see row_blocks) where their rows line up."""
     types = [column["type"] for column in table.columns.values()]
     converters = [dialect.converter(type_text) for type_text in types]
     selected = ", ".join(dialect.selected(_quoted(dialect, c), t) for c, t in zip(table.columns, types))
     select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
+    if table.primary_key and dialect.connection.dialect.name == "postgresql":
+        select += f" ORDER BY {', '.join(_quoted(dialect, column) for column in table.primary_key)}"
     cursor = dialect.rows_cursor()
     try:
         cursor.execute(select)  # no parameters: drivers read the text as written, `%` included
