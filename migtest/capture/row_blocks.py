@@ -29,7 +29,11 @@ PAIRED = frozenset({int, str})  # key values that pair by position when their by
 def encoded(block: Sequence[Values], width: int, keys: Sequence[int]) -> tuple[bytes, bool]:
     """The block as one blob (a marshal of its columns' bytes), and whether its key columns hold
     ints and strings only: keys that pair in SQL exactly when they are the same (see `lined_up`)."""
-    columns = [tuple(map(itemgetter(position), block)) for position in range(width)]
+    return encoded_columns([tuple(map(itemgetter(position), block)) for position in range(width)], keys)
+
+
+def encoded_columns(columns: Sequence[Values], keys: Sequence[int]) -> tuple[bytes, bool]:
+    """`encoded` of a block given as its columns."""
     paired = all(PAIRED.issuperset(map(type, columns[position])) for position in keys)
     return marshal.dumps(tuple(map(_column, columns)), VERSION), paired
 

@@ -257,15 +257,24 @@ class _Spilled:
         """Add rows; those the capture followed holds identically in the same place are not written."""
         for start in range(0, len(batch), BLOCK):
             block = batch[start : start + BLOCK]
-            blob, paired = row_blocks.encoded(block, self.width, self.key_columns)
-            digest = None if self.digests is None else hashlib.sha256(blob).digest()
-            if digest is None or not self._follows(digest):
-                self.store.write(f"INSERT INTO {self.blobs} (rowid, data) VALUES (?, ?)", [(self._place() + 1, blob)])
-            if digest is not None:
-                self.digests.append(digest)  # type: ignore[union-attr]
-            self.sizes.append(len(block))  # type: ignore[union-attr]
-            self.paired.append(paired)
-            self.count += len(block)
+            self._add(row_blocks.encoded(block, self.width, self.key_columns), len(block))
+
+    def extend_columns(self, columns: Sequence[Values], size: int) -> None:
+        """`extend` with `size` rows given as their columns (as a capture converts them)."""
+        for start in range(0, size, BLOCK):
+            part = [values[start : start + BLOCK] for values in columns] if size > BLOCK else columns
+            self._add(row_blocks.encoded_columns(part, self.key_columns), min(BLOCK, size - start))
+
+    def _add(self, encoded: tuple[bytes, bool], size: int) -> None:
+        blob, paired = encoded
+        digest = None if self.digests is None else hashlib.sha256(blob).digest()
+        if digest is None or not self._follows(digest):
+            self.store.write(f"INSERT INTO {self.blobs} (rowid, data) VALUES (?, ?)", [(self._place() + 1, blob)])
+        if digest is not None:
+            self.digests.append(digest)  # type: ignore[union-attr]
+        self.sizes.append(size)  # type: ignore[union-attr]
+        self.paired.append(paired)
+        self.count += size
 
     def _place(self) -> int:
         return len(self.sizes or ())
