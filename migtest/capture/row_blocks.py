@@ -5,10 +5,11 @@ columns costs a third of that, and two captures read in the same order then comp
 block as bytes, without decoding: a block whose key columns and compared columns hold the same
 bytes in both holds the same values of the same types in every row (marshal writes 1, 1.0 and
 True apart, a float by its bits; a pickle, for a column marshal cannot hold, rebuilds only what
-it was made of). Bytes that differ say nothing: marshal writes an interned string apart from the
-same text not interned, NaNs by their payload, a pickle its memo. Such blocks are decoded and
-compared value by value as the store's SQL compares them (`same_stored`), and captures whose keys
-do not line up (rows added or deleted) are written into SQL tables as before (see row_store).
+it was made of; marshal would write a bytearray as bytes, but captured values hold no binary
+value, `normalize_value` makes it base64 text). Bytes that differ say nothing: marshal writes NaNs
+by their payload, -0.0 apart from 0.0, a pickle its memo. Such blocks are decoded and compared
+value by value as the store's SQL compares them (`same_stored`), and captures whose keys do not
+line up (rows added or deleted) are written into SQL tables as before (see row_store).
 """
 
 from __future__ import annotations
