@@ -52,6 +52,10 @@ class _Normalized(_Driver):
 class NumericLoader(_Normalized):
     def load(self, data: Buffer) -> Any:
         text = bytes(data)
+        if len(text) <= SURE and text[-1:].isdigit():  # not NaN, Infinity: a float holds its digits
+            value = float(text)
+            if not value.is_integer():  # a fraction of 15 digits at most is never a whole float
+                return value
         whole, point, fraction = text.partition(b".")
         if fraction.strip(b"0"):
             if len(text) <= SURE + text.startswith(b"-"):  # 15 digits at most: a float holds them

@@ -3,27 +3,35 @@
 A capture keeps a table's rows in memory (fast for the common small case) until the capture holds
 `budget()` rows; a table past it moves to one process-wide temporary SQLite database, opened with
 an empty file name: SQLite unlinks that file as it creates it, so nothing is left behind, even after
-kill -9, and its pages stay in a bounded cache. A row is stored a column for each of its columns:
-ints, strings and most floats as SQLite values, anything else pickled (bools, Decimals, and the
-floats an INTEGER could equal: SQLite compares an INTEGER and a REAL by value, so 1 and 1.0 stored
-as such would be one value; a float with a fraction, or past 64-bit ints, or infinite, never equals
-one; NaN, which SQLite stores as NULL, is pickled too). So `IS` on stored values holds only for the
-same value of the same type, as `state.identical` does, without a `typeof` per value (which costs
-four times the comparison), and a pickle equals only the same value of the same type. Checks pair
-the rows of two captures by key in SQL (a JOIN in C; where a key column of either holds a pickle,
-on each key's dict form: a pickled key that a dict takes for an int, such as 1.0 or True, is that
-int, see `_key_form`) and compare their values there; only rows that differ, or keys found on one
-side only, come back to Python, where the checks run as before.
+kill -9, and its pages stay in a bounded cache.
 
-Rows reach the store from Python (`extend`: a capture read through the driver) or, for a captured
-SQLite database, in C (`copy`: one `INSERT ... SELECT` from the database file attached read-only,
-see sqlite_copy), both in this one encoding, so that either compares with the other.
+Rows read through a driver are held there as they were read, a block of `BLOCK` rows at a time,
+each block one blob of its columns' marshalled bytes (see row_blocks): a third of what writing a
+SQL row per row costs. Two captures of a table are compared block by block first: where they hold
+the same keys in the same places, a block whose compared columns hold the same bytes in both has
+no difference, and only the other blocks are decoded and compared value by value (`same_stored`).
+That is only a filter: keys that do not line up (rows added, gone, read in another order), or a
+capture copied from a SQLite file, send the comparison to SQL, as it always was:
 
-A capture on disk keeps in memory a digest of each block of rows as read (as stored). A later capture of the
+The SQL form (`sql_table`, written from the blocks the first time a comparison needs it) holds a
+row a column for each of its columns: ints, strings and most floats as SQLite values, anything
+else pickled (bools, Decimals, and the floats an INTEGER could equal: SQLite compares an INTEGER
+and a REAL by value, so 1 and 1.0 stored as such would be one value; a float with a fraction, or
+past 64-bit ints, or infinite, never equals one; NaN, which SQLite stores as NULL, is pickled too).
+So `IS` on stored values holds only for the same value of the same type, as `state.identical`
+does, without a `typeof` per value (which costs four times the comparison), and a pickle equals
+only the same value of the same type. Checks pair the rows of two captures by key in SQL (a JOIN
+in C; where a key column of either holds a pickle, on each key's dict form: a pickled key that a
+dict takes for an int, such as 1.0 or True, is that int, see `_key_form`) and compare their values
+there; only rows that differ, or keys found on one side only, come back to Python, where the
+checks run as before. A captured SQLite database's rows go straight into that form, in C (`copy`:
+one `INSERT ... SELECT` from the database file attached read-only, see sqlite_copy).
+
+A capture on disk may keep a digest of each block as read (of its blob). A later capture of the
 same table (`following` it) compares its blocks with those digests and writes nothing while they
 are the same: a table the migration left alone is stored once, as in memory, and the checks find
-the two captures one object (see `settled`). Digests are of the stored values, which differ for 1,
-1.0 and True, so equal digests mean identical rows.
+the two captures one object (see `settled`). Equal digests mean identical rows (1, 1.0 and True
+marshal apart).
 """
 
 from __future__ import annotations
@@ -31,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import marshal
 import os
 import pickle
 import sqlite3
@@ -43,6 +50,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+from migtest.capture import row_blocks
 from migtest.errors import ConfigError
 
 Values = tuple[Any, ...]
@@ -214,19 +222,14 @@ def _pickled(value: float) -> bytes:
     return FLOAT_HEAD + FLOAT.pack(value) + FLOAT_TAIL
 
 
-def _digest(block: list[Values]) -> bytes:
-    """Of rows as the store holds them (see `_encoded`): equal only for identical rows; identical
-    rows may still differ (marshal shares repeated objects), which costs a write, never a difference
-    missed."""
-    return hashlib.sha256(marshal.dumps(block)).digest()  # marshal: ints, strings, bytes, None, quicker
-
-
 def _decoded(row: Sequence[Any]) -> Values:
     return tuple(pickle.loads(value) if type(value) is bytes else value for value in row)
 
 
 class _Spilled:
-    """One captured table's rows in the store, a column for each of its columns."""
+    """One captured table's rows in the store: read through a driver, as blocks of marshalled
+    columns (see row_blocks), written into a SQL table, a column for each of its columns, only
+    when a comparison needs SQL (`sql_table`); copied from a SQLite file, straight into that table."""
 
     def __init__(self, width: int, following: _Spilled | None = None, digested: bool = True) -> None:
         """`digested`: keep the digests a later capture follows by (not where tokens stand for them,
@@ -236,26 +239,45 @@ class _Spilled:
         names = ", ".join(f"c{i}" for i in range(width))
         self.columns = names or "NULL"
         self.name = self.store.create(names or "c0")
+        self.blobs = self.store.create("data BLOB")  # block n at rowid n + 1
         self.count = 0
+        self.sizes: list[int] | None = []  # rows per block; None: the rows are in the SQL table only (`copy`)
+        self.paired: list[bool] = []  # per block: keys that pair by position (see row_blocks)
+        self.tabled = 0  # blocks written into the SQL table so far
+        self.tabling = threading.Lock()
         self.indexes: set[bool] = set()  # of the key, by whether in dict forms (see `_keyed`)
         self.key_columns: list[int] = []
         self.pickled_keys = False  # whether a key column holds a pickle: then rows pair by dict forms
-        self.digests: list[bytes] | None = [] if digested else None  # one per BLOCK rows added
+        self.digests: list[bytes] | None = [] if digested else None  # one per block added
         followable = following is not None and following.width == width and following.digests is not None
         self.following = following if followable and digested else None
-        weakref.finalize(self, self.store.unused.append, self.name)
+        weakref.finalize(self, self.store.unused.extend, (self.name, self.blobs))
 
     def extend(self, batch: list[Values]) -> None:
         """Add rows; those the capture followed holds identically in the same place are not written."""
         for start in range(0, len(batch), BLOCK):
             block = batch[start : start + BLOCK]
-            encoded = _encoded(block) if self.width else [(None,)] * len(block)
-            digest = None if self.digests is None else _digest(encoded)
-            if digest is None or not self._follows(digest):
-                self._write(block, encoded)
-            if digest is not None:
-                self.digests.append(digest)  # type: ignore[union-attr]
-            self.count += len(block)
+            self._add(row_blocks.encoded(block, self.width, self.key_columns), len(block))
+
+    def extend_columns(self, columns: Sequence[Values], size: int) -> None:
+        """`extend` with `size` rows given as their columns (as a capture converts them)."""
+        for start in range(0, size, BLOCK):
+            part = [values[start : start + BLOCK] for values in columns] if size > BLOCK else columns
+            self._add(row_blocks.encoded_columns(part, self.key_columns), min(BLOCK, size - start))
+
+    def _add(self, encoded: tuple[bytes, bool], size: int) -> None:
+        blob, paired = encoded
+        digest = None if self.digests is None else hashlib.sha256(blob).digest()
+        if digest is None or not self._follows(digest):
+            self.store.write(f"INSERT INTO {self.blobs} (rowid, data) VALUES (?, ?)", [(self._place() + 1, blob)])
+        if digest is not None:
+            self.digests.append(digest)  # type: ignore[union-attr]
+        self.sizes.append(size)  # type: ignore[union-attr]
+        self.paired.append(paired)
+        self.count += size
+
+    def _place(self) -> int:
+        return len(self.sizes or ())
 
     def _follows(self, digest: bytes) -> bool:
         followed = self.following
@@ -268,12 +290,11 @@ class _Spilled:
         return False
 
     def _copy_followed(self) -> None:
-        """Write the rows so far, the followed capture's first ones, in SQL: they differ from here on."""
+        """Take the blocks so far from the followed capture, whose first ones they are: they differ from here on."""
         followed, self.following = self.following, None
         if followed is not None and self.count:
-            first = f"SELECT {followed.columns} FROM {followed.name} ORDER BY rowid LIMIT {self.count}"
-            self.store.execute(f"INSERT INTO {self.name} {first}")
-            self.pickled_keys = self.pickled_keys or followed.pickled_keys
+            first = f"SELECT rowid, data FROM {followed.blobs} WHERE rowid <= {self._place()}"
+            self.store.execute(f"INSERT INTO {self.blobs} (rowid, data) {first}")
 
     def settled(self) -> _Spilled:
         """The rows once the capture has read them all: the followed capture's own, where they are
@@ -283,6 +304,30 @@ class _Spilled:
             return followed
         self._copy_followed()
         return self
+
+    def _blocks(self) -> Iterator[tuple[int, tuple[bytes, ...]]]:
+        """Each block's size and columns' bytes, in the order read."""
+        query = f"SELECT data FROM {self.blobs} WHERE rowid = ?"
+        for place, size in enumerate(self.sizes or ()):
+            yield size, row_blocks.columns(self.store.one(query, (place + 1,))[0])
+
+    def sql_table(self) -> str:
+        """The SQL table, holding every row (written from the blocks the first time it is asked for)."""
+        with self.tabling:
+            sizes = self.sizes or ()
+            if self.tabled < len(sizes):
+                for size, parts in itertools.islice(self._blocks(), self.tabled, None):
+                    block = row_blocks.rows(parts, size)
+                    self._write(block, _encoded(block) if self.width else [(None,)] * size)
+                self.tabled = len(sizes)
+        return self.name
+
+    def _lined_up(self, other: _Spilled) -> Iterator[tuple[int, tuple[bytes, ...], tuple[bytes, ...]]] | None:
+        """The blocks of both side by side (size, mine, theirs), where both are held as blocks of
+        the same sizes; None where they are not. The caller compares their keys."""
+        if self.sizes is None or other.sizes is None or self.sizes != other.sizes:
+            return None
+        return ((size, mine, theirs) for (size, mine), (_, theirs) in zip(self._blocks(), other._blocks()))
 
     def _write(self, batch: list[Values], encoded: list[Values]) -> None:
         insert = f"INSERT INTO {self.name} VALUES ({', '.join('?' * max(self.width, 1))})"
@@ -304,7 +349,7 @@ class _Spilled:
             self.count += self.store.copy(database, f"INSERT INTO {self.name} ({self.columns}) {select}", functions)
         except sqlite3.Error:
             return False
-        self.digests = self.following = None  # not digested: the table's token stands for its rows
+        self.digests = self.following = self.sizes = None  # not digested: the table's token stands for its rows
         self.pickled_keys = pickled_keys
         return True
 
@@ -312,6 +357,8 @@ class _Spilled:
         return self.count
 
     def values(self) -> Iterator[Values]:
+        if self.sizes is not None:
+            return itertools.chain.from_iterable(row_blocks.rows(parts, size) for size, parts in self._blocks())
         read = self.store.select(self.columns, self.name)
         return map(_decoded, read) if self.width else (() for _ in read)
 
@@ -320,15 +367,21 @@ class _Spilled:
 
     def same_multiset(self, other: _Spilled, mine: list[int | None], theirs: list[int | None]) -> bool:
         """The same rows as many times each, value for value (1 and 1.0 differ), in the given
-        columns (None: a column the table lacks, NULL)."""
+        columns (None: a column the table lacks, NULL): at once where every block holds the same
+        bytes in them, else in SQL."""
         if self.count != other.count:
             return False
         if self is other and mine == theirs:
             return True
+        blocks = self._lined_up(other)
+        if blocks is not None and all(
+            row_blocks.projection(a, mine) == row_blocks.projection(b, theirs) for _, a, b in blocks
+        ):
+            return True
         mine_text, theirs_text = _listed(mine), _listed(theirs)
         query = (
-            f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.name} GROUP BY {mine_text} "
-            f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.name} GROUP BY {theirs_text})"
+            f"SELECT count(*) FROM (SELECT {mine_text}, count(*) FROM {self.sql_table()} GROUP BY {mine_text} "
+            f"EXCEPT SELECT {theirs_text}, count(*) FROM {other.sql_table()} GROUP BY {theirs_text})"
         )
         return self.store.one(query)[0] == 0
 
@@ -370,7 +423,8 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         self.key_columns = list(key)
 
     def _indexed(self, forms: bool) -> str:
-        """The table, with an index of its key as `_keyed` reads it."""
+        """The SQL table, with an index of its key as `_keyed` reads it."""
+        self.sql_table()
         if forms not in self.indexes:
             key = ", ".join(_keyed(p, "", forms) for p in self.key_columns)
             self.store.execute(f"CREATE INDEX IF NOT EXISTS {self.name}_{'f' if forms else 'k'} ON {self.name} ({key})")
@@ -383,6 +437,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def _join(self, other: SpilledRows) -> tuple[str, str]:
         """`other AS n`, indexed, and the SQL pairing its rows with this table's rows `o` by key: in
         dict forms where a key of either holds a pickle (else as stored, which is quicker)."""
+        self.sql_table(), other.sql_table()  # which keys hold a pickle is known once written
         forms = self.pickled_keys or other.pickled_keys
         pairs = zip(self.key_columns, other.key_columns)
         keys = " AND ".join(f"{_keyed(b, 'n.', forms)} = {_keyed(a, 'o.', forms)}" for a, b in pairs)
@@ -400,6 +455,7 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def _find(self, key: object) -> Any:
         if not isinstance(key, tuple) or len(key) != len(self.key_columns):
             return None
+        self.sql_table()
         forms = self.pickled_keys
         where = " AND ".join(f"{_keyed(p, '', forms)} = ?" for p in self.key_columns)
         looked_up = tuple(map(_looked_up, key))
@@ -414,8 +470,22 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
     def __contains__(self, key: object) -> bool:
         return self._find(key) is not None
 
+    def _keys_lined_up(self, other: SpilledRows) -> Iterator[tuple[int, tuple[bytes, ...], tuple[bytes, ...]]] | None:
+        """The blocks of both side by side (see `_lined_up`) where, read one after the other, they
+        hold the same keys in the same places, keys that pair in SQL exactly when the same (ints and
+        strings: no NULL, no float); None where they do not (rows added or gone, another order)."""
+        blocks = self._lined_up(other)
+        if blocks is None or not (all(self.paired) and all(other.paired)):
+            return None
+        keys = list(zip(self.key_columns, other.key_columns))
+        if any(mine[a] != theirs[b] for _, mine, theirs in blocks for a, b in keys):
+            return None
+        return self._lined_up(other)
+
     def gone(self, other: SpilledRows) -> Iterator[Values]:
         """This table's rows whose key `other` lacks, in the order read."""
+        if self._keys_lined_up(other) is not None:
+            return iter(())
         lacking = "NOT EXISTS (SELECT 1 FROM {} WHERE {})".format(*self._join(other))
         return map(_decoded, self.store.select(_prefixed(self.columns, "o"), f"{self.name} AS o", lacking, "o.rowid"))
 
@@ -423,13 +493,37 @@ class SpilledRows(_Spilled, Mapping[tuple[Any, ...], Values]):
         self, other: SpilledRows, mine: list[int | None], theirs: list[int | None], every: bool
     ) -> Iterator[tuple[Values, Values]]:
         """Pairs of rows of the same key whose values in the given columns are not all the same
-        value of the same type (all pairs with `every`), in the order read."""
+        value of the same type (all pairs with `every`), in the order read: block by block where
+        the keys line up (blocks whose columns compared hold the same bytes skipped at once), else in SQL."""
+        blocks = None if every else self._keys_lined_up(other)
+        if blocks is not None:
+            return _differing_blocks(blocks, mine, theirs)
         selected = f"{_prefixed(self.columns, 'o')}, {_prefixed(other.columns, 'n')}"
         pairs = "{} AS o JOIN {} ON {}".format(self.name, *self._join(other))
         where = "1" if every else "NOT (" + " AND ".join(map(_same, mine, theirs) or ["1"]) + ")"
         split = max(self.width, 1)
         read = self.store.select(selected, pairs, where, "o.rowid")
         return ((_decoded(row[:split]), _decoded(row[split:])) for row in read)
+
+
+def _differing_blocks(
+    blocks: Iterator[tuple[int, tuple[bytes, ...], tuple[bytes, ...]]], mine: list[int | None], theirs: list[int | None]
+) -> Iterator[tuple[Values, Values]]:
+    """The pairs of rows in the same place whose compared values are not `same_stored`: only in
+    blocks whose compared columns' bytes differ."""
+    for size, old, new in blocks:
+        if row_blocks.projection(old, mine) == row_blocks.projection(new, theirs):
+            continue
+        for was, now in zip(row_blocks.rows(old, size), row_blocks.rows(new, size)):
+            olds = (None if p is None else was[p] for p in mine)
+            news = (None if p is None else now[p] for p in theirs)
+            if not all(map(same_stored, olds, news)):
+                yield was, now
+
+
+def same_stored(old: Any, new: Any) -> bool:
+    """Whether the store's SQL holds two values for the same (`IS` on their stored forms, see `_same`)."""
+    return old is new or (type(old) is type(new) and stored(old) == stored(new))
 
 
 def _looked_up(value: Any) -> Any:

@@ -132,6 +132,15 @@ class TableData:
             return previous
         return [was if was is not None and identical(was, now) else now for was, now in zip(previous, batch)]
 
+    def extend_read(self, batch: list[Values], converters: list[Convert], like: TableData | None = None) -> None:
+        """`extend` with rows as the driver read them, converted (see `_converted`): on disk, column by
+        column straight into blocks, without looking at each row's types first."""
+        if self.spilled:
+            held = self.rows if self.primary_key else self.unkeyed
+            held.extend_columns(_converted_columns(batch, converters), len(batch))  # type: ignore[union-attr]
+        else:
+            self.extend(_converted(batch, converters), like)
+
     def row(self, values: Values) -> Row:
         """A row's values by column, for the checks that look at a few rows by name."""
         return dict(zip(self.columns, values))
@@ -375,13 +384,13 @@ def capture_data(
             captured = TableData(table.primary_key, tuple(table.columns))
             on_disk = key in like and like[key].spilled
             if tokened and _copied(dialect, key, table, captured, None if on_disk else allowed - held):
-                batches: Iterable[list[Values]] = ()
+                converters, batches = [], iter(())
             else:
-                batches = _read_batches(dialect, key, table)
+                converters, batches = _read(dialect, key, table)
             if on_disk:
                 captured.spill(earlier.get(key), digested=not tokened)  # compared with it on disk all the same
             for batch in batches:
-                captured.extend(batch, earlier.get(key))
+                captured.extend_read(batch, converters, earlier.get(key))
                 if not captured.spilled and held + captured.count > allowed:
                     captured.spill(digested=not tokened)
                 if captured.spilled:
@@ -414,19 +423,37 @@ def _where(key: str, table: TableSchema) -> Name:
 
 
 def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
-    """The rows in batches of tuples, streamed from the server where the driver can (a server-side
-    cursor on PostgreSQL), each column converted only where its values need it."""
+    """The rows in batches of tuples, each column converted only where its values need it."""
+    converters, batches = _read(dialect, key, table, where)
+    return (_converted(batch, converters) for batch in batches)
+
+
+def _read(
+    dialect: Dialect, key: str, table: TableSchema, where: str | None = None
+) -> tuple[list[Convert], Iterator[list[Values]]]:
+    """How each column is converted, and the rows in batches as the driver reads them, streamed
+    from the server where the driver can (a server-side cursor on PostgreSQL). PostgreSQL reads
+    a keyed table in key order: its heap order moves with every UPDATE, and two captures read in
+    the same order compare block by block (see row_blocks) where their rows line up."""
     types = [column["type"] for column in table.columns.values()]
     converters = [dialect.converter(type_text) for type_text in types]
+    return converters, _fetched(dialect, table, key, types, where)
+
+
+def _fetched(
+    dialect: Dialect, table: TableSchema, key: str, types: list[str], where: str | None
+) -> Iterator[list[Values]]:
     selected = ", ".join(dialect.selected(_quoted(dialect, c), t) for c, t in zip(table.columns, types))
     select = f"SELECT {selected} FROM {_source(dialect, table, key)}"
     if where is not None:
         select += f" WHERE {where}"
+    if table.primary_key and dialect.connection.dialect.name == "postgresql":
+        select += f" ORDER BY {', '.join(_quoted(dialect, column) for column in table.primary_key)}"
     cursor = dialect.rows_cursor()
     try:
         cursor.execute(select)  # no parameters: drivers read the text as written, `%` included
         while batch := cursor.fetchmany(BATCH):
-            yield _converted(batch, converters)
+            yield batch
     finally:
         cursor.close()
 
@@ -440,10 +467,22 @@ def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> lis
         return batch  # type: ignore[return-value]
     columns = list(zip(*batch))
     for position, (convert, values) in enumerate(zip(converters, columns)):
-        kinds = set(map(type, values))
-        if convert is not normalize_value or not PLAIN.issuperset(kinds):
-            columns[position] = _column(convert, kinds, values)
+        columns[position] = _converted_column(convert, values)
     return list(zip(*columns))
+
+
+def _converted_columns(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> list[Values]:
+    """The batch's columns, each converted (as `_converted` converts them)."""
+    return [_converted_column(convert, tuple(map(itemgetter(p), batch))) for p, convert in enumerate(converters)]
+
+
+def _converted_column(convert: Convert, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A column of plain values (ints, strings…) read by `normalize_value`, which would return each
+    as it is, is left alone."""
+    kinds = set(map(type, values))
+    if convert is normalize_value and PLAIN.issuperset(kinds):
+        return values
+    return _column(convert, kinds, values)
 
 
 def _all_plain(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> bool:

@@ -1,11 +1,13 @@
 """Rows held on disk compare exactly as rows held in memory: the same keys, the same strictness."""
 
+import marshal
 import pickle
+import struct
 from decimal import Decimal
 
 import pytest
 
-from migtest.capture import row_store
+from migtest.capture import row_blocks, row_store
 from migtest.capture.state import TableData, differing, identical
 from migtest.errors import ConfigError
 
@@ -174,3 +176,22 @@ def test_keys_a_dict_takes_for_one_pair_as_one_and_their_values_still_differ_by_
 def test_a_column_is_stored_as_each_of_its_values_would_be(column):
     batch = [(index, value) for index, value in enumerate(column)]
     assert row_store._encoded(batch) == [(index, row_store.stored(value)) for index, value in batch]
+
+
+@pytest.mark.usefixtures("blocks_of_3")
+def test_blocks_lined_up_tell_apart_what_python_takes_for_equal_but_not_what_marshal_alone_writes_apart():
+    other_nan = struct.unpack(">d", bytes.fromhex("7ff8000000000001"))[0]  # a NaN marshal writes apart by its payload
+    nans, others = [(i, NAN) for i in range(10)], [(i, other_nan if i == 7 else NAN) for i in range(10)]
+    assert marshal.dumps(NAN, row_blocks.VERSION) != marshal.dumps(other_nan, row_blocks.VERSION)
+    old, new = table(nans, True), table(others, True)
+    assert old.same_keys(new) and not list(differing(old, new, old.columns, new.columns, identical))
+    typed = table([(i, 1.0 if i == 7 else True if i == 8 else 1) for i in range(10)], True)
+    ones = table([(i, 1) for i in range(10)], True)
+    assert [key for key, _, _ in differing(ones, typed, ones.columns, typed.columns, identical)] == [(7,), (8,)]
+    assert not list(differing(ones, typed, ones.columns, typed.columns, lambda a, b: a == b))
+
+
+def test_keys_holding_null_are_paired_as_sql_pairs_them_not_by_their_place():
+    rows = [(None, "a"), (1, "b")]  # SQLite lets key columns hold NULL; NULL = NULL is not true in SQL
+    old, new = table(rows, True), table(rows, True)
+    assert list(old.gone(new)) == [(None, "a")]
