@@ -305,7 +305,7 @@ class Reflected:
             inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
             inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
             dialect.reflect_unique(schema, names),
-            inspector.get_multi_indexes(schema=schema, filter_names=names),
+            dialect.reflect_indexes(schema, names),
             dialect.reflect_checks(schema, names),
         )
 
