@@ -18,6 +18,7 @@ read whole instead. The rows carried keep the order they were captured in.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from itertools import chain
@@ -48,7 +49,7 @@ def carried(
     columns = {column: table.columns[column] for column in (*table.primary_key, *added)}
     read = list(chain.from_iterable(_read_batches(dialect, key, replace(table, columns=columns))))
     rows = _joined(old.rows, read, len(table.primary_key)) if len(read) == len(now) else None
-    return None if rows is None else TableData(table.primary_key, tuple(table.columns), rows)
+    return None if rows is None else TableData(table.primary_key, tuple(table.columns), rows, extends=weakref.ref(old))
 
 
 def _joined(
