@@ -18,11 +18,17 @@ read whole instead. The rows carried keep the order they were captured in.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Mapping
 from dataclasses import replace
+from itertools import chain
+from operator import add, itemgetter
+from typing import Any
 
 from migtest.capture.dialects import Dialect
+from migtest.capture.row_store import budget
 from migtest.capture.sqlite_digests import Cells
-from migtest.capture.state import TableData, TableSchema, capture_data
+from migtest.capture.state import TableData, TableSchema, Values, _read_batches
 
 CONTINUED = bytes(range(0x80, 0x100))  # a varint's bytes but its last
 
@@ -37,16 +43,30 @@ def carried(
         return None
     if not _extends(table, old_table) or not _unchanged(was, now, len(shared)):
         return None
+    if len(now) > budget():
+        return None  # the table goes to disk: read whole, as a capture keeps it there
     added = tuple(table.columns)[len(shared) :]
     columns = {column: table.columns[column] for column in (*table.primary_key, *added)}
-    fetched = capture_data(dialect, {key: replace(table, columns=columns)})[key]
-    read = fetched.rows  # by key, which every record proves the same as the row's then
-    if fetched.spilled or len(read) != len(now) or not read.keys() <= old.rows.keys():
+    read = list(chain.from_iterable(_read_batches(dialect, key, replace(table, columns=columns))))
+    rows = _joined(old.rows, read, len(table.primary_key)) if len(read) == len(now) else None
+    return None if rows is None else TableData(table.primary_key, tuple(table.columns), rows, extends=weakref.ref(old))
+
+
+def _joined(
+    old: Mapping[tuple[Any, ...], Values], read: list[Values], width: int
+) -> dict[tuple[Any, ...], Values] | None:
+    """Each row of `old` with the values `read` after its key (the first `width` of them) joined
+    to it, in the order the rows were captured in (a check's evidence lists them in that order);
+    None where `read` has a key `old` lacks. The driver reads them in that order where nothing
+    moved them: the rows are then joined in C, not looked up one by one."""
+    keys = list(zip(*(map(itemgetter(column), read) for column in range(width))))
+    added = map(itemgetter(slice(width, None)), read)
+    if keys == list(old):
+        return dict(zip(keys, map(add, old.values(), added)))
+    by_key = dict(zip(keys, added))
+    if len(by_key) != len(read) or not by_key.keys() <= old.keys():
         return None
-    width = len(table.primary_key)
-    # in the order the rows were captured in: a check's evidence lists them in that order
-    rows = {key: row + read[key][width:] for key, row in old.rows.items() if key in read}
-    return TableData(table.primary_key, tuple(table.columns), rows)
+    return {key: row + by_key[key] for key, row in old.items() if key in by_key}
 
 
 def _extends(table: TableSchema, old_table: TableSchema) -> bool:

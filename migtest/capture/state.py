@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -65,6 +66,9 @@ class TableData:
     rows: Mapping[tuple[Any, ...], Values] = field(default_factory=dict)
     unkeyed: Collection[Values] = field(default_factory=list)
     token: str | None = field(default=None, compare=False)  # of the rows on disk as read (see row_tokens)
+    # the capture whose rows these are, columns added after its own and each of its values the very
+    # object it held (a table carried over, see sqlite_records); weak: captures do not chain in memory
+    extends: weakref.ref[TableData] | None = field(default=None, compare=False, repr=False)
 
     @property
     def count(self) -> int:
@@ -222,6 +226,9 @@ def differing(
     otherwise; on disk, SQL then leaves out the pairs whose reprs are all the same."""
     if old.rows is new.rows and list(old_columns) == list(new_columns) and not every:
         return  # one capture's rows shared by another: every value is itself
+    places = positions(old, old_columns) if new.extends is not None and new.extends() is old else [None]
+    if not every and None not in places and places == positions(new, new_columns):
+        return  # rows carried over from `old`, each column compared in its own place: every value is itself
     old_view, new_view = view(old, old_columns), view(new, new_columns)
     if on_disk(old, new):
         mine, theirs = positions(old, old_columns), positions(new, new_columns)
@@ -314,7 +321,7 @@ class Reflected:
             inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
             inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
             dialect.reflect_unique(schema, names),
-            inspector.get_multi_indexes(schema=schema, filter_names=names),
+            dialect.reflect_indexes(schema, names),
             dialect.reflect_checks(schema, names),
         )
 

@@ -57,7 +57,9 @@ class SqlMigration:
         return ".".join(map(str, self.version))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_version(text: str) -> tuple[int, ...]:
+    """Cached: every command of a step walk parses each applied version of the history again."""
     parts = re.split(r"[._]", text)
     if not all(part.isdigit() for part in parts):
         raise ValueError(text)
@@ -496,13 +498,10 @@ class SqlMigrator:
         direction: str,
         summed: Callable[[Path], str],
     ) -> None:
-        table = self._history(connection)
+        insert, delete = _recording(self._history(connection))
         if direction == UPGRADE:
             connection.execute(
-                sqlalchemy.text(
-                    f"INSERT INTO {table} (version, description, checksum, applied_at) "
-                    "VALUES (:version, :description, :checksum, :applied_at)"
-                ),
+                insert,
                 {
                     "version": migration.label,
                     "description": migration.description,
@@ -511,9 +510,7 @@ class SqlMigrator:
                 },
             )
         else:
-            connection.execute(
-                sqlalchemy.text(f"DELETE FROM {table} WHERE version = :version"), {"version": migration.label}
-            )
+            connection.execute(delete, {"version": migration.label})
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
         """The newest version in the history; base without one. A history `kept`'s commands made is
@@ -540,7 +537,9 @@ class SqlMigrator:
         return applied
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
-        migrations = self._migrations(workspace)
+        """Asked once per step of a walk: the folder as a `kept` block read it (files are not
+        edited while one is open; folders are kept by path), else as it is now."""
+        migrations = self._migrations(workspace, next(iter(self._kept.values()), None))
         low, high = self._resolve(migrations, target), self._resolve(migrations, source)
         missing = [m for m in migrations if low < m.version <= high and m.down is None]
         if missing:
@@ -564,6 +563,17 @@ def _edited(recorded: dict[str, str], migrations: list[SqlMigration], summed: Ca
         for version, applied in recorded.items()
         if version in files and summed(files[version]) != applied
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _recording(table: str) -> tuple[sqlalchemy.TextClause, sqlalchemy.TextClause]:
+    """The statements that add a version to the history table and take one out, made once per
+    table: a step walk records three files per migration."""
+    insert = (
+        f"INSERT INTO {table} (version, description, checksum, applied_at) "
+        "VALUES (:version, :description, :checksum, :applied_at)"
+    )
+    return sqlalchemy.text(insert), sqlalchemy.text(f"DELETE FROM {table} WHERE version = :version")
 
 
 def _versions(recorded: Iterable[str]) -> list[tuple[int, ...]]:

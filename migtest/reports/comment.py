@@ -15,14 +15,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
 
 from migtest.masking import mask, register_secret
 from migtest.reports import markdown
 from migtest.reports.github import cut, escape_data, in_actions
 from migtest.results import RunResult
+
+if TYPE_CHECKING:
+    import requests
 
 TIMEOUT = (5.0, 20.0)  # seconds to connect, then to wait for each answer
 PER_PAGE = 100  # the most either API lists at once
@@ -184,7 +186,11 @@ def body(result: RunResult, thread: Thread, options: Options) -> str:
 
 
 def post(thread: Thread, text: str, marker: str) -> str:
-    """Update the comment that starts with `marker`, or post one; what was done."""
+    """Update the comment that starts with `marker`, or post one; what was done. `requests` is
+    imported here, not with the module: every command's parser reads this module's checks, and
+    only this one posts (the import cost 34 ms of each start)."""
+    import requests
+
     with requests.Session() as session:
         session.headers.update(thread.headers)
         found = _find(session, thread, marker)
@@ -223,6 +229,8 @@ def _listed(response: requests.Response, thread: Thread) -> list[dict]:
 def _call(
     session: requests.Session, thread: Thread, method: str, url: str, text: str | None = None
 ) -> requests.Response:
+    import requests  # imported already by `post`
+
     where = f"{method} {urlsplit(url).path}"
     try:
         response = session.request(

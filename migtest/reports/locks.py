@@ -8,31 +8,42 @@ blocked, so a summary that has room for a few shows the worst.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import median
 
 from migtest.locks import LockMeasurement, Stall, duration
-from migtest.locks.mysql_catalogue import MODES as MYSQL_MODES
-from migtest.locks.postgres import MODES as POSTGRES_MODES
 from migtest.results import ScenarioResult
 
 # A tiny read or write of an idle table takes a millisecond or two by itself: below this the probe
 # measured its own round trip, not a wait.
 NOTICEABLE_MS = 5.0
-# Lock modes weakest first, in each engine's spelling; from ShareLock (PostgreSQL) and SHARED_READ_ONLY
-# (MySQL metadata locks) on, a mode blocks writes.
-WRITE_BLOCKING = {
-    *POSTGRES_MODES[POSTGRES_MODES.index("ShareLock") :],
-    *MYSQL_MODES[MYSQL_MODES.index("SHARED_READ_ONLY") :],
-}
 BAR_WIDTH = 20  # characters of the longest bar in text
 EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
+@functools.cache
+def _modes() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Lock modes weakest first, in each engine's spelling (PostgreSQL's, MySQL's metadata locks),
+    imported where a report shows a measurement: their modules load the drivers (psycopg: 40 ms
+    of every command's start, SQLite's too)."""
+    from migtest.locks.mysql_catalogue import MODES as MYSQL_MODES
+    from migtest.locks.postgres import MODES as POSTGRES_MODES
+
+    return POSTGRES_MODES, MYSQL_MODES
+
+
+@functools.cache
+def write_blocking() -> frozenset[str]:
+    """The modes that block writes: from ShareLock (PostgreSQL) and SHARED_READ_ONLY (MySQL) on."""
+    postgres, mysql = _modes()
+    return frozenset({*postgres[postgres.index("ShareLock") :], *mysql[mysql.index("SHARED_READ_ONLY") :]})
+
+
 def strength(mode: str | None) -> int:
     """A mode's rank within its engine (unknown modes and none: 0)."""
-    for modes in (POSTGRES_MODES, MYSQL_MODES):
+    for modes in _modes():
         if mode in modes:
             return modes.index(mode) + 1
     return 0
@@ -54,7 +65,7 @@ class TableRow:
 
     @property
     def matters(self) -> bool:
-        return self.blocked_ms >= NOTICEABLE_MS or self.mode in WRITE_BLOCKING or self.rewritten
+        return self.blocked_ms >= NOTICEABLE_MS or self.mode in write_blocking() or self.rewritten
 
     @property
     def severity(self) -> tuple[float, int, float]:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from sqlite_attached import attached
 
 from migtest.capture import sqlite_unique
 
@@ -27,16 +28,8 @@ AUTOINDEXED = {"named", "unnamed", "text_key", "no_rowid", "odd table", "bracket
 
 @pytest.fixture
 def connection(tmp_path: Path):
-    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'main.db'}", poolclass=sqlalchemy.NullPool)
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS \"other one\"")
-        for statement in TABLES:
-            connection.exec_driver_sql(statement)
-            connection.exec_driver_sql(
-                statement.replace("TABLE ", 'TABLE "other one".', 1).replace("INDEX ", 'INDEX "other one".', 1)
-            )
+    with attached(tmp_path, TABLES) as connection:
         yield connection
-    engine.dispose()
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")

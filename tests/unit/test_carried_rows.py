@@ -1,0 +1,48 @@
+"""Rows a step capture carried over (sqlite_records) are not compared value by value with the rows
+they came from, unless a column is compared with another one or every value must be looked at."""
+
+import operator
+import weakref
+
+from migtest.capture.state import TableData, differing
+
+COLUMNS = ("id", "a", "b")
+
+
+def carried() -> tuple[TableData, TableData]:
+    old = TableData(("id",), COLUMNS, {(1,): (1, "x", "y"), (2,): (2, "p", "q")})
+    rows = {key: (*row, f"new {key[0]}") for key, row in old.rows.items()}
+    return old, TableData(("id",), (*COLUMNS, "c"), rows, extends=weakref.ref(old))
+
+
+def never_same(_was: object, _now: object) -> bool:
+    """A comparison that finds every pair it is given different: it shows which pairs were looked at."""
+    return False
+
+
+def keys(found) -> list:
+    return [key for key, _values, _other in found]
+
+
+def test_carried_rows_compared_in_their_own_columns_are_not_looked_at() -> None:
+    old, new = carried()
+    assert keys(differing(old, new, COLUMNS, COLUMNS, never_same)) == []
+    assert keys(differing(old, new, ("id", "b"), ("id", "b"), never_same)) == []
+
+
+def test_carried_rows_are_compared_where_a_column_is_compared_with_another() -> None:
+    """A rename declared onto a column the migration added (`a` is now `c`): its values differ."""
+    old, new = carried()
+    assert keys(differing(old, new, COLUMNS, ("id", "c", "b"), operator.eq)) == [(1,), (2,)]
+
+
+def test_carried_rows_are_looked_at_where_every_value_must_be() -> None:
+    """A value declared to become something is looked at even where it did not change."""
+    old, new = carried()
+    assert keys(differing(old, new, COLUMNS, COLUMNS, never_same, every=True)) == [(1,), (2,)]
+
+
+def test_rows_carried_from_another_capture_are_compared() -> None:
+    old, new = carried()
+    other = TableData(("id",), COLUMNS, dict(old.rows))
+    assert keys(differing(other, new, COLUMNS, COLUMNS, never_same)) == [(1,), (2,)]
