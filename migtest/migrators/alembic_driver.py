@@ -33,11 +33,19 @@ line): {"code": exit code}; the command's output is in the file "log", a line st
 and lines starting with "file_prefix" their script files (after an upgrade: the newest that ran).
 """
 
+# ruff: noqa: E402 - the collector is turned off before anything else is imported
+import gc
+
+# What the worker imports and a zygote loads lives as long as they do: the collections that making
+# it would trigger (about 12% of Alembic's import) find no garbage worth their walk. The collector is
+# off until it is frozen, and on again before any child is forked (see serve() and Zygote.prepare).
+gc.disable()
+
 import contextlib
 import functools
-import gc
 import importlib
 import io
+import itertools
 import json
 import os
 import signal
@@ -108,6 +116,14 @@ def rehearse(dialect: str) -> None:
             batch.drop_column("at")
             batch.create_check_constraint("ck_rehearsal_amount", "amount >= 0")
         op.drop_table("rehearsal")
+
+
+def freeze() -> None:
+    """Keep what this process made so far out of the collector's reach, so that the children forked
+    from it neither collect it nor copy its pages by collecting, and turn the collector (back) on:
+    a child collects its own garbage as any interpreter does."""
+    gc.freeze()
+    gc.enable()
 
 
 def run_command(request: dict) -> None:
@@ -286,6 +302,7 @@ class Zygote:
         redirect(request["log"])
         env_reads.clear()
         os.environ.__class__ = RecordedEnviron
+        gc.disable()
         try:
             load()
         except BaseException as exc:  # a broken release: the command, run without a zygote, reports it
@@ -306,7 +323,7 @@ class Zygote:
             self.unsafe = "preparing left a file open"
         if self.unsafe:
             os.truncate(request["log"], logged)
-        gc.freeze()
+        freeze()
 
     def ready(self, request: dict) -> None:
         """Before forking the child of `request`'s scenario: the modules of earlier children
@@ -375,7 +392,7 @@ def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
     not a zygote, which has put the commands' folder first on sys.path already."""
     if fresh:
         sys.path.insert(0, "")
-    before = set(sys.modules)
+    before = len(sys.modules)
     for line in incoming:
         request = json.loads(line)
         redirect(request["log"])
@@ -388,10 +405,17 @@ def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
             end(1)
         close_connections()
         flush()
-        modules = [name for name in sys.modules if name not in before] if before else []
-        before = None
+        modules = imported_since(before) if before else []
+        before = 0
         outgoing.write(json.dumps({"modules": modules}) + "\n")
         outgoing.flush()
+
+
+def imported_since(count: int) -> list[str]:
+    """The modules imported since sys.modules held `count`, oldest first: the last entries of
+    sys.modules, read from its end (walking all of it would write to the reference count of every
+    module's name, about 120 pages the child would copy from its parent)."""
+    return list(itertools.islice(reversed(sys.modules), max(len(sys.modules) - count, 0)))[::-1]
 
 
 def print_error(exc: BaseException) -> None:
@@ -477,7 +501,7 @@ def serve() -> None:
     for name in RUNTIME:
         importlib.import_module(name)
     track_connections()
-    gc.freeze()
+    freeze()
     trees = Trees()
     for line in sys.stdin:
         code = trees.run(json.loads(line))

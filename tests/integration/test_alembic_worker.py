@@ -245,6 +245,16 @@ def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path
     assert len({process_of(output) for output in outputs}) == 3
 
 
+def test_every_scenario_collects_its_garbage(project, tmp_path):
+    """The worker and the zygotes load with the collector off (what they load lives as long as they
+    do); every scenario's process has it on, as a fresh interpreter would, the first one and those
+    forked after the zygote imported what the first one imported."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text('import gc\n\nprint(f"collector on: {gc.isenabled()}")\n' + env.read_text())
+    for output in three_scenarios_upgraded(project, tmp_path):
+        assert "collector on: True" in output, output
+
+
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
     """Two release trees with a module of the same name, and one only the first has: each
     release's commands, alternating, import their own, and never see the other's."""
