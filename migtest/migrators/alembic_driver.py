@@ -6,10 +6,11 @@ script folder of the request, a few at a time) that reads the tree's revision fi
 forks from that state a child per scenario that runs the commands read from stdin. The following
 commands of a scenario (same script folder, database URL, folder and environment) run in its
 child, which has the project's modules imported; a command of another scenario gets a new child;
-a failed command ends its child. A child's first command reports the modules it imported, and
-the zygote imports them before forking the next child: a scenario's first command neither reads
-the revision files nor imports the project's modules again, and a release's code never reaches
-another release's children.
+a failed command ends its child. The zygote imports what env.py imports at its top level (the
+project's models, say) before its first child, and a child's first command reports the modules it
+imported, which the zygote imports before forking the next child: a scenario's first command
+neither reads the revision files nor imports the project's modules again, and a release's code
+never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
@@ -41,9 +42,11 @@ import gc
 # off until it is frozen, and on again before any child is forked (see serve() and Zygote.prepare).
 gc.disable()
 
+import ast
 import contextlib
 import functools
 import importlib
+import importlib.util
 import io
 import itertools
 import json
@@ -289,7 +292,7 @@ class Zygote:
         self.unsafe: str | None = None
         self.pending: list[str] = []  # modules the children imported that are not loaded here yet
         self.base = dict(os.environ)
-        self.prepare(request, lambda: load_once(config_of(request)).revision_map.heads)
+        self.prepare(request, lambda: load_tree(config_of(request)))
 
     def prepare(self, request: dict, load) -> None:
         """Run `load` as a command would (its folder, environment, output in its log), noting
@@ -341,6 +344,41 @@ class Zygote:
             self.pending = []
             if self.unsafe:
                 raise Unsafe(self.unsafe)
+
+
+def load_tree(config: Config) -> None:
+    """Read the tree's revision files, and import the modules its env.py imports first thing (at
+    its top level) that a command finds before env.py runs: the first scenario's child then
+    imports none of them either, instead of importing them once more than the zygote does."""
+    script = load_once(config)
+    script.revision_map.heads  # noqa: B018 - reads every revision file
+    preload([name for name in top_level_imports(script.env_py_location) if findable(name)])
+
+
+def top_level_imports(path: str) -> list[str]:
+    """The modules a Python file imports at its top level, by name (not those it imports in a
+    branch or a function: some scenarios only may import them)."""
+    try:
+        with open(path, "rb") as file:
+            tree = ast.parse(file.read(), path)
+    except (OSError, SyntaxError, ValueError):  # the command reports what is wrong with it
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
+
+
+def findable(name: str) -> bool:
+    """Whether the package of module `name` is found on sys.path as it is (env.py may extend it
+    first: what it would find there is left to its command), without running any of its code."""
+    try:
+        return importlib.util.find_spec(name.partition(".")[0]) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def preload(names: list[str]) -> None:

@@ -233,16 +233,31 @@ def three_scenarios_upgraded(project, tmp_path) -> list[str]:
 def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path):
     """The revision files are read, and the modules env.py imported, once per tree: a scenario's
     first command reads and imports neither again, and still finds them as imported (its module
-    state fresh, in a process of its own)."""
-    project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
+    state fresh, in a process of its own). Here env.py imports the module in a branch, which only
+    running it tells: the first scenario's process imports it, and the zygote then."""
+    project.write("late.py", 'import os\n\nprint(f"late imported in {os.getpid()}")\n')
+    env = project.root / "migrations" / "env.py"
+    env.write_text("if __name__ != 'never':\n    import late\n" + env.read_text())
     outputs = three_scenarios_upgraded(project, tmp_path)
     first, *others = outputs
     assert first.count("reading 0002") == 1, first
+    assert f"late imported in {process_of(first)}" in first, first
     for output in others:
         assert "reading 0002" not in output, output
         assert "commands in this process: 1" in output, output
-        assert f"counter imported in {process_of(output)}" not in output, output
+        assert f"late imported in {process_of(output)}" not in output, output
     assert len({process_of(output) for output in outputs}) == 3
+
+
+def test_env_pys_top_level_imports_are_imported_once_per_tree(project, tmp_path):
+    """What env.py imports first thing is imported by the tree's zygote before its first scenario:
+    no scenario's process imports it (not once more than the zygote, as the first one would)."""
+    project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
+    outputs = three_scenarios_upgraded(project, tmp_path)
+    assert f"counter imported in {parent_of(outputs[0])}" in outputs[0], outputs[0]
+    for output in outputs:
+        assert "commands in this process: 1" in output, output
+        assert f"counter imported in {process_of(output)}" not in output, output
 
 
 def test_every_scenario_collects_its_garbage(project, tmp_path):
