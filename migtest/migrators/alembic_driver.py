@@ -46,6 +46,7 @@ import ast
 import contextlib
 import functools
 import importlib
+import importlib.machinery
 import importlib.util
 import io
 import itertools
@@ -72,6 +73,8 @@ pipes = set()  # in this process: the pipes to the processes it forked
 channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
+compiled = {}  # in a zygote and its children: env.py's code (path -> its source, its code)
+compile_source = importlib.machinery.SourceFileLoader.source_to_code
 
 
 def warm(url: str) -> None:
@@ -347,22 +350,26 @@ class Zygote:
 
 
 def load_tree(config: Config) -> None:
-    """Read the tree's revision files, and import the modules its env.py imports first thing (at
-    its top level) that a command finds before env.py runs: the first scenario's child then
-    imports none of them either, instead of importing them once more than the zygote does."""
+    """Read the tree's revision files, compile its env.py, and import the modules env.py imports
+    first thing (at its top level) that a command finds before env.py runs: the first scenario's
+    child then imports none of them either, instead of importing them once more than the zygote
+    does."""
     script = load_once(config)
     script.revision_map.heads  # noqa: B018 - reads every revision file
-    preload([name for name in top_level_imports(script.env_py_location) if findable(name)])
-
-
-def top_level_imports(path: str) -> list[str]:
-    """The modules a Python file imports at its top level, by name (not those it imports in a
-    branch or a function: some scenarios only may import them)."""
+    path = script.env_py_location
     try:
         with open(path, "rb") as file:
-            tree = ast.parse(file.read(), path)
+            source = file.read()
+        code = compile(source, path, "exec", dont_inherit=True)
     except (OSError, SyntaxError, ValueError):  # the command reports what is wrong with it
-        return []
+        return
+    compiled[path] = (source, code)
+    preload([name for name in top_level_imports(ast.parse(source, path)) if findable(name)])
+
+
+def top_level_imports(tree: ast.Module) -> list[str]:
+    """The modules a Python file imports at its top level, by name (not those it imports in a
+    branch or a function: some scenarios only may import them)."""
     names = []
     for node in tree.body:
         if isinstance(node, ast.Import):
@@ -370,6 +377,16 @@ def top_level_imports(path: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.append(node.module)
     return names
+
+
+def source_to_code(loader, data, path, *, _optimize=-1):
+    """SourceFileLoader's compile, which env.py's every run calls where no bytecode is written
+    (PYTHONDONTWRITEBYTECODE, as container images often set): the code its zygote compiled from
+    the same source, if it did."""
+    source, code = compiled.get(path, (None, None))
+    if data == source and _optimize == -1:
+        return code
+    return compile_source(loader, data, path, _optimize=_optimize)
 
 
 def findable(name: str) -> bool:
@@ -536,6 +553,7 @@ class Trees:
 
 
 def serve() -> None:
+    importlib.machinery.SourceFileLoader.source_to_code = source_to_code
     for name in RUNTIME:
         importlib.import_module(name)
     track_connections()

@@ -270,6 +270,30 @@ def test_every_scenario_collects_its_garbage(project, tmp_path):
         assert "collector on: True" in output, output
 
 
+def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, tmp_path, monkeypatch):
+    """Without bytecode files, every import of env.py compiles it: the tree's zygote compiles it
+    once for all its children (a module env.py imports first thing reports each compile)."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    project.write(
+        "compiles.py",
+        "import sys\n\n"
+        "sys.addaudithook(lambda event, args: event == 'compile' and str(args[1]).endswith('env.py')"
+        " and print('compiling env.py'))\n",
+    )
+    env = project.root / "migrations" / "env.py"
+    env.write_text("import compiles\n" + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0001").output for name in "abc"]
+        database = server.create("d")
+        outputs += [migrator.migrate(workspace, database, UPGRADE, target).output for target in ("0001", "0002")]
+    finally:
+        migrator.close()
+    for output in outputs:
+        assert "compiling env.py" not in output, output
+
+
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
     """Two release trees with a module of the same name, and one only the first has: each
     release's commands, alternating, import their own, and never see the other's."""
