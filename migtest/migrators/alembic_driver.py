@@ -6,7 +6,7 @@ script folder of the request, a few at a time) that reads the tree's revision fi
 forks from that state a child per scenario that runs the commands read from stdin. The following
 commands of a scenario (same script folder, database URL, folder and environment) run in its
 child, which has the project's modules imported; a command of another scenario gets a new child;
-a failed command ends its child. The zygote imports what env.py imports at its top level (the
+a failed command ends its child. The zygote imports what env.py imports first thing (the
 project's models, say) before its first child, and a child's first command reports the modules it
 imported, which the zygote imports before forking the next child: a scenario's first command
 neither reads the revision files nor imports the project's modules again, and a release's code
@@ -69,6 +69,7 @@ read_script_folder = ScriptDirectory.from_config
 ZYGOTES = 4  # zygotes a worker keeps, one per release tree: the trees of the releases in use
 ALL = "="  # no variable's name: the whole environment was read
 env_reads = set()  # in a zygote preparing: the variables read
+env_sets = set()  # in a child's first command: the variables it set or removed
 pipes = set()  # in this process: the pipes to the processes it forked
 channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
@@ -248,9 +249,10 @@ class Scenarios:
         self.child: Forked | None = None
         self.scenario: str | None = None
 
-    def run(self, request: dict) -> tuple[int, list[str]]:
-        """The command's exit code, and the modules its child imported if it was its first. A child
-        that ended while idle (killed from outside) fails the command with its code."""
+    def run(self, request: dict) -> tuple[int, dict]:
+        """The command's exit code, and what its child learnt if it was its first (the modules it
+        imported, the environment variables it set). A child that ended while idle (killed from
+        outside) fails the command with its code."""
         if self.child is not None and self.scenario != request["scenario"]:
             self.drop()
         if self.child is None:
@@ -258,9 +260,9 @@ class Scenarios:
             self.child, self.scenario = Forked(self.main), request["scenario"]
         reply = self.child.ask(request)
         if reply is not None:
-            return 0, reply["modules"]
+            return 0, reply
         code, self.child = self.child.stop(kill=False), None
-        return code, []
+        return code, {}
 
     def drop(self) -> None:
         """End an idle child, which holds nothing that needs a clean exit."""
@@ -286,6 +288,19 @@ class RecordedEnviron(os._Environ):
         return super().__iter__()
 
 
+class WatchedEnviron(os._Environ):
+    """os.environ while a child's first command runs: notes the variables it sets or removes
+    (update, setdefault, pop and the rest go through these)."""
+
+    def __setitem__(self, key, value):
+        env_sets.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        env_sets.add(key)
+        super().__delitem__(key)
+
+
 class Zygote:
     """In a tree's zygote: what it loaded and with which environment variables it did."""
 
@@ -294,6 +309,7 @@ class Zygote:
         self.whole: dict[str, str] | None = None  # the environment, if preparing read all of it
         self.unsafe: str | None = None
         self.pending: list[str] = []  # modules the children imported that are not loaded here yet
+        self.set_by_commands: set[str] = set()  # the variables a child's first command (env.py) set
         self.base = dict(os.environ)
         self.prepare(request, lambda: load_tree(config_of(request)))
 
@@ -340,20 +356,28 @@ class Zygote:
             changed.append("the whole environment")
         if not self.unsafe and changed:
             self.unsafe = f"preparing read {changed[0]}, which differs for this scenario"
-        if self.unsafe:
-            raise Unsafe(self.unsafe)
-        if self.pending:
+        if not self.unsafe and self.pending:
             self.prepare(request, lambda: preload(self.pending))
             self.pending = []
-            if self.unsafe:
-                raise Unsafe(self.unsafe)
+        if not self.unsafe and self.set_by_commands & self.seen.keys():
+            name = min(self.set_by_commands & self.seen.keys())
+            self.unsafe = f"preparing read {name}, which env.py sets before it imports what it loaded"
+        if self.unsafe:
+            raise Unsafe(self.unsafe)
+
+    def learn(self, learnt: dict) -> None:
+        """What a child's first command did that the next child's preparation must know: the
+        modules it imported (imported here before the next fork), the variables it set (a module
+        imported here that read one would not be the one env.py imported after setting it)."""
+        self.pending += learnt.get("modules", [])
+        self.set_by_commands.update(learnt.get("set", []))
 
 
 def load_tree(config: Config) -> None:
     """Read the tree's revision files, compile its env.py, and import the modules env.py imports
-    first thing (at its top level) that a command finds before env.py runs: the first scenario's
-    child then imports none of them either, instead of importing them once more than the zygote
-    does."""
+    first thing that a command finds before env.py runs (the project's models, often): the first
+    scenario's child then imports none of them either, instead of importing them once more than
+    the zygote does."""
     script = load_once(config)
     script.revision_map.heads  # noqa: B018 - reads every revision file
     path = script.env_py_location
@@ -364,18 +388,22 @@ def load_tree(config: Config) -> None:
     except (OSError, SyntaxError, ValueError):  # the command reports what is wrong with it
         return
     compiled[path] = (source, code)
-    preload([name for name in top_level_imports(ast.parse(source, path)) if findable(name)])
+    preload([name for name in leading_imports(ast.parse(source, path)) if findable(name)])
 
 
-def top_level_imports(tree: ast.Module) -> list[str]:
-    """The modules a Python file imports at its top level, by name (not those it imports in a
-    branch or a function: some scenarios only may import them)."""
+def leading_imports(tree: ast.Module) -> list[str]:
+    """The modules a Python file imports before it does anything else (after its docstring), by
+    name: nothing it does can change what they are, or what they see as they are imported (not
+    the environment, sys.path, or the logging configuration, which names the loggers that exist
+    when it is made), so importing them ahead is what it would do first."""
     names = []
-    for node in tree.body:
+    for index, node in enumerate(tree.body):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.append(node.module)
+        elif not (index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            break
     return names
 
 
@@ -431,8 +459,8 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
             scenarios.drop()
         else:
             try:
-                reply["code"], modules = scenarios.run(request)
-                zygote.pending += modules
+                reply["code"], learnt = scenarios.run(request)
+                zygote.learn(learnt)
             except Unsafe as exc:
                 reply["unsafe"] = str(exc)
         outgoing.write(json.dumps(reply) + "\n")
@@ -443,8 +471,9 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
 def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
     """In a scenario's child: run commands until its parent closes the pipe. A command's output
     goes to its log; a failed command ends the child, since it may have left state half-changed.
-    The reply to its first command names the modules it imported. Fresh: forked from the worker,
-    not a zygote, which has put the commands' folder first on sys.path already."""
+    The reply to its first command names the modules it imported and the environment variables it
+    set. Fresh: forked from the worker, not a zygote, which has put the commands' folder first on
+    sys.path already."""
     if fresh:
         sys.path.insert(0, "")
     before = len(sys.modules)
@@ -453,16 +482,19 @@ def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
         redirect(request["log"])
         os.chdir(request["cwd"])
         os.environ.update(request["env"])
+        if before:
+            os.environ.__class__ = WatchedEnviron
         try:
             run_command(request)
         except BaseException as exc:
             print_error(exc)
             end(1)
+        os.environ.__class__ = os._Environ
         close_connections()
         flush()
-        modules = imported_since(before) if before else []
+        learnt = {"modules": imported_since(before), "set": sorted(env_sets)} if before else {}
         before = 0
-        outgoing.write(json.dumps({"modules": modules}) + "\n")
+        outgoing.write(json.dumps(learnt) + "\n")
         outgoing.flush()
 
 

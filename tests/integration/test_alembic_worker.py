@@ -249,7 +249,7 @@ def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path
     assert len({process_of(output) for output in outputs}) == 3
 
 
-def test_env_pys_top_level_imports_are_imported_once_per_tree(project, tmp_path):
+def test_env_pys_first_imports_are_imported_once_per_tree(project, tmp_path):
     """What env.py imports first thing is imported by the tree's zygote before its first scenario:
     no scenario's process imports it (not once more than the zygote, as the first one would)."""
     project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
@@ -268,6 +268,19 @@ def test_every_scenario_collects_its_garbage(project, tmp_path):
     env.write_text('import gc\n\nprint(f"collector on: {gc.isenabled()}")\n' + env.read_text())
     for output in three_scenarios_upgraded(project, tmp_path):
         assert "collector on: True" in output, output
+
+
+def test_a_module_env_py_imports_after_setting_the_environment_sees_it_set(project, tmp_path):
+    """env.py sets a variable, then imports a module that reads it at import: no scenario's
+    process may find that module imported without it (ahead of env.py, by the zygote)."""
+    project.write("mode.py", 'import os\n\nMODE = os.environ.get("SHOP_MODE")\n')
+    env = project.root / "migrations" / "env.py"
+    env.write_text(
+        'import os\n\nos.environ["SHOP_MODE"] = "migrating"\nimport mode\n\nprint(f"mode {mode.MODE}")\n'
+        + env.read_text()
+    )
+    for output in three_scenarios_upgraded(project, tmp_path):
+        assert "mode migrating" in output, output
 
 
 def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, tmp_path, monkeypatch):
