@@ -14,9 +14,10 @@ never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
-DATABASE_URL at import, say), and a scenario whose values differ, or a tree whose loading failed
-or left a file or thread open, is served by children forked from the worker itself, each loading
-the tree anew as before. env.py runs afresh for every command. Only the standard library and
+DATABASE_URL at import, say), and a scenario whose values differ, a tree whose loading read a
+variable that env.py sets (before it imports what read it), or whose loading failed or left a file
+or thread open, is served by children forked from the worker itself, each loading the tree anew
+as before. env.py runs afresh for every command. Only the standard library and
 alembic may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
