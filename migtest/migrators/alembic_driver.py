@@ -482,15 +482,16 @@ def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
         request = json.loads(line)
         redirect(request["log"])
         os.chdir(request["cwd"])
-        os.environ.update(request["env"])
+        environ = os.environ  # the same object after the command, even if env.py rebinds os.environ
+        environ.update(request["env"])
         if before:
-            os.environ.__class__ = WatchedEnviron
+            environ.__class__ = WatchedEnviron
         try:
             run_command(request)
         except BaseException as exc:
             print_error(exc)
             end(1)
-        os.environ.__class__ = os._Environ
+        environ.__class__ = os._Environ
         close_connections()
         flush()
         learnt = {"modules": imported_since(before), "set": sorted(env_sets)} if before else {}

@@ -283,6 +283,20 @@ def test_a_module_env_py_imports_after_setting_the_environment_sees_it_set(proje
         assert "mode migrating" in output, output
 
 
+def test_a_scenario_whose_env_py_rebinds_os_environ_keeps_its_process(project, tmp_path):
+    """The first command's watch on the environment ends on the object it watched, whatever
+    env.py made of the name os.environ."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text() + "\nos.environ = dict(os.environ)\n")
+    migrator, workspace = migrator_for(project, tmp_path)
+    database = SqliteServer(tmp_path).create("shop")
+    try:
+        outputs = [migrator.migrate(workspace, database, UPGRADE, target).output for target in ("0001", "0002")]
+    finally:
+        migrator.close()
+    assert "commands in this process: 2" in outputs[1], outputs[1]
+
+
 def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, tmp_path, monkeypatch):
     """Without bytecode files, every import of env.py compiles it: the tree's zygote compiles it
     once for all its children (a module env.py imports first thing reports each compile)."""
