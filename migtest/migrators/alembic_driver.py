@@ -6,16 +6,18 @@ script folder of the request, a few at a time) that reads the tree's revision fi
 forks from that state a child per scenario that runs the commands read from stdin. The following
 commands of a scenario (same script folder, database URL, folder and environment) run in its
 child, which has the project's modules imported; a command of another scenario gets a new child;
-a failed command ends its child. A child's first command reports the modules it imported, and
-the zygote imports them before forking the next child: a scenario's first command neither reads
-the revision files nor imports the project's modules again, and a release's code never reaches
-another release's children.
+a failed command ends its child. The zygote imports what env.py imports first thing (the
+project's models, say) before its first child, and a child's first command reports the modules it
+imported, which the zygote imports before forking the next child: a scenario's first command
+neither reads the revision files nor imports the project's modules again, and a release's code
+never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
-DATABASE_URL at import, say), and a scenario whose values differ, or a tree whose loading failed
-or left a file or thread open, is served by children forked from the worker itself, each loading
-the tree anew as before. env.py runs afresh for every command. Only the standard library and
+DATABASE_URL at import, say), and a scenario whose values differ, a tree whose loading read a
+variable that env.py sets (before it imports what read it), or whose loading failed or left a file
+or thread open, is served by children forked from the worker itself, each loading the tree anew
+as before. env.py runs afresh for every command. Only the standard library and
 alembic may be imported here.
 
 Forking is cheap only from a warm state, so before each fork the worker has imported what every
@@ -33,11 +35,22 @@ line): {"code": exit code}; the command's output is in the file "log", a line st
 and lines starting with "file_prefix" their script files (after an upgrade: the newest that ran).
 """
 
+# ruff: noqa: E402 - the collector is turned off before anything else is imported
+import gc
+
+# What the worker imports and a zygote loads lives as long as they do: the collections that making
+# it would trigger (about 12% of Alembic's import) find no garbage worth their walk. The collector is
+# off until it is frozen, and on again before any child is forked (see serve() and Zygote.prepare).
+gc.disable()
+
+import ast
 import contextlib
 import functools
-import gc
 import importlib
+import importlib.machinery
+import importlib.util
 import io
+import itertools
 import json
 import os
 import signal
@@ -57,10 +70,13 @@ read_script_folder = ScriptDirectory.from_config
 ZYGOTES = 4  # zygotes a worker keeps, one per release tree: the trees of the releases in use
 ALL = "="  # no variable's name: the whole environment was read
 env_reads = set()  # in a zygote preparing: the variables read
+env_sets = set()  # in a child's first command: the variables it set or removed
 pipes = set()  # in this process: the pipes to the processes it forked
 channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
+compiled = {}  # in a zygote and its children: env.py's code (path -> its source, its code)
+compile_source = importlib.machinery.SourceFileLoader.source_to_code
 
 
 def warm(url: str) -> None:
@@ -108,6 +124,14 @@ def rehearse(dialect: str) -> None:
             batch.drop_column("at")
             batch.create_check_constraint("ck_rehearsal_amount", "amount >= 0")
         op.drop_table("rehearsal")
+
+
+def freeze() -> None:
+    """Keep what this process made so far out of the collector's reach, so that the children forked
+    from it neither collect it nor copy its pages by collecting, and turn the collector (back) on:
+    a child collects its own garbage as any interpreter does."""
+    gc.freeze()
+    gc.enable()
 
 
 def run_command(request: dict) -> None:
@@ -226,9 +250,10 @@ class Scenarios:
         self.child: Forked | None = None
         self.scenario: str | None = None
 
-    def run(self, request: dict) -> tuple[int, list[str]]:
-        """The command's exit code, and the modules its child imported if it was its first. A child
-        that ended while idle (killed from outside) fails the command with its code."""
+    def run(self, request: dict) -> tuple[int, dict]:
+        """The command's exit code, and what its child learnt if it was its first (the modules it
+        imported, the environment variables it set). A child that ended while idle (killed from
+        outside) fails the command with its code."""
         if self.child is not None and self.scenario != request["scenario"]:
             self.drop()
         if self.child is None:
@@ -236,9 +261,9 @@ class Scenarios:
             self.child, self.scenario = Forked(self.main), request["scenario"]
         reply = self.child.ask(request)
         if reply is not None:
-            return 0, reply["modules"]
+            return 0, reply
         code, self.child = self.child.stop(kill=False), None
-        return code, []
+        return code, {}
 
     def drop(self) -> None:
         """End an idle child, which holds nothing that needs a clean exit."""
@@ -264,6 +289,19 @@ class RecordedEnviron(os._Environ):
         return super().__iter__()
 
 
+class WatchedEnviron(os._Environ):
+    """os.environ while a child's first command runs: notes the variables it sets or removes
+    (update, setdefault, pop and the rest go through these)."""
+
+    def __setitem__(self, key, value):
+        env_sets.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        env_sets.add(key)
+        super().__delitem__(key)
+
+
 class Zygote:
     """In a tree's zygote: what it loaded and with which environment variables it did."""
 
@@ -272,8 +310,9 @@ class Zygote:
         self.whole: dict[str, str] | None = None  # the environment, if preparing read all of it
         self.unsafe: str | None = None
         self.pending: list[str] = []  # modules the children imported that are not loaded here yet
+        self.set_by_commands: set[str] = set()  # the variables a child's first command (env.py) set
         self.base = dict(os.environ)
-        self.prepare(request, lambda: load_once(config_of(request)).revision_map.heads)
+        self.prepare(request, lambda: load_tree(config_of(request)))
 
     def prepare(self, request: dict, load) -> None:
         """Run `load` as a command would (its folder, environment, output in its log), noting
@@ -286,6 +325,7 @@ class Zygote:
         redirect(request["log"])
         env_reads.clear()
         os.environ.__class__ = RecordedEnviron
+        gc.disable()
         try:
             load()
         except BaseException as exc:  # a broken release: the command, run without a zygote, reports it
@@ -306,7 +346,7 @@ class Zygote:
             self.unsafe = "preparing left a file open"
         if self.unsafe:
             os.truncate(request["log"], logged)
-        gc.freeze()
+        freeze()
 
     def ready(self, request: dict) -> None:
         """Before forking the child of `request`'s scenario: the modules of earlier children
@@ -317,13 +357,74 @@ class Zygote:
             changed.append("the whole environment")
         if not self.unsafe and changed:
             self.unsafe = f"preparing read {changed[0]}, which differs for this scenario"
-        if self.unsafe:
-            raise Unsafe(self.unsafe)
-        if self.pending:
+        if not self.unsafe and self.pending:
             self.prepare(request, lambda: preload(self.pending))
             self.pending = []
-            if self.unsafe:
-                raise Unsafe(self.unsafe)
+        if not self.unsafe and self.set_by_commands & self.seen.keys():
+            name = min(self.set_by_commands & self.seen.keys())
+            self.unsafe = f"preparing read {name}, which env.py sets before it imports what it loaded"
+        if self.unsafe:
+            raise Unsafe(self.unsafe)
+
+    def learn(self, learnt: dict) -> None:
+        """What a child's first command did that the next child's preparation must know: the
+        modules it imported (imported here before the next fork), the variables it set (a module
+        imported here that read one would not be the one env.py imported after setting it)."""
+        self.pending += learnt.get("modules", [])
+        self.set_by_commands.update(learnt.get("set", []))
+
+
+def load_tree(config: Config) -> None:
+    """Read the tree's revision files, compile its env.py, and import the modules env.py imports
+    first thing that a command finds before env.py runs (the project's models, often): the first
+    scenario's child then imports none of them either, instead of importing them once more than
+    the zygote does."""
+    script = load_once(config)
+    script.revision_map.heads  # noqa: B018 - reads every revision file
+    path = script.env_py_location
+    try:
+        with open(path, "rb") as file:
+            source = file.read()
+        code = compile(source, path, "exec", dont_inherit=True)
+    except (OSError, SyntaxError, ValueError):  # the command reports what is wrong with it
+        return
+    compiled[path] = (source, code)
+    preload([name for name in leading_imports(ast.parse(source, path)) if findable(name)])
+
+
+def leading_imports(tree: ast.Module) -> list[str]:
+    """The modules a Python file imports before it does anything else (after its docstring), by
+    name: nothing it does can change what they are, or what they see as they are imported (not
+    the environment, sys.path, or the logging configuration, which names the loggers that exist
+    when it is made), so importing them ahead is what it would do first."""
+    names = []
+    for index, node in enumerate(tree.body):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+        elif not (index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            break
+    return names
+
+
+def source_to_code(loader, data, path, *, _optimize=-1):
+    """SourceFileLoader's compile, which env.py's every run calls where no bytecode is written
+    (PYTHONDONTWRITEBYTECODE, as container images often set): the code its zygote compiled from
+    the same source, if it did."""
+    source, code = compiled.get(path, (None, None))
+    if data == source and _optimize == -1:
+        return code
+    return compile_source(loader, data, path, _optimize=_optimize)
+
+
+def findable(name: str) -> bool:
+    """Whether the package of module `name` is found on sys.path as it is (env.py may extend it
+    first: what it would find there is left to its command), without running any of its code."""
+    try:
+        return importlib.util.find_spec(name.partition(".")[0]) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def preload(names: list[str]) -> None:
@@ -359,8 +460,8 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
             scenarios.drop()
         else:
             try:
-                reply["code"], modules = scenarios.run(request)
-                zygote.pending += modules
+                reply["code"], learnt = scenarios.run(request)
+                zygote.learn(learnt)
             except Unsafe as exc:
                 reply["unsafe"] = str(exc)
         outgoing.write(json.dumps(reply) + "\n")
@@ -371,27 +472,39 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
 def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
     """In a scenario's child: run commands until its parent closes the pipe. A command's output
     goes to its log; a failed command ends the child, since it may have left state half-changed.
-    The reply to its first command names the modules it imported. Fresh: forked from the worker,
-    not a zygote, which has put the commands' folder first on sys.path already."""
+    The reply to its first command names the modules it imported and the environment variables it
+    set. Fresh: forked from the worker, not a zygote, which has put the commands' folder first on
+    sys.path already."""
     if fresh:
         sys.path.insert(0, "")
-    before = set(sys.modules)
+    before = len(sys.modules)
     for line in incoming:
         request = json.loads(line)
         redirect(request["log"])
         os.chdir(request["cwd"])
-        os.environ.update(request["env"])
+        environ = os.environ  # the same object after the command, even if env.py rebinds os.environ
+        environ.update(request["env"])
+        if before:
+            environ.__class__ = WatchedEnviron
         try:
             run_command(request)
         except BaseException as exc:
             print_error(exc)
             end(1)
+        environ.__class__ = os._Environ
         close_connections()
         flush()
-        modules = [name for name in sys.modules if name not in before] if before else []
-        before = None
-        outgoing.write(json.dumps({"modules": modules}) + "\n")
+        learnt = {"modules": imported_since(before), "set": sorted(env_sets)} if before else {}
+        before = 0
+        outgoing.write(json.dumps(learnt) + "\n")
         outgoing.flush()
+
+
+def imported_since(count: int) -> list[str]:
+    """The modules imported since sys.modules held `count`, oldest first: the last entries of
+    sys.modules, read from its end (walking all of it would write to the reference count of every
+    module's name, about 120 pages the child would copy from its parent)."""
+    return list(itertools.islice(reversed(sys.modules), max(len(sys.modules) - count, 0)))[::-1]
 
 
 def print_error(exc: BaseException) -> None:
@@ -474,10 +587,11 @@ class Trees:
 
 
 def serve() -> None:
+    importlib.machinery.SourceFileLoader.source_to_code = source_to_code
     for name in RUNTIME:
         importlib.import_module(name)
     track_connections()
-    gc.freeze()
+    freeze()
     trees = Trees()
     for line in sys.stdin:
         code = trees.run(json.loads(line))

@@ -233,16 +233,92 @@ def three_scenarios_upgraded(project, tmp_path) -> list[str]:
 def test_a_scenarios_first_command_reuses_what_its_tree_loaded(project, tmp_path):
     """The revision files are read, and the modules env.py imported, once per tree: a scenario's
     first command reads and imports neither again, and still finds them as imported (its module
-    state fresh, in a process of its own)."""
-    project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
+    state fresh, in a process of its own). Here env.py imports the module in a branch, which only
+    running it tells: the first scenario's process imports it, and the zygote then."""
+    project.write("late.py", 'import os\n\nprint(f"late imported in {os.getpid()}")\n')
+    env = project.root / "migrations" / "env.py"
+    env.write_text("if __name__ != 'never':\n    import late\n" + env.read_text())
     outputs = three_scenarios_upgraded(project, tmp_path)
     first, *others = outputs
     assert first.count("reading 0002") == 1, first
+    assert f"late imported in {process_of(first)}" in first, first
     for output in others:
         assert "reading 0002" not in output, output
         assert "commands in this process: 1" in output, output
-        assert f"counter imported in {process_of(output)}" not in output, output
+        assert f"late imported in {process_of(output)}" not in output, output
     assert len({process_of(output) for output in outputs}) == 3
+
+
+def test_env_pys_first_imports_are_imported_once_per_tree(project, tmp_path):
+    """What env.py imports first thing is imported by the tree's zygote before its first scenario:
+    no scenario's process imports it (not once more than the zygote, as the first one would)."""
+    project.write("counter.py", 'import os\n\nprint(f"counter imported in {os.getpid()}")\ncommands = 0\n')
+    outputs = three_scenarios_upgraded(project, tmp_path)
+    assert f"counter imported in {parent_of(outputs[0])}" in outputs[0], outputs[0]
+    for output in outputs:
+        assert "commands in this process: 1" in output, output
+        assert f"counter imported in {process_of(output)}" not in output, output
+
+
+def test_every_scenario_collects_its_garbage(project, tmp_path):
+    """The worker and the zygotes load with the collector off (what they load lives as long as they
+    do); every scenario's process has it on, as a fresh interpreter would, the first one and those
+    forked after the zygote imported what the first one imported."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text('import gc\n\nprint(f"collector on: {gc.isenabled()}")\n' + env.read_text())
+    for output in three_scenarios_upgraded(project, tmp_path):
+        assert "collector on: True" in output, output
+
+
+def test_a_module_env_py_imports_after_setting_the_environment_sees_it_set(project, tmp_path):
+    """env.py sets a variable, then imports a module that reads it at import: no scenario's
+    process may find that module imported without it (ahead of env.py, by the zygote)."""
+    project.write("mode.py", 'import os\n\nMODE = os.environ.get("SHOP_MODE")\n')
+    env = project.root / "migrations" / "env.py"
+    env.write_text(
+        'import os\n\nos.environ["SHOP_MODE"] = "migrating"\nimport mode\n\nprint(f"mode {mode.MODE}")\n'
+        + env.read_text()
+    )
+    for output in three_scenarios_upgraded(project, tmp_path):
+        assert "mode migrating" in output, output
+
+
+def test_a_scenario_whose_env_py_rebinds_os_environ_keeps_its_process(project, tmp_path):
+    """The first command's watch on the environment ends on the object it watched, whatever
+    env.py made of the name os.environ."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text(env.read_text() + "\nos.environ = dict(os.environ)\n")
+    migrator, workspace = migrator_for(project, tmp_path)
+    database = SqliteServer(tmp_path).create("shop")
+    try:
+        outputs = [migrator.migrate(workspace, database, UPGRADE, target).output for target in ("0001", "0002")]
+    finally:
+        migrator.close()
+    assert "commands in this process: 2" in outputs[1], outputs[1]
+
+
+def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, tmp_path, monkeypatch):
+    """Without bytecode files, every import of env.py compiles it: the tree's zygote compiles it
+    once for all its children (a module env.py imports first thing reports each compile)."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    project.write(
+        "compiles.py",
+        "import sys\n\n"
+        "sys.addaudithook(lambda event, args: event == 'compile' and str(args[1]).endswith('env.py')"
+        " and print('compiling env.py'))\n",
+    )
+    env = project.root / "migrations" / "env.py"
+    env.write_text("import compiles\n" + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0001").output for name in "abc"]
+        database = server.create("d")
+        outputs += [migrator.migrate(workspace, database, UPGRADE, target).output for target in ("0001", "0002")]
+    finally:
+        migrator.close()
+    for output in outputs:
+        assert "compiling env.py" not in output, output
 
 
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
