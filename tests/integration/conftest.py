@@ -28,4 +28,13 @@ def row_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     migtest/capture/row_store.py): the checks must find the same, with the same evidence, either way."""
     if request.param == "disk":
         monkeypatch.setenv(SPILL_ENV, "0")
+    else:
+        monkeypatch.delenv(SPILL_ENV, raising=False)  # the default budget, whatever the shell set
     return request.param
+
+
+@pytest.fixture
+def rows_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default memory budget, for a test of what captures held in memory do, even where the
+    shell sets `MIGTEST_SPILL_ROWS=0` to run the suite with every table on disk."""
+    monkeypatch.delenv(SPILL_ENV, raising=False)

@@ -392,6 +392,7 @@ def rows_of(state: State) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("rows_in_memory")
 def test_sqlite_carries_rows_whose_records_kept_their_values_and_reads_only_the_key_and_added_columns(database):
     """A column added and filled rewrites every row: the rows are carried over from the last capture,
     the driver reading only the key and the new column, and equal a full capture. Where
@@ -421,6 +422,7 @@ def test_sqlite_carries_rows_whose_records_kept_their_values_and_reads_only_the_
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("rows_in_memory")
 def test_sqlite_trusts_no_record_that_held_fewer_values_than_its_columns(database):
     """A column added with a default is not in the records written before it: they read as the
     default. Filling it writes the value where the record held nothing, and every byte the old
@@ -442,6 +444,7 @@ def test_sqlite_trusts_no_record_that_held_fewer_values_than_its_columns(databas
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("rows_in_memory")
 def test_sqlite_trusts_no_record_of_a_column_whose_type_reads_it_another_way(database):
     """A table rebuilt with a column's type changed keeps its records byte for byte, 0 and 1 as
     they were, but reads them as booleans now: the rows are read again, as a full capture reads them."""
