@@ -28,7 +28,7 @@ from typing import Any
 from migtest.capture.dialects import Dialect
 from migtest.capture.row_store import budget
 from migtest.capture.sqlite_digests import Cells
-from migtest.capture.state import TableData, TableSchema, Values, _read_batches
+from migtest.capture.state import TableData, TableSchema, Values, read_batches
 
 CONTINUED = bytes(range(0x80, 0x100))  # a varint's bytes but its last
 
@@ -47,7 +47,7 @@ def carried(
         return None  # the table goes to disk: read whole, as a capture keeps it there
     added = tuple(table.columns)[len(shared) :]
     columns = {column: table.columns[column] for column in (*table.primary_key, *added)}
-    read = list(chain.from_iterable(_read_batches(dialect, key, replace(table, columns=columns))))
+    read = list(chain.from_iterable(read_batches(dialect, key, replace(table, columns=columns))))
     rows = _joined(old.rows, read, len(table.primary_key)) if len(read) == len(now) else None
     return None if rows is None else TableData(table.primary_key, tuple(table.columns), rows, extends=weakref.ref(old))
 

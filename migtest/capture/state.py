@@ -429,7 +429,7 @@ def _where(key: str, table: TableSchema) -> Name:
     return table.location or Name(None, key)
 
 
-def _read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
+def read_batches(dialect: Dialect, key: str, table: TableSchema, where: str | None = None) -> Iterator[list[Values]]:
     """The rows in batches of tuples, each column converted only where its values need it."""
     converters, batches = _read(dialect, key, table, where)
     return (_converted(batch, converters) for batch in batches)
@@ -528,7 +528,7 @@ def select_declared(
             selections[condition.label] = Selection(error=f"table '{condition.table}' is not there")
             continue
         try:
-            batches = _read_batches(dialect, condition.table, table, condition.where)
+            batches = read_batches(dialect, condition.table, table, condition.where)
             selections[condition.label] = Selection([dict(zip(table.columns, v)) for b in batches for v in b])
         except dialect.connection.dialect.loaded_dbapi.Error as exc:
             dialect.connection.rollback()

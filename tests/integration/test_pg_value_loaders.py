@@ -11,7 +11,7 @@ import pytest
 from test_capture_engines import execute
 
 from migtest.capture.dialects import dialect_for
-from migtest.capture.state import _read_batches, capture_schema
+from migtest.capture.state import capture_schema, read_batches
 from migtest.databases import Database
 from migtest.databases.postgres import PostgresServer
 
@@ -127,7 +127,7 @@ def both_ways(database: Database) -> tuple[Any, Any]:
                 cursor.execute(f"SELECT {', '.join(table.columns)} FROM awkward")
                 return [tuple(convert(value) for convert, value in zip(converters, row)) for row in cursor]
 
-        fast = outcome(lambda: [row for batch in _read_batches(dialect, "awkward", table) for row in batch])
+        fast = outcome(lambda: [row for batch in read_batches(dialect, "awkward", table) for row in batch])
         connection.rollback()
         return fast, outcome(before)
 
