@@ -472,15 +472,12 @@ def _converted(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> lis
         return [()] * len(batch)
     if _all_plain(batch, converters):
         return batch  # type: ignore[return-value]
-    columns = list(zip(*batch))
-    for position, (convert, values) in enumerate(zip(converters, columns)):
-        columns[position] = _converted_column(convert, values)
-    return list(zip(*columns))
+    return list(zip(*_converted_columns(batch, converters)))
 
 
 def _converted_columns(batch: Sequence[Sequence[Any]], converters: list[Convert]) -> list[Values]:
     """The batch's columns, each converted (as `_converted` converts them)."""
-    return [_converted_column(convert, tuple(map(itemgetter(p), batch))) for p, convert in enumerate(converters)]
+    return [_converted_column(convert, values) for convert, values in zip(converters, zip(*batch))]
 
 
 def _converted_column(convert: Convert, values: tuple[Any, ...]) -> tuple[Any, ...]:
