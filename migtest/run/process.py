@@ -22,6 +22,7 @@ FRAMES = re.compile(FRAME.pattern, re.MULTILINE)
 LIMIT_KEY = "migrations.timeout"  # the limit of the user's commands that `run` runs
 GRACE_SECONDS = 5.0  # a command's group gets this long to exit on SIGTERM (or the run's signal) before SIGKILL
 GROUP_POLL_SECONDS = 0.05
+KILLED_WAIT_SECONDS = 5.0  # SIGKILL cannot be ignored; only a process stuck in the kernel outlasts this
 
 
 def failed(message: str, output: str, root: Path) -> StepFailed:
@@ -163,27 +164,51 @@ def end_process_group(process: subprocess.Popen[str], grace: float = GRACE_SECON
 
 def end_process_groups(processes: list[subprocess.Popen[str]], grace: float) -> None:
     """The run's interrupt signal (SIGTERM if none) to each group, `grace` seconds for all of them
-    to exit, then SIGKILL to whatever is left; returns once every command has exited."""
+    to exit, then SIGKILL to whatever is left; returns once every process of every group has ended
+    (SIGKILL is delivered asynchronously: on a busy machine a member may run on for a moment)."""
     signum = interrupts.received() or signal.SIGTERM
     for process in processes:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signum)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        for process in processes:
-            process.poll()  # reaped, the command no longer counts as a member of its group
-        if not any(_group_alive(process.pid) for process in processes):
-            break
-        time.sleep(GROUP_POLL_SECONDS)
+    if _ended_within(processes, grace):
+        return
     for process in processes:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    _ended_within(processes, KILLED_WAIT_SECONDS)
 
 
-def _group_alive(group: int) -> bool:
+def _ended_within(processes: list[subprocess.Popen[str]], seconds: float) -> bool:
+    """Wait at most `seconds` until no process of the groups runs."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for process in processes:
+            process.poll()  # reaped, the command no longer counts as a member of its group
+        if not any(_group_running(process.pid) for process in processes):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(GROUP_POLL_SECONDS)
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs. A zombie has ended: its new parent (often a
+    container's PID 1) may take its time to reap it, so only /proc can tell it from a running one."""
     try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
+        entries = os.listdir("/proc")
+    except FileNotFoundError:  # no procfs (macOS): zombies count as running
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return any(entry.isdigit() and _running_member(Path("/proc", entry, "stat"), group) for entry in entries)
+
+
+def _running_member(stat_file: Path, group: int) -> bool:
+    try:
+        state, _parent, process_group = stat_file.read_bytes().rsplit(b")", 1)[1].split()[:3]
+    except (OSError, IndexError, ValueError):  # ended meanwhile
         return False
-    return True
+    return int(process_group) == group and state != b"Z"
