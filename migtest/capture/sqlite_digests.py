@@ -45,7 +45,7 @@ from migtest.capture.dialects import Name
 BATCH = 5000  # rows hashed at a time: the digest's memory does not grow with the table
 TABLE_LEAF = 13  # the first byte of a rowid table's leaf page
 KEPT_CELLS = 100_000  # records kept in all at most: beyond, a capture reads the rows again
-Cells = dict[int, bytes | None]  # rowid: the row's record (None: it overflows its page, not kept)
+Cells = dict[bytes, bytes | None]  # the rowid's varint: the row's record (None: it overflows its page, not kept)
 
 
 class Kept(NamedTuple):
@@ -199,32 +199,23 @@ class PageFile:
             pass
         return found
 
-    def _page_cells(self, page: bytes, read: Callable[[int], bytes], into: Cells | None) -> Iterator[bytes]:
-        """Inlined where a payload size and a rowid take a byte or two: this runs once per row."""
-        count = int.from_bytes(page[3:5], "big")
+    def _page_cells(self, page: bytes, read: Callable[[int], bytes], into: Cells | None) -> list[bytes]:
+        """The page's cells in order. This runs once per row: inlined where a payload size takes a
+        byte and a rowid one or two, and a list joined once rather than a cell yielded at a time."""
+        cells: list[bytes] = []
         fits = self.usable - 35
-        for start in struct.unpack_from(f">{count}H", page, 8):
-            size, at = (page[start], start + 1) if page[start] < 0x80 else _varint(page, start)
-            rowid = at
-            while page[at] >= 0x80 and at - rowid < 8:  # the rowid, passed over: the 9th byte is whole
-                at += 1
-            at += 1
-            if into is not None:  # the rowid: one byte up to 127, two up to 16 383
-                length = at - rowid
-                number = (
-                    page[rowid]
-                    if length == 1
-                    else (page[rowid] & 0x7F) << 7 | page[rowid + 1]
-                    if length == 2
-                    else _rowid(page, rowid)
-                )
-                into[number] = page[at : at + size] if size <= fits else None
+        for start in struct.unpack_from(f">{int.from_bytes(page[3:5], 'big')}H", page, 8):
+            size, rowid = (page[start], start + 1) if page[start] < 0x80 else _varint(page, start)
+            at = rowid + 1 if page[rowid] < 0x80 else rowid + 2 if page[rowid + 1] < 0x80 else _varint_end(page, rowid)
+            if into is not None:
+                into[page[rowid:at]] = page[at : at + size] if size <= fits else None
             if size <= fits:
-                yield page[start : at + size]
+                cells.append(page[start : at + size])
                 continue
             local = self._local(size)
-            yield page[start : at + local]
-            yield from self._overflow(read, int.from_bytes(page[at + local : at + local + 4], "big"), size - local)
+            cells.append(page[start : at + local])
+            cells += self._overflow(read, int.from_bytes(page[at + local : at + local + 4], "big"), size - local)
+        return cells
 
     def _local(self, size: int) -> int:
         """How much of an overflowing payload stays on the leaf page (SQLite's file format, 1.6)."""
@@ -252,10 +243,12 @@ def _varint(page: bytes, at: int) -> tuple[int, int]:
     return (value << 8) | page[at + 8], at + 9
 
 
-def _rowid(page: bytes, at: int) -> int:
-    """The rowid whose varint is at `at`, as the 64-bit two's complement it is."""
-    value = _varint(page, at)[0]
-    return value - (1 << 64) if value >= 1 << 63 else value
+def _varint_end(page: bytes, at: int) -> int:
+    """Where what follows the varint at `at` starts (its 9th byte, if any, is whole)."""
+    for position in range(at, at + 8):
+        if page[position] < 0x80:
+            return position + 1
+    return at + 9
 
 
 @dataclass(frozen=True)

@@ -78,18 +78,15 @@ def _extends(table: TableSchema, old_table: TableSchema) -> bool:
 
 def _unchanged(was: Cells, now: Cells, width: int) -> bool:
     """Whether every row now had a record in `was` of exactly `width` values, and its record now
-    starts with that record's serial types and value bytes (a header's values counted once)."""
-    counted: dict[bytes, int] = {}
-    for rowid, record in now.items():
-        old = was.get(rowid)
+    starts with that record's serial types and value bytes. This runs once per row: the values
+    of each distinct header are counted once, after the rows."""
+    headers: set[bytes] = set()
+    for old, record in zip(map(was.get, now), now.values()):
         if old is None or record is None or old[0] >= 0x80 or record[0] >= 0x80:
             return False  # a row added, a record overflowing its page, a header of 128 bytes or more
-        size, types = old[0], old[1 : old[0]]
-        if types not in counted:
-            counted[types] = len(types.translate(None, CONTINUED))  # one last byte per serial type
-        if counted[types] != width or record[1:size] != types:
+        size, start = old[0], record[0]
+        types = old[1:size]
+        if record[1:size] != types or record[start : start + len(old) - size] != old[size:]:
             return False
-        start = record[0]
-        if record[start : start + len(old) - size] != old[size:]:
-            return False
-    return True
+        headers.add(types)
+    return all(len(types.translate(None, CONTINUED)) == width for types in headers)  # one last byte per serial type

@@ -66,8 +66,9 @@ class TableData:
     rows: Mapping[tuple[Any, ...], Values] = field(default_factory=dict)
     unkeyed: Collection[Values] = field(default_factory=list)
     token: str | None = field(default=None, compare=False)  # of the rows on disk as read (see row_tokens)
-    # the capture whose rows these are, columns added after its own and each of its values the very
-    # object it held (a table carried over, see sqlite_records); weak: captures do not chain in memory
+    # the capture whose rows these are (each key one of its keys), columns added after its own and
+    # each of its values the very object it held (a table carried over, see sqlite_records); weak:
+    # captures do not chain in memory
     extends: weakref.ref[TableData] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -165,8 +166,10 @@ class TableData:
 
     def gone(self, new: TableData) -> Iterator[Values]:
         """The keyed rows whose key `new` lacks, in the order read."""
-        if self.rows is new.rows:
-            return iter(())
+        if self.rows is new.rows or (
+            new.extends is not None and new.extends() is self and len(new.rows) == len(self.rows)
+        ):
+            return iter(())  # the same rows, or carried from these: each key one of ours, and as many
         if on_disk(self, new):
             return self.rows.gone(new.rows)  # type: ignore[attr-defined]
         return (values for key, values in self.rows.items() if key not in new.rows)

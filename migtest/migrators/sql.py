@@ -165,6 +165,27 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Folder:
+    """A folder's migrations as a `kept` block read them, with what every command looks up in them:
+    a step walk runs a few commands per migration, each of which built these again (a cost that
+    grew with the history at every command)."""
+
+    migrations: list[SqlMigration]
+    versions: frozenset[tuple[int, ...]]
+    files: dict[str, Path]  # each version's up file, by its label
+    edited_default: str  # what an edited applied file is: "fail" or "warn"
+
+    @classmethod
+    def of(cls, migrations: list[SqlMigration], config: MigrationsConfig) -> Folder:
+        """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
+        migrate; golang-migrate keeps no checksums and runs on, so there it is a warning. The
+        migrations hold every .sql file of the folder (`discover` refuses any other)."""
+        names = tuple(path.name for m in migrations for path in (m.up, m.down) if path is not None)
+        default = "warn" if _layout(names, config) == "golang-migrate" else "fail"
+        return cls(migrations, frozenset(m.version for m in migrations), {m.label: m.up for m in migrations}, default)
+
+
 @dataclass
 class Known:
     """The history as the kept SQLite connection last read or wrote it, and that connection's
@@ -185,7 +206,7 @@ class Kept:
 
     engine: sqlalchemy.Engine
     checksums: dict[Path, str] = field(default_factory=dict)
-    folders: dict[Path, list[SqlMigration]] = field(default_factory=dict)
+    folders: dict[Path, Folder] = field(default_factory=dict)  # by release tree
     scripts: dict[Path, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
     ready: bool = False
     connection: sqlalchemy.Connection | None = None
@@ -317,18 +338,24 @@ class SqlMigrator:
             finally:
                 self._kept.pop(database.url).close()
 
-    def _migrations(self, workspace: Workspace, kept: Kept | None = None) -> list[SqlMigration]:
+    def _migrations(self, workspace: Workspace) -> list[SqlMigration]:
         directory = workspace.relocate(self.config.dir)
-        if kept is not None and directory in kept.folders:
-            return kept.folders[directory]
         if not directory.is_dir():
             raise StepFailed(f"version {workspace.version.name} has no migrations directory {directory}")
-        found = discover(directory, self.config)
-        if kept is not None:
-            kept.folders[directory] = found
-        return found
+        return discover(directory, self.config)
 
-    def _resolve(self, migrations: list[SqlMigration], target: str) -> tuple[int, ...]:
+    def _folder(self, workspace: Workspace, kept: Kept | None) -> Folder:
+        """The release tree's folder, as `kept` read it once where given (by tree: its path in the
+        tree is the same for every command), else as it is now."""
+        folder = kept.folders.get(workspace.root) if kept is not None else None
+        if folder is None:
+            folder = Folder.of(self._migrations(workspace), self.config)
+            if kept is not None:
+                kept.folders[workspace.root] = folder
+        return folder
+
+    def _resolve(self, folder: Folder, target: str) -> tuple[int, ...]:
+        migrations = folder.migrations
         if target in LATEST:
             return migrations[-1].version if migrations else ()
         if target in ("base", "0"):
@@ -337,7 +364,7 @@ class SqlMigrator:
             version = parse_version(target)
         except ValueError as exc:
             raise StepFailed(f"'{target}' is not a migration version (like 3 or 1.2) nor head") from exc
-        if version not in {m.version for m in migrations}:
+        if version not in folder.versions:
             raise StepFailed(f"no migration has version {target}")
         return version
 
@@ -420,11 +447,11 @@ class SqlMigrator:
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         log: list[str] = []
         with self._engine(database) as kept:
-            migrations = self._migrations(workspace, kept)
-            goal = self._resolve(migrations, target)
+            folder = self._folder(workspace, kept)
+            migrations, goal = folder.migrations, self._resolve(folder, target)
             recorded = self._history_read(kept.connect(), kept)
             applied = {parse_version(version) for version in recorded}
-            edited = _edited(recorded, migrations, kept.checksum)
+            edited = _edited(recorded, folder.files, kept.checksum)
             if direction == UPGRADE:
                 steps = [(m, m.up) for m in migrations if m.version <= goal and m.version not in applied]
             else:
@@ -436,14 +463,7 @@ class SqlMigrator:
                 self._apply(migration, path, direction, log, kept)
         files = tuple(path for _migration, path in steps if path is not None)
         resolved = ".".join(map(str, goal)) or "base"
-        return MigrationRun("\n".join(log), resolved, edited, self._edited_default(migrations), files=files)
-
-    def _edited_default(self, migrations: list[SqlMigration]) -> str:
-        """What the layout's own tool does with an edited applied file: Flyway's validate refuses to
-        migrate; golang-migrate keeps no checksums and runs on, so there it is a warning. The
-        migrations hold every .sql file of the folder (`discover` refuses any other)."""
-        names = tuple(path.name for m in migrations for path in (m.up, m.down) if path is not None)
-        return "warn" if _layout(names, self.config) == "golang-migrate" else "fail"
+        return MigrationRun("\n".join(log), resolved, edited, folder.edited_default, files=files)
 
     def _apply(self, migration: SqlMigration, path: Path, direction: str, log: list[str], kept: Kept) -> None:
         """Run the file in one transaction, recording it there, on `kept`'s connection; a file run
@@ -539,9 +559,9 @@ class SqlMigrator:
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         """Asked once per step of a walk: the folder as a `kept` block read it (files are not
         edited while one is open; folders are kept by path), else as it is now."""
-        migrations = self._migrations(workspace, next(iter(self._kept.values()), None))
-        low, high = self._resolve(migrations, target), self._resolve(migrations, source)
-        missing = [m for m in migrations if low < m.version <= high and m.down is None]
+        folder = self._folder(workspace, next(iter(self._kept.values()), None))
+        low, high = self._resolve(folder, target), self._resolve(folder, source)
+        missing = [m for m in folder.migrations if low < m.version <= high and m.down is None]
         if missing:
             kind = "down file" if GOLANG.match(missing[0].up.name) else "undo file"
             return f"no {kind} for version {', '.join(m.label for m in missing)}"
@@ -554,10 +574,9 @@ class SqlMigrator:
         """Nothing runs between commands."""
 
 
-def _edited(recorded: dict[str, str], migrations: list[SqlMigration], summed: Callable[[Path], str]) -> tuple[str, ...]:
+def _edited(recorded: dict[str, str], files: dict[str, Path], summed: Callable[[Path], str]) -> tuple[str, ...]:
     """Applied migrations whose file now differs from the one applied (Flyway's validate), from the
-    history's version: checksum."""
-    files = {m.label: m.up for m in migrations}
+    history's version: checksum, and each version's file by label."""
     return tuple(
         f"{files[version].name}: checksum {applied[:12]} when applied, {summed(files[version])[:12]} now"
         for version, applied in recorded.items()

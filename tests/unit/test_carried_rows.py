@@ -46,3 +46,16 @@ def test_rows_carried_from_another_capture_are_compared() -> None:
     old, new = carried()
     other = TableData(("id",), COLUMNS, dict(old.rows))
     assert keys(differing(other, new, COLUMNS, COLUMNS, never_same)) == [(1,), (2,)]
+
+
+def test_no_row_of_a_table_carried_whole_is_gone() -> None:
+    old, new = carried()
+    assert list(old.gone(new)) == []
+
+
+def test_a_row_a_carried_table_left_out_is_gone() -> None:
+    """A table carried over keeps the rows whose key was read again: one it lacks is gone."""
+    old, new = carried()
+    short = TableData(new.primary_key, new.columns, {(2,): new.rows[(2,)]}, extends=weakref.ref(old))
+    assert list(old.gone(short)) == [(1, "x", "y")]
+    assert not old.same_keys(short)
