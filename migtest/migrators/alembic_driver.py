@@ -58,6 +58,28 @@ import sys
 import traceback
 import weakref
 
+# Imported with Alembic, used by no upgrade, downgrade or history: mako's templates, which only
+# `alembic revision` renders (its error pages import pygments, about a fifth of Alembic's import).
+# The worker imports them lazily (importlib's LazyLoader): a module runs as it would have, in the
+# child that first reads one of its attributes, and in none that does not.
+LAZY = ("mako.exceptions", "mako.runtime", "mako.codegen", "mako.cache", "mako.parsetree", "mako.pyparser")
+
+
+class LazyFinder:
+    """On sys.meta_path while the worker imports Alembic: the modules of LAZY found on sys.path
+    are made lazy (their code runs when one of their attributes is first read)."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name not in LAZY:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+sys.meta_path.insert(0, LazyFinder)  # until import_runtime() has imported Alembic's runtime
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -124,6 +146,15 @@ def rehearse(dialect: str) -> None:
             batch.drop_column("at")
             batch.create_check_constraint("ck_rehearsal_amount", "amount >= 0")
         op.drop_table("rehearsal")
+
+
+def import_runtime() -> None:
+    """Import what every command imports, then import as usual again."""
+    try:
+        for name in RUNTIME:
+            importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(LazyFinder)
 
 
 def freeze() -> None:
@@ -588,8 +619,7 @@ class Trees:
 
 def serve() -> None:
     importlib.machinery.SourceFileLoader.source_to_code = source_to_code
-    for name in RUNTIME:
-        importlib.import_module(name)
+    import_runtime()
     track_connections()
     freeze()
     trees = Trees()
