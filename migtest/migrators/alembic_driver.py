@@ -58,11 +58,17 @@ import sys
 import traceback
 import weakref
 
-# Imported with Alembic, used by no upgrade, downgrade or history: mako's templates, which only
-# `alembic revision` renders (its error pages import pygments, about a fifth of Alembic's import).
-# The worker imports them lazily (importlib's LazyLoader): a module runs as it would have, in the
-# child that first reads one of its attributes, and in none that does not.
-LAZY = ("mako.exceptions", "mako.runtime", "mako.codegen", "mako.cache", "mako.parsetree", "mako.pyparser")
+# Imported with Alembic and SQLAlchemy, used by no upgrade, downgrade or history: mako's templates,
+# which only `alembic revision` renders (its error pages import pygments: about a fifth of the
+# import), what reads a distribution's metadata file (the email package) or a pyproject.toml, and
+# the dialects of PostgreSQL's drivers that are not among the usual ones. The worker imports them
+# lazily (importlib's LazyLoader): a module runs as it would have, in the child that first reads
+# one of its attributes, and in none that does not.
+LAZY = (
+    *("mako.exceptions", "mako.runtime", "mako.codegen", "mako.cache", "mako.parsetree", "mako.pyparser"),
+    *("importlib.metadata._adapters", "tomllib"),
+    *(f"sqlalchemy.dialects.postgresql.{name}" for name in ("asyncpg", "pg8000", "psycopg2cffi")),
+)
 
 
 class LazyFinder:
