@@ -25,7 +25,9 @@ command imports (Alembic's runtime, the dialect and driver of the request's URL)
 operations once in that dialect on a throwaway database (library code only, never the user's),
 and frozen its objects out of the garbage collector's reach: a child neither imports nor fills
 first-use caches again, nor touches (and so copies) every page of the worker's heap when it
-collects. Each command also reads the revision files once, not once more to resolve its target.
+collects. What Alembic and SQLAlchemy import for other uses than a migration (mako's templates,
+say) the worker imports lazily: it runs in the child that first uses it, and in no other. Each
+command also reads the revision files once, not once more to resolve its target.
 
 Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
