@@ -63,7 +63,8 @@ import weakref
 # Imported with Alembic and SQLAlchemy, used by no upgrade, downgrade or history: mako's templates,
 # which only `alembic revision` renders (its error pages import pygments: about a fifth of the
 # import), what reads a distribution's metadata file (the email package) or a pyproject.toml, and
-# the dialects of PostgreSQL's drivers that are not among the usual ones. The worker imports them
+# SQLAlchemy's dialects for the asyncpg, pg8000 and psycopg2cffi drivers (imported with its
+# PostgreSQL dialect, used only by a URL that names them). The worker imports them
 # lazily (importlib's LazyLoader): a module runs as it would have, in the child that first reads
 # one of its attributes, and in none that does not.
 LAZY = (
