@@ -25,7 +25,9 @@ command imports (Alembic's runtime, the dialect and driver of the request's URL)
 operations once in that dialect on a throwaway database (library code only, never the user's),
 and frozen its objects out of the garbage collector's reach: a child neither imports nor fills
 first-use caches again, nor touches (and so copies) every page of the worker's heap when it
-collects. Each command also reads the revision files once, not once more to resolve its target.
+collects. What Alembic and SQLAlchemy import for other uses than a migration (mako's templates,
+say) the worker imports lazily: it runs in the child that first uses it, and in no other. Each
+command also reads the revision files once, not once more to resolve its target.
 
 Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction" (upgrade,
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
@@ -58,6 +60,35 @@ import sys
 import traceback
 import weakref
 
+# Imported with Alembic and SQLAlchemy, used by no upgrade, downgrade or history: mako's templates,
+# which only `alembic revision` renders (its error pages import pygments: about a fifth of the
+# import), what reads a distribution's metadata file (the email package) or a pyproject.toml, and
+# SQLAlchemy's dialects for the asyncpg, pg8000 and psycopg2cffi drivers (imported with its
+# PostgreSQL dialect, used only by a URL that names them). The worker imports them
+# lazily (importlib's LazyLoader): a module runs as it would have, in the child that first reads
+# one of its attributes, and in none that does not.
+LAZY = (
+    *("mako.exceptions", "mako.runtime", "mako.codegen", "mako.cache", "mako.parsetree", "mako.pyparser"),
+    *("importlib.metadata._adapters", "tomllib"),
+    *(f"sqlalchemy.dialects.postgresql.{name}" for name in ("asyncpg", "pg8000", "psycopg2cffi")),
+)
+
+
+class LazyFinder:
+    """On sys.meta_path while the worker imports Alembic: the modules of LAZY found on sys.path
+    are made lazy (their code runs when one of their attributes is first read)."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name not in LAZY:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+sys.meta_path.insert(0, LazyFinder)  # until import_runtime() has imported Alembic's runtime
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -124,6 +155,15 @@ def rehearse(dialect: str) -> None:
             batch.drop_column("at")
             batch.create_check_constraint("ck_rehearsal_amount", "amount >= 0")
         op.drop_table("rehearsal")
+
+
+def import_runtime() -> None:
+    """Import what every command imports, then import as usual again."""
+    try:
+        for name in RUNTIME:
+            importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(LazyFinder)
 
 
 def freeze() -> None:
@@ -588,8 +628,7 @@ class Trees:
 
 def serve() -> None:
     importlib.machinery.SourceFileLoader.source_to_code = source_to_code
-    for name in RUNTIME:
-        importlib.import_module(name)
+    import_runtime()
     track_connections()
     freeze()
     trees = Trees()

@@ -321,6 +321,48 @@ def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, 
         assert "compiling env.py" not in output, output
 
 
+# An env.py that tells which of the modules no command needs its process has run (by what they
+# import: pygments is mako's, email.message the metadata's, tomllib._parser tomllib's), and in the
+# scenario of database "uses.db" uses them.
+UNNEEDED_ENV = """
+import os
+import sys
+
+print(f"run: {sorted({'pygments', 'email.message', 'tomllib._parser'} & sys.modules.keys())}")
+print(f"finders: {[getattr(finder, '__name__', type(finder).__name__) for finder in sys.meta_path]}")
+if os.environ["DATABASE_URL"].endswith("uses.db"):
+    import importlib.metadata
+    import tomllib
+
+    from mako import exceptions
+    from mako.template import Template
+
+    print(Template("rendered by ${name}").render(name="mako"))
+    print(f"highlighting: {exceptions.pygments_html_formatter is not None}")
+    print(f"metadata: {importlib.metadata.metadata('alembic')['Name']}, {tomllib.loads('a = 1')}")
+"""
+
+
+def test_modules_no_command_needs_run_only_in_a_scenario_that_uses_them(project, tmp_path):
+    """The worker imports lazily what Alembic and SQLAlchemy import for other uses than a
+    migration (mako's templates, and so pygments; the email package for a distribution's metadata;
+    tomllib): a scenario's process has not run them, until its env.py uses them, and then finds
+    them as a fresh interpreter would."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text(UNNEEDED_ENV + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in ("a", "uses")]
+    finally:
+        migrator.close()
+    assert "run: []" in outputs[0], outputs[0]
+    assert "LazyFinder" not in outputs[0], outputs[0]  # later imports are as usual
+    assert "rendered by mako" in outputs[1], outputs[1]
+    assert "highlighting: True" in outputs[1], outputs[1]
+    assert "metadata: alembic, {'a': 1}" in outputs[1], outputs[1]
+
+
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
     """Two release trees with a module of the same name, and one only the first has: each
     release's commands, alternating, import their own, and never see the other's."""
