@@ -28,6 +28,7 @@ from migtest.locks.postgres import PostgresLockObserver
 
 ROWS = 200_000
 FACTOR = 3  # a blocking change's stall over its harmless counterpart's
+SAMPLES_SECONDS = 60.0  # for the sampler thread's progress, on a busy 2-core machine
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _measure(
     return measurement
 
 
-def _wait_for_samples(measurement: LockMeasurement, count: int, seconds: float = 10.0) -> None:
+def _wait_for_samples(measurement: LockMeasurement, count: int, seconds: float = SAMPLES_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while measurement.samples < count:
         assert time.monotonic() < deadline, f"the sampler took {count} samples within {seconds} s"
