@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import machine
 import pytest
 import sqlalchemy
+from lock_watches import interrupted
 from mysql_changes import BLOCKING, CHANGES, Change, fill_orders
 
 from migtest.databases import Database
@@ -159,10 +160,7 @@ def test_nothing_of_the_observer_runs_after_an_interrupt_and_close(database):
     with _connection(database) as watching:
         before = _sessions(watching)
         observer = MysqlLockObserver(database)
-        with pytest.raises(KeyboardInterrupt), observer.watch("interrupted") as measurement:
-            _wait_for_samples(measurement, 1)
-            raise KeyboardInterrupt
-        assert not [t for t in threading.enumerate() if t.name.startswith("migtest-lock-")]
+        measurement = interrupted(observer, _wait_for_samples)
         _gone(watching, before)  # the sampler's and the probe's sessions closed with the block
     assert measurement.samples >= 1
     observer.close()  # as the runner does: nothing left to close, no error

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy
+from lock_watches import interrupted
 from machine import wait_for
 from pg_sessions import client_sessions
 
@@ -234,10 +235,7 @@ def test_nothing_of_the_observer_runs_after_an_interrupt_and_close(database):
     with _autocommit(database) as watching:  # one connection asks: each new one's backend would end late
         before = client_sessions(watching)
         observer = PostgresLockObserver(database)
-        with pytest.raises(KeyboardInterrupt), observer.watch("interrupted") as measurement:
-            _wait_for_samples(measurement, 1)
-            raise KeyboardInterrupt
-        assert not [t for t in threading.enumerate() if t.name.startswith("migtest-lock-")]
+        interrupted(observer, _wait_for_samples)
         opened = client_sessions(watching) - before
         assert len(opened) == 2  # the sampler's and the probe's, until closed
         observer.close()
