@@ -15,9 +15,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -27,6 +28,8 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 INPUTS_LABEL = "migtest.test.inputs"
 PASSWORD = "s3cret-Pw_42"
 READY_TIMEOUT = 120.0
+START_ATTEMPTS = 3  # ports tried for a server started here
+T = TypeVar("T")
 
 
 def unavailable(reason: str) -> None:
@@ -40,6 +43,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _on_a_free_port(start: Callable[[int], T], log: Path) -> T:
+    """`start(port)` on a port free when chosen, and again on another if the server found it taken:
+    until it binds, the port may become the local end of a connection that another process (the
+    other xdist worker) opens, which the kernel picks from the same range."""
+    for _ in range(START_ATTEMPTS - 1):
+        seen = log.stat().st_size if log.exists() else 0
+        try:
+            return start(free_port())
+        except (subprocess.CalledProcessError, RuntimeError):
+            if not (log.exists() and b"Address already in use" in log.read_bytes()[seen:]):
+                raise
+    return start(free_port())
 
 
 def wait_for(ready, what: str, process: subprocess.Popen | None = None, timeout: float = READY_TIMEOUT) -> None:
@@ -77,7 +94,7 @@ def host_postgres() -> Iterator[HostServer]:
     if not (initdb and pg_ctl):
         unavailable("PostgreSQL (initdb, pg_ctl) is not installed")
     with tempfile.TemporaryDirectory(prefix="migtest-pg-") as root:
-        data, pwfile, port = Path(root) / "data", Path(root) / "pw", free_port()
+        data, pwfile = Path(root) / "data", Path(root) / "pw"
         pwfile.write_text(PASSWORD)
         os.chmod(root, 0o777)
         if os.geteuid() == 0:
@@ -88,9 +105,14 @@ def host_postgres() -> Iterator[HostServer]:
             _as_unprivileged([initdb, "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}", "-A", "scram-sha-256"]),
             **quiet,
         )
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        start = [pg_ctl, "-D", str(data), "-o", options, "-l", f"{root}/log", "-w", "-t", "60", "start"]
-        subprocess.run(_as_unprivileged(start), **quiet)
+
+        def start(port: int) -> int:
+            options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+            argv = [pg_ctl, "-D", str(data), "-o", options, "-l", f"{root}/log", "-w", "-t", "60", "start"]
+            subprocess.run(_as_unprivileged(argv), **quiet)
+            return port
+
+        port = _on_a_free_port(start, Path(root) / "log")
         try:
             yield HostServer(f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres", "postgres")
         finally:
@@ -104,7 +126,7 @@ def host_mariadb(*options: str) -> Iterator[HostServer]:
     if not (install_db and server):
         unavailable("MariaDB (mariadb-install-db, mariadbd) is not installed")
     with tempfile.TemporaryDirectory(prefix="migtest-mariadb-") as root:
-        data, port, init = Path(root) / "data", free_port(), Path(root) / "init.sql"
+        data, init = Path(root) / "data", Path(root) / "init.sql"
         user = ["--user=root"] if os.geteuid() == 0 else []
         subprocess.run(
             [install_db, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal", *user],
@@ -117,13 +139,22 @@ def host_mariadb(*options: str) -> Iterator[HostServer]:
             f"ALTER USER 'root'@'localhost' IDENTIFIED BY '{PASSWORD}';\n"
             "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n"
         )
-        argv = [server, "--no-defaults", f"--datadir={data}", f"--socket={root}/sock", f"--port={port}"]
-        argv += ["--bind-address=127.0.0.1", "--skip-name-resolve", f"--init-file={init}", *user]
-        argv += ["--innodb-flush-log-at-trx-commit=0", "--max-connections=300", f"--log-error={root}/log", *options]
-        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"mysql://root:{PASSWORD}@127.0.0.1:{port}/"
+
+        def start(port: int) -> tuple[subprocess.Popen, str]:
+            argv = [server, "--no-defaults", f"--datadir={data}", f"--socket={root}/sock", f"--port={port}"]
+            argv += ["--bind-address=127.0.0.1", "--skip-name-resolve", f"--init-file={init}", *user]
+            argv += ["--innodb-flush-log-at-trx-commit=0", "--max-connections=300", f"--log-error={root}/log"]
+            process = subprocess.Popen([*argv, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            url = f"mysql://root:{PASSWORD}@127.0.0.1:{port}/"
+            try:
+                wait_for(lambda: _accepts_login(url), "mariadbd", process)
+            except BaseException:
+                stop(process)
+                raise
+            return process, url
+
+        process, url = _on_a_free_port(start, Path(root) / "log.err")  # mariadbd adds .err
         try:
-            wait_for(lambda: _accepts_login(url), "mariadbd", process)
             yield HostServer(url, "mariadb")
         finally:
             stop(process)

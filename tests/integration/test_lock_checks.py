@@ -29,6 +29,25 @@ BEGIN
 END $$;
 """
 WIDEN_SAMPLED = "-- orders outgrow int\nALTER TABLE orders ALTER id TYPE bigint USING sampled(id);\n"
+# MariaDB's copy of 100 rows may end before the observer's threads have run at all. The statement
+# after it waits, bounded at 30 000 polls (30 s or more), until the observer's sessions have been
+# seen sampling and probing each table: each of those ends and counts, whenever the watch ends.
+OBSERVED = """CREATE FUNCTION observed() RETURNS int
+BEGIN
+  DECLARE polls, sampled, orders, users INT DEFAULT 0;
+  WHILE polls < 30000 AND NOT (sampled AND orders AND users) DO
+    SET sampled = sampled OR EXISTS (SELECT 1 FROM information_schema.PROCESSLIST
+                                     WHERE INFO LIKE '%SUBSTRING(m.LOCK_MODE, 5)%');
+    SET orders = orders OR EXISTS (SELECT 1 FROM information_schema.PROCESSLIST
+                                   WHERE INFO LIKE 'SELECT 1 FROM `orders`%');
+    SET users = users OR EXISTS (SELECT 1 FROM information_schema.PROCESSLIST
+                                 WHERE INFO LIKE 'SELECT 1 FROM `users`%');
+    SET polls = polls + 1;
+    DO SLEEP(0.001);
+  END WHILE;
+  RETURN polls;
+END;
+"""
 
 
 def _orders_project(fixture_project, migration: str, locks: object = None, rows: str = ORDERS):
@@ -67,8 +86,8 @@ def test_a_rewrite_set_to_fail_fails_the_step_at_the_statement(fixture_project, 
 
 @MARIADB
 def test_on_mariadb_a_copying_change_is_a_rebuild_pinned_on_its_statement(fixture_project, run_migtest):
-    rows = "INSERT INTO orders SELECT seq, seq FROM seq_1_to_100;\n"
-    widen = "-- orders outgrow int\nALTER TABLE orders MODIFY id bigint;\n"
+    rows = "INSERT INTO orders SELECT seq, seq FROM seq_1_to_100;\n" + OBSERVED
+    widen = "-- orders outgrow int\nALTER TABLE orders MODIFY id bigint;\nSELECT observed();\n"
     project = _orders_project(fixture_project, widen, {"rewrite": "fail"}, rows)
     outcome = run_migtest(project.config, command="steps")
 

@@ -94,8 +94,32 @@ def test_jobs_must_be_at_least_one(capsys):
     assert "argument --jobs: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
 
 
+# Put ahead of env.py: each command waits (bounded) until the three others of its round of four
+# run too, so that they run side by side whatever the scheduling; were one worker to serve them in
+# turn, the first would wait alone and fail, saying so.
+SIDE_BY_SIDE = """
+import pathlib
+import time
+import uuid
+
+_arrivals, _me = pathlib.Path(ARRIVALS), uuid.uuid4().hex
+with open(_arrivals, "a") as _mark:
+    _mark.write(_me + "\\n")
+_round_end = (_arrivals.read_text().split().index(_me) // 4 + 1) * 4
+_deadline = time.monotonic() + 120
+while len(_arrivals.read_text().split()) < _round_end:
+    if time.monotonic() > _deadline or _arrivals.with_suffix(".failed").exists():  # the others need not wait
+        _arrivals.with_suffix(".failed").touch()
+        raise RuntimeError(f"{len(_arrivals.read_text().split())} of {_round_end} commands ran side by side")
+    time.sleep(0.01)
+"""
+
+
 def test_alembic_workers_serve_threads_side_by_side_and_close(fixture_project, tmp_path):
-    config = load_config(str(fixture_project("alembic-base").config))
+    project = fixture_project("alembic-base")
+    env = project.root / "migrations" / "env.py"
+    env.write_text(SIDE_BY_SIDE.replace("ARRIVALS", repr(str(tmp_path / "arrivals"))) + env.read_text())
+    config = load_config(str(project.config))
     workspace = Workspace(config.version("1.1"), config.root, config.root)
     server = SqliteServer(tmp_path)
     migrator = AlembicMigrator(config.migrations)
@@ -105,7 +129,7 @@ def test_alembic_workers_serve_threads_side_by_side_and_close(fixture_project, t
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda database: migrator.migrate(workspace, database, UPGRADE, "0002"), databases))
             assert [migrator.current(workspace, database) for database in databases] == ["0002"] * 4
-            assert 2 <= len(workers()) <= 4, "commands waited for one worker, or idle workers were not reused"
+            assert len(workers()) == 4, "a worker per command running, the idle ones reused in the next round"
     finally:
         migrator.close()
         server.close()
