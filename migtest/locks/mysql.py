@@ -25,7 +25,7 @@ from migtest.databases import Database
 from migtest.databases.mysql import backquoted
 from migtest.locks import LockMeasurement
 from migtest.locks.mysql_catalogue import MODES, MdlSource, mdl_source, table_ids
-from migtest.locks.tracking import Record, running, starting
+from migtest.locks.tracking import Record, after_migration, running, starting
 from migtest.sql.statement_limit import canceller
 from migtest.threads import BackgroundThread
 
@@ -125,7 +125,7 @@ class MysqlLockObserver:
             interrupted = True
             raise
         finally:
-            with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the run is being torn down
+            with after_migration(watch.notes, self.close, (sqlalchemy.exc.SQLAlchemyError,)):
                 measurement.rewritten = self._rebuilt(sampler, watch)
             measurement.note = "; ".join(watch.notes) or None
             if interrupted:  # the run is being torn down: nothing of the observer outlives the block

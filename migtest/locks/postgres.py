@@ -12,7 +12,6 @@ written in one transaction was not built CONCURRENTLY (that build commits in thr
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import sqlalchemy
 
 from migtest.databases import Database
 from migtest.locks import LockMeasurement
-from migtest.locks.tracking import Record, running, starting
+from migtest.locks.tracking import Record, after_migration, running, starting
 from migtest.threads import BackgroundThread
 
 # From the weakest to the strongest, as PostgreSQL's documentation lists them.
@@ -150,8 +149,10 @@ class PostgresLockObserver:
             with running(threads, watch.stop, self._cancel, watch.record, measurement, names):
                 yield measurement
         finally:
-            with contextlib.suppress(psycopg.Error):  # the run is being torn down: its statements cancelled
+            notes: list[str] = []
+            with after_migration(notes, self.close, (psycopg.Error,)):
                 self._rewrites(measurement, watch, indexes)
+            measurement.note = "; ".join(notes) or None
 
     def _cancel(self) -> None:
         for connection in (self._sampler, self._probe):

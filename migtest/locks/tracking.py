@@ -157,3 +157,16 @@ def starting(close: Callable[[], None], errors: tuple[type[Exception], ...]) -> 
         close()
         reason = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's wrapping
         raise StepFailed(f"cannot measure locks: {reason} (checks.locks: off measures nothing)") from exc
+
+
+@contextmanager
+def after_migration(notes: list[str], close: Callable[[], None], errors: tuple[type[Exception], ...]) -> Iterator[None]:
+    """What the observer reads once the migration has ended (the tables it rewrote). A read that
+    fails, one of the driver's `errors` (its connection lost, or a statement the stop cancelled),
+    is said in `notes` rather than taken as "nothing rewritten", and closes the observer: its
+    next watch opens new connections."""
+    try:
+        yield
+    except errors as exc:
+        close()
+        notes.append(f"table rewrites not observed: {getattr(exc, 'orig', None) or exc}")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import machine
 import pytest
 import sqlalchemy
-from lock_watches import interrupted
+from lock_watches import connections_lost, interrupted
 from mysql_changes import BLOCKING, CHANGES, Change, fill_orders
 
 from migtest.databases import Database
@@ -176,6 +176,23 @@ def test_the_connections_are_kept_from_watch_to_watch_until_closed(database):
             assert len(_sessions(watching) - before) == 2
         observer.close()
         _gone(watching, before)
+
+
+def test_connections_lost_mid_watch_are_said_and_the_next_watch_measures_again(database):
+    with _connection(database) as watching:
+        before = _sessions(watching)
+        observer = MysqlLockObserver(database)
+
+        def kill_own_sessions() -> None:
+            for session in _sessions(watching) - before:
+                watching.exec_driver_sql(f"KILL {session}")
+
+        try:
+            lost, following = connections_lost(observer, kill_own_sessions, _wait_for_samples)
+        finally:
+            observer.close()
+    assert "table rewrites not observed: " in (lost.note or ""), lost.note
+    assert following.samples >= 1 and "not observed" not in (following.note or "")
 
 
 def _gone(watching: sqlalchemy.Connection, before: set[int]) -> None:

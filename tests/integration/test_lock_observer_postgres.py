@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy
-from lock_watches import interrupted
+from lock_watches import connections_lost, interrupted
 from machine import wait_for
 from pg_sessions import client_sessions
 
@@ -242,6 +242,23 @@ def test_nothing_of_the_observer_runs_after_an_interrupt_and_close(database):
         # A backend ends after its client has gone: pg_stat_activity may show it for a moment (which
         # is also why sessions are told apart by pid, not counted: earlier tests' may still be ending).
         wait_for(lambda: not client_sessions(watching) & opened, "the observer's sessions ending", timeout=30)
+
+
+def test_connections_lost_mid_watch_are_said_and_the_next_watch_measures_again(database):
+    with _autocommit(database) as watching:
+        before = client_sessions(watching)
+        observer = PostgresLockObserver(database)
+
+        def kill_own_sessions() -> None:
+            for pid in client_sessions(watching) - before:
+                watching.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+
+        try:
+            lost, following = connections_lost(observer, kill_own_sessions, _wait_for_samples)
+        finally:
+            observer.close()
+    assert lost.note is not None and lost.note.startswith("table rewrites not observed: "), lost.note
+    assert following.samples >= 1 and following.note is None
 
 
 def test_a_measurement_that_cannot_start_says_why_without_a_traceback(database):
