@@ -11,6 +11,8 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,24 @@ def new_run_id() -> str:
 
 def make_run_folder(run_id: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"migtest-{run_id}-{os.getpid()}-"))
+
+
+@contextmanager
+def temporary_files_in(folder: Path) -> Iterator[None]:
+    """What the run starts (apps, commands, `setup:`, the Alembic worker) writes its temporary
+    files in `folder` (TMPDIR), which goes with the run's folder: an app's lock file or a build's
+    leftovers do not outlive the run. migtest's own temporary files are unaffected: `tempfile`
+    chose their folder when the run's folder was made."""
+    folder.mkdir()
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = previous
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from migtest.plan import Scenario
 from migtest.results import FAILED, CheckResult, Phase, RunResult, ScenarioResult, timed
 from migtest.results.locations import Locator
 from migtest.run import interrupts
-from migtest.run.folders import make_run_folder, new_run_id
+from migtest.run.folders import make_run_folder, new_run_id, temporary_files_in
 from migtest.seeding import Seeder, make_restorer, make_seeders
 from migtest.sources import SetupProgress, Workspace, Workspaces
 
@@ -112,6 +112,7 @@ class Session:
                 cleanup.callback(docker.remove_run)
             workdir = make_run_folder(self.run_id)
             cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+            cleanup.enter_context(temporary_files_in(workdir / "tmp"))
             self.startup: list[Phase] = []
             server = f"database server {self.config.database.image or self.config.database.engine}"
             with timed(server, self.origin, self.startup):
