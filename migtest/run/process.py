@@ -182,33 +182,39 @@ def end_process_groups(processes: list[subprocess.Popen[str]], grace: float) -> 
 def _ended_within(processes: list[subprocess.Popen[str]], seconds: float) -> bool:
     """Wait at most `seconds` until no process of the groups runs."""
     deadline = time.monotonic() + seconds
+    groups = {process.pid for process in processes}
     while True:
         for process in processes:
             process.poll()  # reaped, the command no longer counts as a member of its group
-        if not any(_group_running(process.pid) for process in processes):
+        if not _groups_running(groups):
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(GROUP_POLL_SECONDS)
 
 
-def _group_running(group: int) -> bool:
-    """Whether a process of the group still runs. A zombie has ended: its new parent (often a
-    container's PID 1) may take its time to reap it, so only /proc can tell it from a running one."""
+def _groups_running(groups: set[int]) -> bool:
+    """Whether a process of one of the groups still runs, from one read of /proc for them all. A
+    zombie has ended: its new parent (often a container's PID 1) may take its time to reap it, so
+    only /proc can tell it from a running one."""
     try:
         entries = os.listdir("/proc")
     except FileNotFoundError:  # no procfs (macOS): zombies count as running
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return any(entry.isdigit() and _running_member(Path("/proc", entry, "stat"), group) for entry in entries)
+        return any(_signalable(group) for group in groups)
+    return any(entry.isdigit() and _running_member(Path("/proc", entry, "stat"), groups) for entry in entries)
 
 
-def _running_member(stat_file: Path, group: int) -> bool:
+def _signalable(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _running_member(stat_file: Path, groups: set[int]) -> bool:
     try:
         state, _parent, process_group = stat_file.read_bytes().rsplit(b")", 1)[1].split()[:3]
     except (OSError, IndexError, ValueError):  # ended meanwhile
         return False
-    return int(process_group) == group and state != b"Z"
+    return int(process_group) in groups and state != b"Z"
