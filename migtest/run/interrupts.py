@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -71,7 +72,12 @@ def _later(_signum: int, _frame: object) -> None:
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Run the block whole; a first signal that came meanwhile is raised after it."""
+    """Run the block whole; a first signal that came meanwhile is raised after it. Only the main
+    thread receives signals: elsewhere the block runs as it is (counted, it would keep the main
+    thread from raising the signal it received)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _State.deferring += 1
     try:
         yield

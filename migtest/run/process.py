@@ -95,16 +95,17 @@ def stream(
     reader = BackgroundThread(read, "migtest-stream")
     source = stdin.open("rb") if stdin is not None else None
     try:  # from the moment the command exists: an interrupt may come before the wait begins
-        process = _started(
-            argv,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdin=source,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
+        with interrupts.deferred():  # a signal inside Popen would leave the command running, unknown
+            process = _started(
+                argv,
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
+                stdin=source,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
         reader.start()
         code = process.wait(timeout=timeout)
     except FileNotFoundError as exc:
