@@ -13,13 +13,14 @@ them, each of those values is the same value of the same type, read the same way
 held fewer values than those columns proves nothing: some read as their default, which is not in
 it (and a virtual generated column is in no record). Where any row is not proven so (a value
 changed, a row added, a record overflowing its page), or the rows are held on disk, the table is
-read whole instead. The rows carried keep the order they were captured in.
+read whole instead. The rows carried keep the order they were captured in, and are made into rows
+one column wider only when something reads them (see Carried): a walk's checks read their count.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import replace
 from itertools import chain
 from operator import add, itemgetter
@@ -54,15 +55,15 @@ def carried(
 
 def _joined(
     old: Mapping[tuple[Any, ...], Values], read: list[Values], width: int
-) -> dict[tuple[Any, ...], Values] | None:
+) -> Mapping[tuple[Any, ...], Values] | None:
     """Each row of `old` with the values `read` after its key (the first `width` of them) joined
     to it, in the order the rows were captured in (a check's evidence lists them in that order);
     None where `read` has a key `old` lacks. The driver reads them in that order where nothing
-    moved them: the rows are then joined in C, not looked up one by one."""
+    moved them: the rows are then joined when read, in C (Carried), not looked up one by one."""
     keys = list(zip(*(map(itemgetter(column), read) for column in range(width))))
-    added = map(itemgetter(slice(width, None)), read)
+    added = list(map(itemgetter(slice(width, None)), read))
     if keys == list(old):
-        return dict(zip(keys, map(add, old.values(), added)))
+        return old.joined(added) if isinstance(old, Carried) else Carried(old, (added,))
     by_key = dict(zip(keys, added))
     if len(by_key) != len(read) or not by_key.keys() <= old.keys():
         return None
@@ -90,3 +91,51 @@ def _unchanged(was: Cells, now: Cells, width: int) -> bool:
             return False
         headers.add(types)
     return all(len(types.translate(None, CONTINUED)) == width for types in headers)  # one last byte per serial type
+
+
+class Carried(Mapping[tuple[Any, ...], Values]):
+    """The rows of a table carried over: those of the capture it was first carried from (`base`,
+    in their order), each with the values of the columns added since appended (`added`: a list per
+    carry, in the same order). A carry costs a list of the added values, not a row tuple one column
+    wider per row and step; the rows are made on the first read of a value, once."""
+
+    def __init__(self, base: Mapping[tuple[Any, ...], Values], added: tuple[list[Values], ...]) -> None:
+        self._base, self._added = base, added
+        self._rows: dict[tuple[Any, ...], Values] | None = None
+
+    def joined(self, added: list[Values]) -> Carried:
+        """These rows with `added` appended, in their order."""
+        return Carried(self._base, (*self._added, added))
+
+    @property
+    def _made(self) -> dict[tuple[Any, ...], Values]:
+        if self._rows is None:
+            values: Any = self._base.values()
+            for added in self._added:
+                values = map(add, values, added)
+            self._rows = dict(zip(self._base, values))
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._base)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._base
+
+    def __getitem__(self, key: tuple[Any, ...]) -> Values:
+        return self._made[key]
+
+    def keys(self) -> KeysView[tuple[Any, ...]]:
+        return self._base.keys()
+
+    def values(self) -> ValuesView[Values]:
+        return self._made.values()
+
+    def items(self) -> ItemsView[tuple[Any, ...], Values]:
+        return self._made.items()
+
+    def get(self, key: tuple[Any, ...], default: Values | None = None) -> Values | None:
+        return self._made.get(key, default)

@@ -4,6 +4,7 @@ they came from, unless a column is compared with another one or every value must
 import operator
 import weakref
 
+from migtest.capture.sqlite_records import Carried, _joined
 from migtest.capture.state import TableData, differing
 
 COLUMNS = ("id", "a", "b")
@@ -59,3 +60,27 @@ def test_a_row_a_carried_table_left_out_is_gone() -> None:
     short = TableData(new.primary_key, new.columns, {(2,): new.rows[(2,)]}, extends=weakref.ref(old))
     assert list(old.gone(short)) == [(1, "x", "y")]
     assert not old.same_keys(short)
+
+
+def test_rows_carried_twice_are_the_rows_with_both_added_columns_in_order() -> None:
+    base = {(2,): (2, "b"), (1,): (1, "a")}
+    once = _joined(base, [(2, "x2"), (1, "x1")], 1)
+    assert isinstance(once, Carried)
+    twice = _joined(once, [(2, 20), (1, 10)], 1)
+    assert list(twice.items()) == [((2,), (2, "b", "x2", 20)), ((1,), (1, "a", "x1", 10))]
+    assert len(twice) == 2 and (1,) in twice and (3,) not in twice and twice.get((3,)) is None
+    assert dict(once) == {(2,): (2, "b", "x2"), (1,): (1, "a", "x1")}  # each carry its own rows
+
+
+def test_carried_rows_are_made_only_when_a_value_is_read() -> None:
+    """A walk's checks read a carried table's count and keys: no row one column wider is made for them."""
+    carried_rows = _joined({(1,): (1, "a")}, [(1, "x")], 1)
+    assert len(carried_rows) == 1 and list(carried_rows) == [(1,)]
+    assert carried_rows._rows is None
+    assert carried_rows[(1,)] == (1, "a", "x") and carried_rows._rows is not None
+
+
+def test_rows_read_in_another_order_or_without_some_keys_are_joined_by_key() -> None:
+    old = _joined({(1,): (1, "a"), (2,): (2, "b")}, [(1, "x1"), (2, "x2")], 1)
+    assert _joined(old, [(2, 20)], 1) == {(2,): (2, "b", "x2", 20)}
+    assert _joined(old, [(3, 30)], 1) is None
