@@ -61,10 +61,10 @@ def _joined(
     None where `read` has a key `old` lacks. The driver reads them in that order where nothing
     moved them: the rows are then joined when read, in C (Carried), not looked up one by one."""
     keys = list(zip(*(map(itemgetter(column), read) for column in range(width))))
-    added = list(map(itemgetter(slice(width, None)), read))
     if keys == list(old):
-        return old.joined(added) if isinstance(old, Carried) else Carried(old, (added,))
-    by_key = dict(zip(keys, added))
+        added = [list(map(itemgetter(column), read)) for column in range(width, len(read[0]) if read else width)]
+        return old.joined(added) if isinstance(old, Carried) else Carried(old, tuple(added))
+    by_key = dict(zip(keys, map(itemgetter(slice(width, None)), read)))
     if len(by_key) != len(read) or not by_key.keys() <= old.keys():
         return None
     return {key: row + by_key[key] for key, row in old.items() if key in by_key}
@@ -95,25 +95,24 @@ def _unchanged(was: Cells, now: Cells, width: int) -> bool:
 
 class Carried(Mapping[tuple[Any, ...], Values]):
     """The rows of a table carried over: those of the capture it was first carried from (`base`,
-    in their order), each with the values of the columns added since appended (`added`: a list per
-    carry, in the same order). A carry costs a list of the added values, not a row tuple one column
-    wider per row and step; the rows are made on the first read of a value, once."""
+    in their order), each with its values of the columns added since appended (`added`: a list of
+    values per column, in the same order). A carry costs a list per added column, not a tuple one
+    column wider per row and step, and holds no more than those tuples would; the rows are made on
+    the first read of a value, once."""
 
-    def __init__(self, base: Mapping[tuple[Any, ...], Values], added: tuple[list[Values], ...]) -> None:
+    def __init__(self, base: Mapping[tuple[Any, ...], Values], added: tuple[list[Any], ...]) -> None:
         self._base, self._added = base, added
         self._rows: dict[tuple[Any, ...], Values] | None = None
 
-    def joined(self, added: list[Values]) -> Carried:
-        """These rows with `added` appended, in their order."""
-        return Carried(self._base, (*self._added, added))
+    def joined(self, added: list[list[Any]]) -> Carried:
+        """These rows with the columns `added` appended, in their order."""
+        return Carried(self._base, (*self._added, *added))
 
     @property
     def _made(self) -> dict[tuple[Any, ...], Values]:
         if self._rows is None:
-            values: Any = self._base.values()
-            for added in self._added:
-                values = map(add, values, added)
-            self._rows = dict(zip(self._base, values))
+            values = self._base.values()
+            self._rows = dict(zip(self._base, map(add, values, zip(*self._added)) if self._added else values))
         return self._rows
 
     def __len__(self) -> int:
