@@ -62,8 +62,8 @@ bench: $(STAMP)
 realworld-optuna: $(STAMP)
 	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_optuna.py
 
-# MLflow's tracking store: three releases from PyPI, SQLite and PostgreSQL; left out of `make test`
-# (about 4.5 minutes, virtualenvs built from PyPI included; examples/mlflow/README.md).
+# MLflow's tracking store: three releases from PyPI, SQLite, PostgreSQL and MariaDB; not in `make test`
+# (about 7 minutes, virtualenvs built from PyPI included; examples/mlflow/README.md).
 realworld-mlflow: $(STAMP)
 	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_mlflow.py
 
