@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format reference bench clean realworld realworld-postgres realworld-images realworld-optuna realworld-jupyterhub realworld-golang
+.PHONY: demo test lint format reference bench clean realworld realworld-postgres realworld-images realworld-optuna realworld-mlflow realworld-jupyterhub realworld-golang
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench: $(STAMP)
 # (about 6 minutes, virtualenvs built from PyPI included).
 realworld-optuna: $(STAMP)
 	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_optuna.py
+
+# MLflow's tracking store: three releases from PyPI, SQLite, PostgreSQL and MariaDB; not in `make test`
+# (about 7 minutes, virtualenvs built from PyPI included; examples/mlflow/README.md).
+realworld-mlflow: $(STAMP)
+	MIGTEST_REALWORLD=1 $(BIN)/pytest -q tests/integration/test_realworld_mlflow.py
 
 # JupyterHub: three releases from PyPI on SQLite; exits 0 when every check ends as established by
 # hand (examples/jupyterhub/README.md). About 70 s the first time, 20 s with the venvs cached.

@@ -6,6 +6,9 @@ engine's plain URL (`postgresql://...`, `mysql://...`; for SQLite the file's pat
 SQLite client takes), `{database_url:<driver>}` the SQLAlchemy URL with another driver of the
 same engine, and `{database_url:default}` the SQLAlchemy URL of the engine's default driver
 (`postgresql://`, `mysql://`, `sqlite:///`: what SQLAlchemy 1.x apps take on every engine).
+`{database_url:psycopg2,pymysql,default}` is the first listed driver the run's engine has: one
+command for an app on SQLAlchemy 1.x on every engine without mysqlclient, a C build, which is
+SQLAlchemy's default for `mysql://`.
 Each has the password in URL form, which masking hides wherever it is printed.
 
 `database.url` itself is written with `${NAME}` for what comes from the environment; `fill_url`
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -88,6 +91,17 @@ def url_forms(url: str) -> dict[str, str]:
     return forms
 
 
+def choose_drivers(text: str, forms: Mapping[str, str]) -> str:
+    """Each `{database_url:a,b,...}` in `text` as `{database_url:x}`, x the first listed driver that
+    `forms` (the database's, from url_forms) has; left as written where none is."""
+
+    def choose(match: re.Match[str]) -> str:
+        names = match[1].split(",")
+        return next((f"{{database_url:{name}}}" for name in names if f"database_url:{name}" in forms), match[0])
+
+    return DRIVER_PLACEHOLDER.sub(choose, text)
+
+
 def dsn(url: str) -> str:
     """The engine's plain URL without a driver; for SQLite the database file's path."""
     parsed = make_url(url)
@@ -123,14 +137,17 @@ def _port_text(url: str) -> str:
 
 
 def unknown_driver(text: str, engine: str) -> str | None:
-    """Why a `{database_url:<driver>}` in `text` cannot be filled for `engine`, or None."""
+    """Why a `{database_url:<driver>[,<driver>...]}` in `text` cannot be filled for `engine`, or None."""
     backend = BACKENDS[engine]
-    for driver in DRIVER_PLACEHOLDER.findall(text):
-        if driver != "default" and driver not in DRIVERS[backend]:
-            return (
-                f"{{database_url:{driver}}}: '{driver}' is not a driver of {engine}; "
-                f"known: default, {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
-            )
+    known = f"known: default, {', '.join(DRIVERS[backend])} (or {{database_dsn}} for the plain URL)"
+    every = {"default", *(driver for drivers in DRIVERS.values() for driver in drivers)}
+    for listed in DRIVER_PLACEHOLDER.findall(text):
+        names = listed.split(",")
+        if len(names) > 1 and (typo := next((name for name in names if name not in every), None)) is not None:
+            return f"{{database_url:{listed}}}: '{typo}' is a driver of no engine; {known}"
+        if not any(name == "default" or name in DRIVERS[backend] for name in names):
+            what = f"'{listed}' is not a driver" if len(names) == 1 else f"none of {', '.join(names)} is a driver"
+            return f"{{database_url:{listed}}}: {what} of {engine}; {known}"
     return None
 
 

@@ -3,7 +3,9 @@
 A clone recreates each table from `SHOW CREATE TABLE` and copies its rows with
 `INSERT ... SELECT` inside the server (foreign key checks off while copying), then views and
 triggers with the template's name swapped for the clone's. That keeps indexes, foreign keys,
-AUTO_INCREMENT counters and every row, without replaying migrations or leaving the server.
+AUTO_INCREMENT counters and every row, without replaying migrations or leaving the server. Rows
+are copied with NO_AUTO_VALUE_ON_ZERO, as mysqldump does: otherwise a 0 in an AUTO_INCREMENT
+column (MLflow's Default experiment is experiment_id 0) becomes the next counter value.
 """
 
 from __future__ import annotations
@@ -74,9 +76,13 @@ class MysqlServer(ServerDatabases):
             run(f"CREATE DATABASE {target}")
             run(f"USE {target}")
             run("SET SESSION foreign_key_checks = 0")
+            mode = run("SELECT @@SESSION.sql_mode").scalar()
+            run("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO')")
             for table, kind in run(f"SHOW FULL TABLES FROM {source}").fetchall():
                 if kind == "BASE TABLE":
                     self._copy_table(connection, template, name, table)
+            # a trigger keeps the sql_mode it is created in: the session's own again for views and triggers
+            run("SET SESSION sql_mode = %s", (mode,))
             self._copy_views(connection, template, name)
             for (trigger,) in run(
                 "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = %s", (template,)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from migtest.config.urls import choose_drivers
 from migtest.errors import StepFailed
 from migtest.results.evidence import FRAME, own_file, shorten
 from migtest.run import interrupts
@@ -47,6 +48,7 @@ def split_command(command: str, placeholders: dict[str, str]) -> list[str]:
 
 
 def fill(text: str, placeholders: dict[str, str]) -> str:
+    text = choose_drivers(text, placeholders)
     for key, value in placeholders.items():
         text = text.replace("{" + key + "}", value)
     return text

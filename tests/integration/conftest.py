@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 from integration_support import FixtureProject, copy_fixture
 
 from migtest.capture.row_store import SPILL_ENV
+
+# Real projects whose releases take minutes to install from PyPI run with `make realworld-*`
+# (MIGTEST_REALWORLD=1) only: left out of the default suite rather than skipped in it.
+collect_ignore = [] if os.environ.get("MIGTEST_REALWORLD") else ["test_realworld_mlflow.py"]
 
 
 @pytest.fixture

@@ -106,17 +106,30 @@ def test_commands_connect_with_the_plain_dsn(tmp_path, run_migtest, database_con
         assert forms["driver_url"].split("://", 1)[1] == forms["url"].split("://", 1)[1]
 
 
+# `default`: what an app on SQLAlchemy 1.x takes on every engine. A list: the first driver the
+# engine has, one command on every engine without mysqlclient, SQLAlchemy's `mysql://` (found on
+# MLflow: `mlflow db upgrade` on PostgreSQL, MariaDB and SQLite).
+SCHEMES = {
+    "default": {None: "sqlite://", "postgres": "postgresql://", "mariadb": "mysql://"},
+    "psycopg2,pymysql,default": {
+        None: "sqlite://",
+        "postgres": "postgresql+psycopg2://",
+        "mariadb": "mysql+pymysql://",
+    },
+}
+
+
 @pytest.mark.engines
-def test_the_default_driver_url_is_a_url_on_every_engine(tmp_path, run_migtest, database_config):
+@pytest.mark.parametrize("driver", list(SCHEMES))
+def test_the_default_driver_or_the_engines_own_in_a_list(tmp_path, run_migtest, database_config, driver):
     engine = engine_of(database_config)
-    config = dsn_project(tmp_path / "project", engine, driver="default")
+    config = dsn_project(tmp_path / "project", engine, driver=driver)
 
     outcome = run_migtest(config)
 
     assert outcome.exit_code == EXIT_OK, outcome.output
     forms = json.loads((config.parent / "seen-upgrade.json").read_text())
-    scheme = {None: "sqlite://", "postgres": "postgresql://", "mariadb": "mysql://"}[engine]
-    assert forms["driver_url"].startswith(scheme)
+    assert forms["driver_url"].startswith(SCHEMES[driver][engine])
     assert forms["driver_url"].split("://", 1)[1] == forms["url"].split("://", 1)[1]
 
 
@@ -134,14 +147,22 @@ def test_every_form_of_the_url_is_masked(tmp_path, run_migtest, database_config)
         assert PASSWORD not in text
 
 
-def test_a_driver_of_another_engine_is_exit_2_naming_the_key(tmp_path, run_migtest):
+@pytest.mark.parametrize(
+    ("drivers", "message"),
+    [
+        ("psycopg2", "{database_url:psycopg2}: 'psycopg2' is not a driver of sqlite"),
+        ("psycopg2,pymysql", "{database_url:psycopg2,pymysql}: none of psycopg2, pymysql is a driver of sqlite"),
+        ("psycopg2,pymsql,default", "{database_url:psycopg2,pymsql,default}: 'pymsql' is a driver of no engine"),
+    ],
+)
+def test_a_driver_of_another_engine_is_exit_2_naming_the_key(tmp_path, run_migtest, drivers, message):
     config = dsn_project(tmp_path / "project", None)
     settings = yaml.safe_load(config.read_text())
-    settings["seed"]["command"] = "python3 seed.py {database_url:psycopg2}"
+    settings["seed"]["command"] = f"python3 seed.py {{database_url:{drivers}}}"
     config.write_text(yaml.safe_dump(settings))
 
     outcome = run_migtest(config, command="plan")
 
     assert outcome.exit_code == EXIT_USAGE, outcome.output
     assert f"{config}:" in outcome.output
-    assert "key 'seed.command': {database_url:psycopg2}: 'psycopg2' is not a driver of sqlite" in (outcome.output)
+    assert f"key 'seed.command': {message}" in outcome.output
