@@ -261,6 +261,27 @@ def test_env_pys_first_imports_are_imported_once_per_tree(project, tmp_path):
         assert f"counter imported in {process_of(output)}" not in output, output
 
 
+def test_sqlalchemys_modules_the_models_import_are_imported_once_per_tree(project, tmp_path):
+    """env.py imports the project's models after another statement, so its tree's zygote does not
+    import them ahead, and they import SQLAlchemy's ORM (through a relative import of their
+    package): the zygote imports the ORM before the first scenario, found by reading their source,
+    and the first scenario's process imports only the models, as before."""
+    project.write("shop_app/__init__.py", "")
+    project.write("shop_app/base.py", "from sqlalchemy import orm\n\n\nclass Base(orm.DeclarativeBase):\n    pass\n")
+    models = 'import os\n\nfrom .base import Base\n\nprint(f"models imported in {os.getpid()}")\n'
+    project.write("shop_app/models.py", models)
+    env = project.root / "migrations" / "env.py"
+    probe = "print(f\"ORM before the models: {'sqlalchemy.orm' in sys.modules}\")"
+    env.write_text(f"import sys\n\n{probe}\nfrom shop_app.models import Base\n" + env.read_text())
+    outputs = three_scenarios_upgraded(project, tmp_path)
+    for output in outputs:
+        assert "ORM before the models: True" in output, output
+    first, *others = outputs
+    assert f"models imported in {process_of(first)}" in first, first
+    for output in others:
+        assert f"models imported in {process_of(output)}" not in output, output
+
+
 def test_every_scenario_collects_its_garbage(project, tmp_path):
     """The worker and the zygotes load with the collector off (what they load lives as long as they
     do); every scenario's process has it on, as a fresh interpreter would, the first one and those
