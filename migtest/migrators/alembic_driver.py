@@ -110,6 +110,7 @@ channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
 compiled = {}  # in a zygote and its children: env.py's code (path -> its source, its code)
+ahead = []  # in a zygote: the modules of SQLAlchemy it imported before env.py named them
 compile_source = importlib.machinery.SourceFileLoader.source_to_code
 
 
@@ -434,7 +435,8 @@ def load_tree(config: Config) -> None:
     compiled[path] = (source, code)
     tree = ast.parse(source, path)
     preload([name for name in leading_imports(tree) if findable(name)])
-    preload(library_imports(tree))
+    ahead[:] = library_imports(tree)
+    preload(ahead)
 
 
 def leading_imports(tree: ast.Module) -> list[str]:
@@ -568,6 +570,7 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
     os.chdir(request["cwd"])
     zygote = Zygote(request)
     scenarios = Scenarios(serve_scenario, before_fork=zygote.ready)
+    report = list(ahead)  # told to the worker with the first reply, for the zygotes it forks next
     for line in incoming:
         request = json.loads(line)
         reply = {}
@@ -579,6 +582,7 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
                 zygote.learn(learnt)
             except Unsafe as exc:
                 reply["unsafe"] = str(exc)
+            reply["ahead"], report = report, []
         outgoing.write(json.dumps(reply) + "\n")
         outgoing.flush()
     scenarios.drop()
@@ -650,6 +654,7 @@ class Trees:
         self.unsafe: set[str] = set()
         self.cold = Scenarios(functools.partial(serve_scenario, fresh=True))
         self.serving: Forked | None = None  # the zygote whose child may be running, if any
+        self.ahead: list[str] = []  # SQLAlchemy's modules a zygote imported ahead, for the next zygotes
 
     def run(self, request: dict) -> int:
         warm(request["url"])
@@ -661,6 +666,7 @@ class Trees:
                 del self.zygotes[tree]
                 self.serving = None
                 return zygote.stop(kill=False) or 1
+            self.ahead += [name for name in reply.get("ahead", []) if name.partition(".")[0] in AHEAD]
             if "code" in reply:
                 return reply["code"]
             self.unsafe.add(tree)
@@ -672,12 +678,23 @@ class Trees:
         tree = request["ini"]
         zygote = self.zygotes.pop(tree, None)
         if zygote is None:
+            self.import_ahead()
             zygote = Forked(functools.partial(serve_tree, request))
         self.zygotes[tree] = zygote
         while len(self.zygotes) > ZYGOTES:
             self.close(next(iter(self.zygotes)))
         self.switch(zygote)
         return zygote
+
+    def import_ahead(self) -> None:
+        """Import what an earlier zygote imported of SQLAlchemy ahead of its env.py (its ORM, say),
+        library code as safe here as in a zygote (see library_imports): the next trees' zygotes
+        then find it imported instead of each importing it again."""
+        if self.ahead:
+            gc.disable()
+            preload(self.ahead)
+            self.ahead = []
+            freeze()
 
     def switch(self, zygote: Forked | None) -> None:
         """One command process at a time: the previous scenario's child ends when another

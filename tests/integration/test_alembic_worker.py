@@ -282,6 +282,31 @@ def test_sqlalchemys_modules_the_models_import_are_imported_once_per_tree(projec
         assert f"models imported in {process_of(output)}" not in output, output
 
 
+def test_sqlalchemys_modules_a_tree_imported_ahead_are_imported_once_per_worker(fixture_project, tmp_path):
+    """A zygote that imported SQLAlchemy's ORM ahead of env.py (its models import it) tells the
+    worker, which imports it for the next trees' zygotes: the second release tree's zygote finds
+    it imported before it loads anything (here in the module env.py imports first thing)."""
+    trees = [fixture_project("alembic-base") for _ in range(2)]
+    for tree in trees:
+        tree.write("shop_models.py", "from sqlalchemy.orm import DeclarativeBase\n")
+        tree.write("first.py", "import sys\n\nprint(f\"ORM before the tree: {'sqlalchemy.orm' in sys.modules}\")\n")
+        env = tree.root / "migrations" / "env.py"
+        env.write_text("import first\n\nprint('configuring')\nimport shop_models\n" + env.read_text())
+    migrator, workspace = migrator_for(trees[0], tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [
+            migrator.migrate(
+                Workspace(workspace.version, tree.root, workspace.project), server.create(name), UPGRADE, "0001"
+            )
+            for name, tree in zip("ab", trees, strict=True)
+        ]
+    finally:
+        migrator.close()
+    assert "ORM before the tree: False" in outputs[0].output, outputs[0].output
+    assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
+
+
 def test_every_scenario_collects_its_garbage(project, tmp_path):
     """The worker and the zygotes load with the collector off (what they load lives as long as they
     do); every scenario's process has it on, as a fresh interpreter would, the first one and those
