@@ -8,10 +8,11 @@ commands of a scenario (same script folder, database URL, folder and environment
 child, which has the project's modules imported; a command of another scenario gets a new child;
 a failed command ends its child. The zygote imports what env.py imports first thing (the
 project's models, say) before its first child, and SQLAlchemy's modules that env.py or the
-project's modules it imports name (its ORM, which models import; found by reading their source),
-and a child's first command reports the modules it imported, which the zygote imports before
-forking the next child: a scenario's first command neither reads the revision files nor imports
-the project's modules again, and a release's code never reaches another release's children.
+project's modules it imports name (its ORM, which models import; found by reading their source;
+the worker imports them too, for the next trees' zygotes), and a child's first command reports
+the modules it imported, which the zygote imports before forking the next child: a scenario's
+first command neither reads the revision files nor imports the project's modules again, and a
+release's code never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
