@@ -7,10 +7,12 @@ forks from that state a child per scenario that runs the commands read from stdi
 commands of a scenario (same script folder, database URL, folder and environment) run in its
 child, which has the project's modules imported; a command of another scenario gets a new child;
 a failed command ends its child. The zygote imports what env.py imports first thing (the
-project's models, say) before its first child, and a child's first command reports the modules it
-imported, which the zygote imports before forking the next child: a scenario's first command
-neither reads the revision files nor imports the project's modules again, and a release's code
-never reaches another release's children.
+project's models, say) before its first child, and SQLAlchemy's modules that env.py or the
+project's modules it imports name (its ORM, which models import; found by reading their source;
+the worker imports them too, for the next trees' zygotes), and a child's first command reports
+the modules it imported, which the zygote imports before forking the next child: a scenario's
+first command neither reads the revision files nor imports the project's modules again, and a
+release's code never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
@@ -99,6 +101,8 @@ RUNTIME = ("alembic.runtime.migration", "alembic.operations.toimpl", "alembic.dd
 warm_drivers = set()
 read_script_folder = ScriptDirectory.from_config
 ZYGOTES = 4  # zygotes a worker keeps, one per release tree: the trees of the releases in use
+AHEAD = {"sqlalchemy"}  # packages whose modules a zygote imports before env.py names them (library_imports)
+SCANNED = 32  # source files a zygote reads at most to find what env.py imports of them
 ALL = "="  # no variable's name: the whole environment was read
 env_reads = set()  # in a zygote preparing: the variables read
 env_sets = set()  # in a child's first command: the variables it set or removed
@@ -107,6 +111,7 @@ channel = []  # in a forked process: its pipes to its parent
 scripts = {}  # in a child: the script folder its first command read (config file name -> it)
 open_connections = weakref.WeakSet()
 compiled = {}  # in a zygote and its children: env.py's code (path -> its source, its code)
+ahead = []  # in a zygote: the modules of SQLAlchemy it imported before env.py named them
 compile_source = importlib.machinery.SourceFileLoader.source_to_code
 
 
@@ -429,7 +434,10 @@ def load_tree(config: Config) -> None:
     except (OSError, SyntaxError, ValueError):  # the command reports what is wrong with it
         return
     compiled[path] = (source, code)
-    preload([name for name in leading_imports(ast.parse(source, path)) if findable(name)])
+    tree = ast.parse(source, path)
+    preload([name for name in leading_imports(tree) if findable(name)])
+    ahead[:] = library_imports(tree)
+    preload(ahead)
 
 
 def leading_imports(tree: ast.Module) -> list[str]:
@@ -446,6 +454,76 @@ def leading_imports(tree: ast.Module) -> list[str]:
         elif not (index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
             break
     return names
+
+
+def library_imports(tree: ast.Module) -> list[str]:
+    """The modules of SQLAlchemy that env.py imports anywhere in it, or that a module it imports
+    does (the project's models import its ORM, say), found by reading their source, not running
+    it (at most SCANNED files). A zygote imports them before its first child, with the collector
+    off: otherwise that child imports them as it imports the models (with the collector on), and
+    the zygote once more after it reported them. Safe ahead of anything env.py does first, as
+    SQLAlchemy's core is, which the worker imports before any tree: its modules read nothing of
+    the environment as they are imported, and resolve within the package the worker imported
+    whatever env.py does to sys.path. The project's own modules are still imported as before."""
+    wanted: list[str] = []
+    files: set[str] = set()
+    pending = [(tree, "")]
+    while pending:
+        module_tree, package = pending.pop(0)
+        for name in imported_names(module_tree, package):
+            spec = None if name in sys.modules or name in wanted else spec_of(name)
+            if spec is None:
+                continue
+            if name.partition(".")[0] in AHEAD:
+                wanted.append(name)
+            elif spec.origin and spec.origin.endswith(".py") and spec.origin not in files and len(files) < SCANNED:
+                files.add(spec.origin)
+                with contextlib.suppress(OSError, SyntaxError, ValueError):  # its import reports it
+                    with open(spec.origin, "rb") as file:
+                        source = file.read()
+                    is_package = spec.submodule_search_locations is not None
+                    pending.append((ast.parse(source, spec.origin), name if is_package else name.rpartition(".")[0]))
+    return wanted
+
+
+def imported_names(tree: ast.Module, package: str) -> list[str]:
+    """The modules a file of `package` imports anywhere in it, by absolute name (for `from a
+    import b`, a and a.b: b may be a module)."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                if node.level > len(parts):
+                    continue
+                base = ".".join([*parts[: len(parts) - node.level + 1], *([base] if base else [])])
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")]
+    return names
+
+
+def spec_of(name: str) -> importlib.machinery.ModuleSpec | None:
+    """Where module `name` is, found on sys.path as it is (or in its imported parent package),
+    without importing it or its parents."""
+    parts = name.split(".")
+    search, spec = None, None
+    for index in range(len(parts)):
+        prefix = ".".join(parts[: index + 1])
+        module = sys.modules.get(prefix)
+        try:  # a lazy module's attribute would run it: its spec is read past its class
+            spec = (
+                object.__getattribute__(module, "__spec__")
+                if module is not None
+                else importlib.machinery.PathFinder.find_spec(prefix, search)
+            )
+        except Exception:  # a path entry or namespace package it cannot read: not worth reading
+            return None
+        if spec is None or (index < len(parts) - 1 and spec.submodule_search_locations is None):
+            return None
+        search = spec.submodule_search_locations
+    return spec
 
 
 def source_to_code(loader, data, path, *, _optimize=-1):
@@ -493,6 +571,7 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
     os.chdir(request["cwd"])
     zygote = Zygote(request)
     scenarios = Scenarios(serve_scenario, before_fork=zygote.ready)
+    report = list(ahead)  # told to the worker with the first reply, for the zygotes it forks next
     for line in incoming:
         request = json.loads(line)
         reply = {}
@@ -504,6 +583,7 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
                 zygote.learn(learnt)
             except Unsafe as exc:
                 reply["unsafe"] = str(exc)
+            reply["ahead"], report = report, []
         outgoing.write(json.dumps(reply) + "\n")
         outgoing.flush()
     scenarios.drop()
@@ -575,6 +655,7 @@ class Trees:
         self.unsafe: set[str] = set()
         self.cold = Scenarios(functools.partial(serve_scenario, fresh=True))
         self.serving: Forked | None = None  # the zygote whose child may be running, if any
+        self.ahead: list[str] = []  # SQLAlchemy's modules a zygote imported ahead, for the next zygotes
 
     def run(self, request: dict) -> int:
         warm(request["url"])
@@ -586,6 +667,7 @@ class Trees:
                 del self.zygotes[tree]
                 self.serving = None
                 return zygote.stop(kill=False) or 1
+            self.ahead += [name for name in reply.get("ahead", []) if name.partition(".")[0] in AHEAD]
             if "code" in reply:
                 return reply["code"]
             self.unsafe.add(tree)
@@ -597,12 +679,23 @@ class Trees:
         tree = request["ini"]
         zygote = self.zygotes.pop(tree, None)
         if zygote is None:
+            self.import_ahead()
             zygote = Forked(functools.partial(serve_tree, request))
         self.zygotes[tree] = zygote
         while len(self.zygotes) > ZYGOTES:
             self.close(next(iter(self.zygotes)))
         self.switch(zygote)
         return zygote
+
+    def import_ahead(self) -> None:
+        """Import what an earlier zygote imported of SQLAlchemy ahead of its env.py (its ORM, say),
+        library code as safe here as in a zygote (see library_imports): the next trees' zygotes
+        then find it imported instead of each importing it again."""
+        if self.ahead:
+            gc.disable()
+            preload(self.ahead)
+            self.ahead = []
+            freeze()
 
     def switch(self, zygote: Forked | None) -> None:
         """One command process at a time: the previous scenario's child ends when another

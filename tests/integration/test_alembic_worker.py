@@ -261,6 +261,52 @@ def test_env_pys_first_imports_are_imported_once_per_tree(project, tmp_path):
         assert f"counter imported in {process_of(output)}" not in output, output
 
 
+def test_sqlalchemys_modules_the_models_import_are_imported_once_per_tree(project, tmp_path):
+    """env.py imports the project's models after another statement, so its tree's zygote does not
+    import them ahead, and they import SQLAlchemy's ORM (through a relative import of their
+    package): the zygote imports the ORM before the first scenario, found by reading their source,
+    and the first scenario's process imports only the models, as before."""
+    project.write("shop_app/__init__.py", "")
+    project.write("shop_app/base.py", "from sqlalchemy import orm\n\n\nclass Base(orm.DeclarativeBase):\n    pass\n")
+    models = 'import os\n\nfrom .base import Base\n\nprint(f"models imported in {os.getpid()}")\n'
+    project.write("shop_app/models.py", models)
+    env = project.root / "migrations" / "env.py"
+    probe = "print(f\"ORM before the models: {'sqlalchemy.orm' in sys.modules}\")"
+    env.write_text(f"import sys\n\n{probe}\nfrom shop_app.models import Base\n" + env.read_text())
+    outputs = three_scenarios_upgraded(project, tmp_path)
+    for output in outputs:
+        assert "ORM before the models: True" in output, output
+    first, *others = outputs
+    assert f"models imported in {process_of(first)}" in first, first
+    for output in others:
+        assert f"models imported in {process_of(output)}" not in output, output
+
+
+def test_sqlalchemys_modules_a_tree_imported_ahead_are_imported_once_per_worker(fixture_project, tmp_path):
+    """A zygote that imported SQLAlchemy's ORM ahead of env.py (its models import it) tells the
+    worker, which imports it for the next trees' zygotes: the second release tree's zygote finds
+    it imported before it loads anything (here in the module env.py imports first thing)."""
+    trees = [fixture_project("alembic-base") for _ in range(2)]
+    for tree in trees:
+        tree.write("shop_models.py", "from sqlalchemy.orm import DeclarativeBase\n")
+        tree.write("first.py", "import sys\n\nprint(f\"ORM before the tree: {'sqlalchemy.orm' in sys.modules}\")\n")
+        env = tree.root / "migrations" / "env.py"
+        env.write_text("import first\n\nprint('configuring')\nimport shop_models\n" + env.read_text())
+    migrator, workspace = migrator_for(trees[0], tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [
+            migrator.migrate(
+                Workspace(workspace.version, tree.root, workspace.project), server.create(name), UPGRADE, "0001"
+            )
+            for name, tree in zip("ab", trees, strict=True)
+        ]
+    finally:
+        migrator.close()
+    assert "ORM before the tree: False" in outputs[0].output, outputs[0].output
+    assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
+
+
 def test_every_scenario_collects_its_garbage(project, tmp_path):
     """The worker and the zygotes load with the collector off (what they load lives as long as they
     do); every scenario's process has it on, as a fresh interpreter would, the first one and those
