@@ -436,8 +436,7 @@ def load_tree(config: Config) -> None:
     compiled[path] = (source, code)
     tree = ast.parse(source, path)
     preload([name for name in leading_imports(tree) if findable(name)])
-    ahead[:] = library_imports(tree)
-    preload(ahead)
+    ahead[:] = importable(library_imports(tree))
 
 
 def leading_imports(tree: ast.Module) -> list[str]:
@@ -524,6 +523,20 @@ def spec_of(name: str) -> importlib.machinery.ModuleSpec | None:
             return None
         search = spec.submodule_search_locations
     return spec
+
+
+def importable(names: list[str]) -> list[str]:
+    """Import `names` ahead, and those that imported: one that fails (an optional dependency it
+    needs is not installed, say) is left to env.py, whose command reports it, rather than failing
+    the zygote's loading, or the worker."""
+    imported = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # env.py imports it, and its command says why it fails
+            continue
+        imported.append(name)
+    return imported
 
 
 def source_to_code(loader, data, path, *, _optimize=-1):
@@ -693,7 +706,7 @@ class Trees:
         then find it imported instead of each importing it again."""
         if self.ahead:
             gc.disable()
-            preload(self.ahead)
+            importable(self.ahead)
             self.ahead = []
             freeze()
 

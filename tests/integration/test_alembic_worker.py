@@ -307,6 +307,36 @@ def test_sqlalchemys_modules_a_tree_imported_ahead_are_imported_once_per_worker(
     assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
 
 
+def test_a_sqlalchemy_module_that_fails_to_import_ahead_is_left_to_env_py(fixture_project, tmp_path):
+    """The models name, in a function no command calls, a module of SQLAlchemy that raises as it is
+    imported (sqlalchemy.ext.asyncio without greenlet does; sqlalchemy.testing.plugin.bootstrap
+    always does). Imported ahead, it must fail neither the zygote's loading nor the worker, which
+    imports what a zygote imported ahead for the next trees: both releases migrate, and the
+    second tree's zygote still finds the ORM imported."""
+    trees = [fixture_project("alembic-base") for _ in range(2)]
+    models = (
+        "from sqlalchemy.orm import DeclarativeBase\n\n\ndef plugin():\n"
+        "    from sqlalchemy.testing.plugin import bootstrap\n\n    return bootstrap\n"
+    )
+    for tree in trees:
+        tree.write("shop_models.py", models)
+        tree.write("first.py", "import sys\n\nprint(f\"ORM before the tree: {'sqlalchemy.orm' in sys.modules}\")\n")
+        env = tree.root / "migrations" / "env.py"
+        env.write_text("import first\n\nprint('configuring')\nimport shop_models\n" + env.read_text())
+    migrator, workspace = migrator_for(trees[0], tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [
+            migrator.migrate(
+                Workspace(workspace.version, tree.root, workspace.project), server.create(name), UPGRADE, "0001"
+            )
+            for name, tree in zip("ab", trees, strict=True)
+        ]
+    finally:
+        migrator.close()
+    assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
+
+
 def test_every_scenario_collects_its_garbage(project, tmp_path):
     """The worker and the zygotes load with the collector off (what they load lives as long as they
     do); every scenario's process has it on, as a fresh interpreter would, the first one and those
