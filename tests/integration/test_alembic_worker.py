@@ -282,42 +282,11 @@ def test_sqlalchemys_modules_the_models_import_are_imported_once_per_tree(projec
         assert f"models imported in {process_of(output)}" not in output, output
 
 
-def test_sqlalchemys_modules_a_tree_imported_ahead_are_imported_once_per_worker(fixture_project, tmp_path):
-    """A zygote that imported SQLAlchemy's ORM ahead of env.py (its models import it) tells the
-    worker, which imports it for the next trees' zygotes: the second release tree's zygote finds
-    it imported before it loads anything (here in the module env.py imports first thing)."""
+def two_trees_upgraded(fixture_project, tmp_path, models: str) -> list[str]:
+    """The output of an upgrade in each of two release trees, through one worker, whose env.py
+    imports `models` after another statement (so not ahead), and first of all a module that says
+    whether SQLAlchemy's ORM was imported before the tree loaded anything."""
     trees = [fixture_project("alembic-base") for _ in range(2)]
-    for tree in trees:
-        tree.write("shop_models.py", "from sqlalchemy.orm import DeclarativeBase\n")
-        tree.write("first.py", "import sys\n\nprint(f\"ORM before the tree: {'sqlalchemy.orm' in sys.modules}\")\n")
-        env = tree.root / "migrations" / "env.py"
-        env.write_text("import first\n\nprint('configuring')\nimport shop_models\n" + env.read_text())
-    migrator, workspace = migrator_for(trees[0], tmp_path)
-    server = SqliteServer(tmp_path)
-    try:
-        outputs = [
-            migrator.migrate(
-                Workspace(workspace.version, tree.root, workspace.project), server.create(name), UPGRADE, "0001"
-            )
-            for name, tree in zip("ab", trees, strict=True)
-        ]
-    finally:
-        migrator.close()
-    assert "ORM before the tree: False" in outputs[0].output, outputs[0].output
-    assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
-
-
-def test_a_sqlalchemy_module_that_fails_to_import_ahead_is_left_to_env_py(fixture_project, tmp_path):
-    """The models name, in a function no command calls, a module of SQLAlchemy that raises as it is
-    imported (sqlalchemy.ext.asyncio without greenlet does; sqlalchemy.testing.plugin.bootstrap
-    always does). Imported ahead, it must fail neither the zygote's loading nor the worker, which
-    imports what a zygote imported ahead for the next trees: both releases migrate, and the
-    second tree's zygote still finds the ORM imported."""
-    trees = [fixture_project("alembic-base") for _ in range(2)]
-    models = (
-        "from sqlalchemy.orm import DeclarativeBase\n\n\ndef plugin():\n"
-        "    from sqlalchemy.testing.plugin import bootstrap\n\n    return bootstrap\n"
-    )
     for tree in trees:
         tree.write("shop_models.py", models)
         tree.write("first.py", "import sys\n\nprint(f\"ORM before the tree: {'sqlalchemy.orm' in sys.modules}\")\n")
@@ -326,15 +295,37 @@ def test_a_sqlalchemy_module_that_fails_to_import_ahead_is_left_to_env_py(fixtur
     migrator, workspace = migrator_for(trees[0], tmp_path)
     server = SqliteServer(tmp_path)
     try:
-        outputs = [
+        return [
             migrator.migrate(
                 Workspace(workspace.version, tree.root, workspace.project), server.create(name), UPGRADE, "0001"
-            )
+            ).output
             for name, tree in zip("ab", trees, strict=True)
         ]
     finally:
         migrator.close()
-    assert "ORM before the tree: True" in outputs[1].output, outputs[1].output
+
+
+def test_sqlalchemys_modules_a_tree_imported_ahead_are_imported_once_per_worker(fixture_project, tmp_path):
+    """A zygote that imported SQLAlchemy's ORM ahead of env.py (its models import it) tells the
+    worker, which imports it for the next trees' zygotes: the second release tree's zygote finds
+    it imported before it loads anything (here in the module env.py imports first thing)."""
+    outputs = two_trees_upgraded(fixture_project, tmp_path, "from sqlalchemy.orm import DeclarativeBase\n")
+    assert "ORM before the tree: False" in outputs[0], outputs[0]
+    assert "ORM before the tree: True" in outputs[1], outputs[1]
+
+
+def test_a_sqlalchemy_module_that_fails_to_import_ahead_is_left_to_env_py(fixture_project, tmp_path):
+    """The models name, in a function no command calls, a module of SQLAlchemy that raises as it is
+    imported (sqlalchemy.ext.asyncio without greenlet does; sqlalchemy.testing.plugin.bootstrap
+    always does). Imported ahead, it must fail neither the zygote's loading nor the worker, which
+    imports what a zygote imported ahead for the next trees: both releases migrate, and the
+    second tree's zygote still finds the ORM imported."""
+    models = (
+        "from sqlalchemy.orm import DeclarativeBase\n\n\ndef plugin():\n"
+        "    from sqlalchemy.testing.plugin import bootstrap\n\n    return bootstrap\n"
+    )
+    outputs = two_trees_upgraded(fixture_project, tmp_path, models)
+    assert "ORM before the tree: True" in outputs[1], outputs[1]
 
 
 def test_every_scenario_collects_its_garbage(project, tmp_path):
