@@ -680,7 +680,7 @@ class Trees:
                 del self.zygotes[tree]
                 self.serving = None
                 return zygote.stop(kill=False) or 1
-            self.ahead += [name for name in reply.get("ahead", []) if name.partition(".")[0] in AHEAD]
+            self.ahead += reply.get("ahead", [])  # of AHEAD's packages only (library_imports)
             if "code" in reply:
                 return reply["code"]
             self.unsafe.add(tree)
