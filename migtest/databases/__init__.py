@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import sqlalchemy
 
 from migtest.config import DatabaseConfig
+from migtest.databases.kept_engines import KeptEngines
 
 if TYPE_CHECKING:
     from migtest.docker import DockerEngine
@@ -27,20 +28,20 @@ class Database:
     server: DatabaseServer = field(compare=False, repr=False)
 
     def connect(self) -> sqlalchemy.Engine:
-        """An engine set up the way its server needs (dispose of it when done)."""
+        """A new engine set up the way its server needs, for a caller that adds listeners of its
+        own (dispose of it when done)."""
         return self.server.connect(self)
 
     @contextmanager
     def connection(self) -> Iterator[sqlalchemy.Connection]:
-        engine = self.connect()
-        try:
-            with engine.connect() as connection:
-                yield connection
-        finally:
-            engine.dispose()
+        """A connection of the engine the server keeps for this database (see kept_engines)."""
+        with self.server.kept.get(self).connect() as connection:
+            yield connection
 
 
 class DatabaseServer(Protocol):
+    kept: KeptEngines
+
     def create(self, name: str) -> Database: ...
 
     def clone(self, template: Database, name: str) -> Database: ...

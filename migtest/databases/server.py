@@ -18,6 +18,7 @@ import sqlalchemy
 from sqlalchemy.engine import URL, make_url
 
 from migtest.databases import Database
+from migtest.databases.kept_engines import KeptEngines
 from migtest.errors import ConfigError
 from migtest.masking import mask
 from migtest.run.folders import RUN_ID, new_run_id
@@ -58,6 +59,7 @@ class ServerDatabases:
         # change. A user's server (database.url) is only read and given databases of the run's own.
         self.disposable = disposable
         self.admin = self.engine(self.url, isolation_level="AUTOCOMMIT", connect_args=self.connect_args())
+        self.kept = KeptEngines(self.connect)
         self._log_in()
         if probe:
             self.drop(self.create("probe"))
@@ -160,6 +162,7 @@ class ServerDatabases:
     def drop_named(self, name: str) -> bool:
         """Drop it (after ending this login's sessions on it); when the server refuses, remember
         why and keep it to try again at the end."""
+        self.kept.forget(name)
         try:
             with self.admin.connect() as connection:
                 self.end_sessions(connection, name)
@@ -219,6 +222,7 @@ class ServerDatabases:
             for name in sorted(self.created):
                 self.drop_named(name)
             self.report_undropped()
+            self.kept.close()
             self.admin.dispose()
         finally:
             if self.on_close is not None:

@@ -9,6 +9,7 @@ import sqlalchemy
 from sqlalchemy import event
 
 from migtest.databases import Database
+from migtest.databases.kept_engines import KeptEngines
 from migtest.run.naming import safe_name
 
 SQLITE_SUFFIXES = ("", "-journal", "-wal", "-shm")  # a database file and what SQLite keeps beside it
@@ -18,6 +19,7 @@ class SqliteServer:
     def __init__(self, workdir: Path) -> None:
         self.directory = workdir / "sqlite"
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.kept = KeptEngines(self.connect)
 
     def _path(self, name: str) -> Path:
         return self.directory / f"{name}.db"
@@ -38,6 +40,7 @@ class SqliteServer:
         return database
 
     def drop(self, database: Database) -> None:
+        self.kept.forget(database.name)
         for suffix in SQLITE_SUFFIXES:
             Path(f"{self._path(database.name)}{suffix}").unlink(missing_ok=True)
 
@@ -56,4 +59,5 @@ class SqliteServer:
         return engine
 
     def close(self) -> None:
+        self.kept.close()
         shutil.rmtree(self.directory, ignore_errors=True)
