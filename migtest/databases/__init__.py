@@ -32,10 +32,14 @@ class Database:
         own (dispose of it when done)."""
         return self.server.connect(self)
 
+    def engine(self) -> sqlalchemy.Engine:
+        """The engine the server keeps for this database (see kept_engines): shared, so add no
+        listener to it and do not dispose of it."""
+        return self.server.kept.get(self)
+
     @contextmanager
     def connection(self) -> Iterator[sqlalchemy.Connection]:
-        """A connection of the engine the server keeps for this database (see kept_engines)."""
-        with self.server.kept.get(self).connect() as connection:
+        with self.engine().connect() as connection:
             yield connection
 
 

@@ -116,7 +116,7 @@ class PostgresLockObserver:
     def _open(self) -> None:
         if self._engine is not None:
             return
-        self._engine = self.database.connect()
+        self._engine = self.database.engine()
         self._pooled = [self._engine.raw_connection() for _ in range(2)]  # closed with them
         self._sampler, self._probe = (pooled.driver_connection for pooled in self._pooled)
         for connection in (self._sampler, self._probe):
@@ -129,7 +129,6 @@ class PostgresLockObserver:
             return
         for pooled in self._pooled:
             pooled.invalidate()  # its session may be mid-statement after an interrupt: not pooled again
-        self._engine.dispose()
         self._engine = None
 
     @contextmanager

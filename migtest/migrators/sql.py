@@ -331,7 +331,7 @@ class SqlMigrator:
     def kept(self, database: Database) -> Iterator[None]:
         """One engine for every command on `database` in the block (the step walk runs a few per
         migration), instead of one made and disposed of per command; files are not edited meanwhile."""
-        with self._new_engine(database) as engine:
+        with self._database_engine(database) as engine:
             self._kept[database.url] = Kept(engine)
             try:
                 yield
@@ -379,7 +379,7 @@ class SqlMigrator:
                 if kept.engine.dialect.name != "sqlite":
                     kept.close()  # a server session may hold what a file set: a new one per command
             return
-        with self._new_engine(database) as engine:
+        with self._database_engine(database) as engine:
             kept = Kept(engine)
             try:
                 yield kept
@@ -387,11 +387,14 @@ class SqlMigrator:
                 kept.close()
 
     @contextmanager
-    def _new_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
-        """The database's engine; with `migrations.schema` every connection searches it first."""
+    def _database_engine(self, database: Database) -> Iterator[sqlalchemy.Engine]:
+        """The engine the server keeps for the database; with `migrations.schema` one of its own,
+        whose every connection searches that schema first."""
+        if not self.config.schema:
+            yield database.engine()
+            return
         engine = database.connect()
-        if self.config.schema:
-            event.listen(engine, "connect", functools.partial(_search_first, engine.dialect, self.config.schema))
+        event.listen(engine, "connect", functools.partial(_search_first, engine.dialect, self.config.schema))
         try:
             yield engine
         finally:
