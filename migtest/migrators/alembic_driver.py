@@ -1,18 +1,18 @@
 """A worker that runs Alembic commands for migtest, in the version's own interpreter.
 
-Started as `python -c "<this file's text>"`, so that this folder (whose alembic.py would shadow
-Alembic) is not on sys.path. It imports Alembic once, then forks a zygote per release tree (the
-script folder of the request, a few at a time) that reads the tree's revision files once, and
-forks from that state a child per scenario that runs the commands read from stdin. The following
-commands of a scenario (same script folder, database URL, folder and environment) run in its
-child, which has the project's modules imported; a command of another scenario gets a new child;
-a failed command ends its child. The zygote imports what env.py imports first thing (the
-project's models, say) before its first child, and SQLAlchemy's modules that env.py or the
-project's modules it imports name (its ORM, which models import; found by reading their source;
-the worker imports them too, for the next trees' zygotes), and a child's first command reports
-the modules it imported, which the zygote imports before forking the next child: a scenario's
-first command neither reads the revision files nor imports the project's modules again, and a
-release's code never reaches another release's children.
+Started from its file by a line of `python -c` (alembic.py's BOOT), so that this folder (whose
+alembic.py would shadow Alembic) is not on sys.path, and its bytecode is cached as a module's. It
+imports Alembic once, then forks a zygote per release tree (the script folder of the request, a few
+at a time) that reads the tree's revision files once, and forks from that state a child per
+scenario that runs the commands read from stdin. The following commands of a scenario (same script
+folder, database URL, folder and environment) run in its child, which has the project's modules
+imported; a command of another scenario gets a new child; a failed command ends its child. The
+zygote imports what env.py imports first thing (the project's models, say) before its first child,
+and SQLAlchemy's modules that env.py or the project's modules it imports name (its ORM, which
+models import; found by reading their source; the worker imports them too, for the next trees'
+zygotes), and a child's first command reports the modules it imported, which the zygote imports
+before forking the next child: a scenario's first command neither reads the revision files nor
+imports the project's modules again, and a release's code never reaches another release's children.
 
 A zygote must leave its children as a fresh interpreter would have started with their scenario's
 environment: it notes the environment variables read while it loads (a settings module that reads
@@ -641,10 +641,10 @@ def imported_since(count: int) -> list[str]:
 
 
 def print_error(exc: BaseException) -> None:
-    """The traceback from the first frame that is not this driver's (run with -c, its frames are
-    in "<string>"): the driver's own frames are noise in a failed migration's evidence."""
+    """The traceback from the first frame that is not this driver's (nor the `-c` line's that
+    started it): the driver's own frames are noise in a failed migration's evidence."""
     frames = exc.__traceback__
-    while frames is not None and frames.tb_frame.f_code.co_filename == "<string>":
+    while frames is not None and frames.tb_frame.f_code.co_filename in (__file__, "<string>"):
         frames = frames.tb_next
     traceback.print_exception(type(exc), exc, frames)
 

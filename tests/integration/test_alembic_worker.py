@@ -7,7 +7,10 @@ tree's earlier children imported, as long as that left them as a fresh interpret
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import py_compile
+import shutil
 import signal
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from migtest.databases.postgres import PostgresServer
 from migtest.databases.sqlite import SqliteServer
 from migtest.errors import StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
+from migtest.migrators import alembic as alembic_migrator
 from migtest.migrators.alembic import AlembicMigrator
 from migtest.sources import Workspace
 
@@ -387,6 +391,41 @@ def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, 
         migrator.close()
     for output in outputs:
         assert "compiling env.py" not in output, output
+
+
+# Notes each compile of the driver's source in the file named by $DRIVER_COMPILES (a site module
+# imported as the interpreter starts, before the worker loads its driver).
+COMPILES_HOOK = """
+import os
+import sys
+
+def note(event, args):
+    if event == "compile" and isinstance(args[0], (str, bytes)) and "def serve()" in str(args[0]):
+        with open(os.environ["DRIVER_COMPILES"], "a") as file:
+            file.write(f"{args[1]}\\n")
+
+sys.addaudithook(note)
+"""
+
+
+def test_the_worker_runs_its_drivers_cached_bytecode(shop, tmp_path, monkeypatch):
+    """Where the driver's bytecode is cached (as pip writes it when it installs migtest), the
+    worker runs it instead of compiling the driver's 750 lines at every start."""
+    driver = tmp_path / "driver" / "alembic_driver.py"
+    driver.parent.mkdir()
+    shutil.copy(alembic_migrator.DRIVER, driver)
+    py_compile.compile(str(driver), cfile=importlib.util.cache_from_source(str(driver)), doraise=True)
+    (tmp_path / "site" / "sitecustomize.py").parent.mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(COMPILES_HOOK)
+    compiles = tmp_path / "compiles.txt"
+    compiles.write_text("")
+    monkeypatch.setattr(alembic_migrator, "DRIVER", driver)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    monkeypatch.setenv("DRIVER_COMPILES", str(compiles))
+    migrator, workspace, database = shop
+    output = migrator.migrate(workspace, database, UPGRADE, "0002").output
+    assert "commands in this process: 1" in output, output
+    assert compiles.read_text() == ""
 
 
 # An env.py that tells which of the modules no command needs its process has run (by what they
