@@ -34,7 +34,7 @@ from migtest.sources import Workspace
 
 DRIVER = Path(__file__).with_name("alembic_driver.py")
 # Runs the driver from its file under a name of its own, as a module whose bytecode is cached in
-# __pycache__ (`-c` with its text would compile its 750 lines at every start, 11-18 ms of CPU), and
+# __pycache__ (`-c` with its text would compile all of it at every start, 11-18 ms of CPU), and
 # without this folder on sys.path (its alembic.py would shadow Alembic).
 BOOT = (
     "import gc; gc.disable(); import importlib.util, sys; "

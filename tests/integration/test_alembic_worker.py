@@ -410,7 +410,7 @@ sys.addaudithook(note)
 
 def test_the_worker_runs_its_drivers_cached_bytecode(shop, tmp_path, monkeypatch):
     """Where the driver's bytecode is cached (as pip writes it when it installs migtest), the
-    worker runs it instead of compiling the driver's 750 lines at every start."""
+    worker runs it instead of compiling the whole driver at every start."""
     driver = tmp_path / "driver" / "alembic_driver.py"
     driver.parent.mkdir()
     shutil.copy(alembic_migrator.DRIVER, driver)
