@@ -7,7 +7,10 @@ tree's earlier children imported, as long as that left them as a fresh interpret
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import py_compile
+import shutil
 import signal
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from migtest.databases.postgres import PostgresServer
 from migtest.databases.sqlite import SqliteServer
 from migtest.errors import StepFailed
 from migtest.migrators import DOWNGRADE, UPGRADE
+from migtest.migrators import alembic as alembic_migrator
 from migtest.migrators.alembic import AlembicMigrator
 from migtest.sources import Workspace
 
@@ -389,6 +393,41 @@ def test_env_py_is_compiled_once_per_tree_where_no_bytecode_is_written(project, 
         assert "compiling env.py" not in output, output
 
 
+# Notes each compile of the driver's source in the file named by $DRIVER_COMPILES (a site module
+# imported as the interpreter starts, before the worker loads its driver).
+COMPILES_HOOK = """
+import os
+import sys
+
+def note(event, args):
+    if event == "compile" and isinstance(args[0], (str, bytes)) and "def serve()" in str(args[0]):
+        with open(os.environ["DRIVER_COMPILES"], "a") as file:
+            file.write(f"{args[1]}\\n")
+
+sys.addaudithook(note)
+"""
+
+
+def test_the_worker_runs_its_drivers_cached_bytecode(shop, tmp_path, monkeypatch):
+    """Where the driver's bytecode is cached (as pip writes it when it installs migtest), the
+    worker runs it instead of compiling the whole driver at every start."""
+    driver = tmp_path / "driver" / "alembic_driver.py"
+    driver.parent.mkdir()
+    shutil.copy(alembic_migrator.DRIVER, driver)
+    py_compile.compile(str(driver), cfile=importlib.util.cache_from_source(str(driver)), doraise=True)
+    (tmp_path / "site" / "sitecustomize.py").parent.mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(COMPILES_HOOK)
+    compiles = tmp_path / "compiles.txt"
+    compiles.write_text("")
+    monkeypatch.setattr(alembic_migrator, "DRIVER", driver)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    monkeypatch.setenv("DRIVER_COMPILES", str(compiles))
+    migrator, workspace, database = shop
+    output = migrator.migrate(workspace, database, UPGRADE, "0002").output
+    assert "commands in this process: 1" in output, output
+    assert compiles.read_text() == ""
+
+
 # An env.py that tells which of the modules no command needs its process has run (by what they
 # import: pygments is mako's, email.message the metadata's, tomllib._parser tomllib's), and in the
 # scenario of database "uses.db" uses them.
@@ -429,6 +468,54 @@ def test_modules_no_command_needs_run_only_in_a_scenario_that_uses_them(project,
     assert "rendered by mako" in outputs[1], outputs[1]
     assert "highlighting: True" in outputs[1], outputs[1]
     assert "metadata: alembic, {'a': 1}" in outputs[1], outputs[1]
+
+
+# An env.py that tells whether its process has run ssl (and so loaded OpenSSL's module), and in the
+# scenario of database "uses.db" uses it.
+SSL_ENV = """
+import os
+import sys
+
+print(f"ssl run: {'_ssl' in sys.modules}, {type(sys.modules['ssl']).__name__}")
+if os.environ["DATABASE_URL"].endswith("uses.db"):
+    import ssl
+
+    print(f"context: {type(ssl.create_default_context()).__name__}")
+"""
+
+
+def test_ssl_runs_in_a_sqlite_scenario_only_once_it_uses_it(project, tmp_path):
+    """asyncio imports ssl, whose start loads OpenSSL and which no SQLite command uses: a SQLite
+    scenario's process has not run it until its env.py uses it, and then finds it as a fresh
+    interpreter would; the tree's later scenarios find it run, as any module an earlier one used."""
+    env = project.root / "migrations" / "env.py"
+    env.write_text(SSL_ENV + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = SqliteServer(tmp_path)
+    try:
+        outputs = [
+            migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in ("a", "uses", "b")
+        ]
+    finally:
+        migrator.close()
+    assert "ssl run: False, Deferred" in outputs[0], outputs[0]
+    assert "context: SSLContext" in outputs[1], outputs[1]
+    assert "ssl run: True, module" in outputs[2], outputs[2]
+
+
+def test_a_servers_scenario_finds_ssl_run(fixture_project, tmp_path, postgres_host):
+    """A server's driver may connect through ssl: the worker runs it before it forks, as before."""
+    project = fixture_project("alembic-base")
+    env = project.root / "migrations" / "env.py"
+    env.write_text(SSL_ENV + env.read_text())
+    migrator, workspace = migrator_for(project, tmp_path)
+    server = PostgresServer(postgres_host.url)
+    try:
+        output = migrator.migrate(workspace, server.create("ssl"), UPGRADE, "0002").output
+    finally:
+        migrator.close()
+        server.close()
+    assert "ssl run: True, module" in output, output
 
 
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):

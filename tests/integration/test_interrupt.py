@@ -14,7 +14,7 @@ from started import Started
 
 from migtest.migrators.alembic import DRIVER
 
-DRIVER_FIRST_LINE = DRIVER.read_text().splitlines()[0].strip('"')
+DRIVER_PATH = str(DRIVER)  # on the command line of every worker
 BURST = (signal.SIGINT, signal.SIGINT, signal.SIGINT, signal.SIGTERM)
 
 
@@ -130,7 +130,7 @@ def interrupt_shop(project, scratch: Path, command: list[str], signums: tuple[in
 
 def workers_started_with(tmpdir: Path) -> list[str]:
     """The Alembic workers of the run whose TMPDIR this is, not those of other runs on the machine."""
-    found = subprocess.run(["pgrep", "-f", DRIVER_FIRST_LINE], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(["pgrep", "-f", DRIVER_PATH], capture_output=True, text=True).stdout.split()
     return [pid for pid in found if f"TMPDIR={tmpdir}".encode() in _environment(pid).split(b"\0")]
 
 

@@ -138,6 +138,5 @@ def test_alembic_workers_serve_threads_side_by_side_and_close(fixture_project, t
 
 def workers() -> list[str]:
     """This process's Alembic workers."""
-    first_line = DRIVER.read_text().splitlines()[0].strip('"')
-    found = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", first_line], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", str(DRIVER)], capture_output=True, text=True)
     return found.stdout.split()
