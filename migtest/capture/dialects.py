@@ -23,12 +23,14 @@ from typing import Any, NamedTuple
 
 import sqlalchemy
 
-from migtest.capture import sqlite_indexes, sqlite_unique
+from migtest.capture import sqlite_constraints, sqlite_indexes, sqlite_unique
 
 Convert = Callable[[Any], Any]
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ZERO_DATE = "0000-00-00 00:00:00"  # what MySQL drivers give for a zero TIMESTAMP, a value without an instant
 TableKey = tuple[str | None, str]  # (schema, table), as the inspector's get_multi_* key them
+Reflection = dict[TableKey, list[dict[str, Any]]]
+Constraints = tuple[dict[TableKey, dict[str, Any]], Reflection, Reflection]  # primary keys, foreign keys, checks
 
 
 class Name(NamedTuple):
@@ -293,6 +295,21 @@ class Dialect:
         """Each table's CHECK constraints as `{name, sqltext}`, all tables in one go."""
         return self.inspector.get_multi_check_constraints(schema=schema, filter_names=names)
 
+    def reflect_constraints(self, schema: str | None, names: list[str], columns: Reflection) -> Constraints:
+        """Each table's primary key, foreign keys and CHECK constraints as SQLAlchemy reflects them,
+        the key from the `columns` reflected, only tables that can have the others asked for them
+        (see sqlite_constraints)."""
+        return sqlite_constraints.reflect(self.connection, self.inspector, schema, names, columns)
+
+    def reflect_every_constraint(self, schema: str | None, names: list[str], columns: Reflection) -> Constraints:
+        """Each table's primary key, foreign keys and CHECK constraints, each kind for all tables in
+        one go (a server answers one query)."""
+        return (
+            self.inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
+            self.inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
+            self.reflect_checks(schema, names),
+        )
+
     def check_constraints(self, reflected: list[dict[str, Any]], table: Name) -> list[dict[str, Any]]:
         return checks_by_expression(reflected, self.expressions, lambda name: self.generated_check_name(name, table))
 
@@ -339,6 +356,7 @@ class PostgresDialect(Dialect):
     expressions = "postgres"
     reflect_unique = Dialect.reflect_every_unique
     reflect_indexes = Dialect.reflect_every_index
+    reflect_constraints = Dialect.reflect_every_constraint
 
     def generated_check_name(self, name: str, table: Name) -> bool:
         """`<table>_<column>_check`, `<table>_check1`: parts cut to fit 63 bytes, the table's kept longest."""
@@ -427,6 +445,7 @@ class MysqlDialect(Dialect):
     expressions = "mysql"
     reflect_unique = Dialect.reflect_every_unique
     reflect_indexes = Dialect.reflect_every_index
+    reflect_constraints = Dialect.reflect_every_constraint
 
     def column(self, info: dict[str, Any], table: Name) -> dict[str, Any]:
         auto_increment = "auto_increment" if info.get("autoincrement") is True else None

@@ -22,8 +22,9 @@ changes again. Where it did not, a changed digest has the cells parsed once more
 The file has every committed page, and nobody writes it under us, only in a read transaction (its
 shared lock keeps writers out; SQLite rolls back a hot journal before granting it) and outside WAL
 mode (committed pages may still be in the -wal file). A database in WAL mode or in memory, an
-SQLite built without `dbstat`, or a WITHOUT ROWID table (an index b-tree, whose interior pages
-hold rows too) has its rows read and hashed through the driver instead.
+SQLite built without `dbstat`, a WITHOUT ROWID table (an index b-tree, whose interior pages
+hold rows too) or a virtual table (FTS5, R*Tree: its rows are in other tables, or computed, on no
+page of its own) has its rows read and hashed through the driver instead.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def _from_pages(
     """The digest of the table's leaf cells, `known`'s where every page is as it was; None for a
     table whose rows are not (only) in leaf cells."""
     listed = _listed(cursor, schema, table)
+    if not listed:  # a virtual table: its rows are on no page of its own
+        return None
     whole = _hashed(b"pages", create, pages.placed(listed))
     if key in known and known[key].pages == whole:
         return known[key].digest
@@ -131,10 +134,12 @@ def _from_pages(
     return digest
 
 
-def pages_token(cursor: sqlite3.Cursor, pages: PageFile, schema: str, table: str, create: str) -> str:
+def pages_token(cursor: sqlite3.Cursor, pages: PageFile, schema: str, table: str, create: str) -> str | None:
     """A hash of the table's pages as they are in the file, in tree order: equal only where every
-    page is (so every row, value and type), without parsing a cell (row_tokens)."""
-    return _hashed(b"pages", create, pages.placed(_listed(cursor, schema, table)))
+    page is (so every row, value and type), without parsing a cell (row_tokens). None for a
+    virtual table, which has no pages of its own."""
+    listed = _listed(cursor, schema, table)
+    return _hashed(b"pages", create, pages.placed(listed)) if listed else None
 
 
 def _listed(cursor: sqlite3.Cursor, schema: str, table: str) -> list[tuple[str, int, str, int]]:

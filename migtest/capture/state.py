@@ -318,14 +318,15 @@ class Reflected:
 
     @classmethod
     def of(cls, dialect: Dialect, schema: str | None, names: list[str]) -> Reflected:
-        inspector = dialect.inspector
+        columns = dialect.inspector.get_multi_columns(schema=schema, filter_names=names)
+        primary_keys, foreign_keys, checks = dialect.reflect_constraints(schema, names, columns)
         return cls(
-            inspector.get_multi_columns(schema=schema, filter_names=names),
-            inspector.get_multi_pk_constraint(schema=schema, filter_names=names),
-            inspector.get_multi_foreign_keys(schema=schema, filter_names=names),
+            columns,
+            primary_keys,
+            foreign_keys,
             dialect.reflect_unique(schema, names),
             dialect.reflect_indexes(schema, names),
-            dialect.reflect_checks(schema, names),
+            checks,
         )
 
 

@@ -91,6 +91,18 @@ ODD = '100%\' "odd"'  # a `%`, a quote, double quotes and a space
 ODD_SQL = '"' + ODD.replace('"', '""') + '"'
 
 
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_sqlite_virtual_table_has_no_token_and_is_read_again(database):
+    """An FTS5 table lists no page of its own (its rows are in its shadow tables): no token, or
+    its rows would be taken from the earlier capture whatever they are now."""
+    _, db = database
+    execute(db, "CREATE VIRTUAL TABLE docs USING fts5(body)", "INSERT INTO docs VALUES ('one')")
+    first = captured(db)
+    assert first.data["docs"].token is None
+    execute(db, "UPDATE docs SET body = 'uno'")
+    assert captured(db, like=first).data["docs"] is not first.data["docs"]  # read again, not taken
+
+
 def test_a_table_of_any_name_has_a_token(database):
     _, db = database
     with db.connection() as connection:

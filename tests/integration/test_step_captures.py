@@ -222,6 +222,17 @@ def test_sqlite_reads_the_rows_of_a_without_rowid_table_whose_interior_pages_hol
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sqlite_reads_the_rows_of_a_virtual_table_which_has_no_pages_of_its_own(database):
+    """An FTS5 table keeps its rows in tables of its own (shadow tables) and lists no page: hashing
+    its pages would give the same digest whatever its rows, so its rows are read."""
+    execute(database, "CREATE VIRTUAL TABLE docs USING fts5(body)", "INSERT INTO docs VALUES ('one'), ('two')")
+    first, read = read_rows(database, "docs", known={})
+    assert read == ['SELECT * FROM "main"."docs"']
+    execute(database, "UPDATE docs SET body = 'uno' WHERE rowid = 1")
+    assert read_rows(database, "docs", known={})[0] != first
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_sqlite_digests_are_equal_only_for_equal_rows_through_random_changes(database):
     """Random values of every storage class (ints of every width, negative ones, reals, text short
     and overflowing its page, blobs, NULL) changed, rewritten and put back: whenever two digests
@@ -479,3 +490,24 @@ def test_sqlite_keeps_records_of_as_many_rows_in_all_as_allowed_those_just_read_
         digests(database, *names, known=known)
         kept.append({name for name in names if known[name].cells is not None})
     assert kept == [{"p"}, {"q"}, {"p"}]  # p's read first of the two, q's beyond the 150
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("rows_in_memory")
+@pytest.mark.parametrize("look_alike", ["1.0", "'1'", "x'01'", "TRUE"])
+def test_sqlite_carries_no_row_whose_value_changed_only_its_type(database, look_alike):
+    """A step that adds a column and fills it, and turns one row's 1 into a look-alike (1.0, '1',
+    x'01'; TRUE is 1 itself) in a column without affinity, which stores each as given: that row's
+    record changed, so the table is read whole and holds the look-alike, as a full capture does."""
+    execute(database, "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL, n)")
+    walked = carried_walk(
+        database,
+        ("ALTER TABLE t ADD COLUMN extra INTEGER", f"UPDATE t SET extra = id, n = IIF(id = 1, {look_alike}, n)"),
+    )
+    step, full, read = walked[0]
+    assert rows_of(step) == rows_of(full)
+    value = step.data["t"].keyed()[(1,)]["n"]
+    if look_alike == "TRUE":  # SQLite's TRUE is the integer 1: the row is carried as it was
+        assert read == ["SELECT id, extra FROM t"] and value == 1 and type(value) is int
+    else:
+        assert read[-1].startswith("SELECT id, code, n, extra") and type(value) is not int
