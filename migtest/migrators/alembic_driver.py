@@ -60,7 +60,6 @@ import os
 import signal
 import sys
 import traceback
-import types
 import weakref
 
 # Imported with Alembic and SQLAlchemy, used by no upgrade, downgrade or history: mako's templates,
@@ -77,63 +76,18 @@ LAZY = (
 )
 
 
-# Imported by asyncio (which SQLAlchemy imports) for its SSL transports, used by no SQLite command:
-# ssl, which loads OpenSSL (about 25 ms of CPU and 200-370 pages at the worker's start). asyncio
-# imports ssl twice, and the second import reads its __spec__, which runs a LazyLoader's module:
-# these are Deferred instead, whose spec reads run nothing. warm() runs them for a server's URL,
-# whose driver may connect through them, so that its children do not run them each.
-DEFERRED = ("ssl", "asyncio.sslproto")
-
-
 class LazyFinder:
-    """On sys.meta_path while the worker imports Alembic: the modules of LAZY and DEFERRED found
-    on sys.path are made lazy (their code runs when one of their attributes is first read). ssl
-    only where OpenSSL's module is there: otherwise asyncio's import of it fails at once, as asyncio
-    expects of a Python built without it."""
+    """On sys.meta_path while the worker imports Alembic: the modules of LAZY found on sys.path
+    are made lazy (their code runs when one of their attributes is first read)."""
 
     @staticmethod
     def find_spec(name: str, path=None, target=None):
-        if name not in LAZY and name not in DEFERRED:
+        if name not in LAZY:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        if name not in DEFERRED:
+        if spec is not None and hasattr(spec.loader, "exec_module"):
             spec.loader = importlib.util.LazyLoader(spec.loader)
-        elif name != "ssl" or "_ssl" in sys.builtin_module_names or importlib.util.find_spec("_ssl"):
-            spec.loader = Later(spec.loader)
         return spec
-
-
-class Deferred(types.ModuleType):
-    """A module of DEFERRED not run yet: it runs when one of its attributes but its spec is read."""
-
-    def __getattribute__(self, name: str):
-        if name == "__spec__":
-            return super().__getattribute__(name)
-        spec = super().__getattribute__("__spec__")
-        self.__class__ = types.ModuleType
-        spec.loader = self.__loader__ = spec.loader.loader
-        spec.loader.exec_module(self)
-        return getattr(self, name)
-
-
-class Later:
-    """The loader of a Deferred module until it runs (its own loader's attributes otherwise, for
-    what reads them from its spec: a resource reader, say)."""
-
-    def __init__(self, loader) -> None:
-        self.loader = loader
-
-    def __getattr__(self, name: str):
-        return getattr(self.loader, name)
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    @staticmethod
-    def exec_module(module) -> None:
-        module.__class__ = Deferred
 
 
 sys.meta_path.insert(0, LazyFinder)  # until import_runtime() has imported Alembic's runtime
@@ -174,18 +128,8 @@ def warm(url: str) -> None:
         with contextlib.suppress(Exception):  # a warm-up that fails only leaves the cost to the command
             dialect = parsed.get_dialect()
             (getattr(dialect, "import_dbapi", None) or dialect.dbapi)()  # SQLAlchemy 1.4 names it dbapi()
-            if dialect.name != "sqlite":
-                run_deferred()
             rehearse(dialect.name)
         gc.freeze()
-
-
-def run_deferred() -> None:
-    """Run the modules of DEFERRED not run yet."""
-    for name in DEFERRED:
-        module = sys.modules.get(name)
-        if type(module) is Deferred:
-            module.__dict__  # noqa: B018 - runs it
 
 
 def rehearse(dialect: str) -> None:
@@ -615,14 +559,11 @@ def findable(name: str) -> bool:
 
 
 def preload(names: list[str]) -> None:
-    """Import (or run, if Deferred) what an earlier child imported (or ran), so that the children
-    to come have it loaded."""
+    """Import what an earlier child imported, so that the children to come have it loaded."""
     for name in names:
         module = sys.modules.get(name)
         if module is None:
             importlib.import_module(name)
-        elif type(module) is Deferred:
-            module.__dict__  # noqa: B018 - runs it
 
 
 def open_fds() -> set[str]:
@@ -662,15 +603,14 @@ def serve_tree(request: dict, incoming, outgoing) -> None:
 
 
 def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
-    """In a scenario's child: run commands until its parent closes the pipe. A command's output goes
-    to its log; a failed command ends the child, since it may have left state half-changed. The
-    reply to its first command names the modules it imported (or ran, of DEFERRED) and the
-    environment variables it set. Fresh: forked from the worker, not a zygote, which has put
-    the commands' folder first on sys.path already."""
+    """In a scenario's child: run commands until its parent closes the pipe. A command's output
+    goes to its log; a failed command ends the child, since it may have left state half-changed.
+    The reply to its first command names the modules it imported and the environment variables it
+    set. Fresh: forked from the worker, not a zygote, which has put the commands' folder first on
+    sys.path already."""
     if fresh:
         sys.path.insert(0, "")
     before = len(sys.modules)
-    deferred = [name for name in DEFERRED if type(sys.modules.get(name)) is Deferred]
     for line in incoming:
         request = json.loads(line)
         redirect(request["log"])
@@ -687,8 +627,7 @@ def serve_scenario(incoming, outgoing, fresh: bool = False) -> None:
         environ.__class__ = os._Environ
         close_connections()
         flush()
-        ran = [name for name in deferred if type(sys.modules.get(name)) is not Deferred]
-        learnt = {"modules": imported_since(before) + ran, "set": sorted(env_sets)} if before else {}
+        learnt = {"modules": imported_since(before), "set": sorted(env_sets)} if before else {}
         before = 0
         outgoing.write(json.dumps(learnt) + "\n")
         outgoing.flush()

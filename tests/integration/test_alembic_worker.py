@@ -470,54 +470,6 @@ def test_modules_no_command_needs_run_only_in_a_scenario_that_uses_them(project,
     assert "metadata: alembic, {'a': 1}" in outputs[1], outputs[1]
 
 
-# An env.py that tells whether its process has run ssl (and so loaded OpenSSL's module), and in the
-# scenario of database "uses.db" uses it.
-SSL_ENV = """
-import os
-import sys
-
-print(f"ssl run: {'_ssl' in sys.modules}, {type(sys.modules['ssl']).__name__}")
-if os.environ["DATABASE_URL"].endswith("uses.db"):
-    import ssl
-
-    print(f"context: {type(ssl.create_default_context()).__name__}")
-"""
-
-
-def test_ssl_runs_in_a_sqlite_scenario_only_once_it_uses_it(project, tmp_path):
-    """asyncio imports ssl, whose start loads OpenSSL and which no SQLite command uses: a SQLite
-    scenario's process has not run it until its env.py uses it, and then finds it as a fresh
-    interpreter would; the tree's later scenarios find it run, as any module an earlier one used."""
-    env = project.root / "migrations" / "env.py"
-    env.write_text(SSL_ENV + env.read_text())
-    migrator, workspace = migrator_for(project, tmp_path)
-    server = SqliteServer(tmp_path)
-    try:
-        outputs = [
-            migrator.migrate(workspace, server.create(name), UPGRADE, "0002").output for name in ("a", "uses", "b")
-        ]
-    finally:
-        migrator.close()
-    assert "ssl run: False, Deferred" in outputs[0], outputs[0]
-    assert "context: SSLContext" in outputs[1], outputs[1]
-    assert "ssl run: True, module" in outputs[2], outputs[2]
-
-
-def test_a_servers_scenario_finds_ssl_run(fixture_project, tmp_path, postgres_host):
-    """A server's driver may connect through ssl: the worker runs it before it forks, as before."""
-    project = fixture_project("alembic-base")
-    env = project.root / "migrations" / "env.py"
-    env.write_text(SSL_ENV + env.read_text())
-    migrator, workspace = migrator_for(project, tmp_path)
-    server = PostgresServer(postgres_host.url)
-    try:
-        output = migrator.migrate(workspace, server.create("ssl"), UPGRADE, "0002").output
-    finally:
-        migrator.close()
-        server.close()
-    assert "ssl run: True, module" in output, output
-
-
 def test_a_release_never_sees_another_releases_modules(fixture_project, tmp_path):
     """Two release trees with a module of the same name, and one only the first has: each
     release's commands, alternating, import their own, and never see the other's."""
