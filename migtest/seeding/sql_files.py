@@ -23,14 +23,10 @@ class SqlFileSeeder:
     def seed(self, workspace: Workspace, database: Database) -> str:
         path = self.root / self.pattern.replace("{version}", workspace.version.name)
         parts = statements(path)
-        engine = database.connect()
-        try:
-            with engine.begin() as connection, limited(connection, self.timeout, f"seed {path.name}"):
-                for number, statement in enumerate(parts, 1):
-                    try:
-                        connection.exec_driver_sql(as_written(connection, statement))
-                    except sqlalchemy.exc.DBAPIError as exc:
-                        raise StepFailed(f"seed {path.name}: statement {number} failed: {exc.orig}", statement) from exc
-        finally:
-            engine.dispose()
+        with database.engine().begin() as connection, limited(connection, self.timeout, f"seed {path.name}"):
+            for number, statement in enumerate(parts, 1):
+                try:
+                    connection.exec_driver_sql(as_written(connection, statement))
+                except sqlalchemy.exc.DBAPIError as exc:
+                    raise StepFailed(f"seed {path.name}: statement {number} failed: {exc.orig}", statement) from exc
         return f"{path.name}: {len(parts)} statement(s)"
