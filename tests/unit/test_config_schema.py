@@ -20,7 +20,7 @@ from migtest.errors import ConfigError
 REPOSITORY = Path(__file__).resolve().parents[2]
 INVALID = sorted((REPOSITORY / "tests/fixtures/invalid-config").glob("*.yml"))
 VALID = sorted(
-    [*REPOSITORY.glob("examples/**/migtest.yml"), *REPOSITORY.glob("tests/fixtures/*/migtest.yml")],
+    [*REPOSITORY.glob("examples/**/migtest*.yml"), *REPOSITORY.glob("tests/fixtures/*/migtest.yml")],
 )
 
 

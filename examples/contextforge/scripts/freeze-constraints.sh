@@ -15,6 +15,7 @@ uploaded() {
         0.8.0) echo 2025-10-22 ;;
         0.9.0) echo 2025-12-17 ;;
         1.0.0) echo 2026-05-20 ;;
+        1.0.7.post20260921) echo 2026-09-22 ;;
         *) echo "unknown release $1: add its upload day to $0" >&2; exit 2 ;;
     esac
 }

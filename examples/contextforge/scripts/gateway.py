@@ -59,6 +59,9 @@ def app_environment(database_url: str, port: int) -> dict[str, str]:
             "FEDERATION_DISCOVERY": "false",
             "PLUGINS_ENABLED": "false",
             "LOG_LEVEL": "WARNING",
+            # the seeded tools point at .invalid hosts (RFC 2606: never resolve); from 1.0.0 a URL
+            # that does not resolve is refused (SSRF protection) unless this is false
+            "SSRF_DNS_FAIL_CLOSED": "false",
         }
     )
     return env
