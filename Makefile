@@ -43,11 +43,12 @@ realworld-postgres: $(STAMP)
 	cd examples/contextforge && { scripts/on-host-postgres.sh --report-dir migtest-results-postgres; test $$? -le 1; } \
 		&& ../../$(BIN)/python scripts/expect.py migtest-results-postgres/results.json expected/postgres.json
 
-# The gateway's newest line: 0.9.0, 1.0.0 and 1.0.7.post20260921 from PyPI, SQLite (needs PyPI; not
-# part of `make test` or `make realworld`). The first time it builds three venvs (93 to 235 s each
-# here); with them cached, 249 to 460 s of migtest by load. The releases have real findings, so
-# migtest exits 1; the target passes when every check ends as recorded (examples/contextforge/README.md).
-# The -postgres target: the same on a throw-away PostgreSQL on this host (394 s of migtest).
+# The gateway's newest line: 0.9.0, 1.0.0, 1.0.7.post20260921 and 1.1.0 (Python 3.12) from PyPI,
+# SQLite (needs PyPI; not part of `make test` or `make realworld`). The first time it builds four
+# venvs (93 to 235 s each here); with them cached, 464 to 487 s of migtest by load (12 scenarios).
+# The releases have real findings, so migtest exits 1; the target passes when every check ends as
+# recorded (examples/contextforge/README.md).
+# The -postgres target: the same on a throw-away PostgreSQL on this host (544 s of migtest).
 realworld-contextforge-1.0: $(STAMP)
 	cd examples/contextforge && { ../../$(BIN)/migtest run -c migtest-1.0.yml --jobs 2; test $$? -le 1; } \
 		&& ../../$(BIN)/python scripts/expect.py migtest-results-1.0/results.json expected/sqlite-1.0.json

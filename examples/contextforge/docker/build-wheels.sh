@@ -12,6 +12,13 @@ for release in "$@"; do
         echo "wheels/$release: already there"
         continue
     fi
+    # The image runs Debian bookworm's python3, 3.11: a release pinned for another Python
+    # (constraints' first line, `# python 3.12` for 1.1.0) has no image form here.
+    python=$(sed -n '1s/^# python \([0-9][0-9.]*\)$/\1/p' "$here/../constraints/$release.txt")
+    if [ "$python" != 3.11 ]; then
+        echo "build-wheels.sh: $release is pinned for Python ${python:-?} (constraints/$release.txt); the image has 3.11" >&2
+        exit 2
+    fi
     rm -rf "$out"
     mkdir -p "$out"
     python3.11 -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$out" \

@@ -53,6 +53,12 @@ def app_environment(database_url: str, port: int) -> dict[str, str]:
             "BASIC_AUTH_PASSWORD": "migtest-example-password",
             "PLATFORM_ADMIN_EMAIL": ADMIN,
             "PLATFORM_ADMIN_PASSWORD": "migtest-example-password",
+            # 1.1.0's settings refuse to load (so nothing starts or migrates) with the default
+            # encryption secret ("__REPLACE_ME__") or a user password shorter than 12 characters
+            # ("changeme"): config.py, validate_security_combinations. No seeded object holds
+            # credentials, so no older release stores anything this secret encrypts.
+            "AUTH_ENCRYPTION_SECRET": "migtest-example-encryption-secret-0123456789abcdef",
+            "DEFAULT_USER_PASSWORD": "migtest-example-password",
             "CACHE_TYPE": "memory",  # "database" (the default) writes sessions into the database
             "MCPGATEWAY_UI_ENABLED": "false",
             "MCPGATEWAY_ADMIN_API_ENABLED": "false",
