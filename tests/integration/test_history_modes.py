@@ -51,7 +51,7 @@ def test_golang_migrate_warns_by_default(fixture_project, git_history, run_migte
     assert outcome.exit_code == EXIT_OK, outcome.output
     history = outcome.check(scenario, "history")
     assert history["status"] == "warned"
-    summary = "1 released migration(s) edited after they were applied (warned: golang-migrate keeps no checksums)"
+    summary = "1 released migration(s) edited after they were applied (warned: the tool keeps no checksums)"
     assert history["summary"] == summary
     assert history["evidence"][0].startswith(f"{name}: checksum ")
     assert outcome.scenario(scenario)["status"] == "passed"
