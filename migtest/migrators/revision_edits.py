@@ -3,7 +3,8 @@ release ships changed under the same revision id. Alembic keeps no checksums, so
 upgraded with the older release keeps what the old file did and never runs the new one.
 
 What runs is compared, not the text: each file's syntax tree without docstrings and annotations,
-so that comments, formatting, a reworded docstring or added type hints are no edit. The evidence
+its module-level imports as the set of names it uses, so that comments, formatting, a reworded
+docstring, added type hints or sorted imports are no edit. The evidence
 names both files and gives a unified diff of the changed functions, as Python prints them back
 (`ast.unparse`), bounded in lines.
 """
@@ -78,16 +79,38 @@ def _units(text: str) -> dict[str, str]:
         tree = _Stripped().visit(ast.parse(text))
     except SyntaxError:
         return {MODULE_LEVEL: text}
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     found: dict[str, str] = {}
+    imported: set[str] = set()
     outside: list[ast.stmt] = []
     for statement in tree.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found[f"{statement.name}()"] = ast.unparse(statement)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            imported.update(_imports(statement, used))
         else:
             outside.append(statement)
-    if outside:
-        found[MODULE_LEVEL] = ast.unparse(ast.Module(body=outside, type_ignores=[]))
+    if outside or imported:
+        found[MODULE_LEVEL] = "\n".join([*sorted(imported), ast.unparse(ast.Module(body=outside, type_ignores=[]))])
     return found
+
+
+def _imports(statement: ast.Import | ast.ImportFrom, used: set[str]) -> list[str]:
+    """The module's own imports one name each, those the module uses only: sorted, merged or split
+    import lines, and an unused name dropped (or one only annotations used), are no edit."""
+    lines = []
+    for alias in statement.names:
+        named = f"{alias.name} as {alias.asname}" if alias.asname else alias.name
+        if isinstance(statement, ast.Import):
+            bound, line = alias.asname or alias.name.split(".")[0], f"import {named}"
+        else:
+            bound, line = (
+                alias.asname or alias.name,
+                f"from {'.' * statement.level}{statement.module or ''} import {named}",
+            )
+        if bound in used or alias.name == "*":
+            lines.append(line)
+    return lines
 
 
 def edited(applied: Tree, shipped: Tree) -> tuple[Edited, ...]:

@@ -39,13 +39,19 @@ SAME = {
     ),
     "annotated": RELEASED.replace('revision = "0002"', 'revision: str = "0002"')
     .replace("def upgrade():", "def upgrade() -> None:")
-    .replace('down_revision = "0001"', 'down_revision: str | None = "0001"\nbranch_labels: tuple[str, ...]'),
+    .replace('down_revision = "0001"', 'down_revision: str | None = "0001"\nbranch_labels: tuple[str, ...]')
+    .replace("import sqlalchemy as sa\n", "from typing import Sequence\nimport sqlalchemy as sa\n"),
+    "imports sorted": RELEASED.replace(
+        "import sqlalchemy as sa\nfrom alembic import op\n", "from alembic import op\nimport sqlalchemy as sa\n"
+    ),
+    "an unused import dropped": RELEASED.replace("import sqlalchemy as sa\n", "import sqlalchemy as sa\nimport os\n"),
 }
-CHANGED = {
-    "upgrade() changed": RELEASED.replace("String(50)", "String(80)"),
-    "downgrade() changed": RELEASED.replace('op.drop_column("users", "nickname")', "pass"),
-    "module level changed": RELEASED.replace('down_revision = "0001"', 'down_revision = "0000"'),
-    "helper() changed": RELEASED + "\n\ndef helper():\n    pass\n",
+CHANGED = {  # what differs: what the evidence says changed
+    "a column's length": ("upgrade()", RELEASED.replace("String(50)", "String(80)")),
+    "downgrade's body": ("downgrade()", RELEASED.replace('op.drop_column("users", "nickname")', "pass")),
+    "its place in the graph": ("module level", RELEASED.replace('down_revision = "0001"', 'down_revision = "0000"')),
+    "a new helper": ("helper()", RELEASED + "\n\ndef helper():\n    pass\n"),
+    "op from elsewhere": ("module level", RELEASED.replace("from alembic import op", "from app.compat import op")),
 }
 
 
@@ -66,9 +72,10 @@ def test_what_does_not_run_differently_is_no_edit(tmp_path, kind):
 
 @pytest.mark.parametrize("kind", CHANGED)
 def test_what_runs_differently_is_an_edit_of_its_function(tmp_path, kind):
-    (edit,) = edits(tmp_path, RELEASED, CHANGED[kind])
+    changed, text = CHANGED[kind]
+    (edit,) = edits(tmp_path, RELEASED, text)
     assert edit.migration == "0002"
-    assert edit.evidence[0] == f"0002: {kind} since 1.1 applied it"
+    assert edit.evidence[0] == f"0002: {changed} changed since 1.1 applied it"
     assert edit.evidence[1:3] == ("  1.1: 0002_nickname.py", "  1.2: 0002_nickname.py")
 
 
