@@ -151,11 +151,15 @@ class AlembicMigrator:
 
     def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
         """The revisions `source` applied (`applied` and their ancestors in its tree) that `target`'s
-        tree ships edited: a warning by default, as Alembic keeps no checksums and runs on. Versions
-        sharing one tree (`revision:`) have nothing to compare."""
+        tree ships edited, and those `target` inserted below them: a warning by default, as Alembic
+        keeps no checksums and runs on. Versions sharing one tree (`revision:`) have nothing to
+        compare."""
         if not applied or applied == "base" or self._ini(source) == self._ini(target):
             return run
-        edited = revision_edits.edited(self._tree(source, applied), self._tree(target, "heads"))
+        ran = self._tree(source, applied)
+        # what the target's history says the database has: it migrated from there, so knows `applied`
+        counted = self._tree(target, applied)
+        edited = revision_edits.edited(ran, self._tree(target, "heads")) + revision_edits.inserted(ran, counted)
         return dataclasses.replace(run, edited=edited, edited_default="warn")
 
     def _tree(self, workspace: Workspace, heads: str) -> revision_edits.Tree:

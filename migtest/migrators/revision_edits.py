@@ -1,6 +1,8 @@
 """Alembic revisions edited after their release: a revision file one release applied and a later
 release ships changed under the same revision id. Alembic keeps no checksums, so a database
-upgraded with the older release keeps what the old file did and never runs the new one.
+upgraded with the older release keeps what the old file did and never runs the new one. Likewise
+a revision a later release inserts below one already released (a `down_revision` rewired): such
+a database counts it as applied and never runs it.
 
 What runs is compared, not the text: each file's syntax tree without docstrings and annotations,
 its module-level imports as the set of names it uses, so that comments, formatting, a reworded
@@ -126,6 +128,24 @@ def edited(applied: Tree, shipped: Tree) -> tuple[Edited, ...]:
         if changed:
             found.append(_edit(revision, applied, shipped, before, after, changed))
     return tuple(found)
+
+
+def inserted(applied: Tree, below: Tree) -> tuple[Edited, ...]:
+    """The revisions `below` (the migrating release's history up to what `applied` reached) has
+    and `applied` never ran: put into the history under revisions already released, they count as
+    applied on a database the older release brought there, so it never runs them."""
+    return tuple(
+        Edited(
+            revision,
+            (
+                f"{revision}: inserted below what {applied.release} applied: never runs on a database "
+                f"{applied.release} brought there",
+                f"  {below.release}: {below.shown(revision)}",
+            ),
+        )
+        for revision in below.files
+        if revision not in applied.files
+    )
 
 
 def _edit(
