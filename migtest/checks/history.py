@@ -32,7 +32,11 @@ def check(context: CheckContext) -> list[CheckResult]:
     evidence += [f"{entry.key} ({entry.revision}) accepted, but not edited here" for entry in stale]
     evidence += [line for edit in run.edited if edit.migration in taken for line in _accepted(edit, taken)]
     noted = f"{len(taken)} accepted edit(s)" if taken else ""
-    problems = [f"{len(real)} released migration(s) edited after they were applied"] if real else []
+    inserted = sum(edit.inserted for edit in real)
+    changed = len(real) - inserted
+    found = [f"{changed} released migration(s) edited after they were applied"] if changed else []
+    found += [f"{inserted} inserted below applied ones (never run there)"] if inserted else []
+    problems = [", ".join(found)] if found else []
     if stale:
         keys = ", ".join(entry.key for entry in stale)
         problems.append(f"{len(stale)} accepted edit(s) not made in this scenario: {keys}")

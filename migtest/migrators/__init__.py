@@ -23,11 +23,13 @@ UPGRADE, DOWNGRADE = "upgrade", "downgrade"
 
 @dataclass(frozen=True)
 class Edited:
-    """A migration already applied whose file differs from what was applied: `migration` is what
-    `checks.accept_edited` names it by (an Alembic revision id, a sql file's name)."""
+    """A migration already applied whose file differs from what was applied, or (`inserted`) one
+    put into the history below it, which the database counts as applied and never runs:
+    `migration` is what `checks.accept_edited` names it by (an Alembic revision id, a sql file's name)."""
 
     migration: str
     evidence: tuple[str, ...]
+    inserted: bool = False
 
 
 @dataclass(frozen=True)

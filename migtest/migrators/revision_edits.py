@@ -142,6 +142,7 @@ def inserted(applied: Tree, below: Tree) -> tuple[Edited, ...]:
                 f"{applied.release} brought there",
                 f"  {below.release}: {below.shown(revision)}",
             ),
+            inserted=True,
         )
         for revision in below.files
         if revision not in applied.files
