@@ -120,15 +120,17 @@ def test_a_declaration_without_its_edit_fails(fixture_project, git_history, run_
 
 def test_a_revision_inserted_below_a_released_one_is_named(fixture_project, git_history, run_migtest):
     """r2 puts 0001a between 0001 and 0002 (0002's down_revision rewired): a database 1.1 brought
-    to 0002 counts 0001a as applied, and never runs it."""
+    to 0002 counts 0001a as applied, and never runs it. r2 adds 0003 too: the warning points at
+    the edited 0002, not at the newest file run."""
     old, new = fixture_project("alembic-base"), fixture_project("alembic-base")
     new.revision("0001a", "0001", 'op.execute("SELECT 1")')
+    new.revision("0003", "0002", 'op.execute("SELECT 3")')
     zero_two = new.root / "migrations/versions/0002_add_nickname.py"
     zero_two.write_text(zero_two.read_text().replace('down_revision = "0001"', 'down_revision = "0001a"'))
     for project in (old, new):
         project.write("seeds/1.2.sql", (project.root / "seeds/1.1.sql").read_text())
         project.configure(
-            versions=[{"name": name, "ref": ref, "revision": "0002"} for name, ref in (("1.1", "r1"), ("1.2", "r2"))],
+            versions=[{"name": "1.1", "ref": "r1", "revision": "0002"}, {"name": "1.2", "ref": "r2"}],
             matrix={"fresh": False, "downgrade": "none"},
         )
     outcome = run_migtest(git_history([("r1", old.root), ("r2", new.root)]) / "migtest.yml")
@@ -143,6 +145,7 @@ def test_a_revision_inserted_below_a_released_one_is_named(fixture_project, git_
         "0001a: inserted below what 1.1 applied: never runs on a database 1.1 brought there",
         "  1.2: migrations/versions/0001a.py",
     ]
+    assert history["location"] == {"path": "migrations/versions/0002_add_nickname.py", "line": None}
 
 
 @pytest.mark.parametrize(
