@@ -15,6 +15,7 @@ from migtest.capture import row_store
 from migtest.config.models import MAX_GENERATED_ROWS as MAX_GENERATED_ROWS
 from migtest.config.models import TRANSFORMS as TRANSFORMS
 from migtest.config.models import AcceptedDifference as AcceptedDifference
+from migtest.config.models import AcceptedEdit as AcceptedEdit
 from migtest.config.models import ApiRead as ApiRead
 from migtest.config.models import ApiRequest as ApiRequest
 from migtest.config.models import AppConfig as AppConfig

@@ -1109,6 +1109,24 @@ class AcceptedDifference(Scoped):
         return self
 
 
+class AcceptedEdit(Scoped):
+    """A migration a release intends to ship edited after an older release applied it: accepted
+    by the `history` check, and required, where its scope says."""
+
+    revision: Annotated[Text, Required] = Field(
+        description="The edited migration: an Alembic revision id (sql: the file's name), as the evidence names it.",
+        examples=["b77ca9d2de7e"],
+    )
+    reason: Annotated[Text, Required] = Field(
+        description="Why the edit is harmless or intended; shown with it in the evidence.",
+        examples=["1.0.7 made the index creation idempotent; what 1.0.0 created is kept"],
+    )
+
+    @property
+    def key(self) -> str:
+        return self._label
+
+
 def _name_or(model: type[BaseModel], name: Any) -> Any:
     """A name (a whole column or table; a switch) or a mapping (some rows only; settings); a `name`
     that is a string is what the name must be (a column name)."""
@@ -1189,8 +1207,10 @@ class ChecksConfig(Section):
     moves: _list(Move) = _key("Values a release moves to another column.", [])
     accept_schema: _list(AcceptedDifference) = _key("Known, harmless schema differences.", [])
     history: Severity = _key(
-        "An applied migration edited since (sql): fail, warn or off (default: fail; warn for golang-migrate)."
+        "An applied migration edited since (sql, alembic): fail, warn or off (default: fail; warn for golang-migrate "
+        "and alembic)."
     )
+    accept_edited: _list(AcceptedEdit) = _key("Migrations a release intends to ship edited.", [])
     rolling: Severity = _key(
         "The release before the newest, already running, probed while the upgrade to the newest runs: "
         "fail, warn or off (default: warn, its app's requests; verify.command too when set)."
@@ -1209,6 +1229,7 @@ class ChecksConfig(Section):
         """Each declaration knows the key that declares it, so that evidence names it."""
         listed = {f"allow_changes.{table}": entries for table, entries in self.changes.items()}
         listed.update(allow_lost_rows=self.losses, moves=self.moves, accept_schema=self.accept_schema)
+        listed.update(accept_edited=self.accept_edited)
         for key, entries in listed.items():
             for index, entry in enumerate(entries):
                 if isinstance(entry, Section):

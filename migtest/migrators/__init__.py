@@ -22,13 +22,24 @@ UPGRADE, DOWNGRADE = "upgrade", "downgrade"
 
 
 @dataclass(frozen=True)
+class Edited:
+    """A migration already applied whose file differs from what was applied, or (`inserted`) one
+    put into the history below it, which the database counts as applied and never runs:
+    `migration` is what `checks.accept_edited` names it by (an Alembic revision id, a sql file's name)."""
+
+    migration: str
+    evidence: tuple[str, ...]
+    inserted: bool = False
+
+
+@dataclass(frozen=True)
 class MigrationRun:
     output: str
     resolved: str | None = None
     # Already-applied migrations whose files differ from what was applied; None: cannot tell.
-    edited: tuple[str, ...] | None = None
+    edited: tuple[Edited, ...] | None = None
     # What the tool itself does with such an edit, checks.history's default: fail (Flyway validates
-    # checksums) or warn (golang-migrate keeps none).
+    # checksums) or warn (golang-migrate and Alembic keep none).
     edited_default: str = "fail"
     figures: dict[str, float] = field(default_factory=dict)  # of the container that migrated, if any
     files: tuple[Path, ...] = ()  # the migration files that ran, in order (where the migrator knows)
@@ -62,6 +73,11 @@ class Migrator(ToolMigrator, Protocol):
 
     def kept(self, database: Database) -> AbstractContextManager[None]:
         """Keep what the tool's commands on `database` open (its engine) until the block ends."""
+
+    def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
+        """`run`, an upgrade with `target`'s tree of a database `source` had brought to revision
+        `applied`, with the migrations applied there that `target` ships edited, where the tool
+        tells them this way (else `run` as it is)."""
 
 
 def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None, scratch: Path | None = None) -> Migrator:

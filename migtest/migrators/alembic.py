@@ -10,6 +10,7 @@ gives it back, and scenarios run in parallel.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import select
@@ -26,7 +27,7 @@ import sqlalchemy
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
-from migtest.migrators import MigrationRun
+from migtest.migrators import MigrationRun, revision_edits
 from migtest.results.evidence import shorten
 from migtest.run.once import Once
 from migtest.run.process import GRACE_SECONDS, LIMIT_KEY, failed
@@ -133,22 +134,53 @@ class AlembicMigrator:
         self.package = config.package
         self.timeout = config.timeout
         self._packages: Once[str, Path] = Once()
+        self._trees: Once[tuple[str, str], revision_edits.Tree] = Once()  # by alembic.ini and heads
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Worker]] = {}
         self._busy: set[_Worker] = set()
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
-        lines = self._call(workspace, database, direction, target)
+        lines = self._call(workspace, database.url, direction, target)
         resolved = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
         files = tuple(Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX))
         log_text = "\n".join(line for line in lines if not line.startswith((RESOLVED_PREFIX, FILE_PREFIX)))
         return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None, files=files)
 
     def history(self, workspace: Workspace, database: Database) -> list[str]:
-        lines = self._call(workspace, database, "history", "heads")
-        return [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
+        return list(self._revisions(workspace, database.url, "heads"))
 
-    def _call(self, workspace: Workspace, database: Database, direction: str, target: str) -> list[str]:
+    def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
+        """The revisions `source` applied (`applied` and their ancestors in its tree) that `target`'s
+        tree ships edited, and those `target` inserted below them: a warning by default, as Alembic
+        keeps no checksums and runs on. Versions sharing one tree (`revision:`) have nothing to
+        compare."""
+        if not applied or applied == "base" or self._ini(source) == self._ini(target):
+            return run
+        ran = self._tree(source, applied)
+        # what the target's history says the database has: it migrated from there, so knows `applied`
+        counted = self._tree(target, applied)
+        edited = revision_edits.edited(ran, self._tree(target, "heads")) + revision_edits.inserted(ran, counted)
+        return dataclasses.replace(run, edited=edited, edited_default="warn")
+
+    def _tree(self, workspace: Workspace, heads: str) -> revision_edits.Tree:
+        """The files of `heads` and their ancestors in the workspace's tree, listed once per run
+        (listing them reads no database: the URL is a placeholder)."""
+
+        def listed() -> revision_edits.Tree:
+            files = self._revisions(workspace, "sqlite://", heads)
+            roots = (workspace.root, *([workspace.env_dir] if workspace.env_dir else []))
+            return revision_edits.Tree(workspace.version.name, files, roots)
+
+        return self._trees.get((str(self._ini(workspace)), heads), listed)
+
+    def _revisions(self, workspace: Workspace, url: str, heads: str) -> dict[str, Path]:
+        """Each revision of `heads` and their ancestors, oldest first, with its file."""
+        lines = self._call(workspace, url, "history", heads)
+        revisions = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
+        files = [Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX)]
+        return dict(zip(revisions, files, strict=True))
+
+    def _call(self, workspace: Workspace, url: str, direction: str, target: str) -> list[str]:
         """One request to a worker of the version's interpreter; the lines it printed."""
         ini = self._ini(workspace)
         what = f"alembic {direction} {target}"
@@ -157,9 +189,9 @@ class AlembicMigrator:
                 "ini": str(ini),
                 "direction": direction,
                 "target": target,
-                "url": database.url,
+                "url": url,
                 "cwd": str(ini.parent),
-                "env": workspace.environment(database.url),
+                "env": workspace.environment(url),
                 "log": log.name,
                 "prefix": RESOLVED_PREFIX,
                 "file_prefix": FILE_PREFIX,

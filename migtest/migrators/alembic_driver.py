@@ -35,8 +35,10 @@ Request (one JSON line): {"ini" (alembic.ini, or the script folder), "direction"
 downgrade, or history: list the revisions), "target", "url", "cwd", "env", "log", "prefix",
 "file_prefix", "scenario" (equal for the commands that may share a child)}. Reply (one JSON
 line): {"code": exit code}; the command's output is in the file "log", a line starting with
-"prefix" names the revision(s) the target resolved to (history: one per revision, oldest first),
-and lines starting with "file_prefix" their script files (after an upgrade: the newest that ran).
+"prefix" names the revision(s) the target resolved to (history: one per revision of the target
+heads, "heads" or revision ids, and their ancestors, oldest first), and lines starting with
+"file_prefix" their script files (after an upgrade: the newest that ran; history: each revision's,
+after its line).
 """
 
 # ruff: noqa: E402 - the collector is turned off before anything else is imported
@@ -182,9 +184,11 @@ def freeze() -> None:
 def run_command(request: dict) -> None:
     config = config_of(request)
     script = load_once(config)
-    if request["direction"] == "history":  # the revisions, oldest first, one per line
-        for revision in reversed(list(script.walk_revisions())):
+    if request["direction"] == "history":  # the target's revisions and their ancestors, oldest first
+        walked = (revision for head in request["target"].split() for revision in script.walk_revisions("base", head))
+        for revision in reversed(list({revision.revision: revision for revision in walked}.values())):
             print(request["prefix"] + revision.revision, flush=True)
+            print(request["file_prefix"] + revision.path, flush=True)
         return
     getattr(command, request["direction"])(config, request["target"])
     try:

@@ -28,7 +28,7 @@ from migtest.config import MigrationsConfig
 from migtest.config.userfiles import read_text
 from migtest.databases import Database
 from migtest.errors import ConfigError, StepFailed
-from migtest.migrators import UPGRADE, MigrationRun
+from migtest.migrators import UPGRADE, Edited, MigrationRun
 from migtest.sources import Workspace
 from migtest.sql import split as sqlsplit
 from migtest.sql.statement_limit import limited
@@ -577,11 +577,14 @@ class SqlMigrator:
         """Nothing runs between commands."""
 
 
-def _edited(recorded: dict[str, str], files: dict[str, Path], summed: Callable[[Path], str]) -> tuple[str, ...]:
+def _edited(recorded: dict[str, str], files: dict[str, Path], summed: Callable[[Path], str]) -> tuple[Edited, ...]:
     """Applied migrations whose file now differs from the one applied (Flyway's validate), from the
     history's version: checksum, and each version's file by label."""
     return tuple(
-        f"{files[version].name}: checksum {applied[:12]} when applied, {summed(files[version])[:12]} now"
+        Edited(
+            files[version].name,
+            (f"{files[version].name}: checksum {applied[:12]} when applied, {summed(files[version])[:12]} now",),
+        )
         for version, applied in recorded.items()
         if version in files and summed(files[version]) != applied
     )

@@ -68,5 +68,11 @@ class WithUserCommands:
         keep = getattr(self.tool, "kept", None)
         return keep(database) if keep is not None else nullcontext()
 
+    def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
+        """The tool's `with_edits` where it has one (alembic; the sql migrator finds its own), unless
+        `migrations.current` read `applied`: its vocabulary is the command's, not the tool's."""
+        find = getattr(self.tool, "with_edits", None)
+        return find(run, source, target, applied) if find is not None and self.config.current is None else run
+
     def close(self) -> None:
         self.tool.close()

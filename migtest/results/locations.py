@@ -4,9 +4,9 @@ A migration that failed points at its file and line: the SQL statement that fail
 innermost traceback frame in the version's own tree. Any other finding (drift, lost rows) cannot
 be pinned on one migration by looking at the end state; it points at the likeliest line of the
 files the scenario ran (one naming the table, the column and the deed its evidence tells of);
-a `history` finding at the released file edited since; else at the newest file run; or, when
-migtest cannot see the files (migrations inside an image), at the target version's entry in
-migtest.yml.
+a `history` finding at the released file edited since (as the migrating version has it); else
+at the newest file run; or, when migtest cannot see the files (migrations inside an image), at
+the target version's entry in migtest.yml.
 """
 
 from __future__ import annotations
@@ -95,20 +95,28 @@ class Locator:
             if check.name in MIGRATING_CHECKS and failure:
                 check.location = failure
                 continue
-            mention = subject_line(files, check.evidence)
-            found = self._in_tree(*mention, tree) if mention else self._edited_file(check, tree)
+            mention = subject_line(files, check.evidence) if check.name != "history" else None
+            found = self._in_tree(*mention, tree) if mention else self._edited_file(check, tree, version)
             check.location = found or fallback
 
     def _failure(self, error: StepFailed, tree: Path) -> Location | None:
         return self._in_tree(error.file, error.line, tree) if error.file is not None else None
 
-    def _edited_file(self, check: CheckResult, tree: Path) -> Location | None:
-        """`history` names the released file edited since (`<file>: checksum ...`): point at it."""
+    def _edited_file(self, check: CheckResult, tree: Path, version: str) -> Location | None:
+        """`history` names the released file edited since: sql's first line `<file>: checksum ...`,
+        Alembic's `  <version>: <file in its tree>` for the migrating version. Point at it."""
         directory = self.config.migrations.dir
-        if check.name != "history" or directory is None or not check.evidence:
+        if check.name != "history" or not check.evidence:
             return None
-        file = tree / directory.relative_to(self.config.root) / check.evidence[0].split(":", 1)[0]
-        return Location(file.relative_to(tree).as_posix()) if file.is_file() else None
+        if directory is not None:
+            file = tree / directory.relative_to(self.config.root) / check.evidence[0].split(":", 1)[0]
+        else:
+            prefix = f"  {version}: "
+            shown = next((line.removeprefix(prefix) for line in check.evidence if line.startswith(prefix)), None)
+            if shown is None:
+                return None
+            file = tree / shown
+        return self._in_tree(file, None, tree) if file.is_file() else None
 
     @staticmethod
     def _in_tree(file: Path, line: int | None, tree: Path) -> Location | None:

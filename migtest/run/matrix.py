@@ -292,6 +292,12 @@ class Matrix:
             ):
                 context.migration_run = self.session.migrator.migrate(workspace, database, direction, goal)
                 phase.figures = context.migration_run.figures
+            if direction == UPGRADE:  # the revisions the source applied that the target ships edited
+                source_tree = self.session.workspace(source)
+                applied = context.before.revision
+                context.migration_run = self.session.migrator.with_edits(
+                    context.migration_run, source_tree, workspace, applied
+                )
             with self.session.phase(attempt, "capture after"):
                 context.after = self._capture(database, target, queries=scenario, like=context.before)
             context.expected_revision = reference.state.revision if reference.state else None

@@ -8,6 +8,7 @@ or IF EXISTS as real projects do) in the next release; versions are the two tags
 from __future__ import annotations
 
 import pytest
+import yaml
 from integration_support import failed
 
 from migtest.cli import EXIT_FAILED, EXIT_OK
@@ -51,7 +52,7 @@ def test_golang_migrate_warns_by_default(fixture_project, git_history, run_migte
     assert outcome.exit_code == EXIT_OK, outcome.output
     history = outcome.check(scenario, "history")
     assert history["status"] == "warned"
-    summary = "1 released migration(s) edited after they were applied (warned: golang-migrate keeps no checksums)"
+    summary = "1 released migration(s) edited after they were applied (warned: the tool keeps no checksums)"
     assert history["summary"] == summary
     assert history["evidence"][0].startswith(f"{name}: checksum ")
     assert outcome.scenario(scenario)["status"] == "passed"
@@ -91,3 +92,18 @@ def test_history_setting_is_honoured(
     history = outcome.check(scenario, "history")
     assert (history["status"], history["summary"]) == (status, summary)
     assert outcome.failed_checks(scenario) == ({"history"} if status == "failed" else set())
+
+
+def test_a_declared_sql_edit_passes(fixture_project, git_history, run_migtest):
+    """`checks.accept_edited` names a sql migration by its file, as the evidence does."""
+    config, scenario, name = edited_release(fixture_project, git_history, "flyway-base", None)
+    settings = yaml.safe_load(config.read_text())
+    settings["checks"] = {"accept_edited": [{"revision": name, "reason": "a comment added"}]}
+    config.write_text(yaml.safe_dump(settings))
+    outcome = run_migtest(config)
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    history = outcome.check(scenario, "history")
+    assert history["summary"] == "every applied migration is unchanged but 1 accepted edit(s)"
+    accepted = f"accepted by checks.accept_edited[0] (a comment added): {name}: checksum "
+    assert history["evidence"][0].startswith(accepted)

@@ -234,3 +234,6 @@ def test_released_revision_edited_later_fails_schema(fixture_project, git_histor
         "table 'users': index 'ix_users_nickname' (nickname) missing after migrating",
     ]
     assert outcome.check(scenario, "migration")["summary"] == "ended at revision 0003"
+    history = outcome.check(scenario, "history")  # the cause, warned: Alembic keeps no checksums
+    assert history["status"] == "warned"
+    assert history["evidence"][0] == "0002: upgrade(), downgrade() changed since 1.0 applied it"

@@ -143,9 +143,11 @@ def test_alembic_ini_inside_each_versions_installed_package(tmp_path, run_migtes
     assert outcome.exit_code == EXIT_OK, outcome.output
     assert outcome.results["totals"] == {"passed": 4, "failed": 0, "skipped": 0}
     assert statuses(outcome, "upgrade-1.0-to-2.0") == dict.fromkeys(
-        ["migration", "schema", "rows", "content", "idempotent"], "passed"
+        ["migration", "history", "schema", "rows", "content", "idempotent"], "passed"
     )
     assert outcome.check("upgrade-1.0-to-2.0", "migration")["summary"] == "ended at revision 0002"
+    # 0001 as 1.0's package applied it and as 2.0's ships it, each found in its own environment
+    assert outcome.check("upgrade-1.0-to-2.0", "history")["summary"] == "every applied migration is unchanged"
     assert outcome.check("downgrade-2.0-to-1.0", "migration")["summary"] == "ended at revision 0001"
 
     # the script folder itself, for packages that ship no alembic.ini

@@ -151,13 +151,14 @@ def test_renamed_column_is_followed():
 
 
 def test_history_reports_edited_migrations_only_where_the_migrator_can_tell():
-    from migtest.migrators import MigrationRun
+    from migtest.migrators import Edited, MigrationRun
 
     schema = {"users": table("id")}
     before, after = state(schema, {}), state(schema, {})
-    edited = MigrationRun("", "2", ("V1__init.sql: checksum aaa when applied, bbb now",))
+    line = "V1__init.sql: checksum aaa when applied, bbb now"
+    edited = MigrationRun("", "2", (Edited("V1__init.sql", (line,)),))
     check = results(before=before, after=after, reference=after, migration_run=edited)["history"]
-    assert check.status == "failed" and check.evidence == list(edited.edited)
+    assert check.status == "failed" and check.evidence == [line]
     assert results(before=before, after=after, reference=after, migration_run=MigrationRun("", "2", ()))[
         "history"
     ].status == ("passed")
