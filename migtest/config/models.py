@@ -366,12 +366,13 @@ class MigrationsConfig(Section):
         examples=["alembic"],
     )
     package: Text = _key(
-        "alembic: `config` is inside this installed package, found in each version's environment.",
+        "alembic: `config` is inside this installed package, found in each version's environment; command: the "
+        "same, where the commands run Alembic (so that `history` compares its released revisions).",
         examples=["mcpgateway"],
     )
     config: Annotated[Text, _path(None)] = _key(
         "alembic: path of alembic.ini (run from its folder), or of the script folder holding env.py; with `package`, "
-        "a path inside that package (default alembic.ini).",
+        "a path inside that package (default alembic.ini); command: the Alembic files the commands run, for `history`.",
         examples=["alembic.ini"],
     )
     dir: Annotated[Text, _path(True)] = _key(
@@ -435,8 +436,8 @@ class MigrationsConfig(Section):
 
     @model_validator(mode="after")
     def _what_the_tool_needs(self) -> MigrationsConfig:
-        if self.package is not None and self.tool != "alembic":
-            raise rule(f"a package's migrations are found for tool alembic, not '{self.tool}'", "package")
+        if self.package is not None and self.tool not in ("alembic", "command"):
+            raise rule(f"a package's migrations are found for tools alembic and command, not '{self.tool}'", "package")
         if self.package is not None and (self.config.is_absolute() or ".." in self.config.parts):
             raise rule(f"must be a path inside package '{self.package}', got '{self.config}'", "config")
         required = {"alembic": "config", "sql": "dir", "command": "upgrade", "on-start": None}[self.tool]

@@ -94,7 +94,7 @@ def make_migrator(config: MigrationsConfig, images: ImageRunner | None = None, s
         assert images is not None
         tool = OnStartMigrator(config, images)
     elif config.tool == "command":
-        tool = CommandMigrator(config, images)
+        tool = CommandMigrator(config, images, scratch)
     else:
         tool = AlembicMigrator(config, scratch) if config.tool == "alembic" else SqlMigrator(config)
     return WithUserCommands(tool, config, images)

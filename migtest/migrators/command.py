@@ -1,8 +1,12 @@
 """The user's own upgrade/downgrade commands, run as argument lists in the version's tree, or,
 for a version that is an image, in a throw-away container of it (with the database attached).
-Its revision comes from `migrations.current` (user_commands.py), where set."""
+Its revision comes from `migrations.current` (user_commands.py), where set. Where `config` (or
+`package`) names the Alembic files the commands run, their released revisions are compared as
+Alembic's are (`history`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from migtest.config import MigrationsConfig
 from migtest.databases import Database
@@ -14,9 +18,14 @@ from migtest.sources import Workspace
 
 
 class CommandMigrator:
-    def __init__(self, config: MigrationsConfig, images: ImageRunner | None = None) -> None:
+    def __init__(
+        self, config: MigrationsConfig, images: ImageRunner | None = None, scratch: Path | None = None
+    ) -> None:
+        from migtest.migrators.alembic import AlembicMigrator
+
         self.config = config
         self.images = images
+        self._alembic = AlembicMigrator(config, scratch) if config.config is not None else None
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         command = self.config.upgrade if direction == UPGRADE else self.config.downgrade
@@ -27,8 +36,9 @@ class CommandMigrator:
         return run_as_version(command, workspace, database, target, what, self.images, timeout=self.config.timeout)
 
     def current(self, workspace: Workspace, database: Database) -> str | None:
-        """Unknown without `migrations.current`."""
-        return None
+        """Alembic's, where `config` names the Alembic files the commands run; else unknown
+        without `migrations.current`."""
+        return self._alembic.current(workspace, database) if self._alembic is not None else None
 
     def downgrade_blocker(self, workspace: Workspace, source: str, target: str) -> str | None:
         if not self.config.downgrade:
@@ -46,5 +56,14 @@ class CommandMigrator:
         output = self._run(self.config.history, workspace, database, "", what)
         return printed_lines(output)
 
+    def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
+        """Alembic's comparison of the revisions `source` applied with `target`'s files (alembic.py),
+        where `config` names them and neither version is an image (its files are not on this host)."""
+        if self._alembic is None or source.image is not None or target.image is not None:
+            return run
+        return self._alembic.with_edits(run, source, target, applied)
+
     def close(self) -> None:
-        """Nothing runs between commands."""
+        """Nothing runs between commands but the workers that list Alembic's revisions."""
+        if self._alembic is not None:
+            self._alembic.close()

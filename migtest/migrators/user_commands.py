@@ -69,10 +69,14 @@ class WithUserCommands:
         return keep(database) if keep is not None else nullcontext()
 
     def with_edits(self, run: MigrationRun, source: Workspace, target: Workspace, applied: str | None) -> MigrationRun:
-        """The tool's `with_edits` where it has one (alembic; the sql migrator finds its own), unless
-        `migrations.current` read `applied`: its vocabulary is the command's, not the tool's."""
+        """The tool's `with_edits` where it has one (alembic, and command naming its Alembic files;
+        the sql migrator finds its own), unless `migrations.current` read `applied` for the alembic
+        tool: its vocabulary is the command's, not the tool's. A command tool naming its Alembic
+        files says its revisions are Alembic's, `current`'s included."""
         find = getattr(self.tool, "with_edits", None)
-        return find(run, source, target, applied) if find is not None and self.config.current is None else run
+        if find is None or (self.config.tool == "alembic" and self.config.current is not None):
+            return run
+        return find(run, source, target, applied)
 
     def close(self) -> None:
         self.tool.close()

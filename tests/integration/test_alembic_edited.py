@@ -9,11 +9,13 @@ one tree."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from integration_support import failed
+from test_bookkeeping import ENV_FROM_DATABASE_URL
 
 from migtest.cli import EXIT_OK, EXIT_USAGE
 
@@ -43,9 +45,14 @@ UPGRADE = "upgrade-1.1-to-1.2"
 SKIP = "skip-1.0-to-1.2"
 
 
-def released(fixture_project, git_history, checks: dict[str, Any] | None = None) -> Path:
+def released(
+    fixture_project, git_history, checks: dict[str, Any] | None = None, migrations: dict[str, Any] | None = None
+) -> Path:
     """The repository of releases r1 and r2 (see the module's docstring); its migtest.yml."""
     old, new = fixture_project("alembic-base"), fixture_project("alembic-base")
+    for project in (old, new) if migrations else ():
+        project.write("migrations/env.py", ENV_FROM_DATABASE_URL)
+        project.configure(migrations=migrations)
     new.write("migrations/versions/0001_create_users.py", REFORMATTED_0001)
     zero_two = new.root / "migrations/versions/0002_add_nickname.py"
     first_line = EDITED_UPGRADE.splitlines()[0]
@@ -83,6 +90,21 @@ def test_an_edited_upgrade_is_warned_and_a_reformatted_revision_is_not(fixture_p
     skip = outcome.check(SKIP, "history")  # applied 0001 only
     assert (skip["status"], skip["summary"]) == ("passed", "every applied migration is unchanged")
     assert "history" not in {check["name"] for check in outcome.scenario("upgrade-1.0-to-1.1")["checks"]}
+
+
+def test_commands_naming_their_alembic_files_have_their_revisions_compared(fixture_project, git_history, run_migtest):
+    """The project migrates by Alembic's own CLI (`tool: command`); `config` names the files it runs,
+    so their revisions are Alembic's: read from alembic_version, and compared as the alembic tool's."""
+    alembic = f"{sys.executable} -m alembic -c alembic.ini"
+    commands = {"tool": "command", "upgrade": f"{alembic} upgrade {{target}}", "config": "alembic.ini"}
+    outcome = run_migtest(released(fixture_project, git_history, migrations=commands))
+
+    assert outcome.exit_code == EXIT_OK, outcome.output
+    history = outcome.check(UPGRADE, "history")
+    assert history["status"] == "warned"
+    assert history["evidence"][0] == "0002: upgrade() changed since 1.1 applied it"
+    assert outcome.check(SKIP, "history")["summary"] == "every applied migration is unchanged"
+    assert outcome.check(UPGRADE, "migration")["summary"] == "ended at revision 0002"
 
 
 def test_history_fail_fails_the_upgrade(fixture_project, git_history, run_migtest):

@@ -66,6 +66,13 @@ def test_tool_needs_its_key(tmp_path):
     assert "needs key 'upgrade'" in error_for(tmp_path, migrations={"tool": "command"})
 
 
+def test_a_package_is_refused_where_no_alembic_runs(tmp_path):
+    (tmp_path / "db").mkdir()
+    message = error_for(tmp_path, migrations={"tool": "sql", "dir": "db", "package": "app"})
+    refused = "a package's migrations are found for tools alembic and command, not 'sql'"
+    assert f"key 'migrations.package': {refused}" in message
+
+
 def test_duplicate_version(tmp_path):
     assert "used twice" in error_for(tmp_path, versions=[{"name": "1"}, {"name": "1"}])
 
