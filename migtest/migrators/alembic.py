@@ -141,8 +141,7 @@ class AlembicMigrator:
 
     def migrate(self, workspace: Workspace, database: Database, direction: str, target: str) -> MigrationRun:
         lines = self._call(workspace, database.url, direction, target)
-        resolved = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
-        files = tuple(Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX))
+        resolved, files = _marked(lines, RESOLVED_PREFIX), tuple(map(Path, _marked(lines, FILE_PREFIX)))
         log_text = "\n".join(line for line in lines if not line.startswith((RESOLVED_PREFIX, FILE_PREFIX)))
         return MigrationRun(log_text, (resolved[-1] or "base") if resolved else None, files=files)
 
@@ -176,9 +175,7 @@ class AlembicMigrator:
     def _revisions(self, workspace: Workspace, url: str, heads: str) -> dict[str, Path]:
         """Each revision of `heads` and their ancestors, oldest first, with its file."""
         lines = self._call(workspace, url, "history", heads)
-        revisions = [line.removeprefix(RESOLVED_PREFIX) for line in lines if line.startswith(RESOLVED_PREFIX)]
-        files = [Path(line.removeprefix(FILE_PREFIX)) for line in lines if line.startswith(FILE_PREFIX)]
-        return dict(zip(revisions, files, strict=True))
+        return dict(zip(_marked(lines, RESOLVED_PREFIX), map(Path, _marked(lines, FILE_PREFIX)), strict=True))
 
     def _call(self, workspace: Workspace, url: str, direction: str, target: str) -> list[str]:
         """One request to a worker of the version's interpreter; the lines it printed."""
@@ -293,3 +290,8 @@ class AlembicMigrator:
                 if (workspace.env_dir / candidate).is_file():
                     return str(workspace.env_dir / candidate)
         return sys.executable
+
+
+def _marked(lines: list[str], prefix: str) -> list[str]:
+    """What the driver printed after `prefix` (a revision, a file), in order."""
+    return [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
