@@ -13,6 +13,7 @@ from migtest.databases import Database
 from migtest.docker.app import ImageRunner
 from migtest.errors import ConfigError
 from migtest.migrators import UPGRADE, MigrationRun
+from migtest.migrators.alembic import AlembicMigrator
 from migtest.run.version_command import printed_lines, run_as_version
 from migtest.sources import Workspace
 
@@ -21,8 +22,6 @@ class CommandMigrator:
     def __init__(
         self, config: MigrationsConfig, images: ImageRunner | None = None, scratch: Path | None = None
     ) -> None:
-        from migtest.migrators.alembic import AlembicMigrator
-
         self.config = config
         self.images = images
         self._alembic = AlembicMigrator(config, scratch) if config.config is not None else None
